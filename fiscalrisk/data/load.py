@@ -1,0 +1,245 @@
+"""Loading a data directory through the contract.
+
+``load(data_dir)`` reads ``<table>.csv`` / ``<table>.csv.gz`` / ``<table>.parquet`` files, or one
+``.xlsx`` workbook with a sheet per table; ``load(data_dir, mapping=FILE)`` reads a foreign source
+through a column mapping (:mod:`fiscalrisk.data.mapping`). Either way the result is a
+:class:`~fiscalrisk.data.dataset.DataSet` of validated, typed tables, or a :class:`DataError` holding
+the table of every problem found.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .dataset import DataSet
+from .mapping import Mapping, MappingError, ReadOptions, apply_columns, load_mapping
+from .problems import DataError, ProblemLog
+from .read import Piece, read_bytes, read_csv_file, read_parquet_file, read_xlsx_file, sha256_bytes
+from .schema import REQUIRED_TABLES, TABLES
+from .validate import STR, check_references, check_region_tree, check_table, type_piece
+
+__all__ = ["load", "check", "DataError", "MappingError"]
+
+
+def load(data_dir: str | Path, mapping: str | Path | Mapping | None = None) -> DataSet:
+    """Load and validate a data directory. Raises :class:`DataError` listing every problem."""
+    dataset, problems = check(data_dir, mapping)
+    if dataset is None:
+        raise DataError(problems, context=str(data_dir))
+    return dataset
+
+
+def check(data_dir: str | Path, mapping: str | Path | Mapping | None = None) -> tuple[DataSet | None, pd.DataFrame]:
+    """Load and validate; return ``(dataset or None, problems table)`` instead of raising."""
+    data_dir = Path(data_dir)
+    log = ProblemLog()
+    if not data_dir.is_dir():
+        log.add(str(data_dir), "", "", "a data directory (it does not exist or is not a directory)")
+        return None, log.frame()
+    if mapping is not None and not isinstance(mapping, Mapping):
+        mapping = load_mapping(mapping)
+    fingerprints: dict[str, str] = {}
+    sources: dict[str, list[str]] = {}
+    if mapping is None:
+        pieces = _read_directory(data_dir, log, fingerprints, sources)
+    else:
+        pieces = _read_mapped(data_dir, mapping, log, fingerprints, sources)
+    for name in REQUIRED_TABLES:
+        if name not in pieces:
+            log.add(
+                str(data_dir),
+                name,
+                "",
+                f"a table '{name}' ({name}.csv, {name}.parquet or a sheet named '{name}'); it is required",
+            )
+    tables: dict[str, pd.DataFrame] = {}
+    for name, plist in pieces.items():
+        table = TABLES[name]
+        if any(p is None for p in plist):
+            continue  # a file of this table could not be read; its problems are logged
+        typed = [t for p in plist if (t := type_piece(p, table, log)) is not None]
+        if len(typed) < len(plist):
+            continue  # a file of this table is unusable; its problems are logged
+        frame = pd.concat(typed, ignore_index=True) if len(typed) > 1 else (typed[0] if typed else _empty(table))
+        if mapping is not None and name in mapping.tables:
+            if mapping.tables[name].distinct:
+                frame = frame.drop_duplicates(subset=list(table.key), keep="first").reset_index(drop=True)
+            elif mapping.tables[name].aggregate == "sum":
+                frame = _sum_by_key(frame, table)
+        check_table(frame, table, log)
+        tables[name] = frame
+    check_references(tables, log)
+    if "regions" in tables:
+        check_region_tree(tables["regions"], log)
+    problems = log.frame()
+    if len(problems):
+        return None, problems
+    clean = {name: _finish(frame, TABLES[name]) for name, frame in tables.items()}
+    fp = {name: _combine(fingerprints, sources[name]) for name in clean}
+    return (
+        DataSet(
+            tables=clean,
+            fingerprints=fp,
+            sources={k: sources[k] for k in clean},
+            root=data_dir,
+            mapping=None if mapping is None else str(mapping.path),
+            mapping_sha256=None if mapping is None else sha256_bytes(Path(mapping.path).read_bytes()),
+            currency=None if mapping is None else mapping.currency,
+            file_fingerprints=dict(sorted(fingerprints.items())),
+        ),
+        problems,
+    )
+
+
+def _sum_by_key(frame: pd.DataFrame, table) -> pd.DataFrame:
+    """Rows sharing the table's key become one row: money summed, other columns from the first row."""
+    key = [k for k in table.key if k in frame.columns]
+    money = [c.name for c in table.columns if c.type == "money" and c.name in frame.columns and c.name not in key]
+    filled = frame.assign(**{k: frame[k].fillna("") for k in key if frame[k].dtype == STR})
+    grouped = filled.groupby(key, sort=False, dropna=False)
+    out = grouped.first()
+    out[money] = grouped[money].sum(min_count=1)
+    out = out.reset_index()
+    for k in key:
+        if out[k].dtype == STR:
+            out[k] = out[k].where(out[k] != "")
+    return out[frame.columns]
+
+
+def _empty(table) -> pd.DataFrame:
+    frame = pd.DataFrame({c.name: pd.Series(dtype=STR) for c in table.columns})
+    frame["_file"] = pd.Series(dtype=STR)
+    frame["_row"] = pd.Series(dtype="int64")
+    return frame
+
+
+def _finish(frame: pd.DataFrame, table) -> pd.DataFrame:
+    """Drop provenance columns, put the contract's columns in order, fill contract defaults."""
+    cols = [c for c in table.column_names if c in frame.columns]
+    out = frame[cols].reset_index(drop=True)
+    if table.name == "budget" and "adjusted_amount" in out.columns:
+        # the contract: adjusted_amount defaults to original_amount
+        out["adjusted_amount"] = out["adjusted_amount"].fillna(out["original_amount"])
+    elif table.name == "budget":
+        out["adjusted_amount"] = out["original_amount"]
+    if table.name == "payments":
+        year = out["pay_date"].dt.year.astype("Int64")
+        out["budget_year"] = out["budget_year"].fillna(year) if "budget_year" in out.columns else year
+    return out
+
+
+def _combine(fingerprints: dict[str, str], files: list[str]) -> str:
+    h = hashlib.sha256()
+    for f in sorted(files):
+        h.update(f"{f}\0{fingerprints.get(f, '')}\n".encode())
+    return h.hexdigest()
+
+
+def _table_name(path: Path) -> str | None:
+    name = path.name
+    for suffix in (".csv.gz", ".csv", ".parquet"):
+        if name.endswith(suffix):
+            stem = name[: -len(suffix)]
+            return stem if stem in TABLES else None
+    return None
+
+
+def _read_directory(
+    data_dir: Path, log: ProblemLog, fingerprints: dict[str, str], sources: dict[str, list[str]]
+) -> dict[str, list[Piece | None]]:
+    pieces: dict[str, list[Piece | None]] = {}
+    books = sorted(p for p in data_dir.glob("*.xlsx") if not p.name.startswith("~$"))
+    files = sorted(p for p in data_dir.iterdir() if p.is_file() and _table_name(p))
+    if books and files:
+        log.add(str(data_dir), "", "", "either table files (.csv/.parquet) or one .xlsx workbook, not both")
+        return pieces
+    if len(books) > 1:
+        log.add(str(data_dir), "", "", f"one .xlsx workbook, found {len(books)}: {', '.join(b.name for b in books)}")
+        return pieces
+    if books:
+        data = books[0].read_bytes()
+        fingerprints[books[0].name] = sha256_bytes(data)
+        for sheet, piece in read_xlsx_file(books[0], data, log).items():
+            if sheet in TABLES:
+                pieces[sheet] = [piece]
+                sources[sheet] = [books[0].name]
+        return pieces
+    seen: dict[str, Path] = {}
+    for path in files:
+        name = _table_name(path)
+        assert name is not None
+        if name in seen:
+            log.add(path.name, name, "", f"one file for table '{name}', found {seen[name].name} and {path.name}")
+            continue
+        seen[name] = path
+        data = read_bytes(path) if path.suffix != ".parquet" else path.read_bytes()
+        fingerprints[path.name] = sha256_bytes(path.read_bytes() if path.suffix == ".gz" else data)
+        sources[name] = [path.name]
+        if path.suffix == ".parquet":
+            piece = read_parquet_file(path, path.name, name, log)
+        else:
+            piece = read_csv_file(path, path.name, name, ReadOptions(), log, data=data)
+        pieces[name] = [piece]  # None marks a file that could not be read
+    return pieces
+
+
+def _read_mapped(
+    data_dir: Path, mapping: Mapping, log: ProblemLog, fingerprints: dict[str, str], sources: dict[str, list[str]]
+) -> dict[str, list[Piece | None]]:
+    pieces: dict[str, list[Piece | None]] = {}
+    cache: dict[tuple, Piece | None] = {}
+    for name, tm in sorted(mapping.tables.items()):
+        table_opts = mapping.read.updated(tm.read)
+        if tm.empty:
+            pieces[name] = []
+            sources[name] = []
+            continue
+        if tm.rows:
+            frame = pd.DataFrame([{k: "" if v is None else str(v) for k, v in row.items()} for row in tm.rows]).astype(STR)
+            frame["_row"] = np.arange(len(frame), dtype=np.int64) + 1
+            display = f"{mapping.path.name}[tables.{name}.rows]"
+            fingerprints[display] = sha256_bytes(json.dumps(list(tm.rows), sort_keys=True, ensure_ascii=False).encode())
+            sources[name] = [display]
+            pieces[name] = [Piece(display, frame, table_opts)]
+            continue
+        plist: list[Piece | None] = []
+        sources[name] = []
+        for spec in tm.files:
+            matched = sorted(data_dir.glob(spec.pattern))
+            if not matched:
+                log.add(f"{data_dir}/{spec.pattern}", name, "", f"files matching '{spec.pattern}' (from {mapping.path.name})")
+                continue
+            for path in matched:
+                opts = table_opts.updated(spec.read)
+                rel = str(path.relative_to(data_dir))
+                rename = {**tm.rename, **spec.rename}
+                key = (rel, opts, tuple(sorted(rename.items())))
+                if key not in cache:
+                    if path.suffix == ".parquet":
+                        raw = read_parquet_file(path, rel, name, log)
+                    else:
+                        raw = read_csv_file(path, rel, name, opts, log)
+                    if raw is not None and rename:
+                        raw.frame = raw.frame.rename(columns=rename)
+                    cache[key] = raw
+                    fingerprints[rel] = sha256_bytes(path.read_bytes())
+                raw = cache[key]
+                sources[name].append(rel)
+                if raw is None:
+                    plist.append(None)
+                    continue
+                stem = path.name.split(".")[0]
+                try:
+                    frame, factors = apply_columns(raw.frame, tm.columns, stem, f"{mapping.path.name}: tables.{name} ({rel})")
+                except MappingError as exc:
+                    log.add(rel, name, "", str(exc))
+                    plist.append(None)
+                    continue
+                plist.append(Piece(rel, frame, opts, typed=raw.typed, factors=factors))
+        pieces[name] = plist
+    return pieces

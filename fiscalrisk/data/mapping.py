@@ -1,0 +1,286 @@
+"""Column-mapping files: how a foreign export becomes the contract's tables without hand edits.
+
+A mapping is a YAML file. Paths are relative to the data directory. Example (abridged)::
+
+    source: Harrogate Borough Council supplier payments 2019/20
+    currency: GBP                      # recorded in the manifest; amounts are not converted
+    read:                              # how files are read, for every table unless overridden
+      encoding: utf-8                  # or gb18030, latin-1, ...; omitted = detected
+      separator: ","
+      decimal: "."                     # "," for a decimal comma (106238,88)
+      thousands: ","                   # thousands separator removed before parsing, or null
+      date_format: "%Y-%m-%d"
+      unit_factor: 1                   # money columns are multiplied by it (lakh → yuan: 100000)
+    tables:
+      payments:
+        files:
+          - "2019-??.csv"              # globs; many files become one table
+          - {path: 2020-03.csv, rename: {"Expenditure Code(T)": "Expenditure Code"}}
+        columns:                       # contract column: source expression
+          payment_id: "{Transaction No.}-{_file}-{_row}"   # a template over source columns
+          pay_date: Payment Date       # a plain source column name
+          payee_type: {constant: organization}
+          unit_code: {column: Centro, slice: [0, 3]}       # a code split out of another
+          year: {filename: "gastos_(\\d{4})"}              # a value taken from the file name
+          method: {column: Pay Method, map: {BACS: transfer, CHQ: transfer, CASH: cash}}
+          economic_code: {column: Expenditure Code, default: UNCODED}  # empty cells get a value
+        rename: {"Expenditure Code(T)": "Expenditure Code"}   # source columns renamed in every file
+      units:
+        files: ["*.csv"]
+        distinct: true                 # one row per key (the first seen)
+        columns: {...}
+      budget:
+        files: ["gastos_*.csv"]
+        aggregate: sum                 # rows sharing the table's key are one line: money summed
+        columns: {...}
+      regions:
+        rows:                          # literal rows, for sources without a region table
+          - {region_code: HBC, name: Harrogate, level: city}
+      contracts: {empty: true}         # the source has no such table: say so explicitly
+
+Special names usable in templates: ``{_file}`` (file name without extension) and ``{_row}`` (row number
+as a person counts rows, header = 1). Read options may be set per table (``read:``) or per file entry.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from .schema import TABLES
+
+__all__ = ["Mapping", "TableMapping", "FileSpec", "ReadOptions", "MappingError", "load_mapping"]
+
+_READ_KEYS = {"encoding", "separator", "decimal", "thousands", "date_format", "timestamp_format", "unit_factor", "skip_rows"}
+_TABLE_KEYS = {"files", "columns", "distinct", "aggregate", "rename", "rows", "empty", "read", "sheet"}
+_TOP_KEYS = {"source", "currency", "read", "tables", "notes", "licence", "license"}
+_EXPR_KEYS = {"constant", "column", "slice", "map", "default", "filename", "template", "regex", "factor", "strip"}
+
+
+class MappingError(ValueError):
+    """A mapping file is malformed: names the file, the key and what was expected."""
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    encoding: str | None = None
+    separator: str = ","
+    decimal: str = "."
+    thousands: str | None = ","
+    date_format: str | None = None
+    timestamp_format: str | None = None
+    unit_factor: float = 1.0
+    skip_rows: int = 0
+
+    def updated(self, values: dict[str, Any]) -> ReadOptions:
+        merged = {**self.__dict__, **values}
+        return ReadOptions(**merged)
+
+
+@dataclass(frozen=True)
+class FileSpec:
+    pattern: str
+    read: dict[str, Any] = field(default_factory=dict)
+    rename: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TableMapping:
+    table: str
+    files: tuple[FileSpec, ...] = ()
+    columns: dict[str, Any] = field(default_factory=dict)
+    distinct: bool = False
+    aggregate: str | None = None
+    rename: dict[str, str] = field(default_factory=dict)
+    rows: tuple[dict[str, Any], ...] = ()
+    empty: bool = False
+    read: dict[str, Any] = field(default_factory=dict)
+    sheet: str | None = None
+
+
+@dataclass(frozen=True)
+class Mapping:
+    path: Path
+    source: str
+    currency: str | None
+    read: ReadOptions
+    tables: dict[str, TableMapping]
+
+
+def _suggest(word: str, choices: set[str] | list[str]) -> str:
+    close = difflib.get_close_matches(word, sorted(choices), n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _check_keys(d: dict, allowed: set[str], where: str, path: Path) -> None:
+    for key in d:
+        if key not in allowed:
+            raise MappingError(
+                f"{path}: unknown key '{key}' in {where}{_suggest(str(key), allowed)}; "
+                f"expected one of {', '.join(sorted(allowed))}"
+            )
+
+
+def load_mapping(path: str | Path) -> Mapping:
+    """Read and check a mapping file. Raises :class:`MappingError` naming the file and key."""
+    path = Path(path)
+    if not path.is_file():
+        raise MappingError(f"{path}: mapping file not found")
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise MappingError(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(doc, dict):
+        raise MappingError(f"{path}: expected a mapping of keys at the top level")
+    _check_keys(doc, _TOP_KEYS, "the top level", path)
+    read = doc.get("read") or {}
+    _check_keys(read, _READ_KEYS, "read", path)
+    tables: dict[str, TableMapping] = {}
+    for name, spec in (doc.get("tables") or {}).items():
+        if name not in TABLES:
+            raise MappingError(f"{path}: unknown table '{name}' under tables{_suggest(name, set(TABLES))}")
+        spec = spec or {}
+        _check_keys(spec, _TABLE_KEYS, f"tables.{name}", path)
+        _check_keys(spec.get("read") or {}, _READ_KEYS, f"tables.{name}.read", path)
+        known_cols = set(TABLES[name].column_names)
+        for col, expr in (spec.get("columns") or {}).items():
+            if col not in known_cols:
+                raise MappingError(
+                    f"{path}: tables.{name}.columns: '{col}' is not a column of table {name}"
+                    f"{_suggest(col, known_cols)}"
+                )
+            if isinstance(expr, dict):
+                _check_keys(expr, _EXPR_KEYS, f"tables.{name}.columns.{col}", path)
+        files = []
+        for entry in spec.get("files") or []:
+            if isinstance(entry, str):
+                files.append(FileSpec(entry))
+            elif isinstance(entry, dict) and "path" in entry:
+                extra = {k: v for k, v in entry.items() if k not in {"path", "rename"}}
+                _check_keys(extra, _READ_KEYS, f"tables.{name}.files ({entry['path']})", path)
+                files.append(FileSpec(entry["path"], extra, dict(entry.get("rename") or {})))
+            else:
+                raise MappingError(f"{path}: tables.{name}.files: expected a glob or {{path: ..., ...}}, got {entry!r}")
+        if not files and not spec.get("rows") and not spec.get("empty"):
+            raise MappingError(f"{path}: tables.{name}: expected 'files', 'rows' or 'empty: true'")
+        tables[name] = TableMapping(
+            table=name,
+            files=tuple(files),
+            columns=dict(spec.get("columns") or {}),
+            distinct=bool(spec.get("distinct", False)),
+            aggregate=_aggregate(spec.get("aggregate"), path, name),
+            rename=dict(spec.get("rename") or {}),
+            rows=tuple(spec.get("rows") or ()),
+            empty=bool(spec.get("empty", False)),
+            read=dict(spec.get("read") or {}),
+            sheet=spec.get("sheet"),
+        )
+    return Mapping(path, str(doc.get("source", path.stem)), doc.get("currency"), ReadOptions().updated(read), tables)
+
+
+def _aggregate(value: Any, path: Path, table: str) -> str | None:
+    if value in (None, False):
+        return None
+    if value != "sum":
+        raise MappingError(f"{path}: tables.{table}.aggregate: expected 'sum', got {value!r}")
+    return "sum"
+
+
+_TEMPLATE_FIELD = re.compile(r"\{([^{}]+)\}")
+
+
+def apply_columns(
+    raw: pd.DataFrame, columns: dict[str, Any], file_stem: str, where: str
+) -> tuple[pd.DataFrame, dict[str, float]]:
+    """Evaluate a table mapping's column expressions on one source file's raw string frame.
+
+    ``raw`` holds the file's columns as strings plus ``_row``. Returns the contract columns (strings)
+    plus ``_row``, and the per-column unit factors (``factor:``) to apply after parsing numbers.
+    A source column that is missing raises :class:`MappingError` naming it.
+    """
+    out = {"_row": raw["_row"].to_numpy()}
+    n = len(raw)
+    factors = {}
+    for target, expr in columns.items():
+        out[target] = _evaluate(raw, expr, file_stem, n, where, target)
+        if isinstance(expr, dict) and "factor" in expr:
+            factors[target] = float(expr["factor"])
+    return pd.DataFrame(out, index=raw.index), factors
+
+
+def _source(raw: pd.DataFrame, name: str, where: str, target: str) -> pd.Series:
+    if name == "_row":
+        return raw["_row"].astype(str)
+    if name not in raw.columns:
+        cols = [c for c in raw.columns if c != "_row"]
+        raise MappingError(
+            f"{where}: column '{name}' (mapped to '{target}') is not in the file{_suggest(name, cols)}; "
+            f"the file has: {', '.join(cols)}"
+        )
+    return raw[name]
+
+
+def _evaluate(raw: pd.DataFrame, expr: Any, stem: str, n: int, where: str, target: str) -> pd.Series:
+    if isinstance(expr, str):
+        if "{" in expr:
+            return _template(raw, expr, stem, n, where, target)
+        return _source(raw, expr, where, target)
+    if not isinstance(expr, dict):
+        return pd.Series(np.full(n, "" if expr is None else str(expr), dtype=object), index=raw.index, dtype="str")
+    if "constant" in expr:
+        value = expr["constant"]
+        value = "" if value is None else str(value)
+        return pd.Series(np.full(n, value, dtype=object), index=raw.index, dtype="str")
+    if "filename" in expr:
+        m = re.search(expr["filename"], stem)
+        if not m:
+            raise MappingError(f"{where}: file name '{stem}' does not match {expr['filename']!r} (for '{target}')")
+        value = m.group(1) if m.groups() else m.group(0)
+        return pd.Series(np.full(n, value, dtype=object), index=raw.index, dtype="str")
+    if "template" in expr:
+        s = _template(raw, expr["template"], stem, n, where, target)
+    elif "column" in expr:
+        s = _source(raw, expr["column"], where, target)
+    else:
+        raise MappingError(f"{where}: '{target}': expected one of constant, column, template, filename")
+    s = s.astype("str")
+    if expr.get("strip", True):
+        s = s.str.strip()
+    if "regex" in expr:
+        s = s.str.extract(expr["regex"], expand=False).astype("str")
+    if "slice" in expr:
+        start, stop = (list(expr["slice"]) + [None])[:2]
+        s = s.str.slice(start, stop)
+    if "map" in expr:
+        table = {str(k): str(v) for k, v in expr["map"].items()}
+        mapped = s.map(table)
+        if "default" in expr:
+            mapped = mapped.fillna(str(expr["default"]))
+        else:
+            mapped = mapped.fillna(s)  # unmapped values pass through and meet validation
+        s = mapped.astype("str")
+    if "default" in expr and "map" not in expr:
+        s = s.where(s.notna() & (s != ""), str(expr["default"]))
+    return s
+
+
+def _template(raw: pd.DataFrame, template: str, stem: str, n: int, where: str, target: str) -> pd.Series:
+    parts = _TEMPLATE_FIELD.split(template)
+    # parts alternate literal, field, literal, field, ...
+    result = pd.Series(np.full(n, "", dtype=object), index=raw.index, dtype="str")
+    for i, part in enumerate(parts):
+        if i % 2 == 0:
+            if part:
+                result = result + part
+        elif part == "_file":
+            result = result + stem
+        else:
+            result = result + _source(raw, part, where, target).fillna("").astype("str").str.strip()
+    return result

@@ -1,0 +1,290 @@
+"""The input tables of the data contract (``shared/spec/data-contract.md``, section 1), as data.
+
+Each table is a :class:`Table` of :class:`Column` declarations. The loader reads a file into strings,
+and :mod:`fiscalrisk.data.validate` turns the strings into typed columns following these declarations,
+collecting every problem it meets. Nothing else in the package hard-codes a column list.
+
+Column types (``Column.type``):
+
+``code``      identifier kept as a string (``001`` stays ``001``); leading/trailing spaces stripped
+``text``      free text
+``int``       whole number (nullable ``Int64``)
+``money``     decimal amount, two places, stored as ``float64`` after rounding to cents
+``number``    any decimal (e.g. progress in %), ``float64``
+``date``      ``YYYY-MM-DD`` → ``datetime64[ns]``
+``timestamp`` ISO 8601 date and time → ``datetime64[ns]``
+``bool``      true/false, 1/0, yes/no, 是/否 → ``boolean``
+``enum``      a code from ``Column.allowed``
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["Column", "Table", "Reference", "TABLES", "REQUIRED_TABLES", "REFERENCES", "LEVELS"]
+
+LEVELS = ("province", "city", "county", "township")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+    required: bool = True
+    allowed: tuple[str, ...] = ()
+    nonzero: bool = False
+    min: float | None = None
+    max: float | None = None
+    doc: str = ""
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...] = ()
+    doc: str = ""
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    @property
+    def required_columns(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if c.required)
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+
+@dataclass(frozen=True)
+class Reference:
+    """``table.column`` values must exist in ``target_table.target_column`` (empty values are skipped)."""
+
+    table: str
+    column: str
+    target_table: str
+    target_column: str
+
+
+def _c(name: str, type_: str, required: bool = True, **kw) -> Column:
+    return Column(name, type_, required, **kw)
+
+
+_CATEGORY = ("goods", "services", "works")
+_METHODS = (
+    "open_tender",
+    "invited_tender",
+    "competitive_negotiation",
+    "competitive_consultation",
+    "inquiry",
+    "single_source",
+    "framework",
+    "self_procured",
+)
+
+TABLES: dict[str, Table] = {
+    t.name: t
+    for t in (
+        Table(
+            "regions",
+            (
+                _c("region_code", "code"),
+                _c("name", "text"),
+                _c("level", "enum", allowed=LEVELS),
+                _c("parent_code", "code", required=False),
+            ),
+            key=("region_code",),
+            doc="The city → county → township tree.",
+        ),
+        Table(
+            "units",
+            (
+                _c("unit_code", "code"),
+                _c("name", "text"),
+                _c("region_code", "code"),
+                _c("kind", "text", required=False),
+                _c("headcount", "int", required=False, min=0),
+            ),
+            key=("unit_code",),
+            doc="Budget units (预算单位).",
+        ),
+        Table(
+            "budget",
+            (
+                _c("year", "int", min=1900, max=2200),
+                _c("unit_code", "code"),
+                _c("function_code", "code"),
+                _c("economic_code", "code"),
+                _c("project_code", "code", required=False),
+                _c("original_amount", "money"),
+                _c("adjusted_amount", "money", required=False),
+                _c("actual_amount", "money", required=False),
+                _c("carryover_amount", "money", required=False),
+                _c("carryover_from_year", "int", required=False, min=1900, max=2200),
+            ),
+            key=("year", "unit_code", "function_code", "economic_code", "project_code"),
+            doc="Budget lines (预算指标).",
+        ),
+        Table(
+            "payments",
+            (
+                _c("payment_id", "code"),
+                _c("pay_date", "date"),
+                _c("unit_code", "code"),
+                _c("function_code", "code"),
+                _c("economic_code", "code"),
+                _c("project_code", "code", required=False),
+                _c("budget_year", "int", required=False, min=1900, max=2200),
+                _c("payee_name", "text"),
+                _c("payee_account", "code", required=False),
+                _c("payee_type", "enum", allowed=("organization", "individual", "own_account", "government")),
+                _c("method", "enum", allowed=("transfer", "cash", "official_card")),
+                _c("amount", "money", nonzero=True),
+                _c("purpose", "text", required=False),
+                _c("contract_id", "code", required=False),
+            ),
+            key=("payment_id",),
+            doc="Treasury payment lines (国库集中支付明细). Negative amounts are refunds or reversals.",
+        ),
+        Table(
+            "contracts",
+            (
+                _c("contract_id", "code"),
+                _c("unit_code", "code"),
+                _c("vendor_name", "text"),
+                _c("category", "enum", allowed=_CATEGORY),
+                _c("amount", "money", min=0),
+                _c("signed_date", "date"),
+                _c("end_date", "date"),
+                _c("start_date", "date", required=False),
+                _c("procurement_id", "code", required=False),
+                _c("project_code", "code", required=False),
+            ),
+            key=("contract_id",),
+        ),
+        Table(
+            "procurement",
+            (
+                _c("procurement_id", "code"),
+                _c("unit_code", "code"),
+                _c("item", "text"),
+                _c("item_category", "code"),
+                _c("category", "enum", allowed=_CATEGORY),
+                _c("method", "enum", allowed=_METHODS),
+                _c("estimated_amount", "money", min=0),
+                _c("award_amount", "money", required=False, min=0),
+                _c("notice_date", "date", required=False),
+                _c("bid_deadline", "date", required=False),
+                _c("award_date", "date", required=False),
+                _c("bidders", "int", required=False, min=0),
+                _c("winner_name", "text", required=False),
+            ),
+            key=("procurement_id",),
+        ),
+        Table(
+            "projects",
+            (
+                _c("project_code", "code"),
+                _c("unit_code", "code"),
+                _c("name", "text"),
+                _c("budget_amount", "money", min=0),
+                _c("start_date", "date"),
+                _c("planned_end_date", "date"),
+                _c("actual_end_date", "date", required=False),
+            ),
+            key=("project_code",),
+        ),
+        Table(
+            "project_progress",
+            (
+                _c("project_code", "code"),
+                _c("report_date", "date"),
+                _c("physical_progress", "number", min=0, max=100),
+            ),
+            key=("project_code", "report_date"),
+        ),
+        Table(
+            "assets",
+            (
+                _c("asset_id", "code"),
+                _c("unit_code", "code"),
+                _c("category", "code"),
+                _c("acquired_date", "date"),
+                _c("original_value", "money", min=0),
+                _c("status", "enum", allowed=("in_use", "idle", "disposed")),
+            ),
+            key=("asset_id",),
+        ),
+        Table(
+            "seal_events",
+            (
+                _c("event_id", "code"),
+                _c("seal_id", "code"),
+                _c("seal_type", "enum", allowed=("official", "contract", "finance", "legal_rep")),
+                _c("unit_code", "code"),
+                _c("used_at", "timestamp"),
+                _c("user_id", "code"),
+                _c("approver_id", "code", required=False),
+                _c("approved", "bool"),
+                _c("document_type", "text", required=False),
+                _c("contract_id", "code", required=False),
+            ),
+            key=("event_id",),
+        ),
+        Table(
+            "revenue",
+            (
+                _c("year", "int", min=1900, max=2200),
+                _c("region_code", "code"),
+                _c("revenue_code", "code"),
+                _c("budget_amount", "money"),
+                _c("actual_amount", "money"),
+            ),
+            key=("year", "region_code", "revenue_code"),
+        ),
+        Table(
+            "ic_checklist",
+            (
+                _c("year", "int", min=1900, max=2200),
+                _c("unit_code", "code"),
+                _c("dimension", "enum", allowed=("public", "functional", "special", "external")),
+                _c("item", "text"),
+                _c("score", "number", min=0),
+                _c("max_score", "number", min=0),
+            ),
+            key=("year", "unit_code", "dimension", "item"),
+        ),
+        Table(
+            "calendar",
+            (_c("date", "date"), _c("is_workday", "bool")),
+            key=("date",),
+            doc="Overrides of the built-in Chinese working-day calendar.",
+        ),
+    )
+}
+
+REQUIRED_TABLES: tuple[str, ...] = ("regions", "units", "budget")
+
+# Cross-table references checked by validation (empty source values are not checked: optional columns).
+REFERENCES: tuple[Reference, ...] = (
+    Reference("regions", "parent_code", "regions", "region_code"),
+    Reference("units", "region_code", "regions", "region_code"),
+    Reference("budget", "unit_code", "units", "unit_code"),
+    Reference("payments", "unit_code", "units", "unit_code"),
+    Reference("contracts", "unit_code", "units", "unit_code"),
+    Reference("contracts", "procurement_id", "procurement", "procurement_id"),
+    Reference("procurement", "unit_code", "units", "unit_code"),
+    Reference("projects", "unit_code", "units", "unit_code"),
+    Reference("project_progress", "project_code", "projects", "project_code"),
+    Reference("assets", "unit_code", "units", "unit_code"),
+    Reference("seal_events", "unit_code", "units", "unit_code"),
+    Reference("revenue", "region_code", "regions", "region_code"),
+    Reference("ic_checklist", "unit_code", "units", "unit_code"),
+)
+# Note: payments.contract_id and seal_events.contract_id are *not* hard references: a payment or a seal
+# naming a contract that does not exist is itself a risk (SEL04), reported by the indicators, not refused.
+
