@@ -130,7 +130,7 @@ def _finish(frame: pd.DataFrame, table) -> pd.DataFrame:
     if table.name == "payments":
         year = out["pay_date"].dt.year.astype("Int64")
         out["budget_year"] = out["budget_year"].fillna(year) if "budget_year" in out.columns else year
-    return out
+    return out[[c for c in table.column_names if c in out.columns]]
 
 
 def _combine(fingerprints: dict[str, str], files: list[str]) -> str:

@@ -16,7 +16,7 @@ import pandas as pd
 
 from .problems import ProblemLog
 from .read import Piece
-from .schema import REFERENCES, TABLES, Column, Table
+from .schema import REFERENCES, Column, Table
 
 __all__ = ["type_piece", "check_table", "check_references", "check_region_tree"]
 

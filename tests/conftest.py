@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("FISCALRISK_SHARED", ROOT.parent / "shared"))
+REAL_DATA = SHARED / "real-data"
+SAMPLE_DIR = ROOT / "data_samples" / "huzhou"
+
+MINIMAL = {
+    "regions.csv": "region_code,name,level,parent_code\n330500,湖州市,city,\n330521,德清县,county,330500\n330521102,新市镇,township,330521\n",
+    "units.csv": "unit_code,name,region_code,kind,headcount\n001,德清县教育局,330521,department,120\n002,新市镇人民政府,330521102,township_government,40\n",
+    "budget.csv": (
+        "year,unit_code,function_code,economic_code,project_code,original_amount,adjusted_amount\n"
+        '2026,001,2050101,30101,,"1,200,000.00",1300000\n'
+        "2026,002,2010301,30201,P1,50000,\n"
+    ),
+    "payments.csv": (
+        "payment_id,pay_date,unit_code,function_code,economic_code,payee_name,payee_type,method,amount\n"
+        "P1,2026-03-02,001,2050101,30101,张三,individual,transfer,5000.00\n"
+        'P2,2026-03-03,002,2010301,30201,湖州某某有限公司,organization,cash,"1,234.50"\n'
+    ),
+}
+
+
+def write_tables(directory: Path, tables: dict[str, str], encoding: str = "utf-8") -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, text in tables.items():
+        (directory / name).write_bytes(text.encode(encoding))
+    return directory
+
+
+@pytest.fixture
+def minimal_dir(tmp_path: Path) -> Path:
+    return write_tables(tmp_path / "data", MINIMAL)
+
+
+def real_data(name: str) -> Path:
+    path = REAL_DATA / name
+    if not path.is_dir():
+        pytest.skip(f"real data folder {path} is absent (../shared not beside the project)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def sample_dir() -> Path:
+    if not (SAMPLE_DIR / "regions.csv").exists():
+        pytest.skip("the committed sample data_samples/huzhou is absent; run `fiscalrisk sample --out data_samples/huzhou`")
+    return SAMPLE_DIR
+
+
+def copy_tree(src: Path, dst: Path) -> Path:
+    shutil.copytree(src, dst)
+    return dst
