@@ -1,0 +1,817 @@
+"""Parameters of a scan: ``params/`` YAML files layered defaults → city → county → township.
+
+``params/defaults.yaml`` declares every parameter that exists, with its default and the source it
+comes from (indicator catalogue, ``shared/spec/indicators.md``). Layers on top of it, in order:
+
+1. ``params/<region_code>.yaml`` for every ancestor of the region and the region itself, root first
+   (湖州市 330500 → 长兴县 330522 → 泗安镇 330522102); a region without a file is skipped;
+2. extra ``files`` (``fiscalrisk scan --params FILE``), in the order given;
+3. an ``overrides`` mapping (a notebook's parameters, a test).
+
+Dicts merge key by key; lists and scalars replace. Each layer is checked before it is merged:
+
+* an unknown key at any depth is an error that names the key path, the file and a
+  "did you mean 'X'?" — a typo must stop the run, not fall back silently to a default;
+* a value must have the type of its default (int and float are interchangeable; an ``int``
+  parameter takes only whole numbers; lists of codes are lists of strings, so ``"001"`` stays
+  ``"001"``); thresholds (``warning``, ``alert``, ``<name>_warning``, ``<name>_alert``) may be
+  ``null`` to switch that level off.
+
+The resolved parameters are then checked as a whole: thresholds must be in order (see
+:data:`DIRECTIONS`), bands well formed, weights consistent. Every problem is reported in one
+:class:`ParamsError` whose lines share one sentence shape::
+
+    parameter '<path>' of <indicator/module/section> in <file>: expected <what>, got <what was given>
+"""
+
+from __future__ import annotations
+
+import calendar as _stdlib_calendar
+import copy
+import datetime as dt
+import difflib
+import os
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import pandas as pd
+import yaml
+
+if TYPE_CHECKING:
+    from fiscalrisk.hierarchy import RegionTree
+
+__all__ = [
+    "DIRECTIONS",
+    "MODULES",
+    "Params",
+    "ParamsError",
+    "default_params_dir",
+    "direction",
+    "load_yaml",
+    "resolve",
+    "time_progress",
+    "validate_keys",
+]
+
+Direction = Literal["higher", "lower", "band"]
+
+#: How an indicator's value is graded against its thresholds, for the indicators that are not
+#: "higher is worse" (the default). ``lower``: the value is bad when small (few bidders, a low
+#: forecast execution rate, a low internal-control score), so ``alert ≤ warning``. ``band``: the
+#: thresholds are ``[low, high]`` ranges (PEFA PI-1 and PI-3.1 outturn bands) and the alert band must
+#: contain the warning band.
+DIRECTIONS: dict[str, Direction] = {
+    "OUT01": "band",
+    "OUT05": "band",
+    "PRC01": "lower",
+    "ANM05": "lower",
+    "CTL01": "lower",
+}
+
+#: The business modules of the catalogue; ``Params.module(name)`` answers ``{}`` for a module that
+#: has no shared parameters.
+MODULES: tuple[str, ...] = (
+    "budget",
+    "outturn",
+    "payments",
+    "procurement",
+    "contracts",
+    "projects",
+    "assets",
+    "seals",
+    "anomaly",
+    "control",
+)
+
+_LEVELS = ("warning", "alert")
+_ENUMS: dict[str, tuple[str, ...]] = {
+    "time_progress.method": ("days", "months", "targets"),
+    "scores.region_aggregate": ("mean", "max"),
+}
+# Parameters that are shares or probabilities, checked to lie in [0, 1].
+_UNIT_INTERVAL = frozenset(
+    {
+        "near_share",
+        "quantile",
+        "interval",
+        "public_weight",
+        "functional_weight",
+        "share_warning",
+        "share_alert",
+    }
+)
+_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+_TIME_KEYS = frozenset({"work_start", "work_end"})
+_QUARTERS = ("Q1", "Q2", "Q3", "Q4")
+_OVERRIDES = "<overrides>"
+
+
+class ParamsError(ValueError):
+    """Bad parameters. ``problems`` holds one sentence per problem, all of the same shape."""
+
+    def __init__(self, problems: str | Sequence[str]) -> None:
+        self.problems: list[str] = [problems] if isinstance(problems, str) else list(problems)
+        super().__init__("\n".join(self.problems))
+
+
+# ----------------------------------------------------------------------------------- helpers
+def direction(code: str) -> Direction:
+    """How the thresholds of indicator ``code`` are ordered: higher (default), lower or band."""
+    return DIRECTIONS.get(code, "higher")
+
+
+def default_params_dir() -> Path:
+    """The ``params/`` directory: ``$FISCALRISK_PARAMS_DIR`` if set, else the one beside the package."""
+    env = os.environ.get("FISCALRISK_PARAMS_DIR")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parent.parent / "params"
+
+
+def _subject(path: str) -> str:
+    """What a parameter path belongs to, for messages: 'indicator PAY06', 'module outturn', ..."""
+    parts = path.split(".")
+    if len(parts) == 1:
+        return "params"
+    if parts[0] == "indicators":
+        return f"indicator {parts[1]}"
+    if parts[0] == "modules":
+        return f"module {parts[1]}"
+    return parts[0]
+
+
+def _problem(path: str, where: str, expected: str, given: str, *, what: str | None = None) -> str:
+    """The one sentence shape of every parameter problem."""
+    return f"parameter '{path}' of {what or _subject(path)} in {where}: expected {expected}, got {given}"
+
+
+def _did_you_mean(key: str, allowed: Iterable[str]) -> str:
+    allowed = sorted(allowed)
+    close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+    if not close:
+        close = [a for a in allowed if a.lower() == key.lower()]
+    if close:
+        return f"a known name (did you mean '{close[0]}'?)"
+    shown = ", ".join(allowed[:12]) + (", ..." if len(allowed) > 12 else "")
+    return f"one of {shown}" if allowed else "no keys here"
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def validate_keys(
+    mapping: Mapping[str, Any],
+    allowed: Iterable[str] | Mapping[str, Any],
+    where: str,
+    *,
+    path: str = "",
+    what: str | None = None,
+) -> None:
+    """Raise :class:`ParamsError` for every key of ``mapping`` that ``allowed`` does not know.
+
+    ``allowed`` is a collection of names, or a mapping whose non-empty mapping values describe the
+    allowed keys one level down (a defaults tree); nested mappings are then checked recursively.
+    ``where`` names the origin (a file, "notebook parameters"), ``path`` prefixes the key paths and
+    ``what`` names the owner in messages (defaults to what the path implies)::
+
+        validate_keys(nb_params, {"region_code", "as_of", "data_dir"}, "notebook parameters")
+    """
+    problems = _unknown_keys(mapping, allowed, where, path, what)
+    if problems:
+        raise ParamsError(problems)
+
+
+def _unknown_keys(
+    mapping: Mapping[str, Any],
+    allowed: Iterable[str] | Mapping[str, Any],
+    where: str,
+    path: str,
+    what: str | None,
+) -> list[str]:
+    names = list(allowed.keys()) if isinstance(allowed, Mapping) else list(allowed)
+    problems = []
+    for key, value in mapping.items():
+        skey = str(key)
+        if skey not in names:
+            problems.append(
+                _problem(_join(path, skey), where, _did_you_mean(skey, names), f"'{skey}'", what=what)
+            )
+            continue
+        if isinstance(allowed, Mapping):
+            sub = allowed[skey]
+            if isinstance(sub, Mapping) and sub and isinstance(value, Mapping):
+                problems += _unknown_keys(value, sub, where, _join(path, skey), what)
+    return problems
+
+
+def load_yaml(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Read a params YAML file into a dict (an empty file is ``{}``); problems are ParamsErrors."""
+    p = Path(path)
+    where = str(p)
+    if not p.is_file():
+        raise ParamsError(_problem("<file>", where, "an existing YAML file", "no such file", what="params"))
+    try:
+        data = yaml.safe_load(p.read_text(encoding="utf-8-sig"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else "somewhere"
+        reason = getattr(exc, "problem", None) or str(exc)
+        raise ParamsError(
+            _problem("<file>", where, "valid YAML", f"a syntax error at {at} ({reason})", what="params")
+        ) from None
+    except UnicodeDecodeError:
+        raise ParamsError(
+            _problem("<file>", where, "UTF-8 text", "undecodable bytes", what="params")
+        ) from None
+    if data is None:
+        return {}
+    if not isinstance(data, Mapping):
+        raise ParamsError(
+            _problem("<file>", where, "a mapping at the top level", type(data).__name__, what="params")
+        )
+    return _string_keys(data)
+
+
+def _string_keys(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _string_keys(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_string_keys(v) for v in value]
+    return value
+
+
+# ------------------------------------------------------------------------- type checking
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return f"the boolean {value!r}"
+    if isinstance(value, (int, float)):
+        return f"the number {value!r}"
+    if isinstance(value, str):
+        return f"the string {value!r}"
+    if isinstance(value, list):
+        return f"the list {value!r}"
+    if isinstance(value, Mapping):
+        return f"a mapping with keys {sorted(value)}"
+    return f"{type(value).__name__} {value!r}"
+
+
+def _is_threshold(key: str) -> bool:
+    return key in _LEVELS or key.endswith(("_warning", "_alert"))
+
+
+def _sibling(key: str) -> str | None:
+    """The other threshold of a warning/alert pair: 'single_warning' ↔ 'single_alert'."""
+    if key == "warning":
+        return "alert"
+    if key == "alert":
+        return "warning"
+    if key.endswith("_warning"):
+        return key[: -len("warning")] + "alert"
+    if key.endswith("_alert"):
+        return key[: -len("alert")] + "warning"
+    return None
+
+
+def _indicator_schema(defaults: Mapping[str, Any]) -> dict[str, Any]:
+    """An indicator's allowed keys: its defaults plus the missing half of each threshold pair."""
+    schema = dict(defaults)
+    for key, value in defaults.items():
+        other = _sibling(key)
+        if other and other not in schema:
+            schema[other] = value
+    return schema
+
+
+def _check_value(default: Any, value: Any, path: str, where: str, problems: list[str]) -> Any:
+    """Check ``value`` against the type of ``default``; return it normalised (ints as int, ...)."""
+    key = path.rsplit(".", 1)[-1]
+    if value is None:
+        if _is_threshold(key):
+            return None  # a level switched off
+        expected = "a mapping" if isinstance(default, Mapping) else f"a value like the default {default!r}"
+        problems.append(_problem(path, where, expected, "null"))
+        return value
+    if path in _ENUMS:
+        options = _ENUMS[path]
+        if value not in options:
+            problems.append(_problem(path, where, f"one of {', '.join(options)}", _describe(value)))
+        return value
+    if key == "level" or key.endswith("_level"):
+        if value not in _LEVELS:
+            problems.append(_problem(path, where, "one of warning, alert", _describe(value)))
+        return value
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            problems.append(_problem(path, where, "true or false", _describe(value)))
+        return value
+    if isinstance(default, int) and not isinstance(default, bool):
+        if not _is_number(value) or float(value) != int(value):
+            problems.append(_problem(path, where, "a whole number", _describe(value)))
+            return value
+        value = int(value)
+    elif isinstance(default, float):
+        if not _is_number(value):
+            problems.append(_problem(path, where, "a number", _describe(value)))
+            return value
+        value = float(value)
+    elif isinstance(default, str):
+        if not isinstance(value, str):
+            problems.append(_problem(path, where, "a string (quote codes: '001')", _describe(value)))
+            return value
+        if key in _TIME_KEYS and not _HHMM.match(value):
+            problems.append(_problem(path, where, "a time of day HH:MM", _describe(value)))
+        return value
+    elif isinstance(default, list):
+        return _check_list(default, value, path, where, problems)
+    elif isinstance(default, Mapping):
+        if not isinstance(value, Mapping):
+            problems.append(_problem(path, where, "a mapping", _describe(value)))
+            return value
+        out = {}
+        schema = (
+            _indicator_schema(default) if path.count(".") == 1 and path.startswith("indicators.") else default
+        )
+        for k, v in value.items():
+            if k in schema:  # unknown keys are reported by _unknown_keys
+                out[k] = _check_value(schema[k], v, _join(path, k), where, problems)
+        return out
+    if _is_number(value):
+        if value < 0:
+            problems.append(_problem(path, where, "a number ≥ 0", _describe(value)))
+        elif key in _UNIT_INTERVAL and value > 1:
+            problems.append(_problem(path, where, "a share between 0 and 1", _describe(value)))
+    return value
+
+
+def _check_list(default: list[Any], value: Any, path: str, where: str, problems: list[str]) -> Any:
+    if not isinstance(value, list):
+        problems.append(_problem(path, where, f"a list like {default!r}", _describe(value)))
+        return value
+    # Element type: that of the default's elements; an empty default list holds codes (strings).
+    if not default or all(isinstance(x, str) for x in default):
+        bad = [x for x in value if not isinstance(x, str)]
+        if bad:
+            problems.append(
+                _problem(path, where, "a list of strings (quote codes: ['307'])", _describe(value))
+            )
+        return value
+    if all(_is_number(x) for x in default):
+        if any(not _is_number(x) for x in value):
+            problems.append(_problem(path, where, "a list of numbers", _describe(value)))
+            return value
+        if all(isinstance(x, int) for x in default):
+            if any(float(x) != int(x) for x in value):
+                problems.append(_problem(path, where, "a list of whole numbers", _describe(value)))
+                return value
+            return [int(x) for x in value]
+        if any(x < 0 for x in value):
+            problems.append(_problem(path, where, "a list of numbers ≥ 0", _describe(value)))
+        return [float(x) for x in value]
+    return value
+
+
+# ------------------------------------------------------------------------- merging
+def _merge(
+    base: dict[str, Any], layer: Mapping[str, Any], origins: dict[str, str], where: str, path: str = ""
+) -> None:
+    """Deep-merge ``layer`` into ``base`` in place; lists and scalars replace; record origins."""
+    for key, value in layer.items():
+        p = _join(path, key)
+        if isinstance(value, Mapping) and isinstance(base.get(key), dict):
+            _merge(base[key], value, origins, where, p)
+        else:
+            base[key] = copy.deepcopy(value)
+            for sub in _leaf_paths(value, p):
+                origins[sub] = where
+
+
+def _leaf_paths(value: Any, path: str) -> list[str]:
+    if isinstance(value, Mapping) and value:
+        return [q for k, v in value.items() for q in _leaf_paths(v, _join(path, k))]
+    return [path]
+
+
+def _schema(defaults: Mapping[str, Any]) -> dict[str, Any]:
+    """The allowed-keys tree: the defaults, with each indicator's threshold pairs completed."""
+    schema = copy.deepcopy(dict(defaults))
+    indicators = schema.get("indicators", {})
+    for code, entry in indicators.items():
+        if isinstance(entry, Mapping):
+            indicators[code] = _indicator_schema(entry)
+    return schema
+
+
+def _check_layer(layer: Mapping[str, Any], schema: Mapping[str, Any], where: str) -> dict[str, Any]:
+    """Unknown keys and types of one layer; returns the layer with normalised values."""
+    problems = _unknown_keys(layer, schema, where, "", None)
+    out = _check_value(schema, layer, "", where, problems) if layer else {}
+    if problems:
+        raise ParamsError(problems)
+    return out
+
+
+def _check_resolved(
+    data: Mapping[str, Any], origins: Mapping[str, str], *, default_where: str = "defaults"
+) -> list[str]:
+    """Cross-parameter rules of the resolved parameters (threshold order, bands, weights).
+
+    A problem names the source(s) that set the parameters involved.
+    """
+    problems: list[str] = []
+
+    def where(*paths: str) -> str:
+        found = sorted({origins.get(p, default_where) for p in paths})
+        return " and ".join(found)
+
+    for code, p in data.get("indicators", {}).items():
+        kind = direction(code)
+        for key in sorted(p):
+            if not (key == "warning" or key.endswith("_warning")):
+                continue
+            other = _sibling(key)
+            w, a = p.get(key), p.get(other)
+            wp, ap = f"indicators.{code}.{key}", f"indicators.{code}.{other}"
+            if kind == "band":
+                for path, band in ((wp, w), (ap, a)):
+                    if band is not None and (len(band) != 2 or band[0] > band[1]):
+                        problems.append(
+                            _problem(path, where(path), "a band [low, high] with low ≤ high", _describe(band))
+                        )
+                        w = a = None
+            if w is None or a is None:
+                continue
+            if kind == "band":
+                if not (a[0] <= w[0] and w[1] <= a[1]):
+                    problems.append(
+                        _problem(ap, where(wp, ap), f"a band containing the warning band {w!r}", _describe(a))
+                    )
+            elif kind == "lower":
+                if a > w:
+                    problems.append(
+                        _problem(
+                            ap, where(wp, ap), f"at most the warning {w!r} (lower is worse)", _describe(a)
+                        )
+                    )
+            elif a < w:
+                problems.append(
+                    _problem(ap, where(wp, ap), f"at least the warning {w!r} (higher is worse)", _describe(a))
+                )
+
+    ind = data.get("indicators", {})
+    ctl = ind.get("CTL01", {})
+    if "public_weight" in ctl and "functional_weight" in ctl:
+        total = ctl["public_weight"] + ctl["functional_weight"]
+        if abs(total - 1.0) > 1e-9:
+            paths = ("indicators.CTL01.public_weight", "indicators.CTL01.functional_weight")
+            problems.append(
+                _problem(
+                    paths[1], where(*paths), "public_weight + functional_weight = 1", f"a sum of {total:g}"
+                )
+            )
+    anm = ind.get("ANM01", {})
+    for key in ("first_digit_mad", "first_two_mad"):
+        bands = anm.get(key)
+        if isinstance(bands, list) and (len(bands) != 3 or sorted(bands) != bands):
+            path = f"indicators.ANM01.{key}"
+            problems.append(
+                _problem(
+                    path,
+                    where(path),
+                    "three increasing bounds [close, acceptable, marginal]",
+                    _describe(bands),
+                )
+            )
+    if {"min_n_first", "min_n_first_two"} <= anm.keys() and anm["min_n_first"] > anm["min_n_first_two"]:
+        path = "indicators.ANM01.min_n_first"
+        problems.append(
+            _problem(
+                path,
+                where(path),
+                f"at most min_n_first_two ({anm['min_n_first_two']})",
+                _describe(anm["min_n_first"]),
+            )
+        )
+
+    targets = data.get("time_progress", {}).get("targets", {})
+    values = [targets.get(q) for q in _QUARTERS if q in targets]
+    if any(v is not None and not 0 <= v <= 1 for v in values) or values != sorted(values):
+        path = "time_progress.targets"
+        problems.append(
+            _problem(
+                path,
+                where(*(f"{path}.{q}" for q in _QUARTERS)),
+                "increasing quarterly targets between 0 and 1",
+                _describe(targets),
+            )
+        )
+
+    proc = data.get("modules", {}).get("procurement", {})
+    open_limits, dec_limits = proc.get("open_tender_limits", {}), proc.get("decentralised_limits", {})
+    for category in sorted(set(open_limits) & set(dec_limits)):
+        if dec_limits[category] > open_limits[category]:
+            dp = f"modules.procurement.decentralised_limits.{category}"
+            op = f"modules.procurement.open_tender_limits.{category}"
+            problems.append(
+                _problem(
+                    dp,
+                    where(dp, op),
+                    f"at most the open-tender limit {open_limits[category]!r}",
+                    _describe(dec_limits[category]),
+                )
+            )
+    return problems
+
+
+# ------------------------------------------------------------------------- Params
+class Params:
+    """Resolved parameters (read-only: accessors return copies).
+
+    ``sources`` lists what was layered, in order (defaults first); ``origin(path)`` tells which
+    source set a value; ``region_code`` is the region they were resolved for (None: defaults only).
+    """
+
+    __slots__ = ("_data", "_origins", "_sources", "_region_code")
+
+    def __init__(
+        self,
+        data: Mapping[str, Any],
+        *,
+        sources: Sequence[str] = (),
+        origins: Mapping[str, str] | None = None,
+        region_code: str | None = None,
+    ) -> None:
+        object.__setattr__(self, "_data", copy.deepcopy(dict(data)))
+        object.__setattr__(self, "_origins", dict(origins or {}))
+        object.__setattr__(self, "_sources", tuple(sources))
+        object.__setattr__(self, "_region_code", region_code)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("Params is read-only; resolve() again with overrides")
+
+    def __repr__(self) -> str:
+        return f"Params(region_code={self._region_code!r}, sources={list(self._sources)!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Params) and self._data == other._data
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Params travel to worker processes (papermill / Dask fan-out over regions).
+        return (
+            _rebuild_params,
+            (self._data, list(self._sources), self._origins, self._region_code),
+        )
+
+    @property
+    def region_code(self) -> str | None:
+        return self._region_code
+
+    @property
+    def sources(self) -> list[str]:
+        """The layers, in order: the defaults file, region files, extra files, ``<overrides>``."""
+        return list(self._sources)
+
+    def origin(self, path: str) -> str:
+        """The source that set the value at the dotted ``path`` (the defaults file if unchanged)."""
+        return self._origins.get(path, self._sources[0] if self._sources else "defaults")
+
+    def indicator(self, code: str) -> dict[str, Any]:
+        """The parameters of indicator ``code`` (thresholds ``warning`` / ``alert`` included)."""
+        indicators = self._data.get("indicators", {})
+        if code not in indicators:
+            raise KeyError(
+                f"parameter 'indicators.{code}' of params: expected {_did_you_mean(code, indicators)}, "
+                f"got '{code}'"
+            )
+        return copy.deepcopy(indicators[code])
+
+    def module(self, name: str) -> dict[str, Any]:
+        """The parameters shared by the indicators of module ``name`` (``{}`` if it has none)."""
+        modules = self._data.get("modules", {})
+        if name not in modules and name not in MODULES:
+            known = sorted(set(modules) | set(MODULES))
+            raise KeyError(
+                f"parameter 'modules.{name}' of params: expected {_did_you_mean(name, known)}, got '{name}'"
+            )
+        return copy.deepcopy(modules.get(name, {}))
+
+    @property
+    def indicators(self) -> list[str]:
+        """The indicator codes that have parameters, sorted."""
+        return sorted(self._data.get("indicators", {}))
+
+    @property
+    def time_progress(self) -> dict[str, Any]:
+        return copy.deepcopy(self._data.get("time_progress", {}))
+
+    @property
+    def scores(self) -> dict[str, Any]:
+        return copy.deepcopy(self._data.get("scores", {}))
+
+    def get(self, path: str, default: Any = None) -> Any:
+        """A value by dotted path, e.g. ``params.get("modules.outturn.years")``."""
+        node: Any = self._data
+        for part in path.split("."):
+            if not isinstance(node, Mapping) or part not in node:
+                return default
+            node = node[part]
+        return copy.deepcopy(node)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The resolved parameters as a plain nested dict (a copy)."""
+        return copy.deepcopy(self._data)
+
+    def to_yaml(self) -> str:
+        """The resolved parameters as YAML, headed by the list of layered sources."""
+        head = "".join(f"#   {s}\n" for s in self._sources)
+        region = f" for region {self._region_code}" if self._region_code else ""
+        body = yaml.safe_dump(self._data, allow_unicode=True, sort_keys=False, default_flow_style=None)
+        return f"# fiscalrisk parameters as resolved{region}, layered from:\n{head}{body}"
+
+
+def _rebuild_params(
+    data: Mapping[str, Any], sources: Sequence[str], origins: Mapping[str, str], region_code: str | None
+) -> Params:
+    return Params(data, sources=sources, origins=origins, region_code=region_code)
+
+
+def _code_lineage(code: str) -> list[str]:
+    """Ancestors-and-self of a Chinese administrative division code (GB/T 2260), root first.
+
+    Used when no region tree is given: 330522102 (township) → 330522 (county) → 330500 (city)
+    → 330000 (province).
+    """
+    chain: list[str] = []
+    if len(code) in (9, 12) and code.isdigit():
+        chain += [code[:2] + "0000", code[:4] + "00", code[:6]]
+        if len(code) == 12:
+            chain.append(code[:9])
+    elif len(code) == 6 and code.isdigit():
+        chain += [code[:2] + "0000", code[:4] + "00"]
+    out: list[str] = []
+    for c in [*chain, code]:
+        if c not in out:
+            out.append(c)
+    return out
+
+
+def resolve(
+    region_code: str | None = None,
+    *,
+    tree: RegionTree | None = None,
+    files: Iterable[str | os.PathLike[str]] = (),
+    overrides: Mapping[str, Any] | None = None,
+    params_dir: str | os.PathLike[str] | None = None,
+) -> Params:
+    """Resolve the parameters of a region: defaults → its lineage's files → ``files`` → ``overrides``.
+
+    Parameters
+    ----------
+    region_code:
+        The region the scan looks at; None for the defaults (plus ``files`` and ``overrides``).
+    tree:
+        A :class:`fiscalrisk.hierarchy.RegionTree`; its ``lineage(region_code)`` (root first) gives
+        the region files to layer. Without a tree, the lineage is read from the structure of the
+        administrative division code (330522102 → 330522 → 330500), which suits Chinese codes.
+    files:
+        Extra YAML files, layered in order after the region files (a missing file is an error).
+    overrides:
+        A nested mapping layered last (``{"indicators": {"PAY06": {"threshold": 200000}}}``).
+    params_dir:
+        Directory holding ``defaults.yaml`` and ``<region_code>.yaml`` files (default:
+        :func:`default_params_dir`). A region without a file is skipped.
+
+    Raises
+    ------
+    ParamsError
+        Listing every problem of the first bad layer, or every cross-parameter problem of the result.
+    """
+    pdir = Path(params_dir) if params_dir is not None else default_params_dir()
+    defaults_path = pdir / "defaults.yaml"
+    defaults = load_yaml(defaults_path)
+    schema = _schema(defaults)
+
+    data: dict[str, Any] = copy.deepcopy(defaults)
+    origins: dict[str, str] = {}
+    sources = [str(defaults_path)]
+
+    layers: list[tuple[str, Mapping[str, Any]]] = []
+    if region_code is not None:
+        region_code = str(region_code)
+        if tree is not None:
+            if region_code not in tree:
+                raise ParamsError(
+                    _problem(
+                        "region_code",
+                        "the region tree",
+                        "a region of the tree",
+                        f"'{region_code}'",
+                        what="resolve()",
+                    )
+                )
+            lineage = tree.lineage(region_code)
+        else:
+            lineage = _code_lineage(region_code)
+        for code in lineage:
+            path = pdir / f"{code}.yaml"
+            if path.is_file():
+                layers.append((str(path), load_yaml(path)))
+    for f in files:
+        layers.append((str(f), load_yaml(f)))
+    if overrides:
+        if not isinstance(overrides, Mapping):
+            raise ParamsError(
+                _problem("overrides", _OVERRIDES, "a mapping", _describe(overrides), what="resolve()")
+            )
+        layers.append((_OVERRIDES, _string_keys(overrides)))
+
+    for where, layer in layers:
+        checked = _check_layer(layer, schema, where)
+        _merge(data, checked, origins, where)
+        sources.append(where)
+
+    problems = _check_resolved(data, origins, default_where=str(defaults_path))
+    if problems:
+        raise ParamsError(problems)
+    return Params(data, sources=sources, origins=origins, region_code=region_code)
+
+
+# ------------------------------------------------------------------------- time progress
+def time_progress(
+    as_of: dt.date | str | pd.Timestamp,
+    params: Params | Mapping[str, Any] | None = None,
+    *,
+    budget_year: int | None = None,
+) -> float:
+    """序时进度: the share of the budget year that has elapsed at ``as_of``, in [0, 1].
+
+    ``params`` is a :class:`Params`, the full params mapping, or its ``time_progress`` section
+    (None: the ``days`` method). Methods:
+
+    ``days`` (default, MoF treasury monitoring practice)
+        days elapsed up to and including ``as_of`` / days in the year: 1 January → 1/365,
+        31 December → 1.
+    ``months``
+        completed months / 12; ``as_of`` on a month's last day counts that month complete
+        (31 March → 3/12, 30 March → 2/12).
+    ``targets``
+        the administratively set quarterly targets (``targets: {Q1: 0.25, ...}``). By default
+        (``interpolate: false``) the progress is the target of the latest quarter end reached on
+        ``as_of`` — 0 before 31 March, Q1's target from 31 March, ..., Q4's on 31 December — which
+        is how a bureau assessing against quarter targets reads them: units are not behind until a
+        quarter closes. With ``interpolate: true`` the progress grows linearly by day between the
+        quarter ends (0 on 31 December of the previous year).
+
+    ``budget_year``: the year whose progress is wanted (default the year of ``as_of``); a year
+    already ended is complete (1.0), a year not yet started is 0.0.
+    """
+    if isinstance(params, Params):
+        tp = params.time_progress
+    elif params is None:
+        tp = {}
+    elif "time_progress" in params:
+        tp = dict(params["time_progress"])
+    else:
+        tp = dict(params)
+    method = tp.get("method", "days")
+    day = pd.Timestamp(as_of).normalize()
+    year = day.year if budget_year is None else int(budget_year)
+    if day.year > year:
+        return 1.0
+    if day.year < year:
+        return 0.0
+
+    days_in_year = 366 if _stdlib_calendar.isleap(year) else 365
+    elapsed = day.day_of_year
+    if method == "days":
+        return elapsed / days_in_year
+    if method == "months":
+        done = day.month - 1 + (1 if day.is_month_end else 0)
+        return done / 12
+    if method == "targets":
+        targets = {**{q: (i + 1) / 4 for i, q in enumerate(_QUARTERS)}, **tp.get("targets", {})}
+        ends = [pd.Timestamp(year, m, _stdlib_calendar.monthrange(year, m)[1]) for m in (3, 6, 9, 12)]
+        if not tp.get("interpolate", False):
+            reached = [float(targets[q]) for q, end in zip(_QUARTERS, ends, strict=True) if day >= end]
+            return reached[-1] if reached else 0.0
+        previous_end, previous_value = pd.Timestamp(year - 1, 12, 31), 0.0
+        for q, end in zip(_QUARTERS, ends, strict=True):
+            if day <= end:
+                span = (end - previous_end).days
+                share = (day - previous_end).days / span
+                return previous_value + share * (float(targets[q]) - previous_value)
+            previous_end, previous_value = end, float(targets[q])
+        return float(targets["Q4"])
+    raise ParamsError(
+        _problem("time_progress.method", "params", "one of days, months, targets", _describe(method))
+    )
