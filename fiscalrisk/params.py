@@ -336,6 +336,9 @@ def _check_value(default: Any, value: Any, path: str, where: str, problems: list
         if not isinstance(value, Mapping):
             problems.append(_problem(path, where, "a mapping", _describe(value)))
             return value
+        if not default:
+            # an empty mapping in the defaults is a free-form table (e.g. limits by year): keep it whole
+            return copy.deepcopy(dict(value))
         out = {}
         schema = (
             _indicator_schema(default) if path.count(".") == 1 and path.startswith("indicators.") else default

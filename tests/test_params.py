@@ -385,3 +385,12 @@ def test_time_progress_reads_a_params_object() -> None:
     p = resolve("330522")  # 长兴县 uses quarterly targets
     assert time_progress("2025-06-30", p) == 0.5
     assert time_progress("2025-06-29", p) == 0.25
+
+
+def test_an_empty_mapping_default_is_a_free_form_table(tmp_path):
+    """Keys under a default of ``{}`` are the user's own table: kept whole, never silently dropped."""
+    from fiscalrisk.params import _check_value
+
+    problems: list[str] = []
+    out = _check_value({}, {"2025": {"goods": 1_000_000}}, "modules.procurement.limits_by_year", "x.yaml", problems)
+    assert out == {"2025": {"goods": 1_000_000}} and problems == []
