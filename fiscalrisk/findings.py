@@ -1,0 +1,296 @@
+"""The findings table every indicator and detector ends in, and the risk scores built from it.
+
+A *finding* is one subject (a payment, a budget line, a unit × year, a region × year, ...) that an
+indicator graded ``warning`` (黄色预警) or ``alert`` (红色预警). The table has exactly the columns of the
+data contract (``shared/spec/data-contract.md``, section 2), in that order. ``level`` is an ordered
+categorical ``ok < warning < alert`` from the registry to the writer: only the file boundary turns it
+into plain strings, because string comparison would put ``"alert" < "warning"``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+__all__ = [
+    "LEVELS",
+    "LEVEL_DTYPE",
+    "FINDINGS_COLUMNS",
+    "ASSESSED_COLUMNS",
+    "SORT_KEYS",
+    "empty_findings",
+    "empty_assessed",
+    "finalize_findings",
+    "finalize_assessed",
+    "SCORE_COLUMNS",
+    "finding_points",
+    "risk_scores",
+]
+
+LEVELS: tuple[str, ...] = ("ok", "warning", "alert")
+LEVEL_DTYPE = pd.CategoricalDtype(list(LEVELS), ordered=True)
+
+FINDINGS_COLUMNS: tuple[str, ...] = (
+    "finding_id",
+    "indicator",
+    "module",
+    "level",
+    "region_code",
+    "unit_code",
+    "subject_type",
+    "subject_id",
+    "period",
+    "value",
+    "threshold",
+    "message_zh",
+    "message_en",
+    "evidence",
+)
+
+SORT_KEYS: tuple[str, ...] = ("indicator", "region_code", "unit_code", "subject_id", "period", "finding_id")
+
+ASSESSED_COLUMNS: tuple[str, ...] = (
+    "indicator",
+    "module",
+    "region_code",
+    "status",
+    "assessed",
+    "flagged",
+    "warnings",
+    "alerts",
+    "reason",
+)
+
+_STR_FINDING_COLUMNS = tuple(c for c in FINDINGS_COLUMNS if c not in ("level", "value", "threshold"))
+
+
+def empty_findings() -> pd.DataFrame:
+    """A findings table with no rows and the contract's columns and dtypes."""
+    df = pd.DataFrame({c: pd.Series([], dtype="str") for c in _STR_FINDING_COLUMNS})
+    df["level"] = pd.Series([], dtype=LEVEL_DTYPE)
+    df["value"] = pd.Series([], dtype="float64")
+    df["threshold"] = pd.Series([], dtype="float64")
+    return df[list(FINDINGS_COLUMNS)]
+
+
+def empty_assessed() -> pd.DataFrame:
+    """An assessed table with no rows."""
+    return finalize_assessed(pd.DataFrame({c: [] for c in ASSESSED_COLUMNS}))
+
+
+def finalize_findings(frames: list[pd.DataFrame] | pd.DataFrame) -> pd.DataFrame:
+    """Concatenate findings, fix column order and dtypes, and sort them deterministically.
+
+    Sort order: (indicator, region_code, unit_code, subject_id, period, finding_id); empty unit codes
+    (region-level findings) sort first within their region.
+    """
+    if isinstance(frames, pd.DataFrame):
+        frames = [frames]
+    frames = [f for f in frames if f is not None and len(f)]
+    if not frames:
+        return empty_findings()
+    df = pd.concat([f[list(FINDINGS_COLUMNS)] for f in frames], ignore_index=True)
+    for c in _STR_FINDING_COLUMNS:
+        df[c] = df[c].astype("str").fillna("")
+    df["level"] = df["level"].astype("str").astype(LEVEL_DTYPE)
+    df["value"] = pd.to_numeric(df["value"], errors="coerce").astype("float64")
+    df["threshold"] = pd.to_numeric(df["threshold"], errors="coerce").astype("float64")
+    df = df.sort_values(list(SORT_KEYS), kind="mergesort", ignore_index=True)
+    return df
+
+
+def finalize_assessed(frames: list[pd.DataFrame] | pd.DataFrame) -> pd.DataFrame:
+    """Concatenate assessed rows, fix dtypes, and sort by (indicator, region_code)."""
+    if isinstance(frames, pd.DataFrame):
+        frames = [frames]
+    frames = [f for f in frames if f is not None and len(f)]
+    if not frames:
+        df = pd.DataFrame({c: pd.Series([], dtype="str") for c in ASSESSED_COLUMNS})
+    else:
+        df = pd.concat([f[list(ASSESSED_COLUMNS)] for f in frames], ignore_index=True)
+    for c in ("indicator", "module", "region_code", "status", "reason"):
+        df[c] = df[c].astype("str").fillna("")
+    for c in ("assessed", "flagged", "warnings", "alerts"):
+        df[c] = pd.to_numeric(df[c], errors="coerce").astype("Int64")
+    return df.sort_values(["indicator", "region_code"], kind="mergesort", ignore_index=True)
+
+
+# --------------------------------------------------------------------------------------------------
+# Risk scores
+# --------------------------------------------------------------------------------------------------
+
+SCORE_COLUMNS: tuple[str, ...] = (
+    "subject_type",
+    "subject_id",
+    "name",
+    "region_code",
+    "region_level",
+    "scope",
+    "score",
+    "units",
+    "alerts",
+    "warnings",
+    "top_indicators",
+)
+
+_DEFAULT_SCORES: dict = {
+    "points": {"warning": 3, "alert": 10},
+    "indicator_cap": 40,
+    "cap": 100,
+    "region_aggregate": "mean",
+    "top_n": 3,
+    "module_weights": {},
+}
+
+
+def finding_points(findings: pd.DataFrame, settings: Mapping[str, Any] | None = None) -> pd.Series:
+    """Points of each finding: ``points[level] × module_weights[module]`` (module weight 1 when absent)."""
+    s = {**_DEFAULT_SCORES, **dict(settings or {})}
+    points = {str(k): float(v) for k, v in s["points"].items()}
+    weights = {str(k): float(v) for k, v in (s.get("module_weights") or {}).items()}
+    lv = findings["level"].astype("str").map(points).fillna(0.0).astype("float64")
+    w = findings["module"].astype("str").map(weights).fillna(1.0).astype("float64")
+    return lv * w
+
+
+def risk_scores(
+    findings: pd.DataFrame,
+    units: pd.DataFrame,
+    regions: pd.DataFrame,
+    settings: Mapping[str, Any] | None = None,
+) -> pd.DataFrame:
+    """Risk scores 0–100 per unit and per region at every level of the tree.
+
+    Formula (parameters under ``scores`` in ``params/defaults.yaml``):
+
+    - a finding is worth ``points[level] × module_weights[module]`` (default: warning 3, alert 10;
+      weight 1 for a module not listed);
+    - a **unit**'s score is ``min(cap, Σ_indicators min(indicator_cap, Σ points of the unit's findings
+      of that indicator))``: one indicator alone cannot push a unit past ``indicator_cap`` (40), so a
+      unit with 500 round-amount payments does not outrank one with alerts on five indicators;
+    - a **region**'s ``own`` score aggregates (``region_aggregate``: mean, or max) the scores of the units
+      registered directly in it — units without findings count as 0 — and adds the capped points of
+      the region-level findings (subject ``region``, e.g. PEFA outturn), capped at ``cap``; its
+      ``subtree`` score does the same over every unit of the region and of all regions below it (the
+      region-level findings added are the region's own);
+    - ``top_indicators``: the ``top_n`` (3) indicators contributing the most points in that scope,
+      separated by ``;`` (ties broken by code);
+    - ``alerts`` / ``warnings`` count every finding in scope (a subtree's counts include the
+      region-level findings of the regions below it).
+
+    Returns one row per unit (scope ``unit``) and two per region (scopes ``own`` and ``subtree``),
+    columns :data:`SCORE_COLUMNS`, sorted by (subject_type, subject_id, scope).
+    """
+    from fiscalrisk.hierarchy import RegionTree
+
+    s = {**_DEFAULT_SCORES, **dict(settings or {})}
+    cap, icap = float(s["cap"]), float(s["indicator_cap"])
+    how = str(s.get("region_aggregate", "mean"))
+    if how not in ("mean", "max"):
+        raise ValueError(f"scores: parameter 'region_aggregate' expected mean or max; got {how!r}")
+    top_n = int(s.get("top_n", 3))
+
+    f = findings.loc[findings["level"].astype("str").isin(["warning", "alert"])].copy()
+    f["points"] = finding_points(f, s)
+    f["is_alert"] = (f["level"].astype("str") == "alert").astype("int64")
+    f["is_warning"] = (f["level"].astype("str") == "warning").astype("int64")
+    f["unit_code"] = f["unit_code"].astype("str").fillna("")
+
+    u = units[["unit_code", "name", "region_code"]].astype("str").drop_duplicates("unit_code")
+    u = u.sort_values("unit_code", ignore_index=True)
+    tree = RegionTree.from_frame(regions)
+    pairs = tree.ancestor_pairs()  # region_code → every ancestor and itself
+    reg = tree.to_frame()
+
+    # per unit × indicator, capped
+    uf = f.loc[f["unit_code"] != ""]
+    ui = uf.groupby(["unit_code", "indicator"], sort=True).agg(
+        points=("points", "sum"), alerts=("is_alert", "sum"), warnings=("is_warning", "sum")
+    ).reset_index()
+    ui["points"] = ui["points"].clip(upper=icap)
+    us = ui.groupby("unit_code").agg(points=("points", "sum"), alerts=("alerts", "sum"),
+                                     warnings=("warnings", "sum"))
+    unit = u.set_index("unit_code").join(us, how="left")
+    unit[["points", "alerts", "warnings"]] = unit[["points", "alerts", "warnings"]].fillna(0)
+    unit["score"] = unit["points"].clip(upper=cap)
+
+    # region-level findings, capped per region × indicator
+    rf = f.loc[f["unit_code"] == ""]
+    ri = rf.groupby(["region_code", "indicator"], sort=True).agg(
+        points=("points", "sum"), alerts=("is_alert", "sum"), warnings=("is_warning", "sum")
+    ).reset_index()
+    ri["points"] = ri["points"].clip(upper=icap)
+    rpts = ri.groupby("region_code")[["points", "alerts", "warnings"]].sum()
+
+    def _top(contrib: pd.DataFrame, key: str) -> pd.Series:
+        c = contrib.groupby([key, "indicator"], sort=True)["points"].sum().reset_index()
+        c = c.loc[c["points"] > 0].sort_values([key, "points", "indicator"], ascending=[True, False, True],
+                                               kind="mergesort")
+        return c.groupby(key, sort=True)["indicator"].agg(lambda x: ";".join(list(x)[:top_n]))
+
+    rows = []
+    unit_top = _top(ui, "unit_code")
+    ut = unit.reset_index()
+    rows.append(pd.DataFrame({
+        "subject_type": "unit",
+        "subject_id": ut["unit_code"],
+        "name": ut["name"],
+        "region_code": ut["region_code"],
+        "region_level": ut["region_code"].map(reg.set_index("region_code")["level"]),
+        "scope": "unit",
+        "score": ut["score"],
+        "units": 1,
+        "alerts": ut["alerts"],
+        "warnings": ut["warnings"],
+        "top_indicators": ut["unit_code"].map(unit_top),
+    }))
+
+    ui_reg = ui.assign(region_code=ui["unit_code"].map(u.set_index("unit_code")["region_code"]))
+    for scope in ("own", "subtree"):
+        if scope == "own":
+            member = ut[["unit_code", "region_code", "score", "alerts", "warnings"]].rename(
+                columns={"region_code": "target"})
+            contrib = ui_reg.rename(columns={"region_code": "target"})
+        else:
+            member = ut.merge(pairs, on="region_code")[["unit_code", "ancestor_code", "score", "alerts",
+                                                         "warnings"]].rename(columns={"ancestor_code": "target"})
+            contrib = ui_reg.merge(pairs, on="region_code").drop(columns="region_code").rename(
+                columns={"ancestor_code": "target"})
+        agg = member.groupby("target").agg(units=("unit_code", "size"), unit_score=("score", how),
+                                           alerts=("alerts", "sum"), warnings=("warnings", "sum"))
+        agg = agg.reindex(reg["region_code"])
+        agg["units"] = agg["units"].fillna(0).astype("int64")
+        own_pts = rpts.reindex(agg.index).fillna(0)
+        score = (agg["unit_score"].fillna(0.0) + own_pts["points"]).clip(upper=cap)
+        counts = own_pts[["alerts", "warnings"]]
+        if scope == "subtree" and len(rpts):
+            below = rpts.reset_index().merge(pairs, on="region_code")
+            counts = below.groupby("ancestor_code")[["alerts", "warnings"]].sum().reindex(agg.index).fillna(0)
+        contrib_all = pd.concat([
+            contrib[["target", "indicator", "points"]],
+            ri.rename(columns={"region_code": "target"})[["target", "indicator", "points"]],
+        ], ignore_index=True)
+        top = _top(contrib_all, "target")
+        rows.append(pd.DataFrame({
+            "subject_type": "region",
+            "subject_id": agg.index.to_numpy(),
+            "name": reg.set_index("region_code")["name"].reindex(agg.index).to_numpy(),
+            "region_code": agg.index.to_numpy(),
+            "region_level": reg.set_index("region_code")["level"].reindex(agg.index).to_numpy(),
+            "scope": scope,
+            "score": score.to_numpy(),
+            "units": agg["units"].to_numpy(),
+            "alerts": (agg["alerts"].fillna(0) + counts["alerts"]).to_numpy(),
+            "warnings": (agg["warnings"].fillna(0) + counts["warnings"]).to_numpy(),
+            "top_indicators": top.reindex(agg.index).to_numpy(),
+        }))
+    out = pd.concat(rows, ignore_index=True)
+    for c in ("subject_type", "subject_id", "name", "region_code", "region_level", "scope", "top_indicators"):
+        out[c] = out[c].astype("str").fillna("")
+    out["score"] = out["score"].astype("float64").round(2)
+    for c in ("units", "alerts", "warnings"):
+        out[c] = out[c].astype("int64")
+    return out[list(SCORE_COLUMNS)].sort_values(["subject_type", "subject_id", "scope"], kind="mergesort",
+                                                ignore_index=True)

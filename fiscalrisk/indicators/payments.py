@@ -1,0 +1,577 @@
+"""Treasury payment monitoring indicators (国库集中支付动态监控): PAY01–PAY09.
+
+Every indicator here is vectorised over the payments table (no Python loop over payments): a scan of a
+million payments takes seconds. Payments are those up to ``as_of`` (:attr:`ScanContext.payments`);
+negative amounts are refunds or reversals and are never flagged themselves. Amounts are compared in
+whole cents (``round(amount × 100)``) wherever equality matters.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from fiscalrisk.indicators.registry import ScanContext, indicator
+
+__all__ = ["payment_frame", "cents"]
+
+_SOURCE = "财政部 国库集中支付动态监控 (财库〔2013〕217号)"
+
+
+def cents(amount: pd.Series) -> np.ndarray:
+    """Amounts in whole cents (int64), so that equality and multiples are exact."""
+    return np.rint(amount.to_numpy(dtype="float64") * 100).astype("int64")
+
+
+def payment_frame(ctx: ScanContext) -> pd.DataFrame:
+    """The payments up to ``as_of`` with the subject columns every payment indicator returns."""
+    pay = ctx.payments
+    out = pay.copy()
+    out["subject_id"] = out["payment_id"]
+    out["period"] = out["pay_month"]
+    out["value"] = out["amount"]
+    return out
+
+
+def _module(ctx: ScanContext) -> dict:
+    return dict(ctx.params.module("payments")) if ctx.params is not None else {}
+
+
+def _flag(out: pd.DataFrame, hit: np.ndarray, level: str | None = None) -> pd.DataFrame:
+    """Forced levels: ``level`` (or NaN = graded by thresholds) where ``hit``, ``ok`` elsewhere."""
+    lv = pd.Series(np.where(hit, level if level is not None else "", "ok"), index=out.index, dtype="str")
+    if level is None:
+        lv = lv.where(~hit, pd.NA)
+    out["level"] = lv
+    return out
+
+
+_METHOD_ZH = {"cash": "现金", "transfer": "转账", "official_card": "公务卡"}
+
+_PAY_EVIDENCE = ("payment_id", "pay_date", "payee_name", "economic_code", "method", "amount")
+
+
+@indicator(
+    code="PAY01",
+    module="payments",
+    subject_type="payment",
+    name_zh="向本单位实有资金账户划款",
+    name_en="Transfer to the unit's own account",
+    reads={"payments": ("payment_id", "pay_date", "unit_code", "payee_type", "amount")},
+    grade="flag",
+    why_zh="国库资金划入本单位实有资金账户，脱离国库集中支付监控，易被挪用或虚列支出。",
+    why_en="Treasury money moved to the unit's own real-fund account leaves treasury control and can be "
+    "diverted or used to book fictitious spending.",
+    source=_SOURCE,
+    message_zh="{unit_name} 于{pay_date:%Y-%m-%d}向本单位实有资金账户“{payee_name}”划款{value:,.2f}元",
+    message_en="{unit_name} transferred {value:,.2f} to its own account “{payee_name}” on {pay_date:%Y-%m-%d}",
+    params={"level": "level of a transfer to the unit's own account"},
+    evidence=_PAY_EVIDENCE,
+)
+def pay01(ctx: ScanContext, p: dict) -> pd.DataFrame:
+    """PAY01 向本单位实有资金账户划款 — transfer to the unit's own account.
+
+    **What.** A payment with payee_type = ``own_account`` (the paying unit's own real-fund account).
+
+    **Method.** Flag every positive payment of that payee type.
+
+    **Why it is a risk.** Money leaves the treasury single account and its monitoring: it can be
+    diverted, or parked to fake budget execution.
+
+    **Source.** MoF treasury dynamic monitoring (财库〔2013〕217号).
+
+    **Parameters.** ``level`` (alert).
+
+    **Exclusions.** Refunds.
+    """
+    out = payment_frame(ctx)
+    hit = ((out["payee_type"] == "own_account") & (out["amount"] > 0)).to_numpy()
+    return _flag(out, hit, str(p.get("level", "alert")))
+
+
+@indicator(
+    code="PAY02",
+    module="payments",
+    subject_type="payment",
+    name_zh="向个人账户支付",
+    name_en="Payment to an individual",
+    reads={"payments": ("payment_id", "pay_date", "unit_code", "payee_type", "economic_code", "amount",
+                        "payee_name")},
+    grade="ge",
+    why_zh="公用经费、资本性支出等一般应支付给单位，向个人支付且不属于工资、对个人补助等科目，存在套取资金风险。",
+    why_en="Goods, services and capital spending normally go to organisations; paying an individual outside "
+    "wages and household transfers is a classic way to siphon funds.",
+    source=_SOURCE,
+    message_zh="{unit_name} 向个人“{payee_name}”支付{value:,.2f}元（经济分类{economic_code}）",
+    message_en="{unit_name} paid {value:,.2f} to the individual “{payee_name}” (economic code {economic_code})",
+    params={"warning": "amount (yuan)", "alert": "amount (yuan)"},
+    evidence=_PAY_EVIDENCE,
+)
+def pay02(ctx: ScanContext, p: dict) -> pd.DataFrame:
+    """PAY02 向个人账户支付 — payment to an individual.
+
+    **What.** A payment to payee_type = ``individual`` whose economic code is not on the personal list:
+    prefixes ``modules.payments.personal_economic_prefixes`` (301 wages, 303 transfers to households) and
+    codes ``personal_economic_codes`` (30211 差旅费, 30226 劳务费, 30229 福利费). value = amount.
+
+    **Method.** Graded by amount: warning ≥ 5,000, alert ≥ 50,000. Other payments are assessed, level ok.
+
+    **Why it is a risk.** Paying individuals from goods-and-services or capital lines bypasses the
+    contracting party and is a common channel for embezzlement.
+
+    **Source.** MoF treasury dynamic monitoring.
+
+    **Parameters.** ``warning``, ``alert``; module ``personal_economic_prefixes``, ``personal_economic_codes``.
+
+    **Exclusions.** Refunds; personal economic codes.
+    """
+    mod = _module(ctx)
+    prefixes = tuple(str(x) for x in mod.get("personal_economic_prefixes", ["301", "303"]))
+    codes = {str(x) for x in mod.get("personal_economic_codes", ["30211", "30226", "30229"])}
+    out = payment_frame(ctx)
+    econ = out["economic_code"].astype("str").fillna("")
+    personal = econ.str.startswith(prefixes) | econ.isin(codes) if prefixes else econ.isin(codes)
+    hit = ((out["payee_type"] == "individual") & ~personal & (out["amount"] > 0)).to_numpy()
+    return _flag(out, hit)
+
+
+@indicator(
+    code="PAY03",
+    module="payments",
+    subject_type="payment",
+    name_zh="超限额提取现金",
+    name_en="Cash above limits",
+    reads={"payments": ("payment_id", "pay_date", "unit_code", "method", "amount")},
+    grade="flag",
+    why_zh="大额现金支付脱离银行留痕，难以追踪资金去向，是违规发放和套现的常见方式。",
+    why_en="Large cash withdrawals leave no bank trail and are a usual way to pay undue allowances or to "
+    "turn budget money into cash.",
+    source="《现金管理暂行条例》; 财政部 国库集中支付动态监控 (local limits)",
+    message_zh="{unit_name} {what_zh}{value:,.2f}元，超过限额{threshold:,.2f}元",
+    message_en="{unit_name}: {what_en} {value:,.2f}, above the limit of {threshold:,.2f}",
+    params={"single_warning": "single cash payment, yuan, strictly above → warning",
+            "single_alert": "single cash payment, yuan, strictly above → alert",
+            "monthly_alert": "unit × month cash total, yuan, strictly above → alert"},
+    evidence=_PAY_EVIDENCE,
+)
+def pay03(ctx: ScanContext, p: dict) -> pd.DataFrame:
+    """PAY03 超限额提取现金 — cash above limits.
+
+    **What.** Two checks on payments with method = ``cash``: a single payment strictly above
+    ``single_warning`` (20,000) → warning, above ``single_alert`` (50,000) → alert (subject: the
+    payment); the unit's cash total of a calendar month strictly above ``monthly_alert`` (100,000) →
+    alert (subject: the unit, period YYYY-MM).
+
+    **Method.** Net cash of the month (refunds in cash reduce it). Every payment is assessed by the single
+    check; every unit × month with cash by the monthly check.
+
+    **Why it is a risk.** Cash leaves no trail (《现金管理暂行条例》); limits are local practice.
+
+    **Source.** 《现金管理暂行条例》; MoF treasury dynamic monitoring.
+
+    **Parameters.** ``single_warning``, ``single_alert``, ``monthly_alert``.
+
+    **Exclusions.** Non-cash payments (assessed, ok); refunds.
+    """
+    sw, sa, ma = (float(p.get("single_warning", 20000)), float(p.get("single_alert", 50000)),
+                  float(p.get("monthly_alert", 100000)))
+    out = payment_frame(ctx)
+    cash = (out["method"] == "cash").to_numpy()
+    amt = out["amount"].to_numpy(dtype="float64")
+    out["level"] = np.where(cash & (amt > sa), "alert", np.where(cash & (amt > sw), "warning", "ok"))
+    out["threshold"] = np.where(cash & (amt > sa), sa, np.where(cash & (amt > sw), sw, np.nan))
+    out["what_zh"] = "单笔现金支付"
+    out["what_en"] = "single cash payment of"
+
+    c = out.loc[cash]
+    month = c.groupby(["unit_code", "period"], sort=True).agg(
+        value=("amount", "sum"), n=("amount", "size"), ids=("payment_id", lambda s: sorted(s))
+    ).reset_index()
+    month["subject_id"] = month["unit_code"]
+    month["subject_type"] = "unit"
+    month["level"] = np.where(month["value"] > ma, "alert", "ok")
+    month["threshold"] = np.where(month["value"] > ma, ma, np.nan)
+    month["what_zh"] = month["period"] + "月现金支付合计"
+    month["what_en"] = "cash payments in " + month["period"] + " total"
+    month["evidence"] = [{"payment_ids": ids, "count": int(n), "cash_total": round(v, 2)}
+                         for ids, n, v in zip(month["ids"], month["n"], month["value"], strict=True)]
+    return pd.concat([out, month.drop(columns=["ids", "n"])], ignore_index=True)
+
+
+@indicator(
+    code="PAY04",
+    module="payments",
+    subject_type="payment",
+    name_zh="公务卡强制结算目录未用公务卡",
+    name_en="Card-mandatory expense not paid by official card",
+    reads={"payments": ("payment_id", "pay_date", "unit_code", "economic_code", "method", "amount")},
+    grade="ge",
+    why_zh="公务卡强制结算目录内的支出应使用公务卡结算以留痕，改用现金规避监督。",
+    why_en="Expenses on the card-mandatory list must be paid by official card, which leaves a trail; cash "
+    "avoids that control.",
+    source="财库〔2011〕160号 公务卡强制结算目录; " + _SOURCE,
+    message_zh="{unit_name} 经济分类{economic_code}支出{value:,.2f}元以{method_zh}方式支付，未使用公务卡",
+    message_en="{unit_name} paid {value:,.2f} on economic code {economic_code} by {method} instead of the "
+    "official card",
+    params={"warning": "amount (yuan)", "methods": "payment methods counted as not by official card"},
+    evidence=_PAY_EVIDENCE,
+)
+def pay04(ctx: ScanContext, p: dict) -> pd.DataFrame:
+    """PAY04 公务卡强制结算目录未用公务卡 — card-mandatory expense not paid by official card.
+
+    **What.** A payment whose economic code is on ``modules.payments.card_mandatory_codes`` (30201,
+    30202, 30211, 30213, 30215, 30216, 30217, 30231) made with a method in ``methods`` (cash).
+    value = amount, warning ≥ 1,000.
+
+    **Why it is a risk.** 财库〔2011〕160号 requires these expenses to go through the official card.
+
+    **Source.** 财库〔2011〕160号; MoF treasury dynamic monitoring.
+
+    **Parameters.** ``warning``; ``methods``; module ``card_mandatory_codes``.
+
+    **Exclusions.** Refunds; other economic codes and methods (assessed, ok).
+    """
+    codes = {str(c) for c in _module(ctx).get("card_mandatory_codes", [])}
+    methods = {str(m) for m in p.get("methods", ["cash"])}
+    out = payment_frame(ctx)
+    hit = (out["economic_code"].isin(codes) & out["method"].isin(methods) & (out["amount"] > 0)).to_numpy()
+    out["method_zh"] = out["method"].map(_METHOD_ZH).fillna(out["method"])
+    return _flag(out, hit)
+
+
+@indicator(
+    code="PAY05",
+    module="payments",
+    subject_type="payment",
+    name_zh="非工作日支付",
+    name_en="Payment on a non-working day",
+    reads={"payments": ("payment_id", "pay_date", "unit_code", "amount")},
+    grade="ge",
+    why_zh="节假日和周末的支付缺少正常审批流程，是突击支付和违规操作的信号。",
+    why_en="Payments on weekends and holidays bypass the normal approval chain and signal rushed or "
+    "irregular payments.",
+    source=_SOURCE,
+    message_zh="{unit_name} 于非工作日{pay_date:%Y-%m-%d}向“{payee_name}”支付{value:,.2f}元",
+    message_en="{unit_name} paid {value:,.2f} to “{payee_name}” on a non-working day ({pay_date:%Y-%m-%d})",
+    params={"warning": "amount (yuan)", "alert": "amount (yuan)"},
+    evidence=_PAY_EVIDENCE,
+)
+def pay05(ctx: ScanContext, p: dict) -> pd.DataFrame:
+    """PAY05 非工作日支付 — payment on a non-working day.
+
+    **What.** A positive payment dated on a weekend or a statutory holiday. Make-up working days (调休)
+    count as working days. value = amount: warning ≥ 0 (any), alert ≥ 1,000,000.
+
+    **Method.** :class:`fiscalrisk.calendar.WorkdayCalendar` (built-in Chinese calendar, overridden by the
+    data set's ``calendar`` table), evaluated once per distinct date.
+
+    **Why it is a risk.** The approval chain does not normally work on holidays.
+
+    **Source.** MoF treasury dynamic monitoring.
+
+    **Parameters.** ``warning``, ``alert``.
+
+    **Exclusions.** Refunds; payments on working days (assessed, ok).
+    """
+    out = payment_frame(ctx)
+    workday = ctx.cal.is_workday(out["pay_date"])
+    hit = (~workday) & (out["amount"] > 0).to_numpy()
+    return _flag(out, hit)
+
+
+@indicator(
+    code="PAY06",
+    module="payments",
+    subject_type="payment",
+    name_zh="拆分支付",
+    name_en="Split payments",
+    reads={"payments": ("payment_id", "pay_date", "unit_code", "payee_name", "economic_code", "amount")},
+    grade="flag",
+    why_zh="将一笔大额支付拆成多笔低于审批限额的小额支付，以规避审批或采购程序。",
+    why_en="Splitting one large payment into several just below the approval limit avoids the approval "
+    "or procurement it would need.",
+    source=_SOURCE + "; Fazekas et al. (threshold avoidance)",
+    message_zh="{unit_name} 在{first_date:%Y-%m-%d}至{pay_date:%Y-%m-%d}间向“{payee_name}”分{n}笔支付"
+    "（经济分类{economic_code}），每笔低于{threshold:,.0f}元，合计{value:,.2f}元",
+    message_en="{unit_name} paid “{payee_name}” {n} times between {first_date:%Y-%m-%d} and "
+    "{pay_date:%Y-%m-%d} (economic code {economic_code}), each below {threshold:,.0f}, "
+    "together {value:,.2f}",
+    params={"threshold": "T, the approval limit (yuan)", "window_days": "window length in days",
+            "near_share": "a payment in [near_share × T, T) is just below the limit",
+            "near_count": "alert when at least this many payments are just below",
+            "exclude_economic_prefixes": "economic code prefixes left out (wages, transfers to households)",
+            "exclude_payee_types": "payee types left out (government bodies)"},
+)
+def pay06(ctx: ScanContext, p: dict) -> pd.DataFrame:
+    """PAY06 拆分支付 — split payments.
+
+    **What.** Payments of the same unit, payee and economic code, each below T (``threshold``, 300,000),
+    that fall within ``window_days`` (30) of each other and together reach T. Warning; alert when at
+    least ``near_count`` (2) of them lie in [``near_share`` × T, T).
+
+    **Method (rolling window).** Candidate payments (0 < amount < T) are sorted by unit, payee, economic
+    code and date. For each candidate, the window is the candidates of the same group dated within
+    ``window_days`` before it (inclusive): a window qualifies when it holds ≥ 2 payments summing to ≥ T.
+    Overlapping qualifying windows are merged into one episode; the episode's subject is its **last
+    payment** (the one that completed the split), and its evidence lists every payment of the episode.
+    A rolling window, rather than chaining any payments with gaps ≤ 30 days, keeps regular monthly
+    payments (rent, utilities) from adding up over a year into a false split.
+
+    **Why it is a risk.** Threshold avoidance (化整为零): the payments would otherwise need a higher
+    approval or a procurement procedure.
+
+    **Source.** MoF treasury dynamic monitoring; local practice for T and the window.
+
+    **Parameters.** ``threshold``, ``window_days``, ``near_share``, ``near_count``.
+
+    **Exclusions.** Refunds; payments at or above T (they went through the approval anyway); economic
+    prefixes ``exclude_economic_prefixes`` (301 wages and social insurance, 303 transfers to households:
+    statutory recurring payments, not purchases that can be split) and payee types
+    ``exclude_payee_types`` (government bodies such as the social insurance centre).
+    """
+    T = float(p.get("threshold", 300000))
+    ex_prefixes = tuple(str(x) for x in p.get("exclude_economic_prefixes", ["301", "303"]))
+    ex_payees = [str(x) for x in p.get("exclude_payee_types", ["government"])]
+    window = int(p.get("window_days", 30))
+    near_share = float(p.get("near_share", 0.8))
+    near_count = int(p.get("near_count", 2))
+    out = payment_frame(ctx)
+    out["level"] = pd.Series("ok", index=out.index, dtype="str")
+    out["threshold"] = T
+    eligible = (out["amount"] > 0) & (out["amount"] < T)
+    if ex_prefixes:
+        eligible &= ~out["economic_code"].astype("str").fillna("").str.startswith(ex_prefixes)
+    if ex_payees and "payee_type" in out:
+        eligible &= ~out["payee_type"].isin(ex_payees)
+    c = out.loc[eligible]
+    if c.empty:
+        return out
+    c = c.sort_values(["unit_code", "payee_name", "economic_code", "pay_date", "payment_id"], kind="mergesort")
+    grp = c.groupby(["unit_code", "payee_name", "economic_code"], sort=False, dropna=False).ngroup().to_numpy()
+    day = (c["pay_date"].to_numpy().astype("datetime64[D]").astype("int64"))
+    # one sorted numeric key: groups lie 10^7 days apart, so a window never crosses a group
+    key = grp.astype("int64") * 10_000_000 + (day - day.min())
+    start = np.searchsorted(key, key - window, side="left")
+    idx = np.arange(len(c))
+    amt = c["amount"].to_numpy(dtype="float64")
+    near = (amt >= near_share * T).astype("int64")
+    csum = np.concatenate([[0.0], np.cumsum(amt)])
+    cnear = np.concatenate([[0], np.cumsum(near)])
+    wsum = csum[idx + 1] - csum[start]
+    wn = idx - start + 1
+    qual = (wn >= 2) & (wsum >= T - 0.005)
+    if not qual.any():
+        return out
+    qi = idx[qual]
+    qs = start[qual]
+    # merge overlapping qualifying windows of the same group into episodes
+    prev_end = np.concatenate([[-1], qi[:-1]])
+    same_grp = np.concatenate([[False], grp[qi[1:]] == grp[qi[:-1]]])
+    new_ep = ~(same_grp & (qs <= prev_end))
+    ep = np.cumsum(new_ep) - 1
+    ep_start = pd.Series(qs).groupby(ep).min().to_numpy()
+    ep_end = pd.Series(qi).groupby(ep).max().to_numpy()
+    ids = c["payment_id"].to_numpy()
+    dates = c["pay_date"].to_numpy()
+    total = csum[ep_end + 1] - csum[ep_start]
+    n_near = cnear[ep_end + 1] - cnear[ep_start]
+    subj = c.index.to_numpy()[ep_end]
+    out.loc[subj, "level"] = np.where(n_near >= near_count, "alert", "warning")
+    out.loc[subj, "value"] = total
+    out["n"] = 1
+    out.loc[subj, "n"] = ep_end - ep_start + 1
+    out["first_date"] = out["pay_date"]
+    out.loc[subj, "first_date"] = dates[ep_start]
+    ev = pd.Series([None] * len(out), index=out.index, dtype="object")
+    ev.loc[subj] = [
+        {"payment_ids": list(ids[s:e + 1]), "amounts": [round(a, 2) for a in amt[s:e + 1]],
+         "total": round(t, 2), "threshold": T, "window_days": window, "near_threshold": int(k)}
+        for s, e, t, k in zip(ep_start, ep_end, total, n_near, strict=True)
+    ]
+    out["evidence"] = ev
+    return out
+
+
+@indicator(
+    code="PAY07",
+    module="payments",
+    subject_type="payment",
+    name_zh="重复支付",
+    name_en="Duplicate payment",
+    reads={"payments": ("payment_id", "pay_date", "unit_code", "payee_name", "amount")},
+    grade="flag",
+    why_zh="同一单位短期内向同一收款人支付相同金额，可能是重复支付或虚构业务。",
+    why_en="The same amount paid twice to the same payee within days is a duplicate payment or a "
+    "fictitious transaction.",
+    source=_SOURCE,
+    message_zh="{unit_name} 于{pay_date:%Y-%m-%d}向“{payee_name}”支付{value:,.2f}元，与{prev_date:%Y-%m-%d}的"
+    "支付{prev_id}金额相同，疑似重复支付",
+    message_en="{unit_name} paid {value:,.2f} to “{payee_name}” on {pay_date:%Y-%m-%d}, the same amount as "
+    "payment {prev_id} of {prev_date:%Y-%m-%d}: possible duplicate",
+    params={"window_days": "days between the two payments",
+            "refund_days": "days after the duplicate within which a matching refund cancels it",
+            "level": "level of a duplicate"},
+)
+def pay07(ctx: ScanContext, p: dict) -> pd.DataFrame:
+    """PAY07 重复支付 — duplicate payment.
+
+    **What.** A positive payment with the same unit, payee and amount (to the cent) as an earlier
+    payment dated at most ``window_days`` (7) before it; the later payment is the subject.
+
+    **Method.** Sort by (unit, payee, amount, date); each payment is compared with the previous one of
+    its group, so three equal payments in a week give two findings.
+
+    **Reversed by a refund (auditor's rule).** A duplicate is cancelled by a refund — a negative payment
+    of the same unit and payee, of exactly minus the amount, dated on or after the *earlier* of the two
+    payments and at most ``refund_days`` (30) after the duplicate. This covers both the refund of the
+    double payment (退款, after the duplicate) and the bank return of the first payment followed by a
+    correct re-payment (退票重付, refund between the two). Each refund cancels one duplicate only (the
+    earliest it can). A refund dated before both payments cancels nothing.
+
+    **Why it is a risk.** Duplicate payments are money lost or a fictitious second transaction.
+
+    **Source.** MoF treasury dynamic monitoring.
+
+    **Parameters.** ``window_days``, ``refund_days``, ``level``.
+
+    **Exclusions.** Refunds themselves; duplicates reversed as above.
+    """
+    window = pd.Timedelta(days=int(p.get("window_days", 7)))
+    refund_days = pd.Timedelta(days=int(p.get("refund_days", 30)))
+    out = payment_frame(ctx)
+    out["level"] = pd.Series("ok", index=out.index, dtype="str")
+    out["_cents"] = cents(out["amount"])
+    pos = out.loc[out["_cents"] > 0].sort_values(
+        ["unit_code", "payee_name", "_cents", "pay_date", "payment_id"], kind="mergesort")
+    same = ((pos["unit_code"] == pos["unit_code"].shift()) & (pos["payee_name"] == pos["payee_name"].shift())
+            & (pos["_cents"] == pos["_cents"].shift()))
+    gap = pos["pay_date"] - pos["pay_date"].shift()
+    dup = (same & (gap <= window)).fillna(False).to_numpy(dtype=bool)
+    d = pos.loc[dup, ["payment_id", "unit_code", "payee_name", "_cents", "pay_date"]].copy()
+    d["prev_id"] = pos["payment_id"].shift().loc[dup].to_numpy()
+    d["prev_date"] = pos["pay_date"].shift().loc[dup].to_numpy()
+    if d.empty:
+        out["prev_id"], out["prev_date"] = "", out["pay_date"]
+        return out.drop(columns="_cents")
+    refunds = out.loc[out["_cents"] < 0, ["payment_id", "unit_code", "payee_name", "_cents", "pay_date"]].copy()
+    refunds["_cents"] = -refunds["_cents"]
+    refunds = refunds.rename(columns={"payment_id": "refund_id", "pay_date": "refund_date"})
+    m = d.merge(refunds, on=["unit_code", "payee_name", "_cents"], how="left")
+    m = m.loc[m["refund_date"].notna() & (m["refund_date"] >= m["prev_date"])
+              & (m["refund_date"] <= m["pay_date"] + refund_days)]
+    # one refund cancels one duplicate: pair them in date order within (unit, payee, amount)
+    m = m.sort_values(["refund_date", "refund_id", "pay_date", "payment_id"], kind="mergesort")
+    cancelled: set[str] = set()
+    used: set[str] = set()
+    for pid, rid in zip(m["payment_id"], m["refund_id"], strict=True):  # few rows: candidate pairs only
+        if pid not in cancelled and rid not in used:
+            cancelled.add(pid)
+            used.add(rid)
+    d = d.loc[~d["payment_id"].isin(cancelled)]
+    idx = out.index[out["payment_id"].isin(set(d["payment_id"]))]
+    lookup = d.set_index("payment_id")
+    out["prev_id"] = ""
+    out["prev_date"] = out["pay_date"]
+    out.loc[idx, "level"] = str(p.get("level", "alert"))
+    out.loc[idx, "prev_id"] = out.loc[idx, "payment_id"].map(lookup["prev_id"]).to_numpy()
+    out.loc[idx, "prev_date"] = out.loc[idx, "payment_id"].map(lookup["prev_date"]).to_numpy()
+    ev = pd.Series([None] * len(out), index=out.index, dtype="object")
+    ev.loc[idx] = [{"payment_ids": [a, b], "amount": round(v, 2), "window_days": window.days}
+                   for a, b, v in zip(out.loc[idx, "prev_id"], out.loc[idx, "payment_id"],
+                                      out.loc[idx, "amount"], strict=True)]
+    out["evidence"] = ev
+    return out.drop(columns="_cents")
+
+
+@indicator(
+    code="PAY08",
+    module="payments",
+    subject_type="payment",
+    name_zh="大额整数支付",
+    name_en="Large round amount",
+    reads={"payments": ("payment_id", "pay_date", "unit_code", "amount")},
+    grade="flag",
+    why_zh="真实交易很少恰好是整万元的大额支付，整数金额常见于预付、虚列或估计支出。",
+    why_en="Genuine invoices rarely come to exact tens of thousands; large round amounts suggest advances, "
+    "estimates or fictitious spending.",
+    source=_SOURCE + "; Nigrini (2012) round-number tests",
+    message_zh="{unit_name} 于{pay_date:%Y-%m-%d}向“{payee_name}”支付整数金额{value:,.2f}元",
+    message_en="{unit_name} paid the round amount {value:,.2f} to “{payee_name}” on {pay_date:%Y-%m-%d}",
+    params={"min_amount": "amount at or above which round amounts are flagged (yuan)",
+            "multiple": "round unit (yuan)", "level": "level of a large round amount"},
+    evidence=_PAY_EVIDENCE,
+)
+def pay08(ctx: ScanContext, p: dict) -> pd.DataFrame:
+    """PAY08 大额整数支付 — large round amount.
+
+    **What.** A payment of at least ``min_amount`` (100,000) that is an exact multiple of ``multiple``
+    (10,000), computed in whole cents.
+
+    **Why it is a risk.** Round amounts are typical of advances, estimates and invented transactions
+    (Nigrini's round-number tests).
+
+    **Source.** MoF treasury dynamic monitoring; Nigrini (2012).
+
+    **Parameters.** ``min_amount``, ``multiple``, ``level`` (warning).
+
+    **Exclusions.** Refunds.
+    """
+    out = payment_frame(ctx)
+    c = cents(out["amount"])
+    mult = int(round(float(p.get("multiple", 10000)) * 100))
+    hit = (c >= round(float(p.get("min_amount", 100000)) * 100)) & (c % mult == 0)
+    return _flag(out, hit, str(p.get("level", "warning")))
+
+
+@indicator(
+    code="PAY09",
+    module="payments",
+    subject_type="payment",
+    name_zh="跨年支付",
+    name_en="Payment after the budget year",
+    reads={"payments": ("payment_id", "pay_date", "unit_code", "function_code", "economic_code", "amount",
+                        "budget_year"),
+           "budget": ("year", "unit_code", "function_code", "economic_code", "original_amount",
+                      "carryover_amount")},
+    grade="flag",
+    why_zh="预算年度结束后仍以上年指标支付，且未办理结转，属于违规跨年使用资金。",
+    why_en="Paying on last year's appropriation after the year has closed, without a carry-over, uses "
+    "money that has lapsed.",
+    source="《预算法》第57条; " + _SOURCE,
+    message_zh="{unit_name} 于{pay_date:%Y-%m-%d}以{budget_year}年预算支付{value:,.2f}元，该指标未办理结转",
+    message_en="{unit_name} paid {value:,.2f} on {pay_date:%Y-%m-%d} against the {budget_year} budget, "
+    "with no carry-over on the line",
+    params={"level": "level of a cross-year payment without carry-over"},
+    evidence=("payment_id", "pay_date", "budget_year", "function_code", "economic_code", "project_code",
+              "amount"),
+)
+def pay09(ctx: ScanContext, p: dict) -> pd.DataFrame:
+    """PAY09 跨年支付 — payment after the budget year.
+
+    **What.** A positive payment with year(pay_date) > budget_year whose line has no carry-over.
+
+    **Method.** The carry-over of a line shows in the budget of the year the money is spent: the line
+    with the same (unit, function, economic, project) key in year(pay_date) must have carryover_amount > 0
+    (结转 from earlier years). Without such a line the payment is flagged.
+
+    **Why it is a risk.** Appropriations lapse at year end unless carried over (《预算法》); spending them
+    afterwards escapes the new year's budget.
+
+    **Source.** 《预算法》; MoF treasury dynamic monitoring.
+
+    **Parameters.** ``level`` (alert).
+
+    **Exclusions.** Refunds; payments within their budget year (assessed, ok).
+    """
+    out = payment_frame(ctx)
+    b = ctx.budget
+    carried = b.loc[b["carryover_amount"] > 0]
+    carried_keys = set(
+        carried["year"].astype("str") + "|" + carried["unit_code"] + "|" + carried["function_code"] + "|"
+        + carried["economic_code"] + "|" + carried["project_code"]
+    )
+    key = (out["pay_date"].dt.year.astype("str") + "|" + out["unit_code"] + "|" + out["function_code"] + "|"
+           + out["economic_code"] + "|" + out["project_code"])
+    late = (out["pay_date"].dt.year > out["budget_year"]).fillna(False).to_numpy(dtype=bool)
+    hit = late & ~key.isin(carried_keys).to_numpy() & (out["amount"] > 0).to_numpy()
+    return _flag(out, hit, str(p.get("level", "alert")))

@@ -1,0 +1,792 @@
+"""The indicator registry: *functions compute, the registry judges*.
+
+An indicator is a small pure function ``f(ctx: ScanContext, p: dict) -> DataFrame`` that measures one
+value per assessed subject. The :func:`indicator` decorator records what the function is (code, names,
+subject type), what it reads (tables and columns), how its value is graded, why it is a risk and where
+the method comes from; it registers the function in :data:`REGISTRY` (duplicates refused).
+:func:`run_indicator` then does, once for every indicator:
+
+1. check that the declared tables and columns are present and not empty (otherwise the indicator is
+   *not assessed*, with the reason; it is never an error and never silently "ok");
+2. call the function with the indicator's resolved parameters (``params.indicator(code)``);
+3. grade ``value`` against ``p["warning"]`` / ``p["alert"]``;
+4. format the Chinese and English messages, serialise the evidence, give each finding a stable id;
+5. count assessed and flagged subjects per region (``assessed.csv``).
+
+The frame an indicator returns has one row per *assessed subject*:
+
+==============  =========================================================================================
+column          meaning
+==============  =========================================================================================
+subject_id      str: payment_id, ``year|unit|function|economic|project`` for a budget line, unit_code
+                for a unit × year, region_code for a region, ...
+unit_code       str, NaN for region-level subjects
+region_code     optional: filled from the unit when absent or NaN
+period          ``YYYY`` or ``YYYY-MM``
+value           float: the measured value that is graded. NaN = the subject could not be measured
+                (not counted as assessed; an optional ``reason`` column says why)
+evidence        optional dict per row: ids of the rows behind the value and the figures used; columns
+                listed in the decorator's ``evidence`` tuple are added to it
+level           optional: forces the level of a row (``ok`` / ``warning`` / ``alert`` / NaN = graded);
+                required by ``grade="flag"`` unless every returned row is a finding
+threshold       optional: the cut-off recorded in the finding when the row forces its level
+subject_type    optional: overrides the declared subject type for a row (e.g. BUD01 also grades regions,
+                PAY03 also grades unit × month cash totals)
+...             any column the messages use (``{payee_name}``, ``{economic_code}``, ...)
+==============  =========================================================================================
+
+``assessed`` (one row per indicator × region of the scan): ``status`` assessed / not_assessed,
+``assessed`` (subjects measured: a value, or a forced level), ``flagged`` = ``warnings`` + ``alerts``,
+and ``reason`` (why not assessed: ``missing table: …``, ``missing column: table.column``, ``empty table:
+…``, the message of :class:`NotAssessed`, the rows' ``reason`` where a region had nothing measurable,
+or ``no subjects``). Subjects count in the region of their ``region_code``.
+
+Grading (``grade``): ``ge`` value ≥ threshold, ``gt`` >, ``le`` ≤, ``lt`` <; ``outside`` each threshold is a
+``[low, high]`` band and the value must lie outside it (``value < low or value > high``); ``flag`` the
+function decides through its ``level`` column (a missing level is ok); without a ``level`` column every
+returned row is a finding at ``p.get("level", "alert")``. A
+missing ``warning`` (or ``alert``) threshold simply disables that level. The threshold recorded in a
+finding is the one that was crossed (for a band, the bound that was crossed).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import inspect
+import json
+import math
+import re
+import string
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from fiscalrisk.findings import (
+    ASSESSED_COLUMNS,
+    FINDINGS_COLUMNS,
+    LEVEL_DTYPE,
+    empty_findings,
+    finalize_assessed,
+    finalize_findings,
+)
+
+__all__ = [
+    "GRADES",
+    "MODULES",
+    "SUBJECT_TYPES",
+    "IndicatorSpec",
+    "NotAssessed",
+    "ScanContext",
+    "REGISTRY",
+    "indicator",
+    "get",
+    "specs",
+    "catalogue",
+    "run_indicator",
+    "finding_id",
+    "line_id",
+]
+
+GRADES: tuple[str, ...] = ("ge", "gt", "le", "lt", "outside", "flag")
+MODULES: tuple[str, ...] = (
+    "budget",
+    "payments",
+    "procurement",
+    "contracts",
+    "projects",
+    "assets",
+    "seals",
+    "outturn",
+    "anomaly",
+    "control",
+)
+SUBJECT_TYPES: tuple[str, ...] = (
+    "payment",
+    "budget_line",
+    "contract",
+    "procurement",
+    "project",
+    "asset",
+    "seal_event",
+    "unit",
+    "region",
+    "vendor",
+)
+_CODE_RE = re.compile(r"^[A-Z]{3}\d{2}$")
+
+
+class NotAssessed(Exception):
+    """Raised by an indicator function when it cannot assess anything (e.g. too little data).
+
+    The message is the reason written to ``assessed.csv``.
+    """
+
+
+@dataclass(frozen=True)
+class IndicatorSpec:
+    """Everything the registry knows about one indicator."""
+
+    code: str
+    module: str
+    subject_type: str
+    name_zh: str
+    name_en: str
+    reads: Mapping[str, tuple[str, ...]]
+    grade: str
+    why_zh: str
+    why_en: str
+    source: str
+    message_zh: str
+    message_en: str
+    func: Callable[..., pd.DataFrame]
+    params: Mapping[str, str] = field(default_factory=dict)
+    doc: str = ""
+    evidence: tuple[str, ...] = ()
+
+    @property
+    def page(self) -> str:
+        """The one-page documentation: ``doc`` if given, else the function's docstring."""
+        return (self.doc or inspect.getdoc(self.func) or "").strip()
+
+    def __call__(self, ctx: ScanContext, p: Mapping[str, Any]) -> pd.DataFrame:
+        return self.func(ctx, dict(p))
+
+
+REGISTRY: dict[str, IndicatorSpec] = {}
+
+
+def indicator(
+    *,
+    code: str,
+    module: str,
+    subject_type: str,
+    name_zh: str,
+    name_en: str,
+    reads: Mapping[str, tuple[str, ...] | list[str]],
+    grade: str,
+    why_zh: str,
+    why_en: str,
+    source: str,
+    message_zh: str,
+    message_en: str,
+    params: Mapping[str, str] | None = None,
+    doc: str | None = None,
+    evidence: tuple[str, ...] | list[str] = (),
+) -> Callable[[Callable[..., pd.DataFrame]], Callable[..., pd.DataFrame]]:
+    """Register an indicator function under ``code``.
+
+    ``params`` documents the indicator's parameters (name → description; values live in
+    ``params/defaults.yaml`` under ``indicators.<code>``). ``doc`` overrides the function's docstring
+    as the indicator's documentation page. ``evidence`` names result columns copied into each
+    finding's evidence. The function is returned unchanged (with a ``spec`` attribute).
+    """
+    if not _CODE_RE.match(code):
+        raise ValueError(f"indicator code {code!r}: expected three capitals and two digits, e.g. PAY01")
+    if module not in MODULES:
+        raise ValueError(f"indicator {code}: module {module!r} is not one of {', '.join(MODULES)}")
+    if subject_type not in SUBJECT_TYPES:
+        raise ValueError(f"indicator {code}: subject_type {subject_type!r} is not one of {', '.join(SUBJECT_TYPES)}")
+    if grade not in GRADES:
+        raise ValueError(f"indicator {code}: grade {grade!r} is not one of {', '.join(GRADES)}")
+    if not reads:
+        raise ValueError(f"indicator {code}: declare the tables and columns it reads")
+
+    def register(func: Callable[..., pd.DataFrame]) -> Callable[..., pd.DataFrame]:
+        if code in REGISTRY:
+            other = REGISTRY[code].func
+            raise ValueError(
+                f"indicator {code} is already registered by {other.__module__}.{other.__qualname__}"
+            )
+        spec = IndicatorSpec(
+            code=code,
+            module=module,
+            subject_type=subject_type,
+            name_zh=name_zh,
+            name_en=name_en,
+            reads={t: tuple(cols) for t, cols in reads.items()},
+            grade=grade,
+            why_zh=why_zh,
+            why_en=why_en,
+            source=source,
+            message_zh=message_zh,
+            message_en=message_en,
+            func=func,
+            params=dict(params or {}),
+            doc=doc or "",
+            evidence=tuple(evidence),
+        )
+        REGISTRY[code] = spec
+        func.spec = spec  # type: ignore[attr-defined]
+        return func
+
+    return register
+
+
+def get(code: str) -> IndicatorSpec:
+    """The spec registered under ``code`` (``KeyError`` naming close codes otherwise)."""
+    try:
+        return REGISTRY[code]
+    except KeyError:
+        import difflib
+
+        close = difflib.get_close_matches(code, REGISTRY, n=3)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        raise KeyError(f"unknown indicator {code!r}{hint}") from None
+
+
+def specs(module: str | None = None) -> list[IndicatorSpec]:
+    """Registered specs in code order, optionally of one module."""
+    return [REGISTRY[c] for c in sorted(REGISTRY) if module is None or REGISTRY[c].module == module]
+
+
+def catalogue(params: Any = None) -> pd.DataFrame:
+    """The indicator catalogue as a DataFrame (the dashboard's "about" page).
+
+    Columns: code, module, name_zh, name_en, subject_type, grade, warning, alert (thresholds from
+    ``params``, by default the resolved ``params/defaults.yaml``; bands as ``[low, high]`` text), reads
+    (``table.column`` list), parameters, source, why_zh, why_en.
+    """
+    if params is None:
+        try:
+            from fiscalrisk.params import resolve
+
+            params = resolve()
+        except Exception:  # the catalogue stays readable without a params file
+            params = None
+    rows = []
+    for spec in specs():
+        p: Mapping[str, Any] = {}
+        if params is not None:
+            try:
+                p = params.indicator(spec.code)
+            except Exception:
+                p = {}
+        rows.append(
+            {
+                "code": spec.code,
+                "module": spec.module,
+                "name_zh": spec.name_zh,
+                "name_en": spec.name_en,
+                "subject_type": spec.subject_type,
+                "grade": spec.grade,
+                "warning": _threshold_text(p.get("warning")),
+                "alert": _threshold_text(p.get("alert")),
+                "reads": ", ".join(f"{t}.{c}" for t, cols in spec.reads.items() for c in cols),
+                "parameters": ", ".join(
+                    f"{k}={p[k]!r}" if k in p else k for k in spec.params if k not in ("warning", "alert")
+                ),
+                "source": spec.source,
+                "why_zh": spec.why_zh,
+                "why_en": spec.why_en,
+            }
+        )
+    cols = ["code", "module", "name_zh", "name_en", "subject_type", "grade", "warning", "alert", "reads",
+            "parameters", "source", "why_zh", "why_en"]
+    return pd.DataFrame(rows, columns=cols).astype("str")
+
+
+def _threshold_text(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, list | tuple):
+        return "[" + ", ".join(f"{x:g}" for x in v) + "]"
+    return f"{v:g}" if isinstance(v, int | float) else str(v)
+
+
+# --------------------------------------------------------------------------------------------------
+# Scan context
+# --------------------------------------------------------------------------------------------------
+
+
+def line_id(df: pd.DataFrame, year_col: str = "year") -> pd.Series:
+    """Budget-line subject ids ``year|unit_code|function_code|economic_code|project_code`` (vectorised).
+
+    An absent or empty project code is the empty string.
+    """
+    year = df[year_col].astype("Int64").astype("str")
+    project = df["project_code"].astype("str").fillna("") if "project_code" in df else ""
+    return (
+        year
+        + "|"
+        + df["unit_code"].astype("str")
+        + "|"
+        + df["function_code"].astype("str")
+        + "|"
+        + df["economic_code"].astype("str")
+        + "|"
+        + project
+    )
+
+
+@dataclass(frozen=True)
+class ScanContext:
+    """What every indicator receives: validated tables, the scan date, parameters, tree, calendar.
+
+    The cached helpers below are computed once per scan and shared by the indicators.
+    """
+
+    tables: Mapping[str, pd.DataFrame]
+    as_of: pd.Timestamp
+    params: Any
+    tree: Any = None
+    calendar: Any = None
+
+    def has(self, table: str) -> bool:
+        return table in self.tables and self.tables[table] is not None
+
+    # --- reference data ----------------------------------------------------------------------------
+    @cached_property
+    def unit_region(self) -> pd.Series:
+        """unit_code → region_code."""
+        u = self.tables.get("units")
+        if u is None or u.empty:
+            return pd.Series([], dtype="str", name="region_code")
+        return u.drop_duplicates("unit_code").set_index("unit_code")["region_code"].astype("str")
+
+    @cached_property
+    def unit_name(self) -> pd.Series:
+        """unit_code → unit name."""
+        u = self.tables.get("units")
+        if u is None or u.empty:
+            return pd.Series([], dtype="str", name="name")
+        return u.drop_duplicates("unit_code").set_index("unit_code")["name"].astype("str")
+
+    @cached_property
+    def region_name(self) -> pd.Series:
+        """region_code → region name."""
+        r = self.tables.get("regions")
+        if r is None or r.empty:
+            return pd.Series([], dtype="str", name="name")
+        return r.drop_duplicates("region_code").set_index("region_code")["name"].astype("str")
+
+    @cached_property
+    def unit_name_en(self) -> pd.Series:
+        """unit_code → English unit name (``units.name_en`` when the data has it, else the name)."""
+        u = self.tables.get("units")
+        if u is None or u.empty or "name_en" not in u:
+            return self.unit_name
+        u = u.drop_duplicates("unit_code").set_index("unit_code")
+        return u["name_en"].astype("str").fillna(u["name"].astype("str"))
+
+    @cached_property
+    def region_name_en(self) -> pd.Series:
+        """region_code → English region name (``regions.name_en`` when present, else the name)."""
+        r = self.tables.get("regions")
+        if r is None or r.empty or "name_en" not in r:
+            return self.region_name
+        r = r.drop_duplicates("region_code").set_index("region_code")
+        return r["name_en"].astype("str").fillna(r["name"].astype("str"))
+
+    @cached_property
+    def region_pairs(self) -> pd.DataFrame:
+        """(region_code, ancestor_code) for every region and each of its ancestors *and itself*: the
+        join table behind subtree totals (a value of ``region_code`` counts for ``ancestor_code``)."""
+        if self.tree is not None and hasattr(self.tree, "ancestor_pairs"):
+            return self.tree.ancestor_pairs()
+        r = self.tables.get("regions")
+        if r is None or r.empty:
+            codes = self.region_codes
+            return pd.DataFrame({"region_code": codes, "ancestor_code": codes}, dtype="str")
+        parent = dict(zip(r["region_code"].astype("str"), r["parent_code"].astype("str"), strict=True))
+        rows = []
+        for code in parent:
+            node, seen = code, set()
+            while isinstance(node, str) and node in parent and node not in seen:
+                rows.append((code, node))
+                seen.add(node)
+                node = parent[node]
+        return pd.DataFrame(rows, columns=["region_code", "ancestor_code"], dtype="str")
+
+    @cached_property
+    def cal(self) -> Any:
+        """The working-day calendar: ``calendar`` if given, else the built-in one with the data set's
+        ``calendar`` table as overrides."""
+        if self.calendar is not None:
+            return self.calendar
+        from fiscalrisk.calendar import WorkdayCalendar
+
+        return WorkdayCalendar(self.tables.get("calendar"))
+
+    @cached_property
+    def region_codes(self) -> list[str]:
+        """Every region of the scan, sorted."""
+        r = self.tables.get("regions")
+        if r is None or r.empty:
+            return sorted(set(self.unit_region.dropna()))
+        return sorted(r["region_code"].dropna().astype("str").unique())
+
+    # --- payments and budget, normalised once ------------------------------------------------------
+    @cached_property
+    def payments(self) -> pd.DataFrame:
+        """Payments up to and including ``as_of``; ``budget_year`` filled from the year of pay_date
+        (as the contract says), ``project_code`` filled with the empty string, and ``pay_month``
+        (``YYYY-MM``, the period of payment findings)."""
+        p = self.tables["payments"]
+        p = p.loc[p["pay_date"] <= self.as_of].copy()
+        year = p["pay_date"].dt.year.astype("Int64")
+        p["budget_year"] = p["budget_year"].astype("Int64").fillna(year) if "budget_year" in p else year
+        p["project_code"] = p["project_code"].astype("str").fillna("") if "project_code" in p else ""
+        p["project_code"] = p["project_code"].astype("str")
+        # YYYY-MM of pay_date, built from the few distinct months rather than formatting every row
+        months = p["pay_date"].to_numpy().astype("datetime64[M]")
+        uniq, inv = np.unique(months, return_inverse=True)
+        p["pay_month"] = pd.Series(uniq.astype("str")[inv] if len(p) else [], index=p.index, dtype="str")
+        return p
+
+    @cached_property
+    def budget(self) -> pd.DataFrame:
+        """Budget lines with ``project_code`` filled (empty string), ``adjusted_amount`` defaulting to
+        ``original_amount``, ``carryover_amount`` to 0, and the line's subject id in ``line_id``."""
+        b = self.tables["budget"].copy()
+        b["project_code"] = b["project_code"].astype("str").fillna("") if "project_code" in b else ""
+        b["project_code"] = b["project_code"].astype("str")
+        if "adjusted_amount" in b:
+            b["adjusted_amount"] = b["adjusted_amount"].fillna(b["original_amount"])
+        else:
+            b["adjusted_amount"] = b["original_amount"]
+        if "carryover_amount" in b:
+            b["carryover_amount"] = b["carryover_amount"].fillna(0.0)
+        else:
+            b["carryover_amount"] = 0.0
+        b["line_id"] = line_id(b)
+        return b
+
+    @cached_property
+    def net_payments(self) -> pd.DataFrame:
+        """Net payments (payments minus refunds) up to ``as_of`` per budget line.
+
+        Columns: year (the payment's budget_year), unit_code, function_code, economic_code, project_code,
+        line_id, net, n (number of payment rows). Lines with no payments are absent.
+        """
+        keys = ["budget_year", "unit_code", "function_code", "economic_code", "project_code"]
+        p = self.payments
+        g = p.groupby(keys, observed=True, sort=True)["amount"].agg(net="sum", n="size").reset_index()
+        g = g.rename(columns={"budget_year": "year"})
+        g["line_id"] = line_id(g)
+        return g
+
+
+# --------------------------------------------------------------------------------------------------
+# Running one indicator
+# --------------------------------------------------------------------------------------------------
+
+
+def finding_id(code: str, subject_type: str, subject_id: str, period: str) -> str:
+    """Stable id: the first 16 hex digits of sha256(``indicator|subject_type|subject_id|period``)."""
+    key = f"{code}|{subject_type}|{subject_id}|{period}"
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
+
+
+def missing_inputs(spec: IndicatorSpec, tables: Mapping[str, pd.DataFrame]) -> str:
+    """Why ``spec`` cannot run on ``tables`` ('' when it can): missing tables, columns, or no rows."""
+    missing_tables = [t for t in spec.reads if t not in tables or tables[t] is None]
+    if missing_tables:
+        return "missing table: " + ", ".join(missing_tables)
+    missing_cols = [f"{t}.{c}" for t, cols in spec.reads.items() for c in cols if c not in tables[t].columns]
+    if missing_cols:
+        return "missing column: " + ", ".join(missing_cols)
+    empty = [t for t in spec.reads if tables[t].empty]
+    if empty:
+        return "empty table: " + ", ".join(empty)
+    return ""
+
+
+def _not_assessed(spec: IndicatorSpec, ctx: ScanContext, reason: str) -> pd.DataFrame:
+    regions = ctx.region_codes or [""]
+    return finalize_assessed(
+        pd.DataFrame(
+            {
+                "indicator": spec.code,
+                "module": spec.module,
+                "region_code": regions,
+                "status": "not_assessed",
+                "assessed": pd.NA,
+                "flagged": pd.NA,
+                "warnings": pd.NA,
+                "alerts": pd.NA,
+                "reason": reason,
+            }
+        )
+    )
+
+
+def _band(v: Any, name: str, code: str) -> tuple[float, float]:
+    if not isinstance(v, list | tuple) or len(v) != 2:
+        raise ValueError(f"indicator {code}: threshold {name} must be a [low, high] band, got {v!r}")
+    return float(v[0]), float(v[1])
+
+
+def grade_values(
+    values: np.ndarray, grade: str, warning: Any, alert: Any, code: str = ""
+) -> tuple[np.ndarray, np.ndarray]:
+    """Grade ``values``: returns (levels as an object array of ok/warning/alert, crossed thresholds).
+
+    NaN values stay ``ok`` (they are not assessed). See the module docstring for the grade kinds.
+    """
+    v = np.asarray(values, dtype="float64")
+    level = np.full(v.shape, "ok", dtype=object)
+    thr = np.full(v.shape, np.nan)
+    if grade == "flag":
+        return level, thr
+    for name, t in (("warning", warning), ("alert", alert)):  # alert last: it wins
+        if t is None:
+            continue
+        if grade == "outside":
+            lo, hi = _band(t, name, code)
+            below, above = v < lo, v > hi
+            hit = below | above
+            thr = np.where(hit, np.where(below, lo, hi), thr)
+        else:
+            t = float(t)
+            with np.errstate(invalid="ignore"):
+                hit = {"ge": v >= t, "gt": v > t, "le": v <= t, "lt": v < t}[grade]
+            thr = np.where(hit, t, thr)
+        level = np.where(hit, name, level)
+    return level, thr
+
+
+def _clean(v: Any) -> Any:
+    """Make a value JSON-serialisable and deterministic (NaN → null, numpy → Python, dates → ISO)."""
+    t = type(v)
+    if t is str or t is int or t is bool or v is None:
+        return v
+    if t is float:
+        return None if (v != v or v in (math.inf, -math.inf)) else round(v, 6)
+    if isinstance(v, dict):
+        return {str(k): _clean(x) for k, x in v.items()}
+    if isinstance(v, list | tuple | np.ndarray | pd.Series | pd.Index):
+        return [_clean(x) for x in list(v)]
+    if v is pd.NA or v is pd.NaT:
+        return None
+    if isinstance(v, np.generic):
+        return _clean(v.item())
+    if isinstance(v, float):
+        return _clean(float(v))
+    if isinstance(v, pd.Timestamp | datetime):
+        return v.strftime("%Y-%m-%d") if (v.hour, v.minute, v.second) == (0, 0, 0) else v.isoformat()
+    if isinstance(v, date):
+        return v.isoformat()
+    return v
+
+
+def _fmt_value(v: Any) -> Any:
+    """Values handed to str.format: missing → NaN for numbers, '' otherwise."""
+    if v is None or v is pd.NA or v is pd.NaT:
+        return float("nan")
+    if isinstance(v, float) and math.isnan(v):
+        return v
+    if isinstance(v, np.generic):
+        return v.item()
+    return v
+
+
+def _format(template: str, fields: Mapping[str, Any], code: str) -> str:
+    try:
+        return template.format(**fields)
+    except KeyError as e:
+        raise KeyError(f"indicator {code}: message field {e} is not a column of its result") from None
+    except (TypeError, ValueError):
+        # a missing value in a formatted number field: render it without the format spec
+        plain = re.sub(r"\{([A-Za-z_][A-Za-z0-9_]*)(![rsa])?:[^{}]*\}", r"{\1}", template)
+        return plain.format(**{k: ("" if _isna(v) else v) for k, v in fields.items()})
+
+
+def _objects(s: pd.Series) -> list[Any]:
+    """A column as a list of Python objects (missing → None), without per-element Arrow iteration."""
+    if isinstance(s.dtype, pd.StringDtype) or s.dtype == object:
+        arr = s.to_numpy(dtype=object, na_value=None)
+        return arr.tolist()
+    if pd.api.types.is_datetime64_any_dtype(s):
+        return list(s)  # Timestamps, NaT: formatted by the templates
+    return s.tolist()
+
+
+def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as dicts, built column-wise (fast on Arrow-backed strings)."""
+    cols = list(df.columns)
+    if not cols:
+        return [{} for _ in range(len(df))]
+    return [dict(zip(cols, vals, strict=True)) for vals in zip(*(_objects(df[c]) for c in cols), strict=True)]
+
+
+@functools.lru_cache(maxsize=512)
+def _template_fields(template: str) -> frozenset[str]:
+    """The field names a message template uses."""
+    return frozenset(name.split(".")[0].split("[")[0] for _, name, _, _ in string.Formatter().parse(template)
+                     if name)
+
+
+def _isna(v: Any) -> bool:
+    try:
+        return bool(pd.isna(v))
+    except (TypeError, ValueError):
+        return False
+
+
+def run_indicator(spec: IndicatorSpec | str, ctx: ScanContext) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Run one indicator on ``ctx``: returns (findings, assessed).
+
+    ``findings`` has the contract's columns (only warning and alert rows); ``assessed`` has one row per
+    region of the scan with the number of subjects assessed and flagged, or why the indicator was not
+    assessed (missing table, missing column, empty table, or the function's :class:`NotAssessed`).
+    """
+    if isinstance(spec, str):
+        spec = get(spec)
+    reason = missing_inputs(spec, ctx.tables)
+    if reason:
+        return empty_findings(), _not_assessed(spec, ctx, reason)
+    p = dict(ctx.params.indicator(spec.code)) if ctx.params is not None else {}
+    try:
+        res = spec(ctx, p)
+    except NotAssessed as e:
+        return empty_findings(), _not_assessed(spec, ctx, str(e))
+    if res is None or len(res) == 0:
+        res = pd.DataFrame(columns=["subject_id", "unit_code", "period", "value"])
+    res = res.reset_index(drop=True)
+    for col in ("subject_id", "period", "value"):
+        if col not in res:
+            raise ValueError(f"indicator {spec.code}: its result lacks the column {col!r}")
+    if "unit_code" not in res:
+        res["unit_code"] = pd.Series(pd.NA, index=res.index, dtype="str")
+    res["unit_code"] = res["unit_code"].astype("str")
+    region = res["unit_code"].map(ctx.unit_region)
+    if "region_code" in res:
+        region = res["region_code"].astype("str").fillna(region)
+    res["region_code"] = region.astype("str")
+    value = pd.to_numeric(res["value"], errors="coerce").astype("float64").to_numpy()
+
+    level, thr = grade_values(value, spec.grade, p.get("warning"), p.get("alert"), spec.code)
+    forced = res["level"].astype("str") if "level" in res else pd.Series(pd.NA, index=res.index, dtype="str")
+    if spec.grade == "flag" and "level" not in res:
+        forced = pd.Series(str(p.get("level", "alert")), index=res.index, dtype="str")
+    has_forced = forced.notna().to_numpy()
+    level = np.where(has_forced, forced.fillna("ok").to_numpy(dtype=object), level)
+    bad = set(np.unique(level.astype(str))) - {"ok", "warning", "alert"}
+    if bad:
+        raise ValueError(f"indicator {spec.code}: unknown level(s) {sorted(bad)}")
+    if "threshold" in res:
+        given = pd.to_numeric(res["threshold"], errors="coerce").to_numpy(dtype="float64")
+        thr = np.where(np.isnan(given), thr, given)
+    elif spec.grade == "flag" or has_forced.any():
+        # a forced level records the indicator's own threshold for that level when it is a number
+        for name in ("warning", "alert"):
+            t = p.get(name)
+            if isinstance(t, int | float) and not isinstance(t, bool):
+                thr = np.where(has_forced & (level == name) & np.isnan(thr), float(t), thr)
+
+    assessed_mask = ~np.isnan(value) | has_forced
+    assessed = _count(spec, ctx, res["region_code"], assessed_mask, level, res.get("reason"))
+
+    hit = level != "ok"
+    if not hit.any():
+        return empty_findings(), assessed
+    f = res.loc[hit].copy()
+    f["_level"] = level[hit]
+    f["_threshold"] = thr[hit]
+    f["_value"] = value[hit]
+    f["subject_id"] = f["subject_id"].astype("str")
+    f["period"] = f["period"].astype("str")
+    out = pd.DataFrame(
+        {
+            "indicator": spec.code,
+            "module": spec.module,
+            "level": f["_level"].to_numpy(),
+            "region_code": f["region_code"].fillna("").to_numpy(),
+            "unit_code": f["unit_code"].fillna("").to_numpy(),
+            "subject_type": (
+                f["subject_type"].astype("str").fillna(spec.subject_type).to_numpy()
+                if "subject_type" in f
+                else spec.subject_type
+            ),
+            "subject_id": f["subject_id"].to_numpy(),
+            "period": f["period"].to_numpy(),
+            "value": f["_value"].to_numpy(),
+            "threshold": f["_threshold"].to_numpy(),
+        }
+    )
+    out["finding_id"] = [
+        finding_id(spec.code, st, s, per)
+        for st, s, per in zip(*(_objects(out[c]) for c in ("subject_type", "subject_id", "period")),
+                              strict=True)
+    ]
+    region_names = f["region_code"].map(ctx.region_name).fillna("")
+    region_names_en = f["region_code"].map(ctx.region_name_en).fillna(region_names)
+    # region-level subjects: the "unit" named in a message is the region itself
+    unit_names = f["unit_code"].map(ctx.unit_name).fillna(region_names).fillna(f["unit_code"]).fillna("")
+    unit_names_en = f["unit_code"].map(ctx.unit_name_en).fillna(region_names_en).fillna(unit_names)
+    wanted = (_template_fields(spec.message_zh) | _template_fields(spec.message_en) | set(spec.evidence))
+    msg_cols = [c for c in f.columns if c in wanted and c not in ("evidence", "_level", "_threshold", "_value")]
+    records = _records(f[msg_cols])
+    # evidence columns: dates as ISO text once, vectorised, rather than per finding
+    ev_cols = [c for c in spec.evidence if c in f.columns]
+    ev_frame = f[ev_cols].copy()
+    for c in ev_cols:
+        if pd.api.types.is_datetime64_any_dtype(ev_frame[c]):
+            ev_frame[c] = ev_frame[c].dt.strftime("%Y-%m-%d")
+    ev_records = _records(ev_frame)
+    base_fields = {k: v for k, v in p.items() if isinstance(k, str)}
+    evid = f["evidence"].tolist() if "evidence" in f else [None] * len(f)
+    zh, en, ev = [], [], []
+    names = zip(*(_objects(x) for x in (unit_names, region_names, unit_names_en, region_names_en)), strict=True)
+    for rec, erec, e, (un, rn, un_en, rn_en), lv, th, val in zip(
+        records, ev_records, evid, names, _objects(f["_level"]), f["_threshold"].tolist(), f["_value"].tolist(),
+        strict=True,
+    ):
+        fields = dict(base_fields)
+        fields.update({k: _fmt_value(v) for k, v in rec.items()})
+        fields.update(unit_name=un, region_name=rn, level=lv, threshold=th, value=val)
+        zh.append(_format(spec.message_zh, fields, spec.code))
+        fields.update(unit_name=un_en, region_name=rn_en)
+        en.append(_format(spec.message_en, fields, spec.code))
+        d = dict(e) if isinstance(e, Mapping) else {}
+        for c, v in erec.items():
+            v = _clean(v)
+            if v is not None:
+                d.setdefault(c, v)
+        ev.append(json.dumps(_clean(d), sort_keys=True, ensure_ascii=False, allow_nan=False))
+    out["message_zh"] = zh
+    out["message_en"] = en
+    out["evidence"] = ev
+    out["level"] = out["level"].astype(LEVEL_DTYPE)
+    return finalize_findings(out[list(FINDINGS_COLUMNS)]), assessed
+
+
+def _count(
+    spec: IndicatorSpec,
+    ctx: ScanContext,
+    region: pd.Series,
+    assessed_mask: np.ndarray,
+    level: np.ndarray,
+    reason: pd.Series | None,
+) -> pd.DataFrame:
+    df = pd.DataFrame(
+        {
+            "region_code": region.fillna("").to_numpy(),
+            "assessed": assessed_mask.astype("int64"),
+            "warnings": (level == "warning").astype("int64"),
+            "alerts": (level == "alert").astype("int64"),
+        }
+    )
+    g = df.groupby("region_code", sort=True)[["assessed", "warnings", "alerts"]].sum()
+    regions = sorted(set(ctx.region_codes) | set(g.index))
+    g = g.reindex(regions, fill_value=0)
+    g["flagged"] = g["warnings"] + g["alerts"]
+    g["status"] = "assessed"
+    g["reason"] = ""
+    if reason is not None:
+        # regions where nothing could be measured: the function's reason(s)
+        r = pd.DataFrame({"region_code": df["region_code"], "reason": reason.astype("str")})
+        r = r.loc[~assessed_mask & r["reason"].notna() & (r["reason"] != "")]
+        why = r.groupby("region_code")["reason"].agg(lambda s: "; ".join(sorted(set(s))))
+        g.loc[g.index.isin(why.index) & (g["assessed"] == 0), "reason"] = why
+    g.loc[(g["assessed"] == 0) & (g["reason"] == ""), "reason"] = "no subjects"
+    g = g.reset_index(names="region_code")
+    g["indicator"] = spec.code
+    g["module"] = spec.module
+    return finalize_assessed(g[list(ASSESSED_COLUMNS)])

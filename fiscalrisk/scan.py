@@ -1,0 +1,458 @@
+"""The scan: run every registered indicator over a data set, and write the scan directory.
+
+``scan(dataset) -> ScanResult`` is the whole flow after loading: build the :class:`ScanContext`
+(tables, ``as_of``, parameters, region tree, working-day calendar), run each indicator through the
+registry (which grades, writes messages and evidence and gives stable ids), compute the PEFA table and
+scores and the risk scores. ``write_scan(result, out_dir)`` writes the files of the data contract,
+section 2, atomically and byte-identically for the same input.
+
+Parameters per region: when the scan resolves the parameters itself, each region gets its own layered
+parameters (defaults → city → county → township). An indicator whose parameters are the same for every
+region runs once over the whole data set; one whose parameters differ (e.g. 德清县 sets PAY06's
+threshold to 200,000) runs once per group of regions sharing the same parameters, over the units of
+those regions only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+import fiscalrisk
+from fiscalrisk.findings import (
+    LEVEL_DTYPE,
+    finalize_assessed,
+    finalize_findings,
+    risk_scores,
+)
+from fiscalrisk.indicators import registry
+from fiscalrisk.indicators.outturn import PEFA_COLUMNS, pefa_scores, pefa_table
+from fiscalrisk.indicators.registry import ScanContext, run_indicator
+
+__all__ = ["ScanResult", "IndicatorError", "scan", "write_scan", "evaluate", "make_context", "subset_tables", "read_findings",
+           "OUTPUT_FILES"]
+
+OUTPUT_FILES: tuple[str, ...] = (
+    "findings.csv",
+    "findings.parquet",
+    "assessed.csv",
+    "pefa.csv",
+    "pefa_scores.csv",
+    "scores.csv",
+    "manifest.json",
+)
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """What a scan produces (the scan directory's content, in memory)."""
+
+    findings: pd.DataFrame
+    assessed: pd.DataFrame
+    pefa: pd.DataFrame
+    pefa_scores: pd.DataFrame
+    scores: pd.DataFrame
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        lv = self.findings["level"].astype("str").value_counts()
+        return (f"ScanResult(as_of={self.manifest.get('as_of')}, findings={len(self.findings)} "
+                f"(alert {int(lv.get('alert', 0))}, warning {int(lv.get('warning', 0))}))")
+
+
+# --------------------------------------------------------------------------------------------------
+# Building the context
+# --------------------------------------------------------------------------------------------------
+
+
+def _tables_of(data: Any) -> dict[str, pd.DataFrame]:
+    tables = getattr(data, "tables", data)
+    if not isinstance(tables, Mapping):
+        raise TypeError("scan: expected a DataSet or a mapping of table name → DataFrame")
+    return {str(k): v for k, v in tables.items() if v is not None}
+
+
+def subset_tables(tables: Mapping[str, pd.DataFrame], region_codes: list[str] | set[str]) -> dict[str, pd.DataFrame]:
+    """The tables restricted to the given regions and their units.
+
+    regions and revenue by region_code, every table with a unit_code by the units of those regions,
+    project_progress by the projects kept; other tables (calendar) unchanged. A kept region whose parent
+    is not kept becomes a root.
+    """
+    codes = {str(c) for c in region_codes}
+    out: dict[str, pd.DataFrame] = {}
+    units = tables.get("units")
+    unit_codes: set[str] = set()
+    if units is not None:
+        units = units.loc[units["region_code"].isin(codes)]
+        unit_codes = set(units["unit_code"])
+    for name, df in tables.items():
+        if name == "regions":
+            r = df.loc[df["region_code"].isin(codes)].copy()
+            if "parent_code" in r:
+                r["parent_code"] = r["parent_code"].where(r["parent_code"].isin(codes))
+            out[name] = r
+        elif name == "units":
+            out[name] = units
+        elif "unit_code" in df.columns:
+            out[name] = df.loc[df["unit_code"].isin(unit_codes)]
+        elif name == "revenue" and "region_code" in df.columns:
+            out[name] = df.loc[df["region_code"].isin(codes)]
+        else:
+            out[name] = df
+    if "project_progress" in out and "projects" in out:
+        pp = out["project_progress"]
+        out["project_progress"] = pp.loc[pp["project_code"].isin(set(out["projects"]["project_code"]))]
+    return out
+
+
+def default_as_of(tables: Mapping[str, pd.DataFrame]) -> pd.Timestamp:
+    """The latest pay_date; without payments, 31 December of the latest budget year."""
+    pay = tables.get("payments")
+    if pay is not None and len(pay) and pay["pay_date"].notna().any():
+        return pd.Timestamp(pay["pay_date"].max()).normalize()
+    budget = tables.get("budget")
+    if budget is not None and len(budget) and budget["year"].notna().any():
+        return pd.Timestamp(int(budget["year"].max()), 12, 31)
+    raise ValueError("scan: cannot choose as_of: no payments and no budget years; pass as_of")
+
+
+def make_context(
+    tables: Mapping[str, pd.DataFrame],
+    as_of: Any = None,
+    params: Any = None,
+    *,
+    tree: Any = None,
+    calendar: Any = None,
+) -> ScanContext:
+    """A :class:`ScanContext` for ``tables`` (defaults: as_of = latest pay_date; params = defaults)."""
+    from fiscalrisk.calendar import WorkdayCalendar
+    from fiscalrisk.hierarchy import RegionTree
+    from fiscalrisk.params import Params, resolve
+
+    tables = dict(tables)
+    if tree is None and "regions" in tables:
+        tree = RegionTree.from_frame(tables["regions"])
+    if params is None:
+        params = resolve()
+    elif isinstance(params, Mapping):
+        params = resolve(overrides=params)
+    elif not isinstance(params, Params) and not hasattr(params, "indicator"):
+        raise TypeError(f"scan: params expected a Params or a dict of overrides; got {type(params).__name__}")
+    as_of = default_as_of(tables) if as_of is None else pd.Timestamp(as_of).normalize()
+    if calendar is None:
+        calendar = WorkdayCalendar(tables.get("calendar"))
+    return ScanContext(tables=tables, as_of=as_of, params=params, tree=tree, calendar=calendar)
+
+
+# --------------------------------------------------------------------------------------------------
+# Scan
+# --------------------------------------------------------------------------------------------------
+
+
+def _params_key(params: Any, spec: registry.IndicatorSpec) -> str:
+    return json.dumps(
+        {"i": params.indicator(spec.code), "m": params.module(spec.module),
+         "t": getattr(params, "time_progress", None)},
+        sort_keys=True, default=str,
+    )
+
+
+def scan(
+    dataset_or_tables: Any,
+    as_of: Any = None,
+    params: Any = None,
+    region: str | None = None,
+    *,
+    files: tuple[str | os.PathLike[str], ...] = (),
+    codes: list[str] | None = None,
+) -> ScanResult:
+    """Scan a data set: every registered indicator (or ``codes``), PEFA, risk scores.
+
+    Parameters
+    ----------
+    dataset_or_tables:
+        A :class:`fiscalrisk.data.DataSet` or a mapping of table name → validated DataFrame.
+    as_of:
+        The date the scan looks from; default: the latest pay_date.
+    params:
+        ``None`` (each region's layered params files), a dict of overrides layered on top of them, or a
+        resolved :class:`fiscalrisk.params.Params` used for every region as is.
+    region:
+        Scan only this region's subtree.
+    files:
+        Extra params YAML files layered over the region files (``--params``).
+    """
+    from fiscalrisk.hierarchy import RegionTree
+    from fiscalrisk.params import Params, resolve
+
+    started = datetime.now(UTC)
+    t0 = time.perf_counter()
+    tables = _tables_of(dataset_or_tables)
+    for req in ("regions", "units"):
+        if req not in tables:
+            raise ValueError(f"scan: the table {req!r} is required")
+    full_tree = RegionTree.from_frame(tables["regions"])
+    if region is not None:
+        tables = subset_tables(tables, full_tree.subtree(str(region)))
+    tree = RegionTree.from_frame(tables["regions"])
+    as_of_ts = default_as_of(tables) if as_of is None else pd.Timestamp(as_of).normalize()
+
+    per_region: dict[str, Any] = {}
+    if isinstance(params, Params) or (params is not None and not isinstance(params, Mapping)):
+        base = params
+    else:
+        overrides = dict(params) if isinstance(params, Mapping) else None
+        root = str(region) if region is not None else None
+        base = resolve(root, tree=full_tree, files=files, overrides=overrides)
+        for code in tree.codes:
+            per_region[code] = resolve(code, tree=full_tree, files=files, overrides=overrides)
+
+    ctx = make_context(tables, as_of_ts, base, tree=tree)
+    sub_contexts: dict[frozenset[str], ScanContext] = {}
+
+    specs = registry.specs() if codes is None else [registry.get(c) for c in codes]
+    findings: list[pd.DataFrame] = []
+    assessed: list[pd.DataFrame] = []
+    timings: dict[str, float] = {}
+    for spec in specs:
+        t = time.perf_counter()
+        groups: dict[str, list[str]] = {}
+        for code, p in per_region.items():
+            groups.setdefault(_params_key(p, spec), []).append(code)
+        if len(groups) <= 1:
+            run_ctx = ctx if not per_region else _with_params(ctx, per_region[tree.codes[0]])
+            f, a = _run(spec, run_ctx)
+            findings.append(f)
+            assessed.append(a)
+        else:
+            for members in groups.values():
+                key = frozenset(members)
+                if key not in sub_contexts:
+                    sub_contexts[key] = make_context(subset_tables(tables, members), as_of_ts,
+                                                     per_region[members[0]], calendar=ctx.calendar)
+                sub = _with_params(sub_contexts[key], per_region[members[0]])
+                f, a = _run(spec, sub)
+                findings.append(f.loc[f["region_code"].isin(key)])
+                assessed.append(a.loc[a["region_code"].isin(key)])
+        timings[spec.code] = round(time.perf_counter() - t, 3)
+
+    all_findings = finalize_findings(findings)
+    all_assessed = finalize_assessed(assessed)
+    pefa = pefa_table(ctx)
+    pscores = pefa_scores(pefa, last_year=as_of_ts.year - 1, regions=tree.codes)
+    settings = base.scores if hasattr(base, "scores") else {}
+    scores = risk_scores(all_findings, tables["units"], tables["regions"], settings)
+
+    manifest = _manifest(dataset_or_tables, tables, as_of_ts, region, base, per_region, specs,
+                         all_findings, started, time.perf_counter() - t0, timings)
+    return ScanResult(findings=all_findings, assessed=all_assessed, pefa=pefa, pefa_scores=pscores,
+                      scores=scores, manifest=manifest)
+
+
+class IndicatorError(RuntimeError):
+    """An indicator failed on this data (an internal error: the scan stops and names the indicator)."""
+
+
+def _run(spec: registry.IndicatorSpec, ctx: ScanContext) -> tuple[pd.DataFrame, pd.DataFrame]:
+    try:
+        return run_indicator(spec, ctx)
+    except Exception as e:
+        raise IndicatorError(f"indicator {spec.code} ({spec.func.__module__}) failed: "
+                             f"{type(e).__name__}: {e}") from e
+
+
+def _with_params(ctx: ScanContext, params: Any) -> ScanContext:
+    if ctx.params is params:
+        return ctx
+    # same tables and cached helpers are recomputed cheaply; params differ only
+    new = ScanContext(tables=ctx.tables, as_of=ctx.as_of, params=params, tree=ctx.tree, calendar=ctx.calendar)
+    for name in ("payments", "budget", "net_payments", "unit_region", "unit_name", "region_name",
+                 "region_codes", "region_pairs", "unit_name_en", "region_name_en", "cal",
+                 "_pefa_table"):
+        if name in ctx.__dict__:
+            new.__dict__[name] = ctx.__dict__[name]
+    return new
+
+
+def _params_dict(p: Any) -> Any:
+    if hasattr(p, "as_dict"):
+        return p.as_dict()
+    return None
+
+
+def _manifest(data: Any, tables: Mapping[str, pd.DataFrame], as_of: pd.Timestamp, region: str | None,
+              base: Any, per_region: Mapping[str, Any], specs: list[registry.IndicatorSpec],
+              findings: pd.DataFrame, started: datetime, seconds: float,
+              timings: Mapping[str, float]) -> dict[str, Any]:
+    base_dict = _params_dict(base)
+    differing = {}
+    for code, p in per_region.items():
+        d = _params_dict(p)
+        if d is not None and d != base_dict:
+            differing[code] = d
+    fingerprints = getattr(data, "fingerprints", {}) or {}
+    sources = getattr(data, "sources", {}) or {}
+    file_fps = getattr(data, "file_fingerprints", {}) or {}
+    original = _tables_of(data)
+    inputs = {}
+    for name in sorted(tables):
+        entry: dict[str, Any] = {"rows": int(len(original.get(name, tables[name])))}
+        if region is not None:
+            entry["rows_scanned"] = int(len(tables[name]))
+        if name in sources:
+            entry["files"] = [Path(str(s)).name for s in sources[name]]
+        if name in fingerprints:
+            entry["sha256"] = fingerprints[name]
+        inputs[name] = entry
+    files = {Path(str(k)).name: v for k, v in sorted(file_fps.items())}
+    finished = datetime.now(UTC)
+    lv = findings["level"].astype("str").value_counts()
+    return {
+        "package": "fiscalrisk",
+        "version": fiscalrisk.__version__,
+        "as_of": as_of.strftime("%Y-%m-%d"),
+        "region": region,
+        "params": base_dict,
+        "params_by_region": differing,
+        "inputs": inputs,
+        "input_files": files,
+        "mapping": getattr(data, "mapping", None),
+        "mapping_sha256": getattr(data, "mapping_sha256", None),
+        "indicators": [s.code for s in specs],
+        "counts": {"findings": int(len(findings)), "alert": int(lv.get("alert", 0)),
+                   "warning": int(lv.get("warning", 0))},
+        "started": started.isoformat(timespec="seconds"),
+        "finished": finished.isoformat(timespec="seconds"),
+        "seconds": round(seconds, 3),
+        "seconds_by_indicator": dict(timings),
+    }
+
+
+# --------------------------------------------------------------------------------------------------
+# Writing the scan directory
+# --------------------------------------------------------------------------------------------------
+
+
+def _csv_bytes(df: pd.DataFrame) -> bytes:
+    out = df.copy()
+    for c in out.columns:
+        if isinstance(out[c].dtype, pd.CategoricalDtype):
+            out[c] = out[c].astype("str")
+    return out.to_csv(index=False, lineterminator="\n").encode("utf-8")
+
+
+def _findings_for_file(findings: pd.DataFrame) -> pd.DataFrame:
+    """The file boundary: the ordered level becomes plain text here and only here."""
+    out = findings.copy()
+    out["level"] = out["level"].astype("str")
+    return out
+
+
+def write_scan(result: ScanResult, out_dir: str | os.PathLike[str]) -> Path:
+    """Write the scan directory (data contract, section 2) atomically.
+
+    The files are written into a hidden sibling directory, which is then renamed onto ``out_dir``: a
+    failure leaves either the previous output or nothing, never a half-written directory that looks
+    complete. ``manifest.json`` is written last. An existing ``out_dir`` is replaced only if it is empty
+    or a previous scan output (it holds a ``manifest.json``); otherwise ``FileExistsError``.
+
+    The data files are byte-identical for the same input and parameters: rows sorted, no timestamps
+    (start and end times live in ``manifest.json`` only).
+    """
+    out = Path(out_dir)
+    if out.exists():
+        if not out.is_dir():
+            raise FileExistsError(f"write_scan: {out} exists and is not a directory")
+        if any(out.iterdir()) and not (out / "manifest.json").is_file():
+            raise FileExistsError(
+                f"write_scan: {out} is not empty and is not a previous scan output (no manifest.json); "
+                "refusing to overwrite it"
+            )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
+    old = out.parent / f".{out.name}.old-{os.getpid()}"
+    for leftover in (tmp, old):
+        if leftover.exists():
+            shutil.rmtree(leftover)
+    tmp.mkdir()
+    try:
+        findings = _findings_for_file(result.findings)
+        (tmp / "findings.csv").write_bytes(_csv_bytes(findings))
+        findings.to_parquet(tmp / "findings.parquet", index=False, engine="pyarrow", compression="snappy")
+        (tmp / "assessed.csv").write_bytes(_csv_bytes(result.assessed))
+        pefa = result.pefa[list(PEFA_COLUMNS)] if len(result.pefa.columns) else result.pefa
+        (tmp / "pefa.csv").write_bytes(_csv_bytes(pefa))
+        (tmp / "pefa_scores.csv").write_bytes(_csv_bytes(result.pefa_scores))
+        (tmp / "scores.csv").write_bytes(_csv_bytes(result.scores))
+        manifest = dict(result.manifest)
+        manifest["files"] = {
+            name: hashlib.sha256((tmp / name).read_bytes()).hexdigest()
+            for name in OUTPUT_FILES if name != "manifest.json"
+        }
+        (tmp / "manifest.json").write_text(
+            json.dumps(manifest, sort_keys=True, ensure_ascii=False, indent=2, default=str) + "\n",
+            encoding="utf-8",
+        )
+        if out.exists():
+            out.rename(old)
+        tmp.rename(out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if old.exists() and not out.exists():
+            old.rename(out)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+    return out
+
+
+# --------------------------------------------------------------------------------------------------
+# Evaluation against labelled cases
+# --------------------------------------------------------------------------------------------------
+
+
+def evaluate(findings: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame:
+    """Recall and precision per indicator against labelled cases (e.g. the sample's ``labels.csv``).
+
+    A finding matches a label on (indicator, subject_type, subject_id); periods are ignored and each
+    subject counts once. Columns: indicator, labelled, found, true_positives, recall (tp / labelled),
+    precision (tp / found); NaN where the denominator is 0. Indicators with labels or findings appear.
+    """
+    key = ["indicator", "subject_type", "subject_id"]
+    lab = labels[key].astype("str").drop_duplicates()
+    fnd = findings.loc[findings["level"].astype("str").isin(["warning", "alert"]), key].astype("str")
+    fnd = fnd.drop_duplicates()
+    tp = lab.merge(fnd, on=key, how="inner")
+    codes = sorted(set(lab["indicator"]) | set(fnd["indicator"]))
+    out = pd.DataFrame({"indicator": codes})
+    out["labelled"] = out["indicator"].map(lab["indicator"].value_counts()).fillna(0).astype("int64")
+    out["found"] = out["indicator"].map(fnd["indicator"].value_counts()).fillna(0).astype("int64")
+    out["true_positives"] = out["indicator"].map(tp["indicator"].value_counts()).fillna(0).astype("int64")
+    out["recall"] = out["true_positives"] / out["labelled"].where(out["labelled"] > 0)
+    out["precision"] = out["true_positives"] / out["found"].where(out["found"] > 0)
+    return out
+
+
+def read_findings(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """Read ``findings.parquet`` (or ``findings.csv``) back with ``level`` as the ordered categorical."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / "findings.parquet"
+    if path.suffix == ".parquet":
+        df = pd.read_parquet(path)
+    else:
+        df = pd.read_csv(path, dtype="str", keep_default_na=False)
+        for c in ("value", "threshold"):
+            df[c] = pd.to_numeric(df[c], errors="coerce")
+    df["level"] = df["level"].astype("str").astype(LEVEL_DTYPE)
+    return df

@@ -1,0 +1,170 @@
+"""SEL01–SEL04: a hand-made e-seal log, run through the registry (with the Chinese working-day calendar)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pandas as pd
+
+from fiscalrisk.indicators import run_indicator
+from fiscalrisk.params import resolve
+from fiscalrisk.scan import make_context
+
+from ._tables import typed
+
+REGIONS = typed(
+    "regions", [{"region_code": "330500", "name": "湖州市", "level": "city", "parent_code": None}]
+)
+UNITS = typed("units", [{"unit_code": "U1", "name": "市财政局", "region_code": "330500"}])
+
+
+def event(eid: str, used_at: str, seal_type: str = "official", **kw: Any) -> dict[str, Any]:
+    row = {
+        "event_id": eid,
+        "seal_id": "S-01",
+        "seal_type": seal_type,
+        "unit_code": "U1",
+        "used_at": used_at,
+        "user_id": "u100",
+        "approver_id": "u200",
+        "approved": True,
+        "contract_id": None,
+    }
+    row.update(kw)
+    return row
+
+
+def run(
+    code: str,
+    events: list[dict[str, Any]],
+    as_of: str = "2024-12-31",
+    params: dict | None = None,
+    contracts: list[dict[str, Any]] | None = None,
+):
+    tables = {"regions": REGIONS, "units": UNITS, "seal_events": typed("seal_events", events)}
+    if contracts is not None:
+        tables["contracts"] = typed("contracts", contracts)
+    ctx = make_context(tables, as_of, resolve(overrides=params))
+    return run_indicator(code, ctx)
+
+
+def levels(findings: pd.DataFrame) -> dict[str, str]:
+    return dict(zip(findings["subject_id"], findings["level"].astype(str), strict=True))
+
+
+# ---------------------------------------------------------------------------------------- SEL01
+SEL01_FIXTURE = [
+    event("tiaoxiu", "2024-09-29 10:00"),  # Sunday, but a 调休 working day before National Day
+    event("saturday", "2024-09-28 10:00"),  # an ordinary Saturday
+    event("holiday", "2024-10-02 10:00"),  # Wednesday inside the National Day holiday
+    event("early", "2024-09-30 07:59"),
+    event("start", "2024-09-30 08:00"),
+    event("end", "2024-09-30 18:00"),
+    event("late", "2024-09-30 18:01"),
+    event("next_year", "2025-01-04 23:00"),  # after as_of
+]
+
+
+def test_sel01_off_hours_and_non_working_days_use_the_official_calendar():
+    findings, assessed = run("SEL01", SEL01_FIXTURE)
+    assert levels(findings) == {
+        "saturday": "warning",
+        "holiday": "warning",
+        "early": "warning",
+        "late": "warning",
+    }
+    f = findings.set_index("subject_id")
+    assert "非工作日" in f.loc["holiday", "message_zh"] and "工作日非工作时间" in f.loc["late", "message_zh"]
+    assert json.loads(f.loc["holiday", "evidence"])["working_day"] is False
+    assert f.loc["late", "period"] == "2024-09"
+    assert int(assessed["assessed"].sum()) == 7
+
+
+def test_sel01_office_hours_are_parameters():
+    findings, _ = run("SEL01", SEL01_FIXTURE, params={"indicators": {"SEL01": {"work_end": "17:30"}}})
+    assert set(levels(findings)) == {"saturday", "holiday", "early", "end", "late"}
+
+
+def test_sel01_calendar_table_overrides_the_package():
+    # the data set's own calendar table declares Saturday 2024-09-28 a working day
+    calendar = typed("calendar", [{"date": "2024-09-28", "is_workday": True}])
+    tables = {
+        "regions": REGIONS,
+        "units": UNITS,
+        "seal_events": typed("seal_events", SEL01_FIXTURE[:2]),
+        "calendar": calendar,
+    }
+    ctx = make_context(tables, "2024-12-31", resolve())
+    findings, _ = run_indicator("SEL01", ctx)
+    assert findings.empty
+
+
+# ---------------------------------------------------------------------------------------- SEL02
+def test_sel02_unapproved_or_without_approver():
+    findings, _ = run(
+        "SEL02",
+        [
+            event("ok", "2024-05-06 10:00"),
+            event("refused", "2024-05-06 10:00", approved=False),
+            event("unknown", "2024-05-06 10:00", approved=None),
+            event("no_approver", "2024-05-06 10:00", approver_id=None),
+        ],
+    )
+    assert levels(findings) == {"refused": "alert", "unknown": "alert", "no_approver": "alert"}
+    assert "无审批人" in findings.set_index("subject_id").loc["no_approver", "message_zh"]
+
+
+def test_sel02_without_approver_column_checks_approval_only():
+    rows = [
+        {k: v for k, v in event(e, "2024-05-06 10:00", approved=a).items() if k != "approver_id"}
+        for e, a in (("ok", True), ("refused", False))
+    ]
+    findings, _ = run("SEL02", rows)
+    assert levels(findings) == {"refused": "alert"}
+
+
+# ---------------------------------------------------------------------------------------- SEL03
+def test_sel03_user_approving_own_use():
+    findings, assessed = run(
+        "SEL03",
+        [
+            event("ok", "2024-05-06 10:00"),
+            event("self", "2024-05-06 10:00", user_id="u100", approver_id="u100"),
+            event("none", "2024-05-06 10:00", approver_id=None),
+        ],
+    )
+    assert levels(findings) == {"self": "alert"}
+    assert int(assessed["assessed"].sum()) == 2
+
+
+# ---------------------------------------------------------------------------------------- SEL04
+CONTRACTS = [
+    {
+        "contract_id": "HT-2024-001",
+        "unit_code": "U1",
+        "vendor_name": "湖州甲有限公司",
+        "category": "services",
+        "amount": 100_000,
+        "signed_date": "2024-05-01",
+        "end_date": "2024-12-31",
+    }
+]
+SEL04_FIXTURE = [
+    event("known", "2024-05-06 10:00", "contract", contract_id="HT-2024-001"),
+    event("empty", "2024-05-06 10:00", "contract"),
+    event("unknown", "2024-05-06 10:00", "contract", contract_id="HT-2024-999"),
+    event("official", "2024-05-06 10:00", "official"),
+]
+
+
+def test_sel04_contract_seal_without_a_registered_contract():
+    findings, assessed = run("SEL04", SEL04_FIXTURE, contracts=CONTRACTS)
+    assert levels(findings) == {"empty": "alert", "unknown": "alert"}
+    assert "HT-2024-999 不在合同台账中" in findings.set_index("subject_id").loc["unknown", "message_zh"]
+    assert int(assessed["assessed"].sum()) == 3
+
+
+def test_sel04_without_contracts_table_only_empty_ids_are_judged():
+    findings, _ = run("SEL04", SEL04_FIXTURE)
+    assert levels(findings) == {"empty": "alert"}

@@ -1,0 +1,85 @@
+"""The findings table (ordered level, order, columns) and the risk scores."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from fiscalrisk.findings import (
+    FINDINGS_COLUMNS,
+    LEVEL_DTYPE,
+    SCORE_COLUMNS,
+    finalize_findings,
+    risk_scores,
+)
+from fiscalrisk.params import resolve
+
+from .indicators._tables import regions, units
+
+
+def _f(indicator: str, module: str, level: str, unit: str, region: str, subject: str) -> dict:
+    return {"finding_id": f"{indicator}-{subject}", "indicator": indicator, "module": module, "level": level,
+            "region_code": region, "unit_code": unit, "subject_type": "payment" if unit else "region",
+            "subject_id": subject, "period": "2026", "value": 1.0, "threshold": 0.0, "message_zh": "",
+            "message_en": "", "evidence": "{}"}
+
+
+def _findings() -> pd.DataFrame:
+    rows = [_f("PAY08", "payments", "warning", "U1", "330521", f"R{i}") for i in range(5)]  # 15
+    rows += [_f("PAY01", "payments", "alert", "U1", "330521", "O1")]  # 10
+    rows += [_f("PAY07", "payments", "alert", "U1", "330521", f"D{i}") for i in range(5)]  # 50 → 40
+    rows += [_f("BUD01", "budget", "alert", "U2", "330500", "U2")]  # 10
+    rows += [_f("AST02", "assets", "warning", "U2", "330500", "U2")]  # 3 × 0.5
+    rows += [_f("OUT02", "outturn", "alert", "", "330521", "330521")]  # region-level, 10
+    return finalize_findings(pd.DataFrame(rows))
+
+
+def test_level_is_ordered_end_to_end() -> None:
+    f = _findings()
+    assert f["level"].dtype == LEVEL_DTYPE and f["level"].cat.ordered
+    alerts = f.loc[f["level"] >= "warning"]
+    assert len(alerts) == len(f)  # string comparison would drop "alert" < "warning"
+    assert set(f.loc[f["level"] > "warning", "level"].astype(str)) == {"alert"}
+    assert list(f.columns) == list(FINDINGS_COLUMNS)
+
+
+def test_findings_are_sorted_deterministically() -> None:
+    f = _findings()
+    shuffled = finalize_findings(f.sample(frac=1, random_state=1))
+    pd.testing.assert_frame_equal(f, shuffled)
+    assert f["indicator"].tolist() == sorted(f["indicator"].tolist())
+
+
+def test_risk_scores_by_hand() -> None:
+    s = risk_scores(_findings(), units(), regions(), resolve().scores)
+    assert list(s.columns) == list(SCORE_COLUMNS)
+    by = s.set_index(["subject_type", "subject_id", "scope"])
+    # U1: PAY08 15 + PAY01 10 + PAY07 min(40, 50) = 65
+    assert by.loc[("unit", "U1", "unit"), "score"] == 65
+    assert by.loc[("unit", "U1", "unit"), "top_indicators"] == "PAY07;PAY08;PAY01"
+    assert by.loc[("unit", "U2", "unit"), "score"] == 11.5  # BUD01 10 + AST02 3 × 0.5
+    assert by.loc[("unit", "U3", "unit"), "score"] == 0
+    # 德清县 own: U1 65 + its region-level OUT02 10 = 75; subtree: mean(U1 65, U3 0) + 10 = 42.5
+    assert by.loc[("region", "330521", "own"), "score"] == 75
+    assert by.loc[("region", "330521", "own"), "top_indicators"] == "PAY07;PAY08;OUT02"
+    assert by.loc[("region", "330521", "subtree"), "score"] == 42.5
+    assert by.loc[("region", "330521", "subtree"), "units"] == 2
+    # the city: own = U2 11.5; subtree = mean(65, 11.5, 0) = 25.5
+    assert by.loc[("region", "330500", "own"), "score"] == 11.5
+    assert by.loc[("region", "330500", "subtree"), "score"] == pytest.approx(25.5)
+    assert by.loc[("region", "330500", "subtree"), "alerts"] == 8
+    assert by.loc[("region", "330521102", "own"), "score"] == 0
+
+
+def test_risk_scores_are_capped_and_max_aggregation() -> None:
+    rows = [_f(f"PAY0{i}", "payments", "alert", "U1", "330521", f"P{i}{j}") for i in range(1, 10) for j in range(5)]
+    settings = {**resolve().scores, "region_aggregate": "max"}
+    s = risk_scores(finalize_findings(pd.DataFrame(rows)), units(), regions(), settings)
+    by = s.set_index(["subject_type", "subject_id", "scope"])
+    assert by.loc[("unit", "U1", "unit"), "score"] == 100
+    assert by.loc[("region", "330500", "subtree"), "score"] == 100
+
+
+def test_empty_findings_give_zero_scores() -> None:
+    s = risk_scores(finalize_findings([]), units(), regions(), resolve().scores)
+    assert (s["score"] == 0).all() and len(s) == 3 + 2 * 3

@@ -1,0 +1,138 @@
+"""The scan: outputs, byte-identical reruns, atomic writes, not-assessed reasons, per-region params."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from fiscalrisk.findings import LEVEL_DTYPE
+from fiscalrisk.scan import OUTPUT_FILES, evaluate, read_findings, scan, write_scan
+
+from .indicators._tables import budget, line, payment, payments, regions, units
+
+DATA_FILES = [f for f in OUTPUT_FILES if f != "manifest.json"]
+
+
+def _tables() -> dict[str, pd.DataFrame]:
+    pay = payments([
+        payment("P1", "2026-06-12", 320000.0, payee_type="own_account"),
+        payment("P2", "2026-06-15", 320000.0, payee_type="own_account"),
+        payment("P3", "2026-06-28", 5000.0, unit="U2"),
+        payment("P4", "2026-03-01", 110000.0, unit="U1", payee_name="甲公司"),
+        payment("P5", "2026-03-05", 110000.0, unit="U1", payee_name="甲公司", economic_code="30202"),
+        payment("P6", "2026-03-09", 95000.0, unit="U1", payee_name="甲公司", economic_code="30202"),
+        payment("Q4", "2026-03-01", 110000.0, unit="U2", payee_name="甲公司"),
+        payment("Q5", "2026-03-06", 110000.0, unit="U2", payee_name="甲公司"),
+    ])
+    bud = budget([line(2026, "U1", 4_000_000.0), line(2026, "U2", 500_000.0),
+                  line(2026, "U1", 400_000.0, economic="30202")])
+    return {"regions": regions(), "units": units(), "budget": bud, "payments": pay}
+
+
+def test_scan_returns_every_output_and_defaults_as_of_to_the_latest_payment() -> None:
+    r = scan(_tables())
+    assert r.manifest["as_of"] == "2026-06-28"
+    assert r.findings["level"].dtype == LEVEL_DTYPE
+    assert {"PAY01", "BUD01"} <= set(r.findings["indicator"])
+    assert set(r.assessed["indicator"]) >= {"BUD01", "PAY01", "OUT05"}
+    assert list(r.pefa_scores.columns) == ["region_code", "window", "PI-1", "2.1", "2.2", "2.3", "PI-2", "3.1",
+                                           "3.2", "PI-3"]
+    assert set(r.scores["scope"]) == {"unit", "own", "subtree"}
+
+
+def test_county_params_apply_to_the_county_units_only() -> None:
+    # 德清县 (330521) lowers PAY06's threshold to 200,000 in params/330521.yaml; the city keeps 300,000.
+    # P5 + P6 (same code) = 205,000 ≥ 200,000 in Deqing; Q4 + Q5 = 220,000 < 300,000 in the city.
+    r = scan(_tables())
+    pay06 = r.findings.loc[r.findings["indicator"] == "PAY06"]
+    assert pay06["subject_id"].tolist() == ["P6"]
+    assert pay06["threshold"].tolist() == [200000.0]
+    assert r.manifest["params_by_region"]  # the county's parameters are recorded
+
+
+def test_outputs_are_byte_identical_across_runs(tmp_path: Path) -> None:
+    a = write_scan(scan(_tables()), tmp_path / "a")
+    b = write_scan(scan(_tables()), tmp_path / "b")
+    for name in DATA_FILES:
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+    ma, mb = (json.loads((d / "manifest.json").read_text(encoding="utf-8")) for d in (a, b))
+    assert ma["files"] == mb["files"]
+    assert set(ma) >= {"version", "params", "inputs", "started", "finished", "as_of"}
+
+
+def test_findings_files_round_trip_with_ordered_levels(tmp_path: Path) -> None:
+    r = scan(_tables())
+    out = write_scan(r, tmp_path / "scan")
+    csv = pd.read_csv(out / "findings.csv", dtype="str", keep_default_na=False)
+    assert list(csv.columns) == list(r.findings.columns)
+    assert set(csv["level"]) <= {"warning", "alert"}
+    back = read_findings(out)
+    assert back["level"].dtype == LEVEL_DTYPE
+    assert back["finding_id"].tolist() == r.findings["finding_id"].tolist()
+
+
+def test_a_failed_write_leaves_no_complete_looking_directory(tmp_path: Path, monkeypatch) -> None:
+    r = scan(_tables())
+
+    def boom(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", boom)
+    with pytest.raises(OSError, match="disk full"):
+        write_scan(r, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+    assert list(tmp_path.iterdir()) == []  # no temporary directory left behind
+
+
+def test_a_failed_rewrite_keeps_the_previous_output(tmp_path: Path, monkeypatch) -> None:
+    r = scan(_tables())
+    out = write_scan(r, tmp_path / "out")
+    before = {n: (out / n).read_bytes() for n in OUTPUT_FILES}
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", lambda *a, **k: (_ for _ in ()).throw(OSError("x")))
+    with pytest.raises(OSError):
+        write_scan(r, out)
+    assert {n: (out / n).read_bytes() for n in OUTPUT_FILES} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_refuses_to_overwrite_a_directory_that_is_not_a_scan(tmp_path: Path) -> None:
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("keep me", encoding="utf-8")
+    with pytest.raises(FileExistsError, match="not a previous scan output"):
+        write_scan(scan(_tables()), tmp_path / "mine")
+    assert (tmp_path / "mine" / "notes.txt").read_text(encoding="utf-8") == "keep me"
+
+
+def test_not_assessed_reasons_with_only_regions_units_and_budget() -> None:
+    t = _tables()
+    del t["payments"]
+    r = scan(t, as_of="2026-06-30")
+    reasons = r.assessed.groupby("indicator")["reason"].first()
+    status = r.assessed.groupby("indicator")["status"].first()
+    assert reasons["PAY01"] == "missing table: payments"
+    assert reasons["OUT05"] == "missing table: revenue"
+    assert reasons["BUD06"] == "missing column: budget.carryover_amount, budget.carryover_from_year"
+    assert reasons["BUD01"] == "missing table: payments"  # no payments is no evidence of 0 % execution
+    assert reasons["OUT01"].startswith("no outturn")
+    assert reasons["BUD05"] == "no 三公 budget lines or payments"
+    assert set(status) == {"not_assessed"}
+    assert set(r.pefa_scores["PI-1"]) == {"NA"}
+
+
+def test_region_scan_covers_the_subtree_only() -> None:
+    r = scan(_tables(), region="330521")
+    assert set(r.findings["region_code"]) <= {"330521", "330521102"}
+    assert set(r.assessed["region_code"]) == {"330521", "330521102"}
+
+
+def test_evaluate_recall_and_precision() -> None:
+    r = scan(_tables())
+    labels = pd.DataFrame({"indicator": ["PAY01", "PAY01", "PAY07"], "subject_type": "payment",
+                           "subject_id": ["P1", "P9", "P2"], "note": ""})
+    e = evaluate(r.findings, labels).set_index("indicator")
+    assert (e.loc["PAY01", "labelled"], e.loc["PAY01", "found"], e.loc["PAY01", "true_positives"]) == (2, 2, 1)
+    assert e.loc["PAY01", "recall"] == 0.5 and e.loc["PAY01", "precision"] == 0.5
+    assert e.loc["PAY07", "recall"] == 1.0
