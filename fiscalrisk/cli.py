@@ -84,6 +84,90 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _parse_date(text: str | None, what: str):
+    if text is None:
+        return None
+    import pandas as pd
+
+    try:
+        return pd.Timestamp(pd.to_datetime(text, format="%Y-%m-%d"))
+    except (ValueError, TypeError):
+        raise UserError(f"{what}: expected a real date written YYYY-MM-DD, got '{text}'") from None
+
+
+def scan_summary(findings, regions) -> str:
+    """Alerts and warnings by module, and by county-level region (township findings rolled up)."""
+    import pandas as pd
+
+    if len(findings) == 0:
+        return "no findings"
+    f = findings.assign(level=findings["level"].astype("str"))
+    by_module = pd.crosstab(f["module"], f["level"]).reindex(columns=["alert", "warning"], fill_value=0)
+    by_module.loc["total"] = by_module.sum()
+    parent = dict(zip(regions["region_code"], regions["parent_code"], strict=False))
+    level = dict(zip(regions["region_code"], regions["level"], strict=False))
+    names = dict(zip(regions["region_code"], regions["name"], strict=False))
+
+    def county_of(code: str) -> str:
+        seen = set()
+        while code in parent and level.get(code) == "township" and code not in seen:
+            seen.add(code)
+            code = parent[code]
+        return code
+
+    area = f["region_code"].map(lambda c: county_of(c) if isinstance(c, str) else c)
+    by_region = pd.crosstab(area.map(lambda c: f"{c} {names.get(c, '')}".strip()), f["level"])
+    by_region = by_region.reindex(columns=["alert", "warning"], fill_value=0).sort_index()
+    return (
+        "by module:\n" + by_module.to_string() + "\n\nby region (townships counted in their county):\n" + by_region.to_string()
+    )
+
+
+def cmd_scan(args: argparse.Namespace) -> int:
+    from .scan import scan, write_scan
+
+    as_of = _parse_date(args.as_of, "--as-of")
+    for f in args.params or []:
+        if not Path(f).is_file():
+            raise UserError(f"--params: file '{f}' not found")
+    dataset = load_or_explain(args.data_dir, args.mapping)
+    result = scan(dataset, as_of=as_of, region=args.region, files=tuple(args.params or ()))
+    out = write_scan(result, args.out)
+    f = result.findings
+    n_alert = int((f["level"].astype("str") == "alert").sum())
+    n_warn = int((f["level"].astype("str") == "warning").sum())
+    as_of_text = result.manifest.get("as_of", "")
+    print(f"scan written to {out} (as of {as_of_text}): {n_alert:,} alerts, {n_warn:,} warnings")
+    print(scan_summary(f, dataset["regions"]))
+    not_assessed = result.assessed[result.assessed["status"].astype("str") != "assessed"] if "status" in result.assessed else None
+    if not_assessed is not None and len(not_assessed):
+        codes = sorted(set(not_assessed["indicator"]))
+        print(f"\nnot assessed somewhere ({len(codes)} indicators; reasons in assessed.csv): {', '.join(codes)}")
+    return EXIT_OK
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from .scan import evaluate, read_findings
+
+    labels_path = Path(args.data_dir) / "labels.csv"
+    if not labels_path.is_file():
+        raise UserError(f"{labels_path}: not found (evaluate compares a scan with a sample's labels.csv)")
+    scan_dir = Path(args.scan_dir)
+    if not (scan_dir / "findings.parquet").is_file():
+        raise UserError(f"{scan_dir}: not a scan directory (findings.parquet missing); run fiscalrisk scan first")
+    labels = pd.read_csv(labels_path, dtype="str", keep_default_na=False)
+    table = evaluate(read_findings(scan_dir), labels)
+    shown = table.copy()
+    for col in ("recall", "precision"):
+        shown[col] = shown[col].map(lambda v: "-" if pd.isna(v) else f"{v:.0%}")
+    print(shown.to_string(index=False))
+    tp, lab, found = table["true_positives"].sum(), table["labelled"].sum(), table["found"].sum()
+    print(f"\noverall: recall {tp / max(lab, 1):.1%} ({tp}/{lab}), precision {tp / max(found, 1):.1%} ({tp}/{found})")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="fiscalrisk", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -103,6 +187,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--problems-csv", metavar="FILE", help="also write the full problem table as CSV")
     p.add_argument("--limit", type=int, default=100, help="problems printed at most (default 100)")
     p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser(
+        "scan",
+        help="compute every indicator and detector; write findings, scores, PEFA to a scan directory",
+        description="Scan a data directory and write the scan directory of the data contract (section 2): "
+        "findings.csv/.parquet, assessed.csv, pefa.csv, pefa_scores.csv, scores.csv, manifest.json.",
+    )
+    p.add_argument("data_dir", metavar="DATA_DIR")
+    p.add_argument("--out", required=True, metavar="OUT_DIR", help="scan directory to write (new, or a previous scan)")
+    p.add_argument("--as-of", metavar="YYYY-MM-DD", help="the date the scan looks from (default: the latest pay_date)")
+    p.add_argument("--params", metavar="FILE", action="append", help="params YAML layered over params/ (repeatable)")
+    p.add_argument("--mapping", metavar="FILE", help="column-mapping YAML for a foreign source")
+    p.add_argument("--region", metavar="CODE", help="scan only this region and its subtree")
+    p.set_defaults(func=cmd_scan)
+
+    p = sub.add_parser("evaluate", help="recall and precision of a scan against a sample's labels.csv")
+    p.add_argument("data_dir", metavar="DATA_DIR", help="the sample directory holding labels.csv")
+    p.add_argument("scan_dir", metavar="SCAN_DIR")
+    p.set_defaults(func=cmd_evaluate)
 
     for register in _EXTENSIONS:
         register(sub)

@@ -27,7 +27,20 @@ def main(argv: list[str] | None = None) -> int:
         if rc:
             return rc
     print(f"==> validating {data}")
-    return cli(["validate", str(data)])
+    rc = cli(["validate", str(data)])
+    if rc:
+        return rc
+    out = Path(args.out)
+    scan_dir = out / "scan"
+    print(f"\n==> scanning {data} into {scan_dir}")
+    rc = cli(["scan", str(data), "--out", str(scan_dir)])
+    if rc:
+        return rc
+    if (data / "labels.csv").exists():
+        print("\n==> findings against the sample's planted cases (labels.csv)")
+        rc = cli(["evaluate", str(data), str(scan_dir)])
+    print(f"\noutputs: {scan_dir}/findings.csv (one row per finding, zh/en messages), scores.csv, pefa_scores.csv")
+    return rc
 
 
 if __name__ == "__main__":
