@@ -67,9 +67,19 @@ class WorkdayCalendar:
     overrides:
         Optional frame with columns ``date`` and ``is_workday`` (bool-like). Each row fixes that
         date; a later row for the same date wins.
+    base:
+        ``"cn"`` (default): the official calendar of mainland China, statutory holidays and 调休
+        make-up working days; ``"weekdays"``: Monday–Friday, for data from elsewhere, whose own
+        public holidays come in ``overrides`` (the ``calendar`` table). Set by ``calendar.base`` in
+        params.
     """
 
-    def __init__(self, overrides: pd.DataFrame | None = None) -> None:
+    BASES = ("cn", "weekdays")
+
+    def __init__(self, overrides: pd.DataFrame | None = None, base: str = "cn") -> None:
+        if base not in self.BASES:
+            raise ValueError(f"calendar base: expected one of {', '.join(self.BASES)}, got {base!r}")
+        self.base = base
         self._overrides: dict[pd.Timestamp, bool] = {}
         if overrides is not None and len(overrides):
             missing = {"date", "is_workday"} - set(overrides.columns)
@@ -105,7 +115,9 @@ class WorkdayCalendar:
         cached = self._cache.get(day)
         if cached is not None:
             return cached
-        if self._first_year <= day.year <= self._last_year:
+        if self.base == "weekdays":
+            value = day.weekday() < 5
+        elif self._first_year <= day.year <= self._last_year:
             value = bool(chinese_calendar.is_workday(day.date()))
         else:
             # No official notice known for this year: ordinary Monday–Friday week.

@@ -88,6 +88,7 @@ MODULES: tuple[str, ...] = (
 _LEVELS = ("warning", "alert")
 _ENUMS: dict[str, tuple[str, ...]] = {
     "time_progress.method": ("days", "months", "targets"),
+    "calendar.base": ("cn", "weekdays"),
     "scores.region_aggregate": ("mean", "max"),
 }
 # Parameters that are shares or probabilities, checked to lie in [0, 1].

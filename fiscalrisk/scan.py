@@ -151,7 +151,8 @@ def make_context(
         raise TypeError(f"scan: params expected a Params or a dict of overrides; got {type(params).__name__}")
     as_of = default_as_of(tables) if as_of is None else pd.Timestamp(as_of).normalize()
     if calendar is None:
-        calendar = WorkdayCalendar(tables.get("calendar"))
+        base = params.get("calendar.base", "cn") if hasattr(params, "get") else "cn"
+        calendar = WorkdayCalendar(tables.get("calendar"), base=base)
     return ScanContext(tables=tables, as_of=as_of, params=params, tree=tree, calendar=calendar)
 
 

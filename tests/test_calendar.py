@@ -6,6 +6,7 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from fiscalrisk.calendar import WorkdayCalendar
 
@@ -66,3 +67,13 @@ def test_spring_festival_week_has_no_working_days() -> None:
 def test_override_flags_may_be_text_from_a_csv() -> None:
     cal = WorkdayCalendar(pd.DataFrame({"date": ["2024-10-03"], "is_workday": ["是"]}))
     assert cal.is_workday(["2024-10-03"]).tolist() == [True]
+
+
+def test_weekdays_base_ignores_chinese_holidays_but_keeps_overrides() -> None:
+    """For foreign data: Monday–Friday, with the data's own holidays from the calendar table."""
+    overrides = pd.DataFrame({"date": pd.to_datetime(["2019-12-25"]), "is_workday": [False]})
+    cal = WorkdayCalendar(overrides, base="weekdays")
+    flags = cal.is_workday(pd.to_datetime(["2024-10-02", "2024-09-29", "2019-12-25", "2019-12-24"]))
+    assert flags.tolist() == [True, False, False, True]
+    with pytest.raises(ValueError, match="weekdays"):
+        WorkdayCalendar(None, base="uk")

@@ -203,7 +203,7 @@ def _read_mapped(
             frame = pd.DataFrame([{k: "" if v is None else str(v) for k, v in row.items()} for row in tm.rows]).astype(STR)
             frame["_row"] = np.arange(len(frame), dtype=np.int64) + 1
             display = f"{mapping.path.name}[tables.{name}.rows]"
-            fingerprints[display] = sha256_bytes(json.dumps(list(tm.rows), sort_keys=True, ensure_ascii=False).encode())
+            fingerprints[display] = sha256_bytes(json.dumps(list(tm.rows), sort_keys=True, ensure_ascii=False, default=str).encode())
             sources[name] = [display]
             pieces[name] = [Piece(display, frame, table_opts)]
             continue

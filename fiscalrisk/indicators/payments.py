@@ -428,23 +428,37 @@ def pay07(ctx: ScanContext, p: dict) -> pd.DataFrame:
     correct re-payment (退票重付, refund between the two). Each refund cancels one duplicate only (the
     earliest it can). A refund dated before both payments cancels nothing.
 
+    **Different references are different invoices (auditor's rule).** When the data carries a payment
+    reference (``purpose``, 用途 / invoice narrative), two payments whose references are both present
+    and differ (after trimming, collapsing spaces and ignoring case) pay different invoices, however
+    alike their amounts: monthly service charges per property, per pupil or per meter are paid in runs
+    of identical amounts with one reference each. Payments are compared within the same reference;
+    payments without a reference are compared with each other.
+
     **Why it is a risk.** Duplicate payments are money lost or a fictitious second transaction.
 
-    **Source.** MoF treasury dynamic monitoring.
+    **Source.** MoF treasury dynamic monitoring; the duplicate-payment test of accounts-payable audit
+    (same vendor, same amount, same invoice reference).
 
     **Parameters.** ``window_days``, ``refund_days``, ``level``.
 
-    **Exclusions.** Refunds themselves; duplicates reversed as above.
+    **Exclusions.** Refunds themselves; duplicates reversed as above; equal amounts with different
+    references.
     """
     window = pd.Timedelta(days=int(p.get("window_days", 7)))
     refund_days = pd.Timedelta(days=int(p.get("refund_days", 30)))
     out = payment_frame(ctx)
     out["level"] = pd.Series("ok", index=out.index, dtype="str")
     out["_cents"] = cents(out["amount"])
+    if "purpose" in out.columns:
+        ref = out["purpose"].astype("str").str.strip().str.replace(r"\s+", " ", regex=True).str.casefold()
+        out["_ref"] = ref.fillna("")
+    else:
+        out["_ref"] = ""
     pos = out.loc[out["_cents"] > 0].sort_values(
-        ["unit_code", "payee_name", "_cents", "pay_date", "payment_id"], kind="mergesort")
+        ["unit_code", "payee_name", "_cents", "_ref", "pay_date", "payment_id"], kind="mergesort")
     same = ((pos["unit_code"] == pos["unit_code"].shift()) & (pos["payee_name"] == pos["payee_name"].shift())
-            & (pos["_cents"] == pos["_cents"].shift()))
+            & (pos["_cents"] == pos["_cents"].shift()) & (pos["_ref"] == pos["_ref"].shift()))
     gap = pos["pay_date"] - pos["pay_date"].shift()
     dup = (same & (gap <= window)).fillna(False).to_numpy(dtype=bool)
     d = pos.loc[dup, ["payment_id", "unit_code", "payee_name", "_cents", "pay_date"]].copy()
@@ -452,7 +466,7 @@ def pay07(ctx: ScanContext, p: dict) -> pd.DataFrame:
     d["prev_date"] = pos["pay_date"].shift().loc[dup].to_numpy()
     if d.empty:
         out["prev_id"], out["prev_date"] = "", out["pay_date"]
-        return out.drop(columns="_cents")
+        return out.drop(columns=["_cents", "_ref"])
     refunds = out.loc[out["_cents"] < 0, ["payment_id", "unit_code", "payee_name", "_cents", "pay_date"]].copy()
     refunds["_cents"] = -refunds["_cents"]
     refunds = refunds.rename(columns={"payment_id": "refund_id", "pay_date": "refund_date"})
@@ -480,7 +494,7 @@ def pay07(ctx: ScanContext, p: dict) -> pd.DataFrame:
                    for a, b, v in zip(out.loc[idx, "prev_id"], out.loc[idx, "payment_id"],
                                       out.loc[idx, "amount"], strict=True)]
     out["evidence"] = ev
-    return out.drop(columns="_cents")
+    return out.drop(columns=["_cents", "_ref"])
 
 
 @indicator(
