@@ -162,9 +162,10 @@ def make_context(
 
 
 def _params_key(params: Any, spec: registry.IndicatorSpec) -> str:
+    """What an indicator reads of the params: regions with equal keys share one run."""
     return json.dumps(
         {"i": params.indicator(spec.code), "m": params.module(spec.module),
-         "t": getattr(params, "time_progress", None)},
+         "s": {name: params.get(name) for name in spec.sections}},
         sort_keys=True, default=str,
     )
 

@@ -101,6 +101,7 @@ def _time_progress_settings(ctx: ScanContext) -> Mapping[str, Any]:
     message_zh="{unit_name} 截至{as_of_zh}预算执行率{rate:.1%}，低于序时进度{progress:.1%} {value:.1f}个百分点",
     message_en="{unit_name}: budget execution {rate:.1%} at {as_of_en}, {value:.1f} pp behind time "
     "progress of {progress:.1%}",
+    sections=("time_progress",),
     params={"min_budget": "budget lines with an adjusted amount below this (yuan) are left out",
             "warning": "percentage points behind time progress", "alert": "percentage points behind"},
 )

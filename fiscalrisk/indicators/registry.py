@@ -148,6 +148,7 @@ class IndicatorSpec:
     params: Mapping[str, str] = field(default_factory=dict)
     doc: str = ""
     evidence: tuple[str, ...] = ()
+    sections: tuple[str, ...] = ()  # top-level params sections read besides its own and its module's
 
     @property
     def page(self) -> str:
@@ -178,8 +179,13 @@ def indicator(
     params: Mapping[str, str] | None = None,
     doc: str | None = None,
     evidence: tuple[str, ...] | list[str] = (),
+    sections: tuple[str, ...] | list[str] = (),
 ) -> Callable[[Callable[..., pd.DataFrame]], Callable[..., pd.DataFrame]]:
     """Register an indicator function under ``code``.
+
+    ``sections`` names the top-level params sections the function reads besides
+    ``indicators.<code>`` and ``modules.<module>`` (e.g. ``time_progress`` for BUD01): a scan groups
+    regions by exactly these values when their layered params differ.
 
     ``params`` documents the indicator's parameters (name → description; values live in
     ``params/defaults.yaml`` under ``indicators.<code>``). ``doc`` overrides the function's docstring
@@ -220,6 +226,7 @@ def indicator(
             params=dict(params or {}),
             doc=doc or "",
             evidence=tuple(evidence),
+            sections=tuple(sections),
         )
         REGISTRY[code] = spec
         func.spec = spec  # type: ignore[attr-defined]
