@@ -23,12 +23,20 @@ ROOT = Path(__file__).resolve().parent.parent
 CACHE = Path(tempfile.gettempdir()) / "fiscalrisk-bench" / "full-seed0"
 
 CHILD = r"""
-import json, resource, sys, time
+import json, sys, time
 import pandas as pd
+from fiscalrisk.data import load
 mode, path = sys.argv[1], sys.argv[2]
+
+def peak_rss():
+    # VmHWM: this process's own high-water mark (ru_maxrss would carry the parent's over exec)
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
 t0 = time.perf_counter()
 if mode == "fiscalrisk":
-    from fiscalrisk.data import load
     ds = load(path)
     rows = sum(len(f) for f in ds.tables.values())
     mem = sum(int(f.memory_usage(deep=True).sum()) for f in ds.tables.values())
@@ -36,11 +44,10 @@ elif mode == "pandas_pyarrow":
     df = pd.read_csv(path, engine="pyarrow")
     rows, mem = len(df), int(df.memory_usage(deep=True).sum())
 elif mode == "baseline":
-    import fiscalrisk.data  # imports only: the interpreter's own footprint
-    rows, mem = 0, 0
+    rows, mem = 0, 0  # imports only: the interpreter's own footprint
 elapsed = time.perf_counter() - t0
 print(json.dumps({"seconds": elapsed, "rows": rows, "table_bytes": mem,
-                  "peak_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))
+                  "peak_rss": peak_rss()}))
 """
 
 

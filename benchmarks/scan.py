@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from load import CACHE, ensure_full  # noqa: E402
 
 CHILD = r"""
-import json, resource, sys, time
+import json, sys, time
 import pandas as pd
 from fiscalrisk.data import load
 from fiscalrisk.indicators import registry
@@ -39,7 +39,7 @@ result = scan(tables, codes=codes)
 scan_s = time.perf_counter() - t0
 print(json.dumps({"n": len(tables["payments"]), "read_s": read_s, "scan_s": scan_s,
                   "findings": len(result.findings), "timings": result.manifest.get("timings", {}),
-                  "peak_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))
+                  "peak_rss": int(next(l for l in open("/proc/self/status") if l.startswith("VmHWM:")).split()[1]) * 1024}))
 """
 
 

@@ -58,11 +58,12 @@ def check(data_dir: str | Path, mapping: str | Path | Mapping | None = None) -> 
                 f"a table '{name}' ({name}.csv, {name}.parquet or a sheet named '{name}'); it is required",
             )
     tables: dict[str, pd.DataFrame] = {}
-    for name, plist in pieces.items():
+    for name, plist in list(pieces.items()):
         table = TABLES[name]
         if any(p is None for p in plist):
             continue  # a file of this table could not be read; its problems are logged
         typed = [t for p in plist if (t := type_piece(p, table, log)) is not None]
+        pieces[name] = []  # the raw text columns are no longer needed: free them before the next table
         if len(typed) < len(plist):
             continue  # a file of this table is unusable; its problems are logged
         frame = pd.concat(typed, ignore_index=True) if len(typed) > 1 else (typed[0] if typed else _empty(table))

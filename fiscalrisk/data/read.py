@@ -6,6 +6,7 @@ Everything is read as text first (codes such as ``001`` must stay ``001``); typi
 
 from __future__ import annotations
 
+import codecs
 import csv
 import gzip
 import hashlib
@@ -68,21 +69,33 @@ def _share_gb2312(text: str) -> float:
     return ok / len(sample)
 
 
+def _utf8_error(data: bytes, start: int = 0, chunk: int = 1 << 22) -> int | None:
+    """Offset of the first byte that is not UTF-8, or None; checked in chunks, without a text copy."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(data)
+    for pos in range(start, len(data), chunk):
+        try:
+            decoder.decode(view[pos : pos + chunk], final=pos + chunk >= len(data))
+        except UnicodeDecodeError as exc:
+            return pos + exc.start
+    return None
+
+
 def detect_encoding(data: bytes) -> tuple[str | None, str]:
     """Return ``(encoding, text)`` for UTF-8 (with or without BOM) or GB18030/GBK, else ``(None, reason)``.
+
+    For UTF-8 the text is not materialised (``""``): the bytes are valid and are parsed as they are.
 
     UTF-8 decoding is strict, so a GBK file never passes as UTF-8. GB18030 accepts almost any byte
     string, so its result is accepted only when it reads as Chinese text (see :func:`_share_gb2312`).
     """
     if data.startswith(b"\xef\xbb\xbf"):
-        try:
-            return "utf-8-sig", data[3:].decode("utf-8")
-        except UnicodeDecodeError as exc:
-            return None, f"starts with a UTF-8 byte-order mark but byte {exc.start} is not UTF-8"
-    try:
-        return "utf-8", data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
+        bad = _utf8_error(data, 3)
+        if bad is None:
+            return "utf-8-sig", ""
+        return None, f"starts with a UTF-8 byte-order mark but byte {bad} is not UTF-8"
+    if _utf8_error(data) is None:
+        return "utf-8", ""
     try:
         text = data.decode("gb18030")
     except UnicodeDecodeError as exc:
@@ -121,6 +134,9 @@ def read_csv_file(
             log.add(display, table, "", f"UTF-8 or GB18030/GBK text: {text}; set 'encoding' in a column mapping")
             return None
     skip = options.skip_rows
+    if not text:  # valid UTF-8, not decoded as a whole: the header lines are enough here
+        head = data[: 1 << 16]
+        text = head.decode("utf-8-sig", errors="ignore")
     lines = text.split("\n", skip + 1)
     if len(lines) <= skip or not lines[skip].strip():
         log.add(display, table, "", "a header row (the file has none)")

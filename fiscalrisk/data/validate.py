@@ -13,6 +13,8 @@ import re
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .problems import ProblemLog
 from .read import Piece
@@ -47,18 +49,26 @@ def _number_pattern(decimal: str, thousands: str | None) -> re.Pattern[str]:
 
 
 def _parse_numbers(s: pd.Series, options) -> tuple[pd.Series, pd.Series]:
-    """Strings → float64, and the mask of non-empty values that are not numbers in the file's format."""
-    s = s.astype(STR)
-    present = s.notna() & (s.str.strip() != "")
+    """Strings → float64, and the mask of non-empty values that are not numbers in the file's format.
+
+    Vectorised in Arrow (RE2 match, substring replace, cast): a million amounts take a fraction of a
+    second. A value is a number only if it matches the file's format exactly (e.g. ``1,234.50`` with
+    thousands separators in the right places), so ``12,3x4`` or ``1,23,4`` are reported, not guessed.
+    """
+    arr = pa.array(s.astype(STR), type=pa.large_string(), from_pandas=True)
+    text = pc.utf8_trim_whitespace(arr)
+    present = pc.fill_null(pc.not_equal(text, ""), False)
     thousands = options.thousands if options.thousands != options.decimal else None
-    ok = s.str.fullmatch(_number_pattern(options.decimal, thousands).pattern, na=False)
-    clean = s.where(ok).str.strip()
+    ok = pc.fill_null(pc.match_substring_regex(text, _number_pattern(options.decimal, thousands).pattern), False)
+    clean = text
     if thousands:
-        clean = clean.str.replace(thousands, "", regex=False)
+        clean = pc.replace_substring(clean, thousands, "")
     if options.decimal != ".":
-        clean = clean.str.replace(options.decimal, ".", regex=False)
-    values = pd.to_numeric(clean, errors="coerce").astype("float64")
-    bad = present & values.isna()
+        clean = pc.replace_substring(clean, options.decimal, ".")
+    clean = pc.replace_substring(clean, "+", "")
+    clean = pc.if_else(ok, clean, pa.scalar(None, pa.large_string()))
+    values = pd.Series(pc.cast(clean, pa.float64()).to_numpy(zero_copy_only=False), index=s.index, dtype="float64")
+    bad = pd.Series(pc.and_(present, pc.invert(ok)).to_numpy(zero_copy_only=False), index=s.index)
     return values, bad
 
 
@@ -184,9 +194,8 @@ def check_table(frame: pd.DataFrame, table: Table, log: ProblemLog) -> None:
     key = [k for k in table.key if k in frame.columns]
     if not key or any(k not in frame.columns for k in table.required_columns if k in table.key):
         return
-    later = frame.duplicated(subset=key, keep="first").to_numpy()
-    if not later.any():
-        return
+    if not _has_duplicates(frame, key):
+        return  # the common case, decided by one Arrow hash aggregation
     involved = frame.duplicated(subset=key, keep=False).to_numpy()
     sub = frame.loc[involved, [*key, "_file", "_row"]]
     text = sub[key].astype(STR).fillna("")
@@ -204,6 +213,13 @@ def check_table(frame: pd.DataFrame, table: Table, log: ProblemLog) -> None:
     for file in pd.unique(files):
         m = files == file
         log.add(str(file), table.name, label, f"a unique {label} (no two rows with the same key)", rows=rows[m], values=values[m])
+
+
+def _has_duplicates(frame: pd.DataFrame, key: list[str]) -> bool:
+    if len(key) == 1:
+        return len(pc.unique(pa.array(frame[key[0]], from_pandas=True))) < len(frame)
+    keys = pa.Table.from_pandas(frame[key], preserve_index=False)
+    return keys.group_by(key).aggregate([]).num_rows < len(frame)
 
 
 def check_references(tables: dict[str, pd.DataFrame], log: ProblemLog) -> None:
