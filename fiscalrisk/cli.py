@@ -22,13 +22,14 @@ Typical monthly flow:
   fiscalrisk validate DATA_DIR            check the bureau's export against the data contract
   fiscalrisk scan DATA_DIR --out SCAN     compute every indicator; findings, scores, PEFA
   fiscalrisk evaluate DATA_DIR SCAN       compare findings with labels.csv (samples)
+  fiscalrisk dashboard --scan SCAN --data DATA_DIR [--region CODE]
+                                          serve the managers' dashboard (offline, token-protected)
 
 To try it without data: fiscalrisk sample --out DIR  (a synthetic Huzhou-like data set).
 """
 
 
-class UserError(Exception):
-    """An input or parameter problem the user can fix: printed without a traceback, exit 2."""
+from .errors import UserError  # noqa: E402 - re-exported: subcommand modules raise fiscalrisk.cli.UserError
 
 
 def _print_err(message: str) -> None:
@@ -212,8 +213,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-# Later subcommands (scan, evaluate, report, dashboard, export, verify) register themselves here.
-_EXTENSIONS: list[Callable[[argparse._SubParsersAction], None]] = []
+def _register_dashboard(sub: argparse._SubParsersAction) -> None:
+    from .dashboard import register
+
+    register(sub)
+
+
+# Subcommands defined beside the code they drive (each module's ``register(sub)``).
+_EXTENSIONS: list[Callable[[argparse._SubParsersAction], None]] = [_register_dashboard]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,749 @@
+"""The managers' dashboard: ``fiscalrisk dashboard`` and the widget app its notebook shows.
+
+A manager opens one link and sees their region: KPI tiles, the execution curve against 序时进度,
+units ranked by risk, a module × region heat map, the PEFA scorecard, the alert table and an "about"
+page listing every indicator — in Chinese or English, with no code on the page and no request
+leaving the machine.
+
+How it runs
+-----------
+``fiscalrisk dashboard --scan SCAN_DIR --data DATA_DIR [--region CODE]``
+
+1. checks the scan directory (complete, readable manifest) and builds the dashboard cache from the
+   data directory (:func:`fiscalrisk.report.dashboard_data.prepare`; reused while nothing changes);
+2. starts Voila on ``notebooks/dashboard.ipynb``, bound to 127.0.0.1 unless ``--ip`` says otherwise,
+   with a random token (``secrets``), one preheated kernel (the notebook has already run when the
+   manager arrives), culling of idle kernels, tracebacks hidden, and a copy of Voila's lab template
+   without its CDN stylesheet links (Voila bundles the same Font Awesome locally);
+3. prints the URL to open, token included, on one line, and serves until interrupted.
+
+The scan directory, cache and region reach the notebook through environment variables
+(``FISCALRISK_SCAN_DIR``, ``FISCALRISK_CACHE_DIR``, ``FISCALRISK_REGION``, ``FISCALRISK_LANG``), never
+through the URL: query parameters would let a county manager edit the link and look at another
+county, and preheated kernels run before any request exists. A dashboard started with
+``--region 330521`` holds only 德清县 and its townships in its kernel.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from fiscalrisk.report.dashboard_data import DashboardData, Kpis
+
+__all__ = ["register", "cmd_dashboard", "main", "chart_widget_class", "DashboardApp", "voila_command", "offline_template", "notebook_path"]
+
+ENV_SCAN = "FISCALRISK_SCAN_DIR"
+ENV_CACHE = "FISCALRISK_CACHE_DIR"
+ENV_REGION = "FISCALRISK_REGION"
+ENV_LANG = "FISCALRISK_LANG"
+#: File name of the chart bundle Voila serves beside the notebook (set by ``cmd_dashboard`` only).
+ENV_BUNDLE = "FISCALRISK_CHART_BUNDLE"
+
+TEMPLATE_NAME = "fiscalrisk"
+#: Name of the served notebook copy: Voila shows it as the browser tab's title.
+SERVED_NOTEBOOK = "财政风险防控驾驶舱 Fiscal risk dashboard.ipynb"
+DEFAULT_PORT = 8866
+DEFAULT_CULL_IDLE = 300  # seconds a kernel may sit idle with no browser connected before it is shut down
+
+_NOTEBOOK_SOURCE = (
+    "from fiscalrisk.dashboard import DashboardApp\n\n"
+    "DashboardApp.from_env().widget"
+)
+
+
+# ==================================================================================================
+# Command line
+# ==================================================================================================
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``dashboard`` subcommand to the ``fiscalrisk`` command's subparsers."""
+    p = sub.add_parser(
+        "dashboard",
+        help="serve the read-only managers' dashboard of a scan (Voila, offline, token-protected)",
+        description=(
+            "Serve the managers' dashboard of a scan directory with Voila. The page shows the region "
+            "given by --region and its subordinate regions only. Prints the URL to open (with its "
+            "token) and serves until interrupted."
+        ),
+        epilog="example: fiscalrisk dashboard --scan out/scan --data data_samples/huzhou --region 330521",
+    )
+    p.add_argument("--scan", required=True, metavar="SCAN_DIR", help="output directory of `fiscalrisk scan`")
+    p.add_argument("--data", metavar="DIR",
+                   help="the data directory the scan read (needed the first time, to build the dashboard tables)")
+    p.add_argument("--region", metavar="CODE",
+                   help="region the dashboard is for (default: the root of the region tree); its subtree only")
+    p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
+    p.add_argument("--ip", default="127.0.0.1", metavar="ADDRESS",
+                   help="address to bind (default 127.0.0.1: this machine only)")
+    p.add_argument("--lang", default="zh-CN", choices=["zh-CN", "en"], help="initial language (default zh-CN)")
+    p.add_argument("--cull-idle", type=int, default=DEFAULT_CULL_IDLE, metavar="SECONDS",
+                   help=f"shut down kernels idle and unconnected this long (default {DEFAULT_CULL_IDLE})")
+    p.set_defaults(func=cmd_dashboard)
+
+
+def notebook_path() -> Path | None:
+    """``notebooks/dashboard.ipynb`` of the source tree, when the package runs from one."""
+    path = Path(__file__).resolve().parent.parent / "notebooks" / "dashboard.ipynb"
+    return path if path.is_file() else None
+
+
+def _write_fallback_notebook(directory: Path) -> Path:
+    """A two-cell notebook equivalent to ``notebooks/dashboard.ipynb`` (installed packages lack it)."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(_NOTEBOOK_SOURCE)]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = directory / SERVED_NOTEBOOK
+    nbformat.write(nb, path)
+    return path
+
+
+def offline_template(root: Path) -> Path:
+    """Write a Voila template ``fiscalrisk`` under ``root/voila/templates`` and return ``root``.
+
+    It is Voila's installed ``lab`` template with the stylesheet links to cdn.jsdelivr.net removed:
+    the Font Awesome icons they fetch are already bundled in Voila's own JavaScript, and an offline
+    intranet must not see the page wait for, or a proxy log, a request to the internet. ``root`` goes
+    first on ``JUPYTER_PATH`` so Voila finds the template.
+    """
+    from jupyter_core.paths import jupyter_path
+
+    source = None
+    for base in jupyter_path("voila", "templates", "lab"):
+        candidate = Path(base) / "index.html.j2"
+        if candidate.is_file():
+            source = candidate
+            break
+    if source is None:
+        raise FileNotFoundError("Voila's lab template (voila/templates/lab/index.html.j2) is not installed")
+    lines = source.read_text(encoding="utf-8").splitlines(keepends=True)
+    kept = [line for line in lines if "cdn.jsdelivr.net" not in line and "://cdn" not in line]
+    target = root / "voila" / "templates" / TEMPLATE_NAME
+    target.mkdir(parents=True, exist_ok=True)
+    (target / "index.html.j2").write_text("".join(kept), encoding="utf-8")
+    (target / "conf.json").write_text(json.dumps({"base_template": "lab"}) + "\n", encoding="utf-8")
+    return root
+
+
+def _site_bundle(cache: Path, site: Path) -> str | None:
+    """Copy the offline chart bundle of the cache next to the served notebook; its file name, or None."""
+    from fiscalrisk.report.dashboard_data import BUNDLE_FILE
+
+    source = cache / BUNDLE_FILE
+    key = source.with_suffix(".key")
+    if not (source.is_file() and key.is_file()):
+        return None
+    from fiscalrisk.report.charts import _bundle_key
+
+    if key.read_text(encoding="utf-8") != _bundle_key():
+        return None
+    shutil.copy(source, site / BUNDLE_FILE)
+    return BUNDLE_FILE
+
+
+def voila_command(notebook: Path, *, port: int, ip: str, token: str, cull_idle: int = DEFAULT_CULL_IDLE,
+                  serve: list[str] | tuple[str, ...] = ()) -> list[str]:
+    """The Voila command line of the dashboard (one preheated kernel, token auth, culling, no tracebacks).
+
+    ``serve``: file names beside the notebook that Voila may serve (under ``voila/files/``), besides
+    images; everything else stays refused (notebooks and Python files in particular).
+    """
+    allow = [r".*\.(png|jpg|gif|svg)", *(re.escape(name) for name in serve)]
+    return [
+        sys.executable, "-m", "voila", str(notebook),
+        "--no-browser",
+        f"--port={port}",
+        f"--Voila.ip={ip}",
+        "--Voila.port_retries=0",
+        f"--token={token}",
+        f"--template={TEMPLATE_NAME}",
+        "--theme=light",
+        "--preheat_kernel=True",
+        "--pool_size=1",
+        "--VoilaConfiguration.show_tracebacks=False",
+        f"--MappingKernelManager.cull_idle_timeout={int(cull_idle)}",
+        "--MappingKernelManager.cull_interval=60",
+        "--MappingKernelManager.cull_connected=False",
+        f"--VoilaConfiguration.file_allowlist={json.dumps(allow)}",
+    ]
+
+
+def _display_host(ip: str) -> str:
+    if ip in ("", "0.0.0.0", "::"):
+        return socket.gethostname()
+    return f"[{ip}]" if ":" in ip else ip
+
+
+def _port_free(ip: str, port: int) -> bool:
+    """Whether ``port`` can be bound on ``ip`` (checked before starting Voila, which would only log it)."""
+    family = socket.AF_INET6 if ":" in ip else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((ip or "0.0.0.0", port))
+        except OSError:
+            return False
+    return True
+
+
+def _wait_for_port(ip: str, port: int, proc: subprocess.Popen[bytes], timeout: float = 60.0) -> bool:
+    host = "127.0.0.1" if ip in ("", "0.0.0.0") else ("::1" if ip == "::" else ip)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            return False
+        try:
+            with socket.create_connection((host, port), timeout=0.5):
+                return True
+        except OSError:
+            time.sleep(0.2)
+    return False
+
+
+def cmd_dashboard(args: argparse.Namespace) -> int:
+    """Prepare the cache, start Voila, print the URL; returns Voila's exit status."""
+    from fiscalrisk.cli import UserError
+    from fiscalrisk.report.dashboard_data import ScanDirError, prepare
+
+    try:
+        cache = prepare(args.scan, args.data)
+    except ScanDirError as exc:
+        raise UserError(str(exc)) from None
+    import pandas as pd
+
+    regions = pd.read_parquet(cache / "regions.parquet")
+    codes = set(regions["region_code"])
+    roots = sorted(regions.loc[regions["parent_code"] == "", "region_code"])
+    region = args.region or (roots[0] if roots else "")
+    if region not in codes:
+        shown = ", ".join(f"{c} {n}" for c, n in zip(regions["region_code"], regions["name"], strict=True)
+                          if c in roots or regions.set_index("region_code").at[c, "parent_code"] in roots)
+        raise UserError(f"--region {args.region!r} is not a region of this scan; for example: {shown}")
+    if not 0 < args.port < 65536:
+        raise UserError(f"--port expected 1–65535; got {args.port}")
+    if not _port_free(args.ip, args.port):
+        raise UserError(f"port {args.port} on {args.ip} is already in use; choose another with --port")
+    if args.cull_idle < 60:
+        raise UserError(f"--cull-idle expected at least 60 seconds; got {args.cull_idle}")
+
+    token = secrets.token_urlsafe(24)
+    # SIGTERM (a service manager stopping the dashboard) must stop Voila and its kernels too.
+    signal.signal(signal.SIGTERM, _terminate)
+    work = Path(tempfile.mkdtemp(prefix="fiscalrisk-voila-"))
+    try:
+        offline_template(work / "jupyter")
+        # The notebook is served from a private directory holding it and the offline chart bundle, so
+        # the browser downloads the bundle once per page instead of once per chart.
+        site = work / "site"
+        site.mkdir()
+        source = notebook_path()
+        notebook = shutil.copy(source, site / SERVED_NOTEBOOK) if source else _write_fallback_notebook(site)
+        bundle = _site_bundle(cache, site)
+        env = dict(os.environ)
+        env.update({
+            ENV_SCAN: str(Path(args.scan).resolve()),
+            ENV_CACHE: str(cache.resolve()),
+            ENV_REGION: region,
+            ENV_LANG: args.lang,
+            "JUPYTER_PATH": os.pathsep.join([str(work / "jupyter"), env.get("JUPYTER_PATH", "")]).rstrip(os.pathsep),
+            "PYTHONUNBUFFERED": "1",
+        })
+        if bundle:
+            env[ENV_BUNDLE] = bundle
+        cmd = voila_command(Path(notebook), port=args.port, ip=args.ip, token=token, cull_idle=args.cull_idle,
+                            serve=[bundle] if bundle else [])
+        log_path = work / "voila.log"
+        with open(log_path, "wb") as log:
+            proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                    start_new_session=True)
+            try:
+                if not _wait_for_port(args.ip, args.port, proc) or proc.poll() is not None:
+                    tail = log_path.read_text(encoding="utf-8", errors="replace")[-2000:]
+                    _stop(proc)
+                    if "Address already in use" in tail or "Errno 98" in tail:
+                        raise UserError(f"port {args.port} is already in use; choose another with --port")
+                    raise RuntimeError(f"Voila did not start; its log ends with:\n{tail}")
+                url = f"http://{_display_host(args.ip)}:{args.port}/?token={token}"
+                print(f"dashboard for {region} ({regions.set_index('region_code').at[region, 'name']}): {url}",
+                      flush=True)
+                return proc.wait()
+            except KeyboardInterrupt:
+                return 130
+            finally:
+                _stop(proc)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _terminate(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    """Stop Voila and its kernels (they share its process group)."""
+    if proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+# ==================================================================================================
+# The widget app (what notebooks/dashboard.ipynb displays)
+# ==================================================================================================
+
+_CSS = """
+<style>
+:root { --fr-ink:#1f2d3d; --fr-muted:#6b7785; --fr-line:#e3e7ed; --fr-accent:#1f5fa8;
+        --fr-ok:#2e8b57; --fr-warning:#e8a317; --fr-alert:#c8102e; --fr-bg:#f3f5f8; }
+body, .jp-Notebook, #rendered_cells { background: var(--fr-bg) !important; }
+#rendered_cells { padding: 0 !important; }
+.fr-app, .fr-app * { font-family: "Noto Sans CJK SC", "Noto Sans SC", "PingFang SC", "Microsoft YaHei", sans-serif; }
+.fr-app { max-width: 1280px; margin: 0 auto; padding: 0 18px 40px 18px; color: var(--fr-ink); }
+.fr-header { background: linear-gradient(120deg, #12355b 0%, #1f5fa8 100%); color: white; border-radius: 0 0 14px 14px;
+             padding: 20px 26px 18px 26px; margin: 0 -18px 14px -18px; }
+.fr-header h1 { margin: 0; font-size: 24px; font-weight: 700; letter-spacing: .5px; color: white; }
+.fr-header .fr-sub { margin-top: 4px; font-size: 13px; opacity: .85; }
+.fr-header .fr-meta { margin-top: 10px; font-size: 12.5px; opacity: .92; }
+.fr-header .fr-meta b { font-weight: 600; }
+.fr-controls { background: white; border-radius: 10px; padding: 8px 14px; margin-bottom: 14px;
+               box-shadow: 0 1px 3px rgba(16,24,40,.08); align-items: center; gap: 18px; }
+.fr-controls .widget-label { color: var(--fr-muted); font-size: 13px; }
+.fr-tiles { display: grid; grid-template-columns: repeat(6, minmax(0, 1fr)); gap: 12px; margin: 4px 0 16px 0; }
+@media (max-width: 1100px) { .fr-tiles { grid-template-columns: repeat(3, minmax(0, 1fr)); } }
+.fr-tile { background: white; border-radius: 10px; padding: 12px 14px 12px 14px; border-top: 4px solid var(--fr-accent);
+           box-shadow: 0 1px 3px rgba(16,24,40,.08); min-height: 104px; }
+.fr-tile.ok { border-top-color: var(--fr-ok); } .fr-tile.warning { border-top-color: var(--fr-warning); }
+.fr-tile.alert { border-top-color: var(--fr-alert); } .fr-tile.neutral { border-top-color: #8a94a3; }
+.fr-tile .fr-label { font-size: 12.5px; color: var(--fr-muted); }
+.fr-tile .fr-value { font-size: 26px; font-weight: 700; margin-top: 4px; line-height: 1.15; }
+.fr-tile .fr-value small { font-size: 13px; font-weight: 500; color: var(--fr-muted); margin-left: 4px; }
+.fr-tile .fr-note { font-size: 12px; color: var(--fr-muted); margin-top: 6px; line-height: 1.35; }
+.fr-tile.alert .fr-value { color: var(--fr-alert); } .fr-tile.warning .fr-value { color: #b7791f; }
+.fr-card { background: white; border-radius: 10px; padding: 14px 16px; box-shadow: 0 1px 3px rgba(16,24,40,.08);
+           margin: 0 12px 12px 0; overflow-x: auto; }
+.fr-row { gap: 0; flex-wrap: wrap; width: 100%; }
+.fr-row > .fr-card { flex: 1 1 520px; }
+.fr-row > .fr-card:last-child { margin-right: 0; }
+.fr-note { font-size: 12px; color: var(--fr-muted); }
+.fr-table { width: 100%; border-collapse: collapse; font-size: 13px; background: white; }
+.fr-table th { text-align: left; color: var(--fr-muted); font-weight: 600; border-bottom: 2px solid var(--fr-line);
+               padding: 8px 8px; white-space: nowrap; position: sticky; top: 0; background: white; }
+.fr-table td { border-bottom: 1px solid var(--fr-line); padding: 8px 8px; vertical-align: top; }
+.fr-table tr:hover td { background: #f8fafc; }
+.fr-table td.fr-msg { min-width: 320px; max-width: 560px; }
+.fr-table td.fr-ev { min-width: 64px; }
+.fr-table td.fr-ev summary { white-space: nowrap; }
+.fr-table td.fr-num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
+.fr-badge { display: inline-block; padding: 2px 8px; border-radius: 10px; font-size: 12px; font-weight: 600; white-space: nowrap; }
+.fr-badge.alert { background: #fde7ea; color: var(--fr-alert); } .fr-badge.warning { background: #fdf3dc; color: #a8650b; }
+.fr-code { font-family: "DejaVu Sans Mono", monospace; font-size: 12px; color: var(--fr-muted); }
+.fr-table details summary { cursor: pointer; color: var(--fr-accent); font-size: 12px; }
+.fr-table details .fr-kv { margin-top: 4px; font-size: 12px; line-height: 1.45; min-width: 230px; max-width: 340px; }
+.fr-table details .fr-kv div { overflow-wrap: anywhere; }
+.fr-table details .fr-kv span { color: var(--fr-muted); margin-right: 6px; font-family: "DejaVu Sans Mono", monospace; font-size: 11px; }
+.fr-table td.fr-who { min-width: 130px; }
+.fr-table td.fr-ind { min-width: 118px; }
+.fr-table td.fr-nowrap { white-space: nowrap; }
+.fr-tablewrap { border-radius: 10px; box-shadow: 0 1px 3px rgba(16,24,40,.08); overflow-x: auto; }
+.fr-empty { padding: 28px; text-align: center; color: var(--fr-muted); background: white; border-radius: 10px; }
+.fr-about-intro { margin: 4px 0 12px 0; color: var(--fr-muted); font-size: 13px; }
+.fr-app .lm-TabBar-tab, .fr-app .p-TabBar-tab { font-size: 14px; min-width: 120px; }
+.fr-app .jupyter-widgets.widget-tab > .widget-tab-contents { background: transparent; border: none; padding: 12px 0 0 0; }
+.fr-app .vega-embed { padding-right: 0 !important; }
+.fr-app .vega-embed summary { display: none; }
+</style>
+"""
+
+_TILE_KEYS = ("kpi.execution", "kpi.open_alerts", "kpi.sangong", "kpi.contract_progress", "kpi.project_progress",
+              "kpi.risk_score")
+
+
+def chart_widget_class(bundle: str | None = None) -> type:
+    """The chart widget class: Altair's offline ``JupyterChart``, or — when the dashboard server serves
+    the bundle beside the notebook (``FISCALRISK_CHART_BUNDLE``) — a subclass whose JavaScript is a
+    three-line loader importing that one file.
+
+    Each ``JupyterChart`` otherwise carries the 0.9 MB Vega bundle in its own widget state: four charts
+    meant 3.6 MB over the kernel's websocket and four evaluations of the same code on every page open.
+    The loader makes the browser fetch and evaluate the bundle once (ES modules are cached by URL).
+    """
+    import altair as alt
+
+    name = bundle if bundle is not None else os.environ.get(ENV_BUNDLE)
+    if not name:
+        return alt.JupyterChart
+    loader = (
+        'const base = (document.body && document.body.dataset.baseUrl) || "/voila/";\n'
+        f'const mod = await import(new URL(base + "files/{name}", window.location.href).href);\n'
+        "export default mod.default;\n"
+    )
+    return type("SharedBundleChart", (alt.JupyterChart,), {"_esm": loader, "__module__": __name__})
+
+
+def _e(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+class DashboardApp:
+    """The dashboard page as ipywidgets: header, selectors, tabs (overview, alerts, about).
+
+    Holds a :class:`~fiscalrisk.report.dashboard_data.DashboardData` restricted to one region's
+    subtree; every redraw reads from it. ``widget`` is what the notebook displays.
+    """
+
+    def __init__(self, data: DashboardData, lang: str = "zh-CN") -> None:
+        import altair as alt
+        import ipywidgets as w
+
+        from fiscalrisk.report.charts import enable_offline_renderer
+        from fiscalrisk.report.dashboard_data import BUNDLE_FILE
+        from fiscalrisk.report.i18n import normalize_lang
+
+        enable_offline_renderer(data.cache_dir / BUNDLE_FILE)
+        self.data = data
+        self.lang = normalize_lang(lang)
+        self.region = data.root
+        years = data.years()
+        self.year = years[-1] if years else data.as_of.year
+
+        self.header = w.HTML()
+        self.region_dd = w.Dropdown(layout=w.Layout(width="300px"))
+        self.period_dd = w.Dropdown(layout=w.Layout(width="220px"))
+        self.lang_tb = w.ToggleButtons(options=[("中文", "zh-CN"), ("English", "en")], value=self.lang,
+                                       style={"button_width": "84px"})
+        self.region_label, self.period_label, self.lang_label = w.HTML(), w.HTML(), w.HTML()
+        controls = w.HBox([self.region_label, self.region_dd, self.period_label, self.period_dd,
+                           self.lang_label, self.lang_tb])
+        controls.add_class("fr-controls")
+
+        self.tiles = w.HTML()
+        embed = {"actions": False, "renderer": "svg"}
+        placeholder = alt.Chart().mark_point()
+        chart_cls = chart_widget_class()
+        self.curve_chart = chart_cls(placeholder, embed_options=embed)
+        self.ranking_chart = chart_cls(placeholder, embed_options=embed)
+        self.heatmap_chart = chart_cls(placeholder, embed_options=embed)
+        self.pefa_chart = chart_cls(placeholder, embed_options=embed)
+        self.pefa_note = w.HTML()
+        cards = []
+        for child in (self.curve_chart, self.ranking_chart, self.heatmap_chart,
+                      w.VBox([self.pefa_chart, self.pefa_note])):
+            box = w.Box([child])
+            box.add_class("fr-card")
+            cards.append(box)
+        row1, row2 = w.HBox(cards[:2]), w.HBox(cards[2:])
+        row1.add_class("fr-row")
+        row2.add_class("fr-row")
+        overview = w.VBox([self.tiles, row1, row2])
+
+        self.module_dd = w.Dropdown(layout=w.Layout(width="220px"))
+        self.level_dd = w.Dropdown(layout=w.Layout(width="160px"))
+        self.module_label, self.level_label = w.HTML(), w.HTML()
+        filters = w.HBox([self.module_label, self.module_dd, self.level_label, self.level_dd])
+        filters.add_class("fr-controls")
+        self.table_note = w.HTML()
+        self.table = w.HTML()
+        alerts = w.VBox([filters, self.table_note, self.table])
+
+        self.about = w.HTML()
+        self.tabs = w.Tab(children=[overview, alerts, self.about])
+
+        self.status = w.HTML()
+        self.widget = w.VBox([w.HTML(_CSS), self.header, controls, self.status, self.tabs])
+        self.widget.add_class("fr-app")
+
+        self._relabel_controls()
+        self.refresh()
+        self.region_dd.observe(self._on_region, names="value")
+        self.period_dd.observe(self._on_period, names="value")
+        self.lang_tb.observe(self._on_lang, names="value")
+        self.module_dd.observe(self._on_filter, names="value")
+        self.level_dd.observe(self._on_filter, names="value")
+
+    @classmethod
+    def from_env(cls) -> DashboardApp:
+        """The app for the scan, cache, region and language given by the dashboard's environment."""
+        from fiscalrisk.report.dashboard_data import DashboardData
+
+        scan = os.environ.get(ENV_SCAN)
+        if not scan:
+            raise RuntimeError(f"{ENV_SCAN} is not set; start the page with `fiscalrisk dashboard --scan SCAN_DIR`")
+        data = DashboardData(scan, os.environ.get(ENV_CACHE) or None, os.environ.get(ENV_REGION) or None)
+        return cls(data, os.environ.get(ENV_LANG) or "zh-CN")
+
+    # -- labels --------------------------------------------------------------------------------------
+
+    def _t(self, key: str, **fields: Any) -> str:
+        from fiscalrisk.report.i18n import t
+
+        return t(key, self.lang, **fields)
+
+    def _relabel_controls(self) -> None:
+        """Set every option label and caption for the current language, keeping the selected values."""
+        from fiscalrisk.report.i18n import module_label
+
+        d = self.data
+        self._silent = True
+        try:
+            self.region_label.value = f"<span class='widget-label'>{_e(self._t('app.region'))}</span>"
+            self.period_label.value = f"<span class='widget-label'>{_e(self._t('app.period'))}</span>"
+            self.lang_label.value = f"<span class='widget-label'>{_e(self._t('app.language'))}</span>"
+            self.module_label.value = f"<span class='widget-label'>{_e(self._t('table.filter_module'))}</span>"
+            self.level_label.value = f"<span class='widget-label'>{_e(self._t('table.filter_level'))}</span>"
+            self.region_dd.options = d.region_options(self.lang)
+            self.region_dd.value = self.region
+            self.period_dd.options = [(d.period_label(y, self.lang), y) for y in reversed(d.years())]
+            self.period_dd.value = self.year
+            module = self.module_dd.value or ""
+            self.module_dd.options = [(self._t("app.all"), "")] + [(module_label(m, self.lang), m)
+                                                                   for m in d.modules_present()]
+            self.module_dd.value = module if module in [v for _, v in self.module_dd.options] else ""
+            level = self.level_dd.value or ""
+            self.level_dd.options = [(self._t("app.all"), ""), (self._t("level.alert"), "alert"),
+                                     (self._t("level.warning"), "warning")]
+            self.level_dd.value = level
+            self.tabs.titles = (self._t("tab.overview"), self._t("tab.alerts"), self._t("tab.about"))
+        finally:
+            self._silent = False
+
+    # -- events --------------------------------------------------------------------------------------
+
+    def _on_region(self, change: dict[str, Any]) -> None:
+        if not self._silent and change["new"]:
+            self.region = change["new"]
+            self.refresh()
+
+    def _on_period(self, change: dict[str, Any]) -> None:
+        if not self._silent and change["new"] is not None:
+            self.year = int(change["new"])
+            self.refresh()
+
+    def _on_lang(self, change: dict[str, Any]) -> None:
+        if not self._silent and change["new"]:
+            self.lang = change["new"]
+            self._relabel_controls()
+            self.refresh(about=True)
+
+    def _on_filter(self, change: dict[str, Any]) -> None:
+        if not self._silent:
+            self._guard(self._draw_table)
+
+    def _guard(self, fn: Callable[[], None]) -> None:
+        """Run a redraw; a failure shows one calm line instead of a traceback on a manager's screen."""
+        try:
+            fn()
+            self.status.value = ""
+        except Exception as exc:  # noqa: BLE001 - the page must stay up; details go to the server log
+            print(f"dashboard: redraw failed: {exc.__class__.__name__}: {exc}", file=sys.stderr)
+            self.status.value = f"<div class='fr-empty'>{_e(self._t('app.no_data'))}</div>"
+
+    def refresh(self, about: bool = True) -> None:
+        """Redraw everything for the current region, period and language."""
+        self._guard(self._draw_header)
+        self._guard(self._draw_tiles)
+        self._guard(self._draw_charts)
+        self._guard(self._draw_table)
+        if about:
+            self._guard(self._draw_about)
+
+    # -- drawing -------------------------------------------------------------------------------------
+
+    def _draw_header(self) -> None:
+        d = self.data
+        scope = self._t("app.scope_note", region=d.region_name(d.root, self.lang))
+        scanned = str(d.manifest.get("finished") or d.manifest.get("started") or "")[:16].replace("T", " ")
+        self.header.value = (
+            f"<div class='fr-header'><h1>{_e(self._t('app.title'))} · {_e(d.region_name(self.region, self.lang))}</h1>"
+            f"<div class='fr-sub'>{_e(self._t('app.subtitle'))}</div>"
+            f"<div class='fr-meta'>{_e(self._t('app.as_of'))} <b>{d.as_of:%Y-%m-%d}</b>"
+            f" &nbsp;·&nbsp; {_e(self._t('app.period'))} <b>{_e(d.period_label(self.year, self.lang))}</b>"
+            + (f" &nbsp;·&nbsp; {_e(self._t('app.scan_time'))} {_e(scanned)}" if scanned else "")
+            + f" &nbsp;·&nbsp; {_e(scope)}</div></div>"
+        )
+
+    def _tile(self, key: str, value: str, note: str, status: str, unit: str = "") -> str:
+        return (f"<div class='fr-tile {status}' data-kpi='{_e(key)}'><div class='fr-label'>{_e(self._t(key))}</div>"
+                f"<div class='fr-value'>{_e(value)}{f'<small>{_e(unit)}</small>' if unit else ''}</div>"
+                f"<div class='fr-note'>{_e(note)}</div></div>")
+
+    def _draw_tiles(self) -> None:
+        from fiscalrisk.report.i18n import format_money, format_pct
+
+        k: Kpis = self.data.kpis(self.region, self.year)
+        lang = self.lang
+        tiles = []
+        # Execution against time progress; BUD01's bands (10 / 20 pp behind) colour the tile.
+        gap = k.execution_rate - k.time_progress
+        if gap == gap:
+            pp = self._t("fmt.pp", value=f"{abs(gap) * 100:.1f}")
+            gap_text = self._t("kpi.execution.ahead" if gap >= 0 else "kpi.execution.behind", pp=pp)
+            status = "alert" if gap <= -0.20 else "warning" if gap <= -0.10 else "ok"
+        else:
+            gap_text, status = self._t("app.no_data"), "neutral"
+        tiles.append(self._tile("kpi.execution", format_pct(k.execution_rate),
+                                self._t("kpi.execution.note", progress=format_pct(k.time_progress), gap=gap_text),
+                                status))
+        status = "alert" if k.alerts else "warning" if k.warnings else "ok"
+        tiles.append(self._tile("kpi.open_alerts", f"{k.alerts + k.warnings:,}",
+                                self._t("kpi.open_alerts.note", alert=f"{k.alerts:,}", warning=f"{k.warnings:,}"),
+                                status))
+        # 三公: 只减不增 — any growth on the same months of last year is a warning sign.
+        ch = k.sangong_change
+        if ch == ch:
+            value = ("+" if ch > 0 else "") + format_pct(ch)
+            status = "warning" if ch > 0 else "ok"
+        else:
+            value, status = "—", "neutral"
+        tiles.append(self._tile("kpi.sangong", value,
+                                self._t("kpi.sangong.note", year=self.year, month=k.month,
+                                        amount=format_money(k.sangong, lang),
+                                        previous=format_money(k.sangong_previous, lang)), status))
+        tiles.append(self._tile("kpi.contract_progress", format_pct(k.contract_paid_share),
+                                self._t("kpi.contract_progress.note", paid=format_money(k.contract_paid, lang),
+                                        total=format_money(k.contract_amount, lang)),
+                                "neutral" if k.contract_paid_share != k.contract_paid_share
+                                else "alert" if k.contract_paid_share > 1.0 else "ok"))
+        # Paid ahead of works: PRJ01's bands (20 / 35 pp).
+        ahead = k.project_paid_share - k.project_physical
+        status = ("neutral" if ahead != ahead else "alert" if ahead >= 0.35 else "warning" if ahead >= 0.20 else "ok")
+        tiles.append(self._tile("kpi.project_progress", format_pct(k.project_physical),
+                                self._t("kpi.project_progress.note", physical=format_pct(k.project_physical),
+                                        paid=format_pct(k.project_paid_share)), status))
+        score = k.risk_score
+        status = "neutral" if score != score else "alert" if score >= 50 else "warning" if score >= 20 else "ok"
+        top = [self.data.indicator_name(c.strip(), lang) for c in k.risk_top.split(";") if c.strip()]
+        note = self._t("kpi.risk_score.top", names="、".join(top) if lang == "zh-CN" else "; ".join(top)) if top \
+            else self._t("kpi.risk_score.note")
+        tiles.append(self._tile("kpi.risk_score", "—" if score != score else f"{score:.0f}", note, status, "/ 100"))
+        self.tiles.value = f"<div class='fr-tiles'>{''.join(tiles)}</div>"
+
+    def _draw_charts(self) -> None:
+        from fiscalrisk.report import charts
+
+        d, lang = self.data, self.lang
+        curve = d.execution_curve(self.region, self.year)
+        self.curve_chart.chart = charts.execution_curve(
+            curve, lang, title=f"{self._t('chart.execution.title')} · {d.region_name(self.region, lang)}",
+            width=500, height=250)
+        ranking = d.ranking(self.region, lang)
+        self.ranking_chart.chart = charts.risk_ranking(ranking, lang, top=12, width=380)
+        self.heatmap_chart.chart = charts.alert_heatmap(d.heatmap(self.region, self.year, lang), lang, cell=26)
+        pefa = d.pefa(self.region, lang)
+        if len(pefa):
+            self.pefa_chart.chart = charts.pefa_scorecard(pefa, lang, cell=30)
+            windows = sorted(set(pefa["window"])) if "window" in pefa else []
+            self.pefa_note.value = (f"<div class='fr-note'>{_e(self._t('pefa.window'))}: {_e(', '.join(windows))}</div>"
+                                    if windows else "")
+        else:
+            self.pefa_note.value = f"<div class='fr-note'>{_e(self._t('app.no_data'))}</div>"
+
+    def _draw_table(self) -> None:
+        from fiscalrisk.report.i18n import level_label, module_label
+
+        d, lang = self.data, self.lang
+        rows, total = d.alert_table(self.region, self.year, lang, module=self.module_dd.value or None,
+                                    level=self.level_dd.value or None, limit=200)
+        note = self._t("app.shown_of", shown=f"{len(rows):,}", total=f"{total:,}")
+        if total > len(rows):
+            note += " · " + self._t("table.more", limit=len(rows))
+        note += " · " + self._t("table.masked_note")
+        self.table_note.value = f"<div class='fr-note' style='margin:2px 0 8px 2px'>{_e(note)}</div>"
+        if rows.empty:
+            self.table.value = f"<div id='fr-alerts' class='fr-empty'>{_e(self._t('table.empty'))}</div>"
+            return
+        heads = ["table.level", "table.module", "table.indicator", "table.unit", "table.period", "table.value",
+                 "table.threshold", "table.message", "table.evidence"]
+        out = ["<div id='fr-alerts' class='fr-tablewrap'><table class='fr-table'><thead><tr>"]
+        out += [f"<th>{_e(self._t(h))}</th>" for h in heads]
+        out.append("</tr></thead><tbody>")
+        for r in rows.itertuples(index=False):
+            who = r.unit or r.region
+            ev = "".join(f"<div><span>{_e(k)}</span>{_e(v)}</div>" for k, v in r.evidence)
+            evidence = (f"<details><summary>{_e(self._t('table.evidence'))}</summary><div class='fr-kv'>{ev}</div>"
+                        "</details>") if ev else ""
+            out.append(
+                f"<tr data-finding='{_e(r.finding_id)}'>"
+                f"<td><span class='fr-badge {_e(r.level)}'>{_e(level_label(r.level, lang))}</span></td>"
+                f"<td class='fr-nowrap'>{_e(module_label(r.module, lang))}</td>"
+                f"<td class='fr-ind'><span class='fr-code'>{_e(r.indicator)}</span><br>{_e(r.indicator_name)}</td>"
+                f"<td class='fr-who'>{_e(who)}</td><td class='fr-nowrap'>{_e(r.period)}</td>"
+                f"<td class='fr-num'>{_e(_num(r.value))}</td><td class='fr-num'>{_e(_num(r.threshold))}</td>"
+                f"<td class='fr-msg'>{_e(r.message)}</td>"
+                f"<td class='fr-ev'>{evidence}</td>"
+                "</tr>"
+            )
+        out.append("</tbody></table></div>")
+        self.table.value = "".join(out)
+
+    def _draw_about(self) -> None:
+        from fiscalrisk.report.i18n import module_label
+
+        c = self.data.catalogue(self.lang)
+        heads = ["about.code", "about.name", "about.module", "about.warning", "about.alert", "about.source", "about.why"]
+        out = [f"<div class='fr-card fr-about' style='margin-right:0'><h3 style='margin:0 0 4px 0'>{_e(self._t('about.title'))}</h3>"
+               f"<div class='fr-about-intro'>{_e(self._t('about.intro'))}</div>"
+               "<table class='fr-table'><thead><tr>"]
+        out += [f"<th>{_e(self._t(h))}</th>" for h in heads]
+        out.append("</tr></thead><tbody>")
+        for r in c.itertuples(index=False):
+            out.append(
+                f"<tr><td class='fr-code'>{_e(r.code)}</td><td>{_e(r.name)}</td><td>{_e(module_label(r.module, self.lang))}</td>"
+                f"<td>{_e(r.warning or '—')}</td><td>{_e(r.alert or '—')}</td><td>{_e(r.source)}</td>"
+                f"<td class='fr-msg'>{_e(r.why)}</td></tr>"
+            )
+        out.append("</tbody></table></div>")
+        self.about.value = "".join(out)
+
+
+def _num(v: float) -> str:
+    if v is None or v != v:
+        return ""
+    if abs(v) >= 1000:
+        return f"{v:,.0f}"
+    if float(v).is_integer():
+        return f"{v:.0f}"
+    return f"{v:.3g}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m fiscalrisk.dashboard ...``: the ``dashboard`` subcommand on its own, same exit codes."""
+    from fiscalrisk.cli import EXIT_BAD_INPUT, UserError
+
+    parser = argparse.ArgumentParser(prog="fiscalrisk")
+    sub = parser.add_subparsers(dest="command")
+    register(sub)
+    args = parser.parse_args(["dashboard", *(sys.argv[1:] if argv is None else argv)])
+    try:
+        return int(args.func(args) or 0)
+    except UserError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":
+    sys.exit(main())

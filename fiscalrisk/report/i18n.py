@@ -1,0 +1,326 @@
+"""The one message catalogue of the dashboard and the reports (zh-CN / en).
+
+Every label a manager reads — module and level names, KPI tiles, chart titles and axes, table
+headers, tab names — comes from :data:`MESSAGES`, so that a page switched to English has no Chinese
+left in its chrome and vice versa (region, unit and finding texts are data and keep their own
+languages: ``message_zh`` / ``message_en``).
+
+Usage::
+
+    from fiscalrisk.report.i18n import t
+    t("module.budget", "zh-CN")            # '预算'
+    t("kpi.execution", "en")               # 'Budget execution'
+    t("fmt.pp", "en", value=3.2)           # '3.2 pp'
+
+An unknown key raises :class:`KeyError` naming it: a typo in a label is a bug, not a blank tile.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Final
+
+__all__ = [
+    "LANGS",
+    "DEFAULT_LANG",
+    "MESSAGES",
+    "MODULES",
+    "LEVELS",
+    "t",
+    "normalize_lang",
+    "module_label",
+    "level_label",
+    "missing_translations",
+    "format_money",
+    "format_pct",
+]
+
+#: Supported languages, the first one is the default (the Huzhou bureau works in Chinese).
+LANGS: Final[tuple[str, ...]] = ("zh-CN", "en")
+DEFAULT_LANG: Final[str] = "zh-CN"
+
+#: Business modules of the indicator catalogue, in the order the bureau lists them.
+MODULES: Final[tuple[str, ...]] = (
+    "budget",
+    "payments",
+    "procurement",
+    "contracts",
+    "projects",
+    "assets",
+    "seals",
+    "outturn",
+    "anomaly",
+    "control",
+)
+
+#: Finding levels shown to a manager (``ok`` is never a finding, but tiles and legends use it).
+LEVELS: Final[tuple[str, ...]] = ("warning", "alert")
+
+_M = dict[str, str]
+
+
+def _m(zh: str, en: str) -> _M:
+    return {"zh-CN": zh, "en": en}
+
+
+MESSAGES: Final[dict[str, _M]] = {
+    # -- product ---------------------------------------------------------------------------------
+    "app.title": _m("财政风险防控驾驶舱", "Fiscal risk dashboard"),
+    "app.subtitle": _m("风险防控早知道 · 预算执行与内控监测", "Know risks early · budget execution and internal control"),
+    "app.region": _m("地区", "Region"),
+    "app.period": _m("期间", "Period"),
+    "app.language": _m("语言", "Language"),
+    "app.as_of": _m("数据截至", "Data as of"),
+    "app.scan_time": _m("扫描时间", "Scanned"),
+    "app.no_data": _m("暂无数据", "No data"),
+    "app.not_assessed": _m("未评估", "Not assessed"),
+    "app.all": _m("全部", "All"),
+    "app.loading": _m("正在加载…", "Loading…"),
+    "app.own_units": _m("本级单位", "own units"),
+    "app.own_level": _m("{region}本级", "{region} (own)"),
+    "app.with_subtree": _m("含下级", "incl. subordinate regions"),
+    "app.scope_note": _m("范围：{region}及其下级地区", "Scope: {region} and its subordinate regions"),
+    "app.shown_of": _m("显示 {shown} / 共 {total} 条", "Showing {shown} of {total}"),
+    "app.period.year": _m("{year} 年", "{year}"),
+    "app.period.ytd": _m("{year} 年 1–{month} 月", "{year}, Jan–{month_en}"),
+    # -- tabs --------------------------------------------------------------------------------------
+    "tab.overview": _m("总览", "Overview"),
+    "tab.alerts": _m("预警明细", "Alerts"),
+    "tab.pefa": _m("预算可靠性", "Budget reliability"),
+    "tab.about": _m("指标说明", "Indicators"),
+    # -- modules -----------------------------------------------------------------------------------
+    "module.budget": _m("预算", "Budget"),
+    "module.payments": _m("收支", "Payments"),
+    "module.procurement": _m("采购", "Procurement"),
+    "module.contracts": _m("合同", "Contracts"),
+    "module.projects": _m("工程", "Projects"),
+    "module.assets": _m("资产", "Assets"),
+    "module.seals": _m("印章", "Seals"),
+    "module.outturn": _m("预算可靠性 (PEFA)", "Budget reliability (PEFA)"),
+    "module.anomaly": _m("统计异常", "Statistical anomalies"),
+    "module.control": _m("内控", "Internal control"),
+    # -- levels ------------------------------------------------------------------------------------
+    "level.ok": _m("正常", "OK"),
+    "level.warning": _m("黄色预警", "Warning"),
+    "level.alert": _m("红色预警", "Alert"),
+    # -- region levels -------------------------------------------------------------------------
+    "region_level.province": _m("省", "Province"),
+    "region_level.city": _m("市", "City"),
+    "region_level.county": _m("区县", "County"),
+    "region_level.township": _m("乡镇街道", "Township"),
+    # -- subject types -------------------------------------------------------------------------
+    "subject.payment": _m("支付", "Payment"),
+    "subject.budget_line": _m("预算指标", "Budget line"),
+    "subject.contract": _m("合同", "Contract"),
+    "subject.procurement": _m("采购项目", "Procurement"),
+    "subject.project": _m("工程项目", "Project"),
+    "subject.asset": _m("资产", "Asset"),
+    "subject.seal_event": _m("用印记录", "Seal event"),
+    "subject.unit": _m("预算单位", "Budget unit"),
+    "subject.region": _m("地区", "Region"),
+    "subject.vendor": _m("供应商", "Vendor"),
+    # -- KPI tiles -----------------------------------------------------------------------------
+    "kpi.execution": _m("预算执行率", "Budget execution"),
+    "kpi.execution.note": _m("序时进度 {progress}，{gap}", "time progress {progress}, {gap}"),
+    "kpi.execution.ahead": _m("快于序时 {pp}", "{pp} ahead of time"),
+    "kpi.execution.behind": _m("慢于序时 {pp}", "{pp} behind time"),
+    "kpi.time_progress": _m("序时进度", "Time progress"),
+    "kpi.open_alerts": _m("预警数", "Open alerts"),
+    "kpi.open_alerts.note": _m("红色 {alert} · 黄色 {warning}", "{alert} alerts · {warning} warnings"),
+    "kpi.sangong": _m("三公经费同比", "三公 spending, year on year"),
+    "kpi.sangong.note": _m("{year} 年 1–{month} 月 {amount}，上年同期 {previous}", "Jan–{month_en} {year}: {amount}; a year earlier {previous}"),
+    "kpi.contract_progress": _m("合同付款进度", "Contract payment progress"),
+    "kpi.contract_progress.note": _m("已付 {paid} / 合同额 {total}", "paid {paid} of {total}"),
+    "kpi.project_progress": _m("工程进度与支付", "Construction vs payments"),
+    "kpi.project_progress.note": _m("形象进度 {physical}，已付 {paid}", "works done {physical}, paid {paid}"),
+    "kpi.risk_score": _m("风险评分", "Risk score"),
+    "kpi.risk_score.note": _m("0–100，越高风险越大", "0–100, higher is riskier"),
+    "kpi.risk_score.top": _m("主要来源：{names}", "Main drivers: {names}"),
+    # -- chart titles, axes, legends -----------------------------------------------------------
+    "chart.execution.title": _m("累计预算执行进度与序时进度", "Cumulative budget execution vs time progress"),
+    "chart.execution.subtitle": _m("阴影为年末执行率预测区间（80%）", "Shaded: year-end execution forecast (80% interval)"),
+    "chart.execution.x": _m("月份", "Month"),
+    "chart.execution.y": _m("累计执行率", "Cumulative execution rate"),
+    "chart.execution.actual": _m("实际执行", "Executed"),
+    "chart.execution.progress": _m("序时进度", "Time progress"),
+    "chart.execution.forecast": _m("预测", "Forecast"),
+    "chart.execution.series": _m("序列", "Series"),
+    "chart.execution.band": _m("预测区间", "Forecast interval"),
+    "chart.ranking.title": _m("单位风险评分排名", "Units ranked by risk score"),
+    "chart.ranking.x": _m("风险评分", "Risk score"),
+    "chart.ranking.y": _m("预算单位", "Budget unit"),
+    "chart.heatmap.title": _m("各模块预警分布", "Alerts by module and region"),
+    "chart.heatmap.x": _m("地区", "Region"),
+    "chart.heatmap.y": _m("模块", "Module"),
+    "chart.heatmap.count": _m("预警数", "Findings"),
+    "chart.pefa.title": _m("PEFA 预算可靠性评分", "PEFA budget reliability scorecard"),
+    "chart.pefa.x": _m("指标", "Indicator"),
+    "chart.pefa.y": _m("地区", "Region"),
+    "chart.pefa.score": _m("评分", "Score"),
+    "chart.yoy.title": _m("同比变化", "Year on year"),
+    "chart.yoy.x": _m("年度", "Year"),
+    "chart.yoy.y": _m("金额（元）", "Amount (CNY)"),
+    "chart.level": _m("预警等级", "Level"),
+    "chart.region": _m("地区", "Region"),
+    "chart.unit": _m("预算单位", "Budget unit"),
+    "chart.value": _m("数值", "Value"),
+    "chart.count": _m("数量", "Count"),
+    "chart.month_label": _m("{month}月", "{month_en}"),
+    # -- PEFA dimensions -------------------------------------------------------------------------
+    "pefa.PI-1": _m("PI-1 总支出执行", "PI-1 Aggregate expenditure outturn"),
+    "pefa.2.1": _m("2.1 功能分类支出结构偏差", "2.1 Composition by function"),
+    "pefa.2.2": _m("2.2 经济分类支出结构偏差", "2.2 Composition by economic type"),
+    "pefa.2.3": _m("2.3 预备费支出", "2.3 Contingency reserve"),
+    "pefa.PI-2": _m("PI-2 支出结构执行", "PI-2 Expenditure composition outturn"),
+    "pefa.3.1": _m("3.1 总收入执行", "3.1 Aggregate revenue outturn"),
+    "pefa.3.2": _m("3.2 收入结构偏差", "3.2 Revenue composition outturn"),
+    "pefa.PI-3": _m("PI-3 收入执行", "PI-3 Revenue outturn"),
+    "pefa.window": _m("评估年度", "Years assessed"),
+    "pefa.note": _m(
+        "按 PEFA 2016 框架，取最近三个完整年度；A 最好，D 最差，NA 为数据不足。",
+        "PEFA 2016 framework over the last three completed years; A is best, D worst, NA not assessable.",
+    ),
+    # -- alert table ---------------------------------------------------------------------------
+    "table.finding_id": _m("编号", "ID"),
+    "table.indicator": _m("指标", "Indicator"),
+    "table.indicator_name": _m("指标名称", "Indicator name"),
+    "table.module": _m("模块", "Module"),
+    "table.level": _m("等级", "Level"),
+    "table.region": _m("地区", "Region"),
+    "table.unit": _m("单位", "Unit"),
+    "table.subject": _m("对象", "Subject"),
+    "table.period": _m("期间", "Period"),
+    "table.value": _m("指标值", "Value"),
+    "table.threshold": _m("阈值", "Threshold"),
+    "table.message": _m("说明", "Explanation"),
+    "table.evidence": _m("依据", "Evidence"),
+    "table.filter_module": _m("模块", "Module"),
+    "table.filter_level": _m("等级", "Level"),
+    "table.empty": _m("当前筛选条件下没有预警。", "No findings match the current filters."),
+    "table.more": _m("仅显示前 {limit} 条，请缩小筛选范围。", "Only the first {limit} are shown; narrow the filters."),
+    "table.masked_note": _m("个人收款人姓名与账号已脱敏。", "Personal payee names and accounts are masked."),
+    # -- about tab ---------------------------------------------------------------------------------
+    "about.title": _m("指标目录", "Indicator catalogue"),
+    "about.intro": _m(
+        "每项指标的计算口径、预警阈值与依据。阈值为默认值，可按地区在参数文件中调整。",
+        "What each indicator measures, its thresholds and its source. Thresholds are defaults; each region may override them.",
+    ),
+    "about.code": _m("代码", "Code"),
+    "about.name": _m("名称", "Name"),
+    "about.module": _m("模块", "Module"),
+    "about.subject": _m("对象", "Subject"),
+    "about.warning": _m("黄色预警阈值", "Warning threshold"),
+    "about.alert": _m("红色预警阈值", "Alert threshold"),
+    "about.source": _m("依据", "Source"),
+    "about.why": _m("风险说明", "Why it is a risk"),
+    "about.scan": _m("本次扫描", "This scan"),
+    "about.version": _m("版本", "Version"),
+    # -- reports (shared with the regional report) ----------------------------------------------
+    "report.title": _m("{region}财政风险监测报告", "Fiscal risk report: {region}"),
+    "report.generated": _m("生成时间", "Generated"),
+    "report.summary": _m("概要", "Summary"),
+    "report.findings": _m("预警明细", "Findings"),
+    "report.top_units": _m("风险较高的单位", "Units with the highest risk"),
+    "report.by_module": _m("分模块预警", "Findings by module"),
+    "report.pefa": _m("预算可靠性（PEFA）", "Budget reliability (PEFA)"),
+    "report.not_assessed": _m("未评估的指标", "Indicators not assessed"),
+    "report.reason": _m("原因", "Reason"),
+    "report.assessed": _m("评估对象数", "Subjects assessed"),
+    "report.flagged": _m("预警对象数", "Subjects flagged"),
+    "report.subregions": _m("下级地区", "Subordinate regions"),
+    # -- units and number formats ----------------------------------------------------------------
+    "fmt.money.large": _m("{value} 亿元", "CNY {value} bn"),
+    "fmt.money.medium": _m("{value} 万元", "CNY {value} m"),
+    "fmt.money.small": _m("{value} 元", "CNY {value}"),
+    "fmt.pp": _m("{value} 个百分点", "{value} pp"),
+    "fmt.change_up": _m("增长 {pct}", "up {pct}"),
+    "fmt.change_down": _m("下降 {pct}", "down {pct}"),
+    "fmt.change_flat": _m("持平", "unchanged"),
+    "fmt.na": _m("—", "—"),
+}
+
+_MONTHS_EN: Final[tuple[str, ...]] = (
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+)
+
+
+def normalize_lang(lang: str | None) -> str:
+    """The catalogue's language tag for ``lang`` (``zh``, ``zh_CN``, ``zh-cn`` → ``zh-CN``; ``en-GB`` → ``en``).
+
+    ``None`` or an empty string gives :data:`DEFAULT_LANG`. An unsupported language raises
+    :class:`ValueError` naming the supported ones.
+    """
+    if not lang:
+        return DEFAULT_LANG
+    tag = str(lang).strip().replace("_", "-").lower()
+    if tag.startswith("zh"):
+        return "zh-CN"
+    if tag.startswith("en"):
+        return "en"
+    raise ValueError(f"language {lang!r} is not supported; expected one of {', '.join(LANGS)}")
+
+
+def t(key: str, lang: str | None = DEFAULT_LANG, /, **fields: object) -> str:
+    """The label ``key`` in ``lang``, formatted with ``fields`` when given.
+
+    ``month`` in ``fields`` also provides ``month_en`` (Jan … Dec) to the English templates.
+    Raises :class:`KeyError` for an unknown key.
+    """
+    try:
+        entry = MESSAGES[key]
+    except KeyError:
+        raise KeyError(f"no message {key!r} in the catalogue") from None
+    text = entry[normalize_lang(lang)]
+    if not fields:
+        return text
+    if "month" in fields and "month_en" not in fields:
+        try:
+            fields = {**fields, "month_en": _MONTHS_EN[int(fields["month"]) - 1]}  # type: ignore[arg-type]
+        except (TypeError, ValueError, IndexError):
+            pass
+    return text.format(**fields)
+
+
+def module_label(module: str, lang: str | None = DEFAULT_LANG) -> str:
+    """The display name of a business module (``budget`` → 预算 / Budget); unknown modules as given."""
+    key = f"module.{module}"
+    return t(key, lang) if key in MESSAGES else str(module)
+
+
+def level_label(level: str, lang: str | None = DEFAULT_LANG) -> str:
+    """The display name of a level (``alert`` → 红色预警 / Alert); unknown levels as given."""
+    key = f"level.{level}"
+    return t(key, lang) if key in MESSAGES else str(level)
+
+
+def missing_translations(messages: Mapping[str, Mapping[str, str]] = MESSAGES,
+                         langs: Iterable[str] = LANGS) -> list[tuple[str, str]]:
+    """(key, language) pairs with no text, or an empty text, in ``messages``: empty when complete."""
+    return [(key, lang) for key, entry in sorted(messages.items()) for lang in langs
+            if not str(entry.get(lang) or "").strip()]
+
+
+def format_money(amount: float | None, lang: str | None = DEFAULT_LANG) -> str:
+    """An amount in yuan as a reader says it: 1.23 亿元 / 456.7 万元 in Chinese, CNY 1.23 bn / 4.57 m in English."""
+    if amount is None or amount != amount:
+        return t("fmt.na", lang)
+    lang = normalize_lang(lang)
+    a = float(amount)
+    if lang == "zh-CN":
+        if abs(a) >= 1e8:
+            return t("fmt.money.large", lang, value=f"{a / 1e8:,.2f}")
+        if abs(a) >= 1e4:
+            return t("fmt.money.medium", lang, value=f"{a / 1e4:,.1f}")
+        return t("fmt.money.small", lang, value=f"{a:,.0f}")
+    if abs(a) >= 1e9:
+        return t("fmt.money.large", lang, value=f"{a / 1e9:,.2f}")
+    if abs(a) >= 1e6:
+        return t("fmt.money.medium", lang, value=f"{a / 1e6:,.2f}")
+    return t("fmt.money.small", lang, value=f"{a:,.0f}")
+
+
+def format_pct(ratio: float | None, digits: int = 1) -> str:
+    """A ratio as a percentage (0.4312 → 43.1%); NaN as a dash."""
+    if ratio is None or ratio != ratio:
+        return "—"
+    return f"{float(ratio) * 100:.{digits}f}%"

@@ -1,0 +1,162 @@
+"""The dashboard's data layer: scan-directory checks, scope isolation, tiles, masking, the CLI."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+from pathlib import Path
+
+import pytest
+
+from fiscalrisk.report.dashboard_data import SCAN_FILES, DashboardData, ScanDirError, check_scan_dir
+from tests.dashboard.conftest import CITY, COUNTY, OTHER_COUNTY_NAMES, ScanEnv
+
+
+def test_missing_scan_directory_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ScanDirError, match="does not exist"):
+        check_scan_dir(tmp_path / "nowhere")
+
+
+def test_incomplete_scan_directory_names_the_missing_files(scan_env: ScanEnv, tmp_path: Path) -> None:
+    partial = tmp_path / "partial"
+    shutil.copytree(scan_env.scan, partial)
+    (partial / "scores.csv").unlink()
+    (partial / "manifest.json").unlink()
+    with pytest.raises(ScanDirError, match="scores.csv, manifest.json"):
+        check_scan_dir(partial)
+
+
+def test_county_data_holds_only_its_subtree(scan_env: ScanEnv) -> None:
+    d = DashboardData(scan_env.scan, scan_env.cache, COUNTY)
+    assert d.scope[0] == COUNTY
+    assert set(d.findings["region_code"]) <= set(d.scope)
+    assert set(d.units["region_code"]) <= set(d.scope)
+    names = " ".join(d.regions["name"]) + " ".join(d.units["name"]) + " ".join(d.findings["message_zh"])
+    for name in OTHER_COUNTY_NAMES:
+        assert name not in names
+    with pytest.raises(PermissionError):
+        d.kpis("330502", 2026)
+    assert [code for _, code in d.region_options()][0] == COUNTY
+
+
+def test_city_tiles_add_up_over_the_tree(scan_env: ScanEnv) -> None:
+    d = DashboardData(scan_env.scan, scan_env.cache, CITY)
+    year = d.years()[-1]
+    city = d.kpis(CITY, year)
+    counties = [d.kpis(c, year) for c in d.children(CITY)]
+    assert 0 < city.execution_rate < 1.5
+    assert 0 < city.time_progress <= 1
+    own = d.findings_for(CITY, year)
+    assert city.alerts + city.warnings == len(own)
+    assert sum(k.alerts + k.warnings for k in counties) <= len(own)
+    assert city.budget >= sum(k.budget for k in counties)
+
+
+def test_execution_curve_has_twelve_months_and_a_forecast_for_the_current_year(scan_env: ScanEnv) -> None:
+    d = DashboardData(scan_env.scan, scan_env.cache, CITY)
+    curve = d.execution_curve(CITY, d.as_of.year)
+    assert list(curve["month"]) == list(range(1, 13))
+    assert curve["executed"].notna().sum() == d.as_of.month
+    assert curve["progress"].is_monotonic_increasing and curve["progress"].iloc[-1] == pytest.approx(1.0)
+    if "forecast" in curve:
+        assert curve["forecast"].iloc[-1] > curve["executed"].dropna().iloc[-1]
+
+
+def test_alert_table_is_masked_and_alerts_come_first(scan_env: ScanEnv) -> None:
+    import pandas as pd
+
+    d = DashboardData(scan_env.scan, scan_env.cache, CITY)
+    rows, total = d.alert_table(CITY, None, "zh-CN", limit=None)
+    assert total == len(d.findings)
+    levels = list(rows["level"])
+    assert levels == sorted(levels, key=lambda v: v != "alert")
+    personal = pd.read_parquet(scan_env.cache / "personal.parquet")
+    text = " ".join(rows["message"]) + " ".join(v for ev in rows["evidence"] for _, v in ev)
+    assert not [n for n in personal["name"] if n in text]
+    only = d.alert_table(CITY, None, "en", module="payments", level="alert")[0]
+    assert set(only["module"]) <= {"payments"} and set(only["level"]) <= {"alert"}
+
+
+def test_catalogue_lists_every_indicator_with_source(scan_env: ScanEnv) -> None:
+    d = DashboardData(scan_env.scan, scan_env.cache, CITY)
+    cat = d.catalogue("en")
+    assert {"BUD01", "PAY02", "OUT01", "ANM05", "CTL01"} <= set(cat["code"])
+    assert (cat["source"].str.len() > 0).all()
+
+
+def _parser() -> argparse.ArgumentParser:
+    from fiscalrisk.dashboard import register
+
+    parser = argparse.ArgumentParser(prog="fiscalrisk")
+    register(parser.add_subparsers(dest="command"))
+    return parser
+
+
+def test_register_adds_the_dashboard_subcommand() -> None:
+    args = _parser().parse_args(["dashboard", "--scan", "S"])
+    assert (args.ip, args.port, args.region, args.data) == ("127.0.0.1", 8866, None, None)
+    assert callable(args.func)
+
+
+def test_evidence_masks_personal_payees(scan_env: ScanEnv) -> None:
+    import json
+
+    import pandas as pd
+
+    d = DashboardData(scan_env.scan, scan_env.cache, CITY)
+    name, account = pd.read_parquet(scan_env.cache / "personal.parquet").iloc[0]
+    items = dict(d.evidence_items(json.dumps({"payee_name": name, "payee_account": account, "amount": 5000.0},
+                                              ensure_ascii=False)))
+    assert items["payee_name"] == name[0] + "*" * (len(name) - 1)
+    assert items["payee_account"] == account[:4] + "*" * (len(account) - 8) + account[-4:]
+    assert d.masker(f"向个人“{name}”支付") == f"向个人“{items['payee_name']}”支付"
+
+
+def test_dashboard_without_data_needs_a_cache(scan_env: ScanEnv, tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    from fiscalrisk.dashboard import main
+
+    scan = tmp_path / "scan"
+    scan.mkdir()
+    for name in SCAN_FILES:
+        shutil.copy(scan_env.scan / name, scan / name)
+    assert main(["--scan", str(scan)]) == 2
+    assert "--data" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("remove", [None, "findings.parquet"])
+def test_cli_refuses_a_bad_scan_directory_with_exit_2(tmp_path: Path, scan_env: ScanEnv, remove: str | None,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    from fiscalrisk.dashboard import main
+
+    scan = tmp_path / "scan"
+    if remove:
+        scan.mkdir()
+        for name in SCAN_FILES:
+            if name != remove:
+                shutil.copy(scan_env.scan / name, scan / name)
+    assert main(["--scan", str(scan)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and str(scan) in err and "Traceback" not in err
+    if remove:
+        assert remove in err
+
+
+def test_cli_refuses_an_unknown_region(scan_env: ScanEnv, capsys: pytest.CaptureFixture[str]) -> None:
+    from fiscalrisk.dashboard import main
+
+    assert main(["--scan", str(scan_env.scan), "--region", "999999"]) == 2
+    assert "999999" in capsys.readouterr().err
+
+
+def test_cli_refuses_a_port_in_use(scan_env: ScanEnv, capsys: pytest.CaptureFixture[str]) -> None:
+    import socket
+
+    from fiscalrisk.dashboard import main
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert main(["--scan", str(scan_env.scan), "--port", str(port)]) == 2
+    assert "already in use" in capsys.readouterr().err

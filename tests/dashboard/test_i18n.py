@@ -1,0 +1,67 @@
+"""The one message catalogue: complete in both languages, strict about unknown keys."""
+
+from __future__ import annotations
+
+import pytest
+
+from fiscalrisk.report.i18n import (
+    LANGS,
+    MESSAGES,
+    MODULES,
+    format_money,
+    format_pct,
+    level_label,
+    missing_translations,
+    module_label,
+    normalize_lang,
+    t,
+)
+
+
+def test_every_key_has_both_languages() -> None:
+    assert missing_translations() == []
+    for key, entry in MESSAGES.items():
+        assert set(entry) == set(LANGS), key
+
+
+def test_unknown_key_raises_key_error_naming_it() -> None:
+    with pytest.raises(KeyError, match="kpi.nonexistent"):
+        t("kpi.nonexistent", "zh-CN")
+
+
+def test_module_and_level_names_follow_the_bureau() -> None:
+    expected = {"budget": "预算", "payments": "收支", "procurement": "采购", "contracts": "合同", "projects": "工程",
+                "assets": "资产", "seals": "印章", "outturn": "预算可靠性 (PEFA)", "anomaly": "统计异常", "control": "内控"}
+    assert {m: module_label(m, "zh-CN") for m in MODULES} == expected
+    assert level_label("warning", "zh-CN") == "黄色预警"
+    assert level_label("alert", "zh-CN") == "红色预警"
+    assert level_label("alert", "en") == "Alert"
+
+
+def test_english_labels_have_no_chinese_except_named_terms() -> None:
+    # 三公 is the name of the spending category; every other English label is plain English.
+    offenders = [k for k, e in MESSAGES.items()
+                 if any("\u4e00" <= ch <= "\u9fff" for ch in e["en"].replace("三公", ""))]
+    assert offenders == []
+
+
+def test_language_tags_are_normalised() -> None:
+    assert normalize_lang("zh") == "zh-CN"
+    assert normalize_lang("zh_CN") == "zh-CN"
+    assert normalize_lang("en-GB") == "en"
+    assert normalize_lang(None) == "zh-CN"
+    with pytest.raises(ValueError, match="not supported"):
+        normalize_lang("fr")
+
+
+def test_templates_format_with_fields_and_month_names() -> None:
+    assert t("app.period.ytd", "zh-CN", year=2026, month=6) == "2026 年 1–6 月"
+    assert t("app.period.ytd", "en", year=2026, month=6) == "2026, Jan–Jun"
+
+
+def test_money_reads_as_a_chinese_reader_says_it() -> None:
+    assert format_money(123_456_789, "zh-CN") == "1.23 亿元"
+    assert format_money(1_234_567, "zh-CN") == "123.5 万元"
+    assert format_money(1_234_567, "en") == "CNY 1.23 m"
+    assert format_money(float("nan"), "en") == "—"
+    assert format_pct(0.4312) == "43.1%"
