@@ -22,6 +22,9 @@ Typical monthly flow:
   fiscalrisk validate DATA_DIR            check the bureau's export against the data contract
   fiscalrisk scan DATA_DIR --out SCAN     compute every indicator; findings, scores, PEFA
   fiscalrisk evaluate DATA_DIR SCAN       compare findings with labels.csv (samples)
+  fiscalrisk report --data DATA_DIR --scan SCAN --out REPORTS
+                                          every region's report: notebook, HTML, findings.xlsx, index.html
+  fiscalrisk export REPORTS --to BUNDLE.zip   a reproducible bundle; fiscalrisk verify BUNDLE.zip
   fiscalrisk dashboard --scan SCAN --data DATA_DIR [--region CODE]
                                           serve the managers' dashboard (offline, token-protected)
 
@@ -213,14 +216,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _register_dashboard(sub: argparse._SubParsersAction) -> None:
-    from .dashboard import register
+def _beside(module: str) -> Callable[[argparse._SubParsersAction], None]:
+    """The ``register(sub)`` of a module whose subcommands live beside the code they drive."""
 
-    register(sub)
+    def register(sub: argparse._SubParsersAction) -> None:
+        import importlib
+
+        importlib.import_module(f".{module}", __package__).register(sub)
+
+    return register
 
 
-# Subcommands defined beside the code they drive (each module's ``register(sub)``).
-_EXTENSIONS: list[Callable[[argparse._SubParsersAction], None]] = [_register_dashboard]
+# report (runner.py), export and verify (export.py), dashboard (dashboard.py)
+_EXTENSIONS: list[Callable[[argparse._SubParsersAction], None]] = [_beside("runner"), _beside("export"), _beside("dashboard")]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

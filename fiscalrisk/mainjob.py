@@ -1,7 +1,7 @@
 """The main job on the bundled sample: ``./run main``.
 
-data_samples/huzhou (generated if absent) → validate → scan → outputs under ``out/``, with a short
-summary of what was found and where to look.
+data_samples/huzhou (generated if absent) → validate → scan → every region's report, outputs under
+``out/``, with a short summary of what was found and where to look.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="./run main", description=__doc__)
     parser.add_argument("--data", default=str(ROOT / "data_samples" / "huzhou"), help="data directory (default: the sample)")
     parser.add_argument("--out", default=str(ROOT / "out"), help="output directory (default: out/)")
+    parser.add_argument("--workers", type=int, default=2, help="regions reported at a time (default 2)")
     args = parser.parse_args(argv)
     from .cli import main as cli
 
@@ -39,7 +40,16 @@ def main(argv: list[str] | None = None) -> int:
     if (data / "labels.csv").exists():
         print("\n==> findings against the sample's planted cases (labels.csv)")
         rc = cli(["evaluate", str(data), str(scan_dir)])
-    print(f"\noutputs: {scan_dir}/findings.csv (one row per finding, zh/en messages), scores.csv, pefa_scores.csv")
+        if rc:
+            return rc
+    reports = out / "reports"
+    print(f"\n==> every region's report into {reports} (papermill, {args.workers} workers)")
+    rc = cli(["report", "--data", str(data), "--scan", str(scan_dir), "--out", str(reports), "--workers", str(args.workers)])
+    print("\noutputs:")
+    print(f"  {scan_dir}/findings.csv   one row per finding, with zh/en explanations and evidence")
+    print(f"  {scan_dir}/scores.csv     risk scores per unit and region; pefa_scores.csv: PEFA letters")
+    print(f"  {reports / 'index.html'}  every region's report (open it in a browser)")
+    print(f"  dashboard: .venv/bin/fiscalrisk dashboard --scan {scan_dir} --data {data}")
     return rc
 
 

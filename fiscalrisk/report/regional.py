@@ -1,0 +1,975 @@
+"""The tables of a regional report: one region and its subtree, read from a scan directory.
+
+The papermill template ``notebooks/regional_report.ipynb`` is thin: it validates its parameters with
+:func:`validate_parameters`, opens a :class:`RegionalReport` and shows what its methods return. Every
+number comes from here, and so from the scan directory (data contract, section 2) and the indicator
+functions of :mod:`fiscalrisk.indicators` run over the region's subtree with the parameters the scan
+recorded: the report and the scan cannot disagree.
+
+Sections, in the order of the report:
+
+========================  =====================================================================
+method                    what it shows
+========================  =====================================================================
+``headline``              risk score of the region (subtree and own units), alerts, warnings
+``drivers``               the indicators contributing the most points to the score
+``budget_execution``      execution rate by unit against time progress (序时进度), BUD01
+``execution_curve``       cumulative monthly execution of the subtree with the year-end forecast
+``year_end_forecast``     the subtree's forecast year-end execution rate with its 80 % interval
+``forecast_by_unit``      the same per unit (ANM05), the lowest upper bounds first
+``sangong``               三公 spending, budget and actual, this year against last year (BUD05)
+``contract_progress``     paid share against elapsed share of each contract's term (CON04)
+``construction``          paid share against reported physical progress of each project (PRJ01)
+``procurement_flags``     findings of the procurement module (Cardinal / OCP red flags)
+``seal_exceptions``       findings of the e-seal module
+``pefa``                  PEFA PI-1, PI-2, PI-3 letter scores and the yearly ratios behind them
+``internal_control``      internal-control evaluation scores by unit (CTL01)
+``alerts``                every finding of the subtree, alerts first, with its evidence
+``siblings``              the region against the other regions under the same parent
+========================  =====================================================================
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import math
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from fiscalrisk.params import ParamsError, validate_keys
+
+__all__ = [
+    "PARAMETERS",
+    "ReportParameters",
+    "RegionalReport",
+    "Figure",
+    "parameters_from_namespace",
+    "validate_parameters",
+    "read_scan",
+    "region_findings",
+    "write_region_findings",
+]
+
+LANGUAGES: tuple[str, ...] = ("zh-CN", "en")
+
+#: The template's parameters: name → (type, default, help). ``papermill --help-notebook`` shows the
+#: same help from the annotated parameters cell.
+PARAMETERS: dict[str, tuple[type, Any, str]] = {
+    "region": (str, "330500", "region code (行政区划代码); the report covers the region and its subtree"),
+    "as_of": (str, "", "date the report looks from, YYYY-MM-DD; empty: the scan's as_of (must match it)"),
+    "scan_dir": (str, "scan", "scan directory (fiscalrisk scan --out), relative to the working directory"),
+    "data_dir": (str, "", "data directory the scan read (per-unit tables are computed from it)"),
+    "language": (str, "zh-CN", "zh-CN or en"),
+    "top_n": (int, 20, "rows shown in ranked tables (the alert list shows every alert)"),
+}
+
+
+def _problem(name: str, where: str, expected: str, given: str) -> str:
+    """The sentence shape of every parameter problem (as :mod:`fiscalrisk.params` writes them)."""
+    return f"parameter '{name}' of the regional report in {where}: expected {expected}, got {given}"
+
+
+@dataclass(frozen=True)
+class ReportParameters:
+    """Validated notebook parameters (paths made absolute)."""
+
+    region: str
+    as_of: str
+    scan_dir: Path
+    data_dir: Path
+    language: str
+    top_n: int
+
+
+def parameters_from_namespace(namespace: Mapping[str, Any]) -> dict[str, Any]:
+    """The parameters a notebook defined: user variables holding plain values.
+
+    papermill injects parameters as assignments in a cell after the ``parameters`` cell; an unknown
+    name there only raises a warning in papermill. Called in the first cell after them, with
+    ``globals()``, this returns every plain value the notebook's cells have bound so far (the
+    parameters and whatever papermill injected), so that :func:`validate_parameters` can refuse the
+    unknown ones. IPython's own names (``In``, ``Out``, ``_``, ``_i1`` …), modules, functions and
+    classes are left out.
+    """
+    ipython_names = {"In", "Out", "exit", "quit", "get_ipython", "display"}
+    plain = (str, int, float, bool, list, dict, tuple, type(None))
+    return {
+        k: v
+        for k, v in namespace.items()
+        if not k.startswith("_") and k not in ipython_names and isinstance(v, plain)
+    }
+
+
+def validate_parameters(values: Mapping[str, Any], where: str = "notebook parameters") -> ReportParameters:
+    """Check the notebook's parameters; raise :class:`ParamsError` listing every problem.
+
+    Unknown names are refused with a "did you mean" (a typo must stop the run, not fall back to a
+    default); types, the language, the date, the directories and the region are checked.
+    """
+    validate_keys(values, PARAMETERS.keys(), where, what="the regional report")
+    merged = {name: spec[1] for name, spec in PARAMETERS.items()}
+    merged.update(values)
+    problems: list[str] = []
+    for name, (kind, _default, _help) in PARAMETERS.items():
+        v = merged[name]
+        if kind is int and (isinstance(v, bool) or not isinstance(v, int)):
+            problems.append(_problem(name, where, "a whole number", repr(v)))
+        elif kind is str and not isinstance(v, str):
+            if name == "region" and isinstance(v, int) and not isinstance(v, bool):
+                merged[name] = str(v)
+            else:
+                problems.append(_problem(name, where, "text", repr(v)))
+    if problems:
+        raise ParamsError(problems)
+    if merged["language"] not in LANGUAGES:
+        problems.append(_problem("language", where, "one of zh-CN, en", repr(merged["language"])))
+    if merged["top_n"] < 1:
+        problems.append(_problem("top_n", where, "a whole number ≥ 1", repr(merged["top_n"])))
+    as_of = merged["as_of"].strip()
+    if as_of:
+        try:
+            as_of = dt.date.fromisoformat(as_of).isoformat()
+        except ValueError:
+            problems.append(_problem("as_of", where, "a date YYYY-MM-DD or empty", repr(merged["as_of"])))
+    scan_dir = Path(merged["scan_dir"]).expanduser().resolve()
+    manifest: dict[str, Any] = {}
+    if not (scan_dir / "manifest.json").is_file():
+        problems.append(_problem("scan_dir", where, "a scan directory (with manifest.json)", repr(merged["scan_dir"])))
+    else:
+        manifest = json.loads((scan_dir / "manifest.json").read_text(encoding="utf-8"))
+        if as_of and manifest.get("as_of") and as_of != manifest["as_of"]:
+            problems.append(_problem("as_of", where, f"the scan's date {manifest['as_of']} (or empty)", repr(as_of)))
+        as_of = as_of or str(manifest.get("as_of") or "")
+    data_dir = Path(merged["data_dir"]).expanduser().resolve() if merged["data_dir"] else Path()
+    if not merged["data_dir"] or not data_dir.is_dir():
+        problems.append(_problem("data_dir", where, "the data directory the scan read", repr(merged["data_dir"])))
+    region = str(merged["region"]).strip()
+    if not problems:
+        known = _region_codes(scan_dir)
+        if known and region not in known:
+            shown = ", ".join(sorted(known)[:12]) + (" …" if len(known) > 12 else "")
+            problems.append(_problem("region", where, f"a region of the scan ({shown})", repr(region)))
+    if problems:
+        raise ParamsError(problems)
+    return ReportParameters(region=region, as_of=as_of, scan_dir=scan_dir, data_dir=data_dir,
+                            language=merged["language"], top_n=int(merged["top_n"]))
+
+
+def _region_codes(scan_dir: Path) -> set[str]:
+    path = scan_dir / "scores.csv"
+    if not path.is_file():
+        return set()
+    s = pd.read_csv(path, dtype="str", keep_default_na=False, usecols=["subject_type", "subject_id"])
+    return set(s.loc[s["subject_type"] == "region", "subject_id"])
+
+
+# ----------------------------------------------------------------------------------- scan files
+@dataclass(frozen=True)
+class ScanTables:
+    """The files of a scan directory, read back with their contract dtypes."""
+
+    findings: pd.DataFrame
+    assessed: pd.DataFrame
+    pefa: pd.DataFrame
+    pefa_scores: pd.DataFrame
+    scores: pd.DataFrame
+    manifest: dict[str, Any]
+
+
+def read_scan(scan_dir: str | os.PathLike[str]) -> ScanTables:
+    """Read a scan directory (codes as strings; ``level`` the ordered categorical)."""
+    from fiscalrisk.scan import read_findings
+
+    d = Path(scan_dir)
+    codes = {"region_code": "str", "subject_id": "str", "unit_code": "str", "window": "str"}
+
+    def csv(name: str) -> pd.DataFrame:
+        path = d / name
+        if not path.is_file():
+            return pd.DataFrame()
+        return pd.read_csv(path, dtype=codes)
+
+    findings = read_findings(d / "findings.parquet" if (d / "findings.parquet").is_file() else d / "findings.csv")
+    for c in ("region_code", "unit_code", "subject_id", "period", "evidence"):
+        findings[c] = findings[c].astype("str").fillna("")
+    pefa_scores = pd.read_csv(d / "pefa_scores.csv", dtype="str", keep_default_na=False) \
+        if (d / "pefa_scores.csv").is_file() else pd.DataFrame()
+    manifest = json.loads((d / "manifest.json").read_text(encoding="utf-8"))
+    return ScanTables(findings=findings, assessed=csv("assessed.csv"), pefa=csv("pefa.csv"),
+                      pefa_scores=pefa_scores, scores=csv("scores.csv"), manifest=manifest)
+
+
+def _subtree_of(tree: Any, region: str) -> list[str]:
+    """The region and every region below it (the region alone without a tree)."""
+    return tree.subtree(region) if tree is not None else [region]
+
+
+def region_findings(scan_dir: str | os.PathLike[str] | ScanTables, region: str, tree: Any = None) -> pd.DataFrame:
+    """The findings of ``region`` and its subtree (alerts first, then by indicator and subject).
+
+    ``scan_dir`` is a scan directory or the :class:`ScanTables` already read from one.
+    """
+    scan = scan_dir if isinstance(scan_dir, ScanTables) else read_scan(scan_dir)
+    codes = set(_subtree_of(tree, str(region)))
+    f = scan.findings.loc[scan.findings["region_code"].isin(codes)].copy()
+    f["_rank"] = -f["level"].cat.codes
+    f = f.sort_values(["_rank", "indicator", "region_code", "unit_code", "subject_id", "period", "finding_id"],
+                      kind="mergesort").drop(columns="_rank")
+    return f.reset_index(drop=True)
+
+
+# Column labels of the tables shown to people (findings workbook, report tables).
+_COLUMNS: dict[str, tuple[str, str]] = {
+    "finding_id": ("编号", "ID"),
+    "level": ("等级", "Level"),
+    "indicator": ("指标", "Indicator"),
+    "indicator_name": ("指标名称", "Indicator name"),
+    "module": ("模块", "Module"),
+    "region_code": ("区划代码", "Region code"),
+    "region_name": ("地区", "Region"),
+    "unit_code": ("单位代码", "Unit code"),
+    "unit_name": ("单位", "Unit"),
+    "subject_type": ("对象类型", "Subject type"),
+    "subject_id": ("对象", "Subject"),
+    "period": ("期间", "Period"),
+    "value": ("指标值", "Value"),
+    "threshold": ("阈值", "Threshold"),
+    "message": ("说明", "Explanation"),
+    "evidence": ("依据", "Evidence"),
+    "name": ("名称", "Name"),
+    "score": ("风险评分", "Risk score"),
+    "score_own": ("本级评分", "Own units' score"),
+    "alerts": ("红色预警", "Alerts"),
+    "warnings": ("黄色预警", "Warnings"),
+    "points": ("得分贡献", "Points"),
+    "top_indicators": ("主要指标", "Top indicators"),
+    "units": ("单位数", "Units"),
+    "budget": ("调整预算（元）", "Adjusted budget (CNY)"),
+    "net": ("已支付（元）", "Paid, net (CNY)"),
+    "rate": ("执行率", "Execution rate"),
+    "progress": ("序时进度", "Time progress"),
+    "gap_pp": ("滞后（百分点）", "Behind (pp)"),
+    "year": ("年度", "Year"),
+    "actual": ("实际支出（元）", "Actual (CNY)"),
+    "budget_prev": ("上年预算（元）", "Budget last year (CNY)"),
+    "actual_prev": ("上年实际（元）", "Actual last year (CNY)"),
+    "change": ("同比变化", "Change"),
+    "actual_ytd": ("本年累计支出（元）", "Spent this year to date (CNY)"),
+    "actual_prev_ytd": ("上年同期支出（元）", "Same period last year (CNY)"),
+    "contract_id": ("合同编号", "Contract"),
+    "vendor_name": ("供应商", "Vendor"),
+    "amount": ("合同金额（元）", "Contract amount (CNY)"),
+    "paid": ("已付（元）", "Paid (CNY)"),
+    "paid_share": ("付款进度", "Paid share"),
+    "elapsed_share": ("时间进度", "Elapsed share"),
+    "project_code": ("项目编号", "Project"),
+    "physical": ("形象进度", "Works done"),
+    "forecast": ("年末预测执行率", "Forecast year-end rate"),
+    "lower": ("预测下限", "Lower bound"),
+    "upper": ("预测上限", "Upper bound"),
+    "executed": ("当前执行率", "Executed so far"),
+    "method": ("方法", "Method"),
+    "window": ("评估年度", "Years assessed"),
+    "is_self": ("本地区", "This region"),
+    "status": ("状态", "Status"),
+    "reason": ("原因", "Reason"),
+}
+
+
+def column_label(name: str, language: str) -> str:
+    """The heading of column ``name`` in ``language`` (the name itself when it has no label)."""
+    pair = _COLUMNS.get(name)
+    if pair is None:
+        return name
+    return pair[0] if language == "zh-CN" else pair[1]
+
+
+def _level_label(level: str, language: str) -> str:
+    from fiscalrisk.report.i18n import level_label
+
+    return level_label(str(level), language)
+
+
+def _indicator_names(language: str) -> dict[str, str]:
+    from fiscalrisk.indicators import registry
+
+    return {s.code: (s.name_zh if language == "zh-CN" else s.name_en) for s in registry.specs()}
+
+
+def findings_for_people(findings: pd.DataFrame, language: str, unit_names: Mapping[str, str],
+                        region_names: Mapping[str, str]) -> pd.DataFrame:
+    """Findings as unit officers read them: labelled columns, the message in ``language``."""
+    names = _indicator_names(language)
+    out = pd.DataFrame({
+        "level": [_level_label(v, language) for v in findings["level"].astype("str")],
+        "indicator": findings["indicator"].to_numpy(),
+        "indicator_name": findings["indicator"].map(names).fillna("").to_numpy(),
+        "region_code": findings["region_code"].to_numpy(),
+        "region_name": findings["region_code"].map(region_names).fillna("").to_numpy(),
+        "unit_code": findings["unit_code"].to_numpy(),
+        "unit_name": findings["unit_code"].map(unit_names).fillna("").to_numpy(),
+        "subject_type": findings["subject_type"].to_numpy(),
+        "subject_id": findings["subject_id"].to_numpy(),
+        "period": findings["period"].to_numpy(),
+        "value": findings["value"].to_numpy(),
+        "threshold": findings["threshold"].to_numpy(),
+        "message": (findings["message_zh"] if language == "zh-CN" else findings["message_en"]).to_numpy(),
+        "evidence": findings["evidence"].to_numpy(),
+        "finding_id": findings["finding_id"].to_numpy(),
+    })
+    return out.rename(columns={c: column_label(c, language) for c in out.columns})
+
+
+def _names_from_scores(scores: pd.DataFrame) -> tuple[dict[str, str], dict[str, str]]:
+    if scores.empty:
+        return {}, {}
+    units = scores.loc[scores["subject_type"] == "unit"]
+    regions = scores.loc[scores["subject_type"] == "region"]
+    return (dict(zip(units["subject_id"], units["name"].astype("str"), strict=True)),
+            dict(zip(regions["subject_id"], regions["name"].astype("str"), strict=True)))
+
+
+def write_region_findings(scan_dir: str | os.PathLike[str] | ScanTables, region: str,
+                          path: str | os.PathLike[str], *, tree: Any = None, language: str = "zh-CN") -> Path:
+    """Write the findings workbook of ``region`` (its subtree) for the unit officers.
+
+    One sheet of findings (alerts first) with the message in ``language`` and the evidence; one
+    sheet counting them per unit. Byte-identical for the same scan.
+    """
+    from fiscalrisk.runner import write_xlsx
+
+    scan = scan_dir if isinstance(scan_dir, ScanTables) else read_scan(scan_dir)
+    f = region_findings(scan, region, tree)
+    unit_names, region_names = _names_from_scores(scan.scores)
+    people = findings_for_people(f, language, unit_names, region_names)
+    counts = (
+        f.assign(unit=f["unit_code"].where(f["unit_code"] != "", f["region_code"]))
+        .groupby("unit", sort=True)["level"].value_counts().unstack(fill_value=0)
+        .reindex(columns=["alert", "warning"], fill_value=0).reset_index()
+    ) if len(f) else pd.DataFrame({"unit": [], "alert": [], "warning": []})
+    counts.columns = [str(c) for c in counts.columns]
+    counts.insert(1, "name", counts["unit"].map(lambda c: unit_names.get(c) or region_names.get(c, "")))
+    counts = counts.rename(columns={"unit": column_label("unit_code", language), "name": column_label("name", language),
+                                    "alert": column_label("alerts", language),
+                                    "warning": column_label("warnings", language)})
+    sheets = {"预警清单" if language == "zh-CN" else "findings": people,
+              "按单位汇总" if language == "zh-CN" else "by unit": counts}
+    return write_xlsx(sheets, path)
+
+
+# ------------------------------------------------------------------------------------- figures
+#: Mimetype of the Vega-Lite spec kept beside each figure's SVG. A ``+json`` type, so that nbformat
+#: stores the spec as JSON (altair 6's own ``application/vnd.vegalite.v6.json`` would have to be text).
+SPEC_MIMETYPE = "application/vnd.vegalite.v6+json"
+
+
+class Figure:
+    """A chart for a static report: inline SVG, with its Vega-Lite spec alongside.
+
+    Displayed in a notebook it offers ``image/svg+xml`` (what the HTML report shows: no script,
+    nothing fetched) and the Vega-Lite spec under :data:`SPEC_MIMETYPE` (front ends without a
+    renderer for it show the SVG; an export renders PNG and SVG files from it). ``name`` identifies
+    the figure in the export.
+    """
+
+    def __init__(self, chart: Any, name: str) -> None:
+        from fiscalrisk.report.charts import render_offline
+
+        self.name = name
+        self.spec: dict[str, Any] = chart.to_dict()
+        self.svg: str = str(render_offline(chart, "svg"))
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> tuple[dict[str, Any], dict[str, Any]]:
+        data = {"image/svg+xml": self.svg, SPEC_MIMETYPE: self.spec, "text/plain": f"<figure {self.name}>"}
+        return data, {"fiscalrisk": {"figure": self.name}}
+
+
+class Table:
+    """A table for the report: localized headings and number formats, stable HTML (no random ids)."""
+
+    def __init__(self, frame: pd.DataFrame, language: str, formats: Mapping[str, str] | None = None,
+                 caption: str = "") -> None:
+        self.frame, self.language, self.formats, self.caption = frame, language, dict(formats or {}), caption
+
+    def to_html(self) -> str:
+        df = self.frame
+        if df.empty:
+            text = "无" if self.language == "zh-CN" else "None"
+            return f'<p class="fr-empty">{html.escape(self.caption + " " if self.caption else "")}{text}</p>'
+        e = html.escape
+        head = "".join(f"<th>{e(column_label(c, self.language))}</th>" for c in df.columns)
+        rows = []
+        for rec in df.itertuples(index=False):
+            cells = []
+            for col, v in zip(df.columns, rec, strict=True):
+                text, num = _fmt(v, self.formats.get(col))
+                cells.append(f'<td class="num">{e(text)}</td>' if num else f"<td>{e(text)}</td>")
+            rows.append("<tr>" + "".join(cells) + "</tr>")
+        cap = f"<caption>{e(self.caption)}</caption>" if self.caption else ""
+        return (f'<table class="fr-table">{cap}<thead><tr>{head}</tr></thead><tbody>'
+                + "".join(rows) + "</tbody></table>")
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+    def __repr__(self) -> str:  # no memory address: executed notebooks stay byte-identical
+        return f"<table: {len(self.frame)} rows × {len(self.frame.columns)} columns>"
+
+
+def _fmt(v: Any, fmt: str | None) -> tuple[str, bool]:
+    if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA or v is pd.NaT:
+        return "", False
+    if isinstance(v, (bool, np.bool_)):
+        return ("✓" if v else ""), False
+    if isinstance(v, (int, np.integer)):
+        return (format(int(v), fmt) if fmt else f"{int(v):,}"), True
+    if isinstance(v, (float, np.floating)):
+        return (format(float(v), fmt) if fmt else f"{float(v):,.2f}"), True
+    return str(v), False
+
+
+# -------------------------------------------------------------------------------------- report
+_TEXT: dict[str, tuple[str, str]] = {
+    "title": ("{name} 财政风险监测报告", "Fiscal risk report: {name}"),
+    "scope": ("范围：{name}（{code}）及其下级地区，{n} 个地区、{units} 个预算单位；数据截至 {as_of}。",
+              "Scope: {name} ({code}) and the regions below it, {n} region(s), {units} budget unit(s); data as of {as_of}."),
+    "headline": ("风险评分", "Risk score"),
+    "headline.text": ("风险评分 {score:.1f}（0–100，含下级），本级单位 {score_own:.1f}；红色预警 {alerts} 条，黄色预警 {warnings} 条。",
+                      "Risk score {score:.1f} (0–100, subtree), own units {score_own:.1f}; {alerts} alert(s), {warnings} warning(s)."),
+    "drivers": ("主要风险来源", "What drives the score"),
+    "execution": ("预算执行与序时进度", "Budget execution against time progress (序时进度)"),
+    "forecast": ("年末执行预测", "Year-end execution forecast"),
+    "sangong": ("三公经费同比", "三公 spending year on year"),
+    "contracts": ("合同付款进度", "Contract payment progress"),
+    "construction": ("工程进度与支付", "Construction progress against payments"),
+    "procurement": ("采购风险提示", "Procurement red flags"),
+    "seals": ("用印异常", "Seal-use exceptions"),
+    "pefa": ("PEFA 预算可靠性", "PEFA budget reliability"),
+    "control": ("内部控制评价得分", "Internal-control scores"),
+    "alerts": ("预警明细及依据", "Alerts with their evidence"),
+    "siblings": ("与同级地区比较", "Comparison with sibling regions"),
+    "not_assessed": ("未评估：{reason}", "Not assessed: {reason}"),
+    "none": ("无。", "None."),
+    "more": ("（共 {total} 条，显示前 {shown} 条；完整清单见 findings.xlsx）",
+             "({total} in all, the first {shown} shown; the full list is in findings.xlsx)"),
+}
+
+
+class RegionalReport:
+    """One region's report data: the scan's files and the data set, restricted to the subtree.
+
+    ``RegionalReport.from_parameters(validate_parameters(...))`` in the template; every method
+    returns a DataFrame with stable English column names (``column_label`` translates them).
+    """
+
+    def __init__(self, scan_dir: str | os.PathLike[str], region: str, *, data_dir: str | os.PathLike[str],
+                 language: str = "zh-CN", top_n: int = 20) -> None:
+        from fiscalrisk.hierarchy import RegionTree
+
+        self.scan_dir = Path(scan_dir)
+        self.data_dir = Path(data_dir)
+        self.region = str(region)
+        self.language = language
+        self.top_n = top_n
+        self.scan = read_scan(self.scan_dir)
+        self.as_of = pd.Timestamp(self.scan.manifest["as_of"])
+        self._check_inputs()
+        self.tree = RegionTree.from_frame(self.dataset["regions"])
+        self.subtree = self.tree.subtree(self.region)
+
+    @classmethod
+    def from_parameters(cls, p: ReportParameters) -> RegionalReport:
+        return cls(p.scan_dir, p.region, data_dir=p.data_dir, language=p.language, top_n=p.top_n)
+
+    # -- inputs ---------------------------------------------------------------------------------
+    @cached_property
+    def dataset(self) -> Any:
+        from fiscalrisk.data import load
+
+        return load(self.data_dir)
+
+    def _check_inputs(self) -> None:
+        """Refuse a data directory that is not the one the scan read (SHA-256 per table)."""
+        recorded = {t: e.get("sha256") for t, e in (self.scan.manifest.get("inputs") or {}).items()
+                    if isinstance(e, Mapping) and e.get("sha256")}
+        actual = dict(getattr(self.dataset, "fingerprints", {}) or {})
+        differ = sorted(t for t, h in recorded.items() if actual.get(t) not in (None, h))
+        if differ:
+            raise ParamsError(_problem("data_dir", "notebook parameters",
+                                       "the data the scan read (same SHA-256 per table)",
+                                       f"{str(self.data_dir)!r}, whose {', '.join(differ)} differ"))
+
+    @cached_property
+    def params(self) -> Any:
+        """The parameters the scan used for this region (recorded in the scan's manifest)."""
+        from fiscalrisk.params import Params
+
+        m = self.scan.manifest
+        data = (m.get("params_by_region") or {}).get(self.region) or m.get("params")
+        if not data:
+            from fiscalrisk.params import resolve
+
+            return resolve(self.region, tree=self.tree)
+        return Params(data, sources=["scan manifest"], region_code=self.region)
+
+    @cached_property
+    def context(self) -> Any:
+        """A scan context over the subtree's tables, as of the scan's date, with the scan's params."""
+        from fiscalrisk.hierarchy import RegionTree
+        from fiscalrisk.scan import make_context, subset_tables
+
+        tables = subset_tables(self.dataset.tables, self.subtree)
+        return make_context(tables, self.as_of, self.params, tree=RegionTree.from_frame(tables["regions"]))
+
+    def text(self, key: str, **fields: Any) -> str:
+        zh, en = _TEXT[key]
+        return (zh if self.language == "zh-CN" else en).format(**fields)
+
+    def region_name(self, code: str | None = None) -> str:
+        code = code or self.region
+        return self.tree.name(code) or code
+
+    @cached_property
+    def unit_names(self) -> dict[str, str]:
+        u = self.dataset["units"]
+        return dict(zip(u["unit_code"].astype("str"), u["name"].astype("str"), strict=True))
+
+    @cached_property
+    def findings(self) -> pd.DataFrame:
+        f = self.scan.findings
+        return f.loc[f["region_code"].isin(self.subtree)].reset_index(drop=True)
+
+    # -- indicator values over the subtree ------------------------------------------------------
+    def indicator_values(self, code: str) -> tuple[pd.DataFrame, str]:
+        """Every subject the indicator assessed in the subtree, graded; ('' or why not assessed).
+
+        Runs the registered indicator function on the subtree's tables (the same function the scan
+        ran) and grades the values with the thresholds the scan used for this region, so ``level``
+        here and in the findings agree. (Where a region below sets other thresholds in its params
+        file, the findings, graded with those, are authoritative for its subjects.)
+        """
+        from fiscalrisk.indicators import registry
+
+        try:
+            spec = registry.get(code)
+        except KeyError:
+            return pd.DataFrame(), f"{code} is not in the indicator registry"
+        reason = registry.missing_inputs(spec, self.context.tables)
+        if reason:
+            return pd.DataFrame(), reason
+        p = dict(self.params.indicator(code))
+        try:
+            res = spec(self.context, p)
+        except registry.NotAssessed as exc:
+            return pd.DataFrame(), str(exc)
+        if res is None or len(res) == 0:
+            return pd.DataFrame(), ""
+        res = res.reset_index(drop=True)
+        value = pd.to_numeric(res["value"], errors="coerce").to_numpy(dtype="float64")
+        level, _ = registry.grade_values(value, spec.grade, p.get("warning"), p.get("alert"), code)
+        if "level" in res:
+            forced = res["level"].astype("str")
+            level = np.where(forced.notna().to_numpy(), forced.fillna("ok").to_numpy(dtype=object), level)
+        res["level"] = level
+        if "unit_code" in res:
+            res["unit_code"] = res["unit_code"].astype("str")
+            res["unit_name"] = res["unit_code"].map(self.unit_names)
+        return res, ""
+
+    # -- sections -------------------------------------------------------------------------------
+    def headline(self) -> dict[str, Any]:
+        """Score of the subtree and of the region's own units, alert and warning counts, top drivers."""
+        s = self.scan.scores
+        rows = s.loc[(s["subject_type"] == "region") & (s["subject_id"] == self.region)].set_index("scope")
+        sub = rows.loc["subtree"] if "subtree" in rows.index else None
+        own = rows.loc["own"] if "own" in rows.index else None
+        lv = self.findings["level"].astype("str").value_counts()
+        units = self.dataset["units"]
+        return {
+            "region": self.region,
+            "name": self.region_name(),
+            "level": self.tree.level(self.region),
+            "as_of": self.as_of.strftime("%Y-%m-%d"),
+            "score": float(sub["score"]) if sub is not None else float("nan"),
+            "score_own": float(own["score"]) if own is not None else float("nan"),
+            "alerts": int(lv.get("alert", 0)),
+            "warnings": int(lv.get("warning", 0)),
+            "regions": len(self.subtree),
+            "units": int(units["region_code"].isin(self.subtree).sum()),
+            "top_indicators": str(sub["top_indicators"]) if sub is not None and isinstance(sub["top_indicators"], str) else "",
+        }
+
+    def drivers(self) -> pd.DataFrame:
+        """Points per indicator in the subtree (the score's drivers), largest first."""
+        from fiscalrisk.findings import finding_points
+
+        f = self.findings
+        if f.empty:
+            return pd.DataFrame(columns=["indicator", "indicator_name", "module", "alerts", "warnings", "points"])
+        f = f.assign(points=finding_points(f, self.params.scores),
+                     is_alert=(f["level"].astype("str") == "alert").astype("int64"),
+                     is_warning=(f["level"].astype("str") == "warning").astype("int64"))
+        g = f.groupby(["indicator", "module"], sort=True).agg(
+            alerts=("is_alert", "sum"), warnings=("is_warning", "sum"), points=("points", "sum")).reset_index()
+        g.insert(1, "indicator_name", g["indicator"].map(_indicator_names(self.language)))
+        if "module" in g:
+            from fiscalrisk.report.i18n import module_label
+
+            g["module"] = [module_label(m, self.language) for m in g["module"]]
+        g = g.sort_values(["points", "indicator"], ascending=[False, True], kind="mergesort")
+        return g.head(self.top_n).reset_index(drop=True)
+
+    def budget_execution(self) -> tuple[pd.DataFrame, str]:
+        """BUD01 per unit of the subtree: adjusted budget, net payments, rate, time progress, gap."""
+        v, reason = self.indicator_values("BUD01")
+        if v.empty:
+            return v, reason
+        v = v.loc[v["subject_type"] == "unit"]
+        out = pd.DataFrame({
+            "unit_code": v["unit_code"], "unit_name": v["unit_name"], "budget": v["budget"], "net": v["net"],
+            "rate": v["rate"], "progress": v["progress"], "gap_pp": v["value"],
+            "level": [_level_label(x, self.language) for x in v["level"]],
+        })
+        return out.sort_values(["gap_pp", "unit_code"], ascending=[False, True], kind="mergesort").reset_index(drop=True), ""
+
+    def execution_curve(self) -> pd.DataFrame:
+        """Cumulative monthly execution of the subtree this year, time progress, and the forecast path.
+
+        Columns month, executed (NaN after ``as_of``), progress (time progress at the month's end,
+        capped at ``as_of``), forecast, lower, upper (the year-end forecast's straight path from the
+        last actual month, as the chart draws it).
+        """
+        from fiscalrisk.detectors import forecast_year_end
+        from fiscalrisk.params import time_progress
+
+        ctx = self.context
+        year = self.as_of.year
+        monthly = self._monthly_rates()
+        months = list(range(1, 13))
+        progress = [
+            time_progress(min(pd.Timestamp(year, m, 1) + pd.offsets.MonthEnd(0), pd.Timestamp(year, 12, 31)),
+                          ctx.params)
+            for m in months
+        ]
+        cur = monthly.get(year, pd.Series(dtype="float64"))
+        k = self.as_of.month
+        executed = [float(cur.get(m, np.nan)) if m <= k else np.nan for m in months]
+        out = pd.DataFrame({"month": months, "executed": executed, "progress": progress})
+        hist = pd.DataFrame({y: s for y, s in monthly.items() if y < year}).T
+        fc = forecast_year_end(pd.Series({m: executed[m - 1] for m in range(1, k + 1)}), hist) if k >= 1 else None
+        out["forecast"], out["lower"], out["upper"] = np.nan, np.nan, np.nan
+        if fc is not None and not math.isnan(float(fc.point)) and k < 12:
+            x = executed[k - 1]
+            for m in range(k, 13):
+                w = (m - k) / (12 - k)
+                out.loc[out["month"] == m, "forecast"] = x + w * (fc.point - x)
+                out.loc[out["month"] == m, "lower"] = x + w * (fc.lower - x)
+                out.loc[out["month"] == m, "upper"] = x + w * (fc.upper - x)
+        self._forecast = fc
+        return out
+
+    def _monthly_rates(self) -> dict[int, pd.Series]:
+        """Cumulative net payments by month / adjusted budget, per budget year, over the subtree."""
+        ctx = self.context
+        b = ctx.budget
+        budget = b.groupby("year")["adjusted_amount"].sum()
+        p = ctx.payments
+        if p.empty:
+            return {}
+        p = p.assign(month=p["pay_date"].dt.month, py=p["pay_date"].dt.year)
+        p = p.loc[p["py"] == p["budget_year"]]
+        net = p.groupby(["budget_year", "month"])["amount"].sum()
+        out: dict[int, pd.Series] = {}
+        for year in sorted({int(y) for y in net.index.get_level_values(0)}):
+            total = float(budget.get(year, 0.0))
+            if total <= 0:
+                continue
+            s = net.loc[year].reindex(range(1, 13), fill_value=0.0).cumsum() / total
+            if year == self.as_of.year:
+                s = s.loc[: self.as_of.month]
+            out[year] = s.astype("float64")
+        return out
+
+    def year_end_forecast(self) -> pd.DataFrame:
+        """The subtree's forecast year-end execution rate with its interval (method of ANM05)."""
+        if not hasattr(self, "_forecast"):
+            self.execution_curve()
+        fc = self._forecast
+        if fc is None:
+            return pd.DataFrame()
+        return pd.DataFrame([{
+            "executed": float(fc.current),
+            "forecast": float(fc.point), "lower": float(fc.lower), "upper": float(fc.upper),
+            "method": str(fc.method),
+        }])
+
+    def forecast_by_unit(self) -> tuple[pd.DataFrame, str]:
+        """ANM05 per unit: forecast year-end execution rate with its interval, lowest upper bound first."""
+        v, reason = self.indicator_values("ANM05")
+        if v.empty:
+            return v, reason
+        v = v.loc[pd.to_numeric(v["value"], errors="coerce").notna()]
+        out = pd.DataFrame({
+            "unit_code": v["unit_code"], "unit_name": v["unit_name"], "executed": v["current"],
+            "forecast": v["point"], "lower": v["lower"], "upper": v["upper"], "method": v["method"],
+            "level": [_level_label(x, self.language) for x in v["level"]],
+        })
+        out = out.sort_values(["upper", "unit_code"], kind="mergesort")
+        return out.head(self.top_n).reset_index(drop=True), ""
+
+    def _sangong_same_period(self) -> pd.DataFrame:
+        """三公 net payments per unit and budget year, each year counted from 1 January up to the
+        day and month of ``as_of`` (上年同期: the same period), over the subtree."""
+        from fiscalrisk.indicators.budget import sangong_codes
+
+        ctx = self.context
+        p = ctx.payments
+        p = p.loc[p["economic_code"].isin(sangong_codes(ctx))]
+        year = p["budget_year"].astype("int64")
+        cut = pd.to_datetime({"year": year, "month": self.as_of.month, "day": min(self.as_of.day, 28)
+                              if self.as_of.month == 2 else self.as_of.day})
+        p = p.loc[p["pay_date"] <= cut]
+        g = p.groupby([p["unit_code"].astype("str"), p["budget_year"].astype("int64").rename("year")])["amount"].sum()
+        return g.rename("actual_ytd").reset_index()
+
+    def sangong(self) -> tuple[pd.DataFrame, str]:
+        """三公 spending per unit this year (BUD05, 只减不增): budget against last year's, and spending
+        so far against the same period of last year."""
+        v, reason = self.indicator_values("BUD05")
+        if v.empty:
+            return v, reason
+        year = self.as_of.year
+        v = v.loc[v["year"].astype("int64") == year].copy()
+        ytd = self._sangong_same_period()
+        cur = ytd.loc[ytd["year"] == year].set_index("unit_code")["actual_ytd"]
+        prev = ytd.loc[ytd["year"] == year - 1].set_index("unit_code")["actual_ytd"]
+        out = pd.DataFrame({
+            "unit_code": v["unit_code"], "unit_name": v["unit_name"], "budget": v["budget"],
+            "budget_prev": v["budget_prev"],
+            "actual": v["unit_code"].map(cur).fillna(0.0), "actual_prev": v["unit_code"].map(prev).fillna(0.0),
+        })
+        out["change"] = (out["actual"] - out["actual_prev"]) / out["actual_prev"].where(out["actual_prev"] > 0)
+        out["level"] = [_level_label(x, self.language) for x in v["level"]]
+        out = out.rename(columns={"actual": "actual_ytd", "actual_prev": "actual_prev_ytd"})
+        out["_l"] = v["level"].map({"alert": 0, "warning": 1}).fillna(2).to_numpy()
+        out = out.sort_values(["_l", "change", "unit_code"], ascending=[True, False, True], kind="mergesort")
+        return out.drop(columns="_l").reset_index(drop=True), ""
+
+    def sangong_by_year(self) -> pd.DataFrame:
+        """Subtree totals of 三公 by year: the full-year budget and the spending of the same period
+        (1 January to the day of ``as_of``) in each of the last three years."""
+        v, _ = self.indicator_values("BUD05")
+        if v.empty:
+            return pd.DataFrame(columns=["category", "year", "value"])
+        year = self.as_of.year
+        years = [year - 2, year - 1, year]
+        budget = v.loc[v["year"].astype("int64").isin(years)].groupby(v["year"].astype("int64"))["budget"].sum()
+        ytd = self._sangong_same_period()
+        actual = ytd.loc[ytd["year"].isin(years)].groupby("year")["actual_ytd"].sum()
+        zh = self.language == "zh-CN"
+        month = self.as_of.month
+        b_label = "全年预算" if zh else "Budget, full year"
+        a_label = f"1–{month}月支出" if zh else f"Spent, Jan–{self.as_of.strftime('%b')}"
+        rows = [{"category": b_label, "year": y, "value": float(budget.get(y, 0.0))} for y in years]
+        rows += [{"category": a_label, "year": y, "value": float(actual.get(y, 0.0))} for y in years]
+        return pd.DataFrame(rows)
+
+    def _value_table(self, code: str, columns: Mapping[str, str], sort: str) -> tuple[pd.DataFrame, str]:
+        v, reason = self.indicator_values(code)
+        if v.empty:
+            return v, reason
+        evidence = [e if isinstance(e, Mapping) else {} for e in v.get("evidence", pd.Series([{}] * len(v)))]
+
+        def column(old: str) -> Any:
+            if old in v.columns:
+                return v[old].to_numpy()
+            # figures an indicator keeps in its evidence only (e.g. the contract amount)
+            return [e.get(old, np.nan) for e in evidence]
+
+        out = pd.DataFrame({new: column(old) for new, old in columns.items()})
+        out["level"] = [_level_label(x, self.language) for x in v["level"]]
+        out["_v"] = pd.to_numeric(v["value"], errors="coerce")
+        out = out.sort_values(["_v", out.columns[0]], ascending=[False, True], kind="mergesort")
+        return out.drop(columns="_v").head(self.top_n).reset_index(drop=True), ""
+
+    def contract_progress(self) -> tuple[pd.DataFrame, str]:
+        """CON04 per contract: paid share against the elapsed share of the contract's term."""
+        return self._value_table("CON04", {
+            "contract_id": "subject_id", "unit_name": "unit_name", "vendor_name": "vendor_name",
+            "amount": "contract_amount", "paid": "net_paid", "paid_share": "paid_share", "elapsed_share": "elapsed_share",
+            "value": "value"}, "value")
+
+    def construction(self) -> tuple[pd.DataFrame, str]:
+        """PRJ01 per project: paid share of the budget against the reported physical progress."""
+        return self._value_table("PRJ01", {
+            "project_code": "subject_id", "name": "name", "unit_name": "unit_name", "budget": "budget_amount",
+            "paid": "paid", "paid_share": "paid_share", "physical": "progress", "gap_pp": "value"}, "value")
+
+    def internal_control(self) -> tuple[pd.DataFrame, str]:
+        """CTL01 per unit and year: the internal-control evaluation score (0–100)."""
+        v, reason = self.indicator_values("CTL01")
+        if v.empty:
+            return v, reason
+        out = pd.DataFrame({"unit_code": v["unit_code"], "unit_name": v["unit_name"], "period": v["period"],
+                            "score": pd.to_numeric(v["value"], errors="coerce")})
+        out["level"] = [_level_label(x, self.language) for x in v["level"]]
+        return out.sort_values(["score", "unit_code"], kind="mergesort").head(self.top_n).reset_index(drop=True), ""
+
+    def module_findings(self, module: str) -> pd.DataFrame:
+        """Findings of one module in the subtree, for people (alerts first)."""
+        f = self.findings.loc[self.findings["module"] == module]
+        f = f.assign(_r=-f["level"].cat.codes).sort_values(
+            ["_r", "indicator", "unit_code", "subject_id", "period"], kind="mergesort").drop(columns="_r")
+        return self._people(f)
+
+    def procurement_flags(self) -> pd.DataFrame:
+        return self.module_findings("procurement")
+
+    def seal_exceptions(self) -> pd.DataFrame:
+        return self.module_findings("seals")
+
+    def _people(self, f: pd.DataFrame, evidence: bool = False) -> pd.DataFrame:
+        names = _indicator_names(self.language)
+        out = pd.DataFrame({
+            "level": [_level_label(x, self.language) for x in f["level"].astype("str")],
+            "indicator": f["indicator"].to_numpy(),
+            "indicator_name": f["indicator"].map(names).to_numpy(),
+            "unit_name": [self.unit_names.get(u) or self.region_name(r) if r in self.tree else u
+                          for u, r in zip(f["unit_code"], f["region_code"], strict=True)],
+            "subject_id": f["subject_id"].to_numpy(),
+            "period": f["period"].to_numpy(),
+            "message": (f["message_zh"] if self.language == "zh-CN" else f["message_en"]).to_numpy(),
+        })
+        if evidence:
+            out["evidence"] = [_evidence_text(e) for e in f["evidence"]]
+        return out
+
+    def pefa(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """(letter scores of the region and its children, yearly ratios of the region)."""
+        ps = self.scan.pefa_scores
+        codes = [self.region, *self.tree.children(self.region)]
+        scores = ps.loc[ps["region_code"].isin(codes)].copy() if not ps.empty else ps
+        if not scores.empty:
+            scores.insert(1, "region_name", scores["region_code"].map(self.region_name))
+            scores["_o"] = scores["region_code"].map({c: i for i, c in enumerate(codes)})
+            scores = scores.sort_values("_o").drop(columns="_o").reset_index(drop=True)
+        pe = self.scan.pefa
+        yearly = pe.loc[pe["region_code"] == self.region].drop(columns="region_code") if not pe.empty else pe
+        return scores, yearly.reset_index(drop=True)
+
+    def alerts(self) -> pd.DataFrame:
+        """Every alert of the subtree (warnings follow, up to ``top_n``), with the evidence."""
+        f = self.findings
+        f = f.assign(_r=-f["level"].cat.codes).sort_values(
+            ["_r", "indicator", "region_code", "unit_code", "subject_id", "period"], kind="mergesort")
+        alerts = f.loc[f["level"].astype("str") == "alert"]
+        warnings = f.loc[f["level"].astype("str") == "warning"].head(self.top_n)
+        return self._people(pd.concat([alerts, warnings]), evidence=True).reset_index(drop=True)
+
+    def siblings(self) -> pd.DataFrame:
+        """The region's subtree score against the other regions under the same parent (or, for a
+        root, against its children)."""
+        parent = self.tree.parent(self.region)
+        codes = self.tree.children(parent) if parent is not None else [self.region, *self.tree.children(self.region)]
+        s = self.scan.scores
+        s = s.loc[(s["subject_type"] == "region") & (s["scope"] == "subtree") & s["subject_id"].isin(codes)]
+        out = pd.DataFrame({
+            "region_code": s["subject_id"], "name": s["name"], "score": s["score"].astype("float64"),
+            "alerts": s["alerts"].astype("int64"), "warnings": s["warnings"].astype("int64"),
+            "units": s["units"].astype("int64"), "top_indicators": s["top_indicators"].fillna(""),
+        })
+        out["is_self"] = out["region_code"] == self.region
+        return out.sort_values(["score", "region_code"], ascending=[False, True], kind="mergesort").reset_index(drop=True)
+
+    def unit_scores(self) -> pd.DataFrame:
+        """Risk scores of the subtree's units (highest first), for the ranking chart."""
+        s = self.scan.scores
+        s = s.loc[(s["subject_type"] == "unit") & s["region_code"].isin(self.subtree)]
+        out = pd.DataFrame({"unit_code": s["subject_id"], "name": s["name"], "score": s["score"].astype("float64"),
+                            "alerts": s["alerts"].astype("int64"), "warnings": s["warnings"].astype("int64")})
+        return out.sort_values(["score", "unit_code"], ascending=[False, True], kind="mergesort").reset_index(drop=True)
+
+    # -- display helpers ------------------------------------------------------------------------
+    def table(self, frame: pd.DataFrame, formats: Mapping[str, str] | None = None, caption: str = "") -> Table:
+        """A display table with localized headings and these number formats."""
+        default = {"rate": ".1%", "progress": ".1%", "paid_share": ".1%", "elapsed_share": ".1%",
+                   "change": "+.1%", "gap_pp": "+.1f", "score": ".1f", "points": ".0f", "forecast": ".1%",
+                   "lower": ".1%", "upper": ".1%", "executed": ".1%", "physical": ".0f", "year": "d"}
+        default.update(formats or {})
+        return Table(frame, self.language, default, caption)
+
+    def heading(self, key: str, level: int = 2, **fields: Any) -> Any:
+        """A section heading in the report's language."""
+        from IPython.display import HTML
+
+        return HTML(f"<h{level}>{html.escape(self.text(key, **fields))}</h{level}>")
+
+    def paragraph(self, key: str, **fields: Any) -> Any:
+        """A sentence of the report in its language."""
+        from IPython.display import HTML
+
+        return HTML(f"<p>{html.escape(self.text(key, **fields))}</p>")
+
+    def show(self, result: pd.DataFrame | tuple[pd.DataFrame, str], formats: Mapping[str, str] | None = None,
+             limit: int | None = None) -> Any:
+        """A section's table, or why it was not assessed; ``limit`` rows at most (noted when cut)."""
+        from IPython.display import HTML
+
+        frame, why = result if isinstance(result, tuple) else (result, "")
+        if why:
+            return self.paragraph("not_assessed", reason=why)
+        if frame.empty:
+            return self.paragraph("none")
+        if limit is not None and len(frame) > limit:
+            note = html.escape(self.text("more", total=len(frame), shown=limit))
+            return HTML(self.table(frame.head(limit), formats).to_html() + f'<p class="fr-note">{note}</p>')
+        return self.table(frame, formats)
+
+    def style(self) -> Any:
+        """The report's stylesheet (inline: nothing is fetched)."""
+        from IPython.display import HTML
+
+        return HTML(_STYLE)
+
+    def figure(self, chart: Any, name: str) -> Figure:
+        return Figure(chart, f"{self.region}-{name}")
+
+
+_STYLE = """<style>
+.jp-RenderedHTMLCommon, body { font-family: "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", sans-serif; }
+table.fr-table { border-collapse: collapse; font-size: 13px; margin: 0.5em 0 1em; }
+table.fr-table th { background: #f3f5f8; text-align: left; padding: 4px 8px; border-bottom: 2px solid #cfd6df; }
+table.fr-table td { padding: 3px 8px; border-bottom: 1px solid #e6e9ee; vertical-align: top; }
+.jp-RenderedHTMLCommon table.fr-table th, .jp-RenderedHTMLCommon table.fr-table td { text-align: left; }
+.jp-RenderedHTMLCommon table.fr-table td.num, table.fr-table td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+p.fr-note, p.fr-empty { color: #6b7785; font-size: 12px; }
+</style>"""
+
+
+def _evidence_text(evidence: str) -> str:
+    """Evidence JSON as one readable line (ids and figures), for tables."""
+    try:
+        d = json.loads(evidence) if evidence else {}
+    except ValueError:
+        return str(evidence)
+    if not isinstance(d, dict):
+        return str(d)
+    parts = []
+    for k, v in d.items():
+        if isinstance(v, list):
+            shown = ", ".join(map(str, v[:8])) + (f" … (+{len(v) - 8})" if len(v) > 8 else "")
+            parts.append(f"{k}: [{shown}]")
+        elif isinstance(v, float):
+            parts.append(f"{k}: {v:,.4g}" if abs(v) < 1000 else f"{k}: {v:,.2f}")
+        else:
+            parts.append(f"{k}: {v}")
+    return "; ".join(parts)
