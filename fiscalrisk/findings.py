@@ -14,6 +14,20 @@ from typing import Any
 
 import pandas as pd
 
+#: The modules of the findings table (data contract, section 2), in the order the bureau lists them.
+MODULES: tuple[str, ...] = (
+    "budget",
+    "payments",
+    "procurement",
+    "contracts",
+    "projects",
+    "assets",
+    "seals",
+    "outturn",
+    "anomaly",
+    "control",
+)
+
 __all__ = [
     "LEVELS",
     "LEVEL_DTYPE",

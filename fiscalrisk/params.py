@@ -39,6 +39,8 @@ from typing import TYPE_CHECKING, Any, Literal
 import pandas as pd
 import yaml
 
+from fiscalrisk.findings import MODULES
+
 if TYPE_CHECKING:
     from fiscalrisk.hierarchy import RegionTree
 
@@ -70,20 +72,8 @@ DIRECTIONS: dict[str, Direction] = {
     "CTL01": "lower",
 }
 
-#: The business modules of the catalogue; ``Params.module(name)`` answers ``{}`` for a module that
-#: has no shared parameters.
-MODULES: tuple[str, ...] = (
-    "budget",
-    "outturn",
-    "payments",
-    "procurement",
-    "contracts",
-    "projects",
-    "assets",
-    "seals",
-    "anomaly",
-    "control",
-)
+#: The business modules of the catalogue (fiscalrisk.findings.MODULES); ``Params.module(name)``
+#: answers ``{}`` for a module that has no shared parameters.
 
 _LEVELS = ("warning", "alert")
 _ENUMS: dict[str, tuple[str, ...]] = {

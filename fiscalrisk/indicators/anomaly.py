@@ -36,6 +36,9 @@ __all__ = [
     "METRIC_DIRECTIONS",
     "complete_months",
     "contingency_mask",
+    "execution_trajectories",
+    "forecast_history",
+    "history_trajectories",
     "last_complete_month",
     "peer_groups",
     "unit_year_metrics",
@@ -338,8 +341,18 @@ def anm02(ctx: ScanContext, p: dict) -> pd.DataFrame:
     robust z of the month's STL residual.
 
     **Method.** :func:`fiscalrisk.detectors.stl_anomalies`: STL with ``period`` 12 (statsmodels,
-    non-robust fit — see the detector's measurements), residual scored with the robust z
-    ``(resid − median) / (1.4826 · MAD)``. Graded ≥ 3.5 warning, ≥ 5 alert.
+    non-robust fit, periodic seasonal — one seasonal pattern for all the years, as R's
+    ``stl(s.window = "periodic")``; see the detector's measurements on simulated noise and spikes),
+    residual scored with the robust z ``(resid − median) / (1.4826 · MAD)``. Graded ≥ 3.5 warning,
+    ≥ 5 alert.
+
+    Why a periodic seasonal: with 2 to 7 values of each calendar month, STL's default seasonal
+    smoother (span 7) nearly interpolates them; it absorbs part of a spike and leaves residuals whose
+    variance differs between the middle and the end years, so one MAD for all months overstates the
+    z of ordinary middle-year months. Measured on simulated 48-month series: pure-noise months at
+    |z| ≥ 3.5 fell from 1.0% to 0.18% (normal tail 0.05%), and a 7.5 sd spike was found in 97% of the
+    series instead of 58%. The price: the same calendar month abnormal in two years raises that
+    month's seasonal value, and the smaller of the two can be missed.
 
     Direction (``direction: up``, the default): only months *above* the expected level are graded.
     Decision: an abnormally high month is what the indicator is for (one-off purchases, rushed
@@ -360,16 +373,18 @@ def anm02(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
     **Exclusions.** Units with fewer than ``min_months`` months (not assessed, with the reason); the
     incomplete current month. Echo months: with plain STL a spike (or dip) leaks into the seasonal curve
-    and leaves residuals of its own in the same calendar month of the other years — in a 36-month
-    series as large as the spike's own (measured: a 4× May in the third year gave the first May a z of
-    +11 and the second −22). As the detector's documentation says, those months are read together:
+    and leaves residuals of its own, of the opposite sign, in the same calendar month of the other
+    years (with the periodic seasonal about the spike divided by the number of years; with a span-7
+    seasonal in a 36-month series as large as the spike's own: a 4× May in the third year gave the
+    first May a z of +11 and the second −22). As the detector's documentation says, those months are
+    read together:
     of a unit's months of one calendar month, only the one furthest from the trend
     (|observed − trend|; they share the same season) is graded, the others are assessed but never
     flagged. Two genuine spikes in the same calendar month of
     different years are therefore reported once (the larger); a pattern that repeats every year is
     season, not anomaly, anyway.
-    At exactly 24 months STL absorbs much of a spike into the seasonal curve (weak evidence; see
-    :mod:`fiscalrisk.detectors.seasonal`).
+    At exactly 24 months the seasonal value of a calendar month takes half of a spike (weak evidence;
+    see :mod:`fiscalrisk.detectors.seasonal`).
     """
     min_months = int(p.get("min_months", 24))
     period = int(p.get("period", 12))
@@ -403,7 +418,7 @@ def anm02(ctx: ScanContext, p: dict) -> pd.DataFrame:
         obs, trend = res.observed.to_numpy(), res.trend.to_numpy()
         z = res.robust_z.to_numpy()
         # With plain STL a genuine spike (or dip) leaks into the seasonal curve and leaves residuals in
-        # the same calendar month of the other years, as large as its own in short series. Those months
+        # the same calendar month of the other years (opposite sign). Those months
         # are read together: the abnormal one is the month furthest from the trend (|observed − trend|,
         # the same calendar month sharing the same season); the others are echoes, never graded.
         dev = np.abs(obs - trend)
@@ -781,8 +796,8 @@ def anm04(ctx: ScanContext, p: dict) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------------------
 
 
-def _trajectories(ctx: ScanContext) -> pd.DataFrame:
-    """Cumulative execution rate at the end of each month, per unit × budget year.
+def execution_trajectories(ctx: ScanContext) -> pd.DataFrame:
+    """Cumulative execution rate at the end of each month, per unit × budget year (ANM05's input).
 
     Index (unit_code, year), columns months 1..12, plus ``budget``. Payments count for their budget
     year when paid within it (payments after 31 December are outside the year's trajectory). The
@@ -803,6 +818,38 @@ def _trajectories(ctx: ScanContext) -> pd.DataFrame:
     cum = m.cumsum(axis=1).div(bud, axis=0)
     cum["budget"] = bud
     return cum
+
+
+def history_trajectories(ctx: ScanContext, traj: pd.DataFrame, year: int) -> pd.DataFrame:
+    """The rows of ``traj`` usable as history for ``year``: earlier budget years that the payments
+    table covers from January (a year whose first months are missing has no true profile)."""
+    first_pay = ctx.payments["pay_date"].min()
+    first_full = first_pay.year if (first_pay.month == 1) else first_pay.year + 1
+    years = traj.index.get_level_values("year")
+    return traj.loc[(years < year) & (years >= first_full)]
+
+
+def forecast_history(hist: pd.DataFrame, unit: str, groups: pd.Series, min_years: int = 2,
+                     hist_group: pd.Index | None = None) -> tuple[pd.DataFrame, str]:
+    """ANM05's choice of history trajectories for ``unit`` (months 1..12) and its description.
+
+    The unit's own earlier years when it has at least ``min_years``; otherwise the pooled years of its
+    peer group (``groups``, :func:`peer_groups`); if those are fewer than 5, the years of every unit.
+    ``hist_group`` (the peer group of each row of ``hist``) may be passed precomputed.
+    """
+    months = list(range(1, 13))
+    hist_units = hist.index.get_level_values("unit_code")
+    own = hist.loc[hist_units == unit, months]
+    if len(own) >= min_years:
+        return own, f"own history, {len(own)} years"
+    if hist_group is None:
+        hist_group = hist_units.map(groups)
+    grp = groups.get(unit, "unknown")
+    h = hist.loc[hist_group == grp, months]
+    if len(h) >= 5:
+        return h, f"pooled peers ({grp}), {len(h)} unit-years"
+    h = hist[months]
+    return h, f"pooled, all units, {len(h)} unit-years"
 
 
 @indicator(
@@ -886,30 +933,16 @@ def anm05(ctx: ScanContext, p: dict) -> pd.DataFrame:
         raise NotAssessed(f"no complete month of {year} on {ctx.as_of:%Y-%m-%d}")
     interval = float(p.get("interval", 0.8))
     min_years = int(p.get("min_history_years", 2))
-    traj = _trajectories(ctx)
+    traj = execution_trajectories(ctx)
     cur = traj.loc[traj.index.get_level_values("year") == year]
     if cur.empty:
         raise NotAssessed(f"no unit has a positive budget in {year}")
-    first_pay = ctx.payments["pay_date"].min()
-    first_full = first_pay.year if (first_pay.month == 1) else first_pay.year + 1
-    years = traj.index.get_level_values("year")
-    hist = traj.loc[(years < year) & (years >= first_full)]
-    months = list(range(1, 13))
+    hist = history_trajectories(ctx, traj, year)
     groups = peer_groups(ctx)
-    hist_units = hist.index.get_level_values("unit_code")
-    hist_group = hist_units.map(groups)
+    hist_group = hist.index.get_level_values("unit_code").map(groups)
     rows = []
     for (unit, _y), r in cur.iterrows():
-        own = hist.loc[hist_units == unit, months]
-        if len(own) >= min_years:
-            h, source = own, f"own history, {len(own)} years"
-        else:
-            grp = groups.get(unit, "unknown")
-            h = hist.loc[hist_group == grp, months]
-            source = f"pooled peers ({grp}), {len(h)} unit-years"
-            if len(h) < 5:
-                h = hist[months]
-                source = f"pooled, all units, {len(h)} unit-years"
+        h, source = forecast_history(hist, unit, groups, min_years, hist_group)
         cum = r[list(range(1, k + 1))]
         res = forecast_year_end(cum, h, interval)
         reason = "" if np.isfinite(res.upper) else f"no forecast interval ({res.method}; {source})"

@@ -71,6 +71,7 @@ from fiscalrisk.findings import (
     ASSESSED_COLUMNS,
     FINDINGS_COLUMNS,
     LEVEL_DTYPE,
+    MODULES,
     empty_findings,
     finalize_assessed,
     finalize_findings,
@@ -94,18 +95,6 @@ __all__ = [
 ]
 
 GRADES: tuple[str, ...] = ("ge", "gt", "le", "lt", "outside", "flag")
-MODULES: tuple[str, ...] = (
-    "budget",
-    "payments",
-    "procurement",
-    "contracts",
-    "projects",
-    "assets",
-    "seals",
-    "outturn",
-    "anomaly",
-    "control",
-)
 SUBJECT_TYPES: tuple[str, ...] = (
     "payment",
     "budget_line",

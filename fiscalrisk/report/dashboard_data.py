@@ -56,6 +56,7 @@ import numpy as np
 import pandas as pd
 
 from fiscalrisk.report.i18n import MODULES, normalize_lang, t
+from fiscalrisk.scan import OUTPUT_FILES as SCAN_FILES  # files a scan directory must hold
 
 __all__ = [
     "SCAN_FILES",
@@ -73,16 +74,7 @@ __all__ = [
     "Kpis",
 ]
 
-#: Files a scan directory must hold (data contract, section 2).
-SCAN_FILES: tuple[str, ...] = (
-    "findings.csv",
-    "findings.parquet",
-    "assessed.csv",
-    "pefa.csv",
-    "pefa_scores.csv",
-    "scores.csv",
-    "manifest.json",
-)
+
 
 CACHE_FILES: tuple[str, ...] = (
     "regions.parquet",

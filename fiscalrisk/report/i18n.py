@@ -20,6 +20,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Final
 
+from fiscalrisk.findings import MODULES  # the business modules, in the order the bureau lists them
+
 __all__ = [
     "LANGS",
     "DEFAULT_LANG",
@@ -39,19 +41,6 @@ __all__ = [
 LANGS: Final[tuple[str, ...]] = ("zh-CN", "en")
 DEFAULT_LANG: Final[str] = "zh-CN"
 
-#: Business modules of the indicator catalogue, in the order the bureau lists them.
-MODULES: Final[tuple[str, ...]] = (
-    "budget",
-    "payments",
-    "procurement",
-    "contracts",
-    "projects",
-    "assets",
-    "seals",
-    "outturn",
-    "anomaly",
-    "control",
-)
 
 #: Finding levels shown to a manager (``ok`` is never a finding, but tiles and legends use it).
 LEVELS: Final[tuple[str, ...]] = ("warning", "alert")
