@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,19 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("FISCALRISK_SHARED", ROOT.parent / "shared"))
 REAL_DATA = SHARED / "real-data"
 SAMPLE_DIR = ROOT / "data_samples" / "huzhou"
+
+# Debian's Chromium, driven by Playwright (never a downloaded browser). The flags keep it from calling
+# Google's services at start, which this offline machine refuses.
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 MINIMAL = {
     "regions.csv": "region_code,name,level,parent_code\n330500,湖州市,city,\n330521,德清县,county,330500\n330521102,新市镇,township,330521\n",
@@ -56,3 +70,17 @@ def sample_dir() -> Path:
 def copy_tree(src: Path, dst: Path) -> Path:
     shutil.copytree(src, dst)
     return dst
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[object]:
+    """One headless Chromium for the whole test session: Playwright's sync API runs one instance
+    per process at a time, so the dashboard and report browser tests share it."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is absent (apt-get install chromium); browser tests skipped")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

@@ -780,7 +780,10 @@ def _count(
         r = pd.DataFrame({"region_code": df["region_code"], "reason": reason.astype("str")})
         r = r.loc[~assessed_mask & r["reason"].notna() & (r["reason"] != "")]
         why = r.groupby("region_code")["reason"].agg(lambda s: "; ".join(sorted(set(s))))
-        g.loc[g.index.isin(why.index) & (g["assessed"] == 0), "reason"] = why
+        # align on the region (a boolean mask with a shorter Series on the right is refused by pandas 3)
+        mask = g.index.isin(why.index) & (g["assessed"] == 0)
+        if mask.any():
+            g.loc[mask, "reason"] = why.reindex(g.index[mask]).to_numpy()
     g.loc[(g["assessed"] == 0) & (g["reason"] == ""), "reason"] = "no subjects"
     g = g.reset_index(names="region_code")
     g["indicator"] = spec.code

@@ -22,18 +22,8 @@ from urllib.parse import urlparse
 
 import pytest
 
-from tests.conftest import SAMPLE_DIR
+from tests.conftest import CHROMIUM, SAMPLE_DIR
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SCAN_CODES = [
     "BUD01", "BUD03", "BUD05", "PAY01", "PAY02", "PAY03", "PAY07", "PAY09", "PRC02", "CON01", "CON05",
     "PRJ01", "PRJ03", "AST02", "SEL02", "SEL03", "OUT01", "OUT02", "CTL01",
@@ -149,18 +139,6 @@ def servers(scan_env: ScanEnv) -> Iterator[dict[str, Server]]:
 class Browser:
     page: object
     blocked: list[str]
-
-
-@pytest.fixture(scope="session")
-def chromium() -> Iterator[object]:
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is absent (apt-get install chromium); browser tests skipped")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def _is_loopback(url: str) -> bool:

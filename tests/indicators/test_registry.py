@@ -133,3 +133,21 @@ def test_missing_table_or_column_is_not_assessed_with_reason() -> None:
     empty = payments([payment("P1", "2026-06-12", 1.0)]).iloc[0:0]
     f, a = run_indicator("PAY01", context({"payments": empty}, "2026-06-30"))
     assert set(a["reason"]) == {"empty table: payments"}
+
+
+def test_not_assessed_reasons_when_some_regions_are_assessed_and_others_not():
+    """Regions where nothing could be measured get the function's reason, the others none (the
+    reasons are aligned on the region, whatever the number of regions on either side)."""
+    from fiscalrisk.indicators.registry import _count, get
+
+    class Ctx:
+        region_codes = ["A", "B", "C"]
+
+    spec = get("ANM01")
+    region = pd.Series(["A", "A", "B", "C"])
+    assessed = np.array([True, False, False, False])
+    level = np.array(["ok", "ok", "ok", "ok"])
+    reason = pd.Series([np.nan, "fewer than 500 amounts", "fewer than 500 amounts", "fewer than 500 amounts"])
+    out = _count(spec, Ctx(), region, assessed, level, reason).set_index("region_code")
+    assert out.loc["A", "reason"] in ("", None) or pd.isna(out.loc["A", "reason"])
+    assert out.loc["B", "reason"] == "fewer than 500 amounts" and out.loc["C", "reason"] == "fewer than 500 amounts"
