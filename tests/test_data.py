@@ -290,3 +290,26 @@ def test_dataerror_lists_problems_in_its_message(tmp_path):
     with pytest.raises(DataError) as info:
         load(write_tables(tmp_path / "d", tables))
     assert "payments.csv:3" in str(info.value) and len(info.value.problems) == 1
+
+
+def test_gbk_text_beyond_the_head_of_a_large_file_is_still_detected(tmp_path):
+    """The head of the file is ASCII (looks like UTF-8); the Chinese text comes after 64 KiB."""
+    rows = ["payment_id,pay_date,unit_code,function_code,economic_code,payee_name,payee_type,method,amount"]
+    rows += [f"P{i},2026-03-02,001,2050101,30101,ACME,organization,transfer,10" for i in range(3000)]
+    rows.append("PX,2026-03-02,001,2050101,30101,湖州某某有限公司,organization,transfer,10")
+    tables = dict(MINIMAL)
+    tables["payments.csv"] = "\n".join(rows) + "\n"
+    d = write_tables(tmp_path / "gbk", tables, encoding="gbk")
+    assert (d / "payments.csv").stat().st_size > 1 << 16
+    pay = load(d)["payments"]
+    assert pay["payee_name"].iloc[-1] == "湖州某某有限公司"
+
+
+def test_latin1_text_beyond_the_head_is_refused_not_misread(tmp_path):
+    rows = ["unit_code,name,region_code"] + [f"{i:03d},Unit {i},330521" for i in range(4000)]
+    rows.append("999,Educación Pública,330521")
+    tables = dict(MINIMAL)
+    d = write_tables(tmp_path / "l1", tables)
+    (d / "units.csv").write_bytes(("\n".join(rows) + "\n").encode("latin-1"))
+    row = _one(problems_of(d), file="units.csv")
+    assert "UTF-8 or GB18030" in row["expected"]

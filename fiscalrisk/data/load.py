@@ -9,6 +9,7 @@ the table of every problem found.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 from pathlib import Path
@@ -19,7 +20,7 @@ import pandas as pd
 from .dataset import DataSet
 from .mapping import Mapping, MappingError, ReadOptions, apply_columns, load_mapping
 from .problems import DataError, ProblemLog
-from .read import Piece, read_bytes, read_csv_file, read_parquet_file, read_xlsx_file, sha256_bytes
+from .read import Piece, read_csv_file, read_parquet_file, read_xlsx_file, sha256_bytes
 from .schema import REQUIRED_TABLES, TABLES
 from .validate import STR, check_references, check_region_tree, check_table, type_piece
 
@@ -60,6 +61,8 @@ def check(data_dir: str | Path, mapping: str | Path | Mapping | None = None) -> 
     tables: dict[str, pd.DataFrame] = {}
     for name, plist in list(pieces.items()):
         table = TABLES[name]
+        # files are read as their table's turn comes, so that only one table's raw text is in memory
+        plist = [p() if callable(p) else p for p in plist]
         if any(p is None for p in plist):
             continue  # a file of this table could not be read; its problems are logged
         typed = [t for p in plist if (t := type_piece(p, table, log)) is not None]
@@ -152,8 +155,9 @@ def _table_name(path: Path) -> str | None:
 
 def _read_directory(
     data_dir: Path, log: ProblemLog, fingerprints: dict[str, str], sources: dict[str, list[str]]
-) -> dict[str, list[Piece | None]]:
-    pieces: dict[str, list[Piece | None]] = {}
+) -> dict[str, list]:
+    """Table name → its file readers (called when the table's turn comes) or read pieces (xlsx)."""
+    pieces: dict[str, list] = {}
     books = sorted(p for p in data_dir.glob("*.xlsx") if not p.name.startswith("~$"))
     files = sorted(p for p in data_dir.iterdir() if p.is_file() and _table_name(p))
     if books and files:
@@ -178,15 +182,25 @@ def _read_directory(
             log.add(path.name, name, "", f"one file for table '{name}', found {seen[name].name} and {path.name}")
             continue
         seen[name] = path
-        data = read_bytes(path) if path.suffix != ".parquet" else path.read_bytes()
-        fingerprints[path.name] = sha256_bytes(path.read_bytes() if path.suffix == ".gz" else data)
         sources[name] = [path.name]
-        if path.suffix == ".parquet":
-            piece = read_parquet_file(path, path.name, name, log)
-        else:
-            piece = read_csv_file(path, path.name, name, ReadOptions(), log, data=data)
-        pieces[name] = [piece]  # None marks a file that could not be read
+        pieces[name] = [_reader(path, name, log, fingerprints)]
     return pieces
+
+
+def _reader(path: Path, table: str, log: ProblemLog, fingerprints: dict[str, str]):
+    """A deferred read of one table file; its fingerprint is taken from the same bytes."""
+
+    def read() -> Piece | None:  # None marks a file that could not be read
+        raw = path.read_bytes()
+        fingerprints[path.name] = sha256_bytes(raw)
+        if path.suffix == ".parquet":
+            del raw
+            return read_parquet_file(path, path.name, table, log)
+        data = gzip.decompress(raw) if path.suffix == ".gz" else raw
+        del raw
+        return read_csv_file(path, path.name, table, ReadOptions(), log, data=data)
+
+    return read
 
 
 def _read_mapped(

@@ -81,6 +81,20 @@ def _utf8_error(data: bytes, start: int = 0, chunk: int = 1 << 22) -> int | None
     return None
 
 
+def _sniff(data: bytes, head: int = 1 << 16) -> tuple[str | None, str]:
+    """Encoding from the file's head: UTF-8 when its first 64 KiB are (the CSV parser then checks the
+    rest, value by value); otherwise the whole file goes through :func:`detect_encoding`."""
+    start = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    chunk = data[start : start + head]
+    if len(data) > start + head:
+        chunk = chunk[: chunk.rfind(b"\n") + 1] or chunk  # whole lines: no character cut in two
+    try:
+        chunk.decode("utf-8")
+    except UnicodeDecodeError:
+        return detect_encoding(data)
+    return ("utf-8-sig" if start else "utf-8"), ""
+
+
 def detect_encoding(data: bytes) -> tuple[str | None, str]:
     """Return ``(encoding, text)`` for UTF-8 (with or without BOM) or GB18030/GBK, else ``(None, reason)``.
 
@@ -129,7 +143,7 @@ def read_csv_file(
         if text.startswith("\ufeff"):
             text = text[1:]
     else:
-        encoding, text = detect_encoding(data)
+        encoding, text = _sniff(data)
         if encoding is None:
             log.add(display, table, "", f"UTF-8 or GB18030/GBK text: {text}; set 'encoding' in a column mapping")
             return None
@@ -158,8 +172,8 @@ def read_csv_file(
     else:
         body = text.encode("utf-8")
     del text, lines
-    try:
-        table_pa = pacsv.read_csv(
+    def parse(body: bytes) -> pa.Table:
+        return pacsv.read_csv(
             pa.BufferReader(body),
             read_options=pacsv.ReadOptions(skip_rows=skip + 1, column_names=header, block_size=1 << 24),
             parse_options=pacsv.ParseOptions(delimiter=options.separator, invalid_row_handler=on_invalid, newlines_in_values=False),
@@ -167,6 +181,23 @@ def read_csv_file(
                 column_types={h: pa.string() for h in header}, strings_can_be_null=False, quoted_strings_can_be_null=False
             ),
         )
+
+    try:
+        try:
+            table_pa = parse(body)
+        except pa.ArrowInvalid as exc:
+            # UTF-8 was assumed from the file's head; Arrow checks every value. Past the head the file
+            # may turn out to be GBK: detect on the whole file, and read it again if so.
+            if options.encoding or "utf8" not in str(exc).lower().replace("-", ""):
+                raise
+            encoding, text = detect_encoding(data)
+            if encoding is None or encoding.startswith("utf"):
+                log.add(display, table, "", f"UTF-8 or GB18030/GBK text: {text}; set 'encoding' in a column mapping")
+                return None
+            bad_rows.clear()
+            body = text.encode("utf-8")
+            del text
+            table_pa = parse(body)
     except pa.ArrowInvalid as exc:
         log.add(display, table, "", f"a well-formed CSV file separated by '{options.separator}' ({exc})")
         return None

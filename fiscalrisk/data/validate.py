@@ -217,7 +217,13 @@ def check_table(frame: pd.DataFrame, table: Table, log: ProblemLog) -> None:
 
 def _has_duplicates(frame: pd.DataFrame, key: list[str]) -> bool:
     if len(key) == 1:
-        return len(pc.unique(pa.array(frame[key[0]], from_pandas=True))) < len(frame)
+        # sort, then compare neighbours: lighter than a hash table over a million ids
+        values = pa.chunked_array(pa.array(frame[key[0]].array))
+        ordered = values.take(pc.sort_indices(values))
+        if len(ordered) < 2:
+            return False
+        same = pc.equal(ordered.slice(1), ordered.slice(0, len(ordered) - 1))
+        return bool(pc.any(same).as_py()) or ordered.null_count > 1
     keys = pa.Table.from_pandas(frame[key], preserve_index=False)
     return keys.group_by(key).aggregate([]).num_rows < len(frame)
 
