@@ -38,7 +38,7 @@ t0 = time.perf_counter()
 result = scan(tables, codes=codes)
 scan_s = time.perf_counter() - t0
 print(json.dumps({"n": len(tables["payments"]), "read_s": read_s, "scan_s": scan_s,
-                  "findings": len(result.findings), "timings": result.manifest.get("timings", {}),
+                  "findings": len(result.findings), "timings": result.manifest.get("seconds_by_indicator", {}),
                   "peak_rss": int(next(l for l in open("/proc/self/status") if l.startswith("VmHWM:")).split()[1]) * 1024}))
 """
 
