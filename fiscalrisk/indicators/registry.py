@@ -651,19 +651,23 @@ def run_indicator(spec: IndicatorSpec | str, ctx: ScanContext) -> tuple[pd.DataF
     if "unit_code" not in res:
         res["unit_code"] = pd.Series(pd.NA, index=res.index, dtype="str")
     res["unit_code"] = res["unit_code"].astype("str")
-    region = res["unit_code"].map(ctx.unit_region)
+    region = _lookup(res["unit_code"], ctx.unit_region)
     if "region_code" in res:
         region = res["region_code"].astype("str").fillna(region)
     res["region_code"] = region.astype("str")
     value = pd.to_numeric(res["value"], errors="coerce").astype("float64").to_numpy()
 
     level, thr = grade_values(value, spec.grade, p.get("warning"), p.get("alert"), spec.code)
-    forced = res["level"].astype("str") if "level" in res else pd.Series(pd.NA, index=res.index, dtype="str")
-    if spec.grade == "flag" and "level" not in res:
-        forced = pd.Series(str(p.get("level", "alert")), index=res.index, dtype="str")
-    has_forced = forced.notna().to_numpy()
-    level = np.where(has_forced, forced.fillna("ok").to_numpy(dtype=object), level)
-    bad = set(np.unique(level.astype(str))) - {"ok", "warning", "alert"}
+    if "level" in res:
+        forced = res["level"].astype("str")
+        has_forced = forced.notna().to_numpy()
+        level = np.where(has_forced, forced.fillna("ok").to_numpy(dtype=object), level)
+    elif spec.grade == "flag":  # every returned row is a finding at the indicator's level
+        has_forced = np.ones(len(res), dtype=bool)
+        level = np.full(len(res), str(p.get("level", "alert")), dtype=object)
+    else:
+        has_forced = np.zeros(len(res), dtype=bool)
+    bad = set(pd.unique(level)) - {"ok", "warning", "alert"}
     if bad:
         raise ValueError(f"indicator {spec.code}: unknown level(s) {sorted(bad)}")
     if "threshold" in res:
@@ -753,6 +757,17 @@ def run_indicator(spec: IndicatorSpec | str, ctx: ScanContext) -> tuple[pd.DataF
     return finalize_findings(out[list(FINDINGS_COLUMNS)]), assessed
 
 
+def _lookup(keys: pd.Series, table: pd.Series) -> pd.Series:
+    """``keys.map(table)``, looked up once per distinct key (unit codes repeat on every payment)."""
+    codes, uniques = pd.factorize(keys, use_na_sentinel=True)
+    mapped = pd.Series(uniques, dtype="str").map(table).to_numpy(dtype=object)
+    values = np.empty(len(codes), dtype=object)
+    values[:] = None
+    valid = codes >= 0
+    values[valid] = mapped[codes[valid]]
+    return pd.Series(values, index=keys.index, dtype="str")
+
+
 def _count(
     spec: IndicatorSpec,
     ctx: ScanContext,
@@ -761,15 +776,21 @@ def _count(
     level: np.ndarray,
     reason: pd.Series | None,
 ) -> pd.DataFrame:
-    df = pd.DataFrame(
+    # counts per region by integer codes (one row per assessed subject: a million payments)
+    codes, uniques = pd.factorize(region.fillna(""), use_na_sentinel=False)
+    n = len(uniques)
+
+    def per_region(mask: np.ndarray) -> np.ndarray:
+        return np.bincount(codes, weights=mask.astype("float64"), minlength=n).astype("int64")
+
+    g = pd.DataFrame(
         {
-            "region_code": region.fillna("").to_numpy(),
-            "assessed": assessed_mask.astype("int64"),
-            "warnings": (level == "warning").astype("int64"),
-            "alerts": (level == "alert").astype("int64"),
-        }
-    )
-    g = df.groupby("region_code", sort=True)[["assessed", "warnings", "alerts"]].sum()
+            "assessed": per_region(assessed_mask),
+            "warnings": per_region(level == "warning"),
+            "alerts": per_region(level == "alert"),
+        },
+        index=pd.Index(np.asarray(uniques, dtype=object), name="region_code"),
+    ).sort_index()
     regions = sorted(set(ctx.region_codes) | set(g.index))
     g = g.reindex(regions, fill_value=0)
     g["flagged"] = g["warnings"] + g["alerts"]
@@ -777,8 +798,8 @@ def _count(
     g["reason"] = ""
     if reason is not None:
         # regions where nothing could be measured: the function's reason(s)
-        r = pd.DataFrame({"region_code": df["region_code"], "reason": reason.astype("str")})
-        r = r.loc[~assessed_mask & r["reason"].notna() & (r["reason"] != "")]
+        r = pd.DataFrame({"region_code": np.asarray(uniques, dtype=object)[codes], "reason": reason.astype("str").to_numpy()})
+        r = r.loc[~assessed_mask & r["reason"].notna().to_numpy() & (r["reason"] != "").to_numpy()]
         why = r.groupby("region_code")["reason"].agg(lambda s: "; ".join(sorted(set(s))))
         # align on the region (a boolean mask with a shorter Series on the right is refused by pandas 3)
         mask = g.index.isin(why.index) & (g["assessed"] == 0)
