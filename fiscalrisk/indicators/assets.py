@@ -12,18 +12,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from fiscalrisk.indicators.common import empty_result as _empty
+from fiscalrisk.indicators.common import money as _money
 from fiscalrisk.indicators.registry import ScanContext, indicator
 
 __all__ = ["idle_while_buying", "idle_share"]
-
-
-def _money(x: float) -> float:
-    return round(float(x), 2)
-
-
-def _empty(*extra: str) -> pd.DataFrame:
-    cols = ["subject_id", "unit_code", "period", "value", "evidence", *extra]
-    return pd.DataFrame({c: pd.Series(dtype=object) for c in cols}).astype({"value": float})
 
 
 def idle_while_buying(assets: pd.DataFrame, as_of: pd.Timestamp, *, lookback_months: int) -> pd.DataFrame:

@@ -24,6 +24,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from fiscalrisk.indicators.common import blank as _blank
+from fiscalrisk.indicators.common import empty_result as _empty
+from fiscalrisk.indicators.common import money as _money
 from fiscalrisk.indicators.registry import ScanContext, indicator
 
 __all__ = [
@@ -76,18 +79,6 @@ def normalise_party_name(names: pd.Series, suffixes: Iterable[str] | None = None
 
 
 # --------------------------------------------------------------------------------------------- helpers
-def _blank(s: pd.Series) -> pd.Series:
-    """True where a code or text is missing or only whitespace."""
-    return s.isna() | s.astype(str).str.strip().eq("")
-
-
-def _money(x: float) -> float:
-    return round(float(x), 2)
-
-
-def _empty(*extra: str) -> pd.DataFrame:
-    cols = ["subject_id", "unit_code", "period", "value", "evidence", *extra]
-    return pd.DataFrame({c: pd.Series(dtype=object) for c in cols}).astype({"value": float})
 
 
 def net_paid_by(payments: pd.DataFrame, key: str) -> pd.DataFrame:

@@ -25,6 +25,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from fiscalrisk.indicators.common import blank as _blank
+from fiscalrisk.indicators.common import empty_result as _empty
+from fiscalrisk.indicators.common import money as _money
 from fiscalrisk.indicators.contracts import normalise_party_name
 from fiscalrisk.indicators.registry import ScanContext, indicator
 
@@ -79,11 +82,6 @@ def _year(dates: pd.Series, as_of: pd.Timestamp) -> pd.Series:
     return dates.dt.year.astype("Int64").fillna(as_of.year).astype(int)
 
 
-def _blank(s: pd.Series) -> pd.Series:
-    """True where a text value is missing or only whitespace."""
-    return s.isna() | s.astype(str).str.strip().eq("")
-
-
 def _limit_of(category: pd.Series, limits: Mapping[str, float]) -> pd.Series:
     """The per-category money limit (NaN for a category without one)."""
     return category.map({k: float(v) for k, v in limits.items()}).astype(float)
@@ -102,15 +100,6 @@ def _method_names(method: pd.Series) -> dict[str, pd.Series]:
         "method_zh": method.map(lambda m: METHOD_NAMES.get(m, (m, m))[0]).astype(str),
         "method_en": method.map(lambda m: METHOD_NAMES.get(m, (m, m))[1]).astype(str),
     }
-
-
-def _money(x: float) -> float:
-    return round(float(x), 2)
-
-
-def _empty(*extra: str) -> pd.DataFrame:
-    cols = ["subject_id", "unit_code", "period", "value", "evidence", *extra]
-    return pd.DataFrame({c: pd.Series(dtype=object) for c in cols}).astype({"value": float})
 
 
 def count_workdays(start: pd.Series, end: pd.Series, is_workday: Any) -> pd.Series:

@@ -15,22 +15,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from fiscalrisk.indicators.common import blank as _blank
+from fiscalrisk.indicators.common import empty_result as _empty
+from fiscalrisk.indicators.common import money as _money
 from fiscalrisk.indicators.registry import NotAssessed, ScanContext, indicator
 
 __all__ = ["latest_progress", "paid_by_project", "paid_ahead_of_works", "overdue_projects", "over_budget"]
-
-
-def _blank(s: pd.Series) -> pd.Series:
-    return s.isna() | s.astype(str).str.strip().eq("")
-
-
-def _money(x: float) -> float:
-    return round(float(x), 2)
-
-
-def _empty(*extra: str) -> pd.DataFrame:
-    cols = ["subject_id", "unit_code", "period", "value", "evidence", *extra]
-    return pd.DataFrame({c: pd.Series(dtype=object) for c in cols}).astype({"value": float})
 
 
 def latest_progress(progress: pd.DataFrame | None, as_of: pd.Timestamp) -> pd.DataFrame:

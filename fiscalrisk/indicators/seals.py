@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from fiscalrisk.indicators.common import blank as _blank
+from fiscalrisk.indicators.common import empty_result as _empty
 from fiscalrisk.indicators.registry import ScanContext, indicator
 
 __all__ = [
@@ -38,15 +40,6 @@ _SEAL_TYPES_EN: dict[str, str] = {
     "finance": "finance seal",
     "legal_rep": "legal representative's seal",
 }
-
-
-def _blank(s: pd.Series) -> pd.Series:
-    return s.isna() | s.astype(str).str.strip().eq("")
-
-
-def _empty(*extra: str) -> pd.DataFrame:
-    cols = ["subject_id", "unit_code", "period", "value", "evidence", *extra]
-    return pd.DataFrame({c: pd.Series(dtype=object) for c in cols}).astype({"value": float})
 
 
 def _events(seal_events: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
