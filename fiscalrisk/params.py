@@ -32,6 +32,7 @@ import datetime as dt
 import difflib
 import os
 import re
+import reprlib
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -39,6 +40,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import pandas as pd
 import yaml
 
+from fiscalrisk.data.limits import SAFE_CODE, SAFE_CODE_TEXT
 from fiscalrisk.findings import MODULES
 
 if TYPE_CHECKING:
@@ -187,8 +189,9 @@ def _unknown_keys(
     for key, value in mapping.items():
         skey = str(key)
         if skey not in names:
+            shown = skey if len(skey) <= QUOTE_MAX else skey[: QUOTE_MAX - 1] + "…"  # a key can be hostile too
             problems.append(
-                _problem(_join(path, skey), where, _did_you_mean(skey, names), f"'{skey}'", what=what)
+                _problem(_join(path, shown), where, _did_you_mean(shown, names), f"'{shown}'", what=what)
             )
             continue
         if isinstance(allowed, Mapping):
@@ -205,17 +208,23 @@ def load_yaml(path: str | os.PathLike[str]) -> dict[str, Any]:
     if not p.is_file():
         raise ParamsError(_problem("<file>", where, "an existing YAML file", "no such file", what="params"))
     try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8-sig"))
+        data = load_yaml_text(p.read_text(encoding="utf-8-sig"), "params")
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else "somewhere"
-        reason = getattr(exc, "problem", None) or str(exc)
-        raise ParamsError(
-            _problem("<file>", where, "valid YAML", f"a syntax error at {at} ({reason})", what="params")
-        ) from None
+        reason = str(getattr(exc, "problem", None) or exc)[:200]
+        if reason.endswith("anchors/aliases"):
+            expected, given = "YAML without anchors or aliases", f"an anchor or alias at {at} ({reason})"
+        else:
+            expected, given = "valid YAML", f"a syntax error at {at} ({reason})"
+        raise ParamsError(_problem("<file>", where, expected, given, what="params")) from None
     except UnicodeDecodeError:
         raise ParamsError(
             _problem("<file>", where, "UTF-8 text", "undecodable bytes", what="params")
+        ) from None
+    except (ValueError, RecursionError) as exc:  # an integer of thousands of digits, nesting thousands deep
+        raise ParamsError(
+            _problem("<file>", where, "valid YAML", f"a value that cannot be read ({str(exc)[:80]})", what="params")
         ) from None
     if data is None:
         return {}
@@ -224,6 +233,22 @@ def load_yaml(path: str | os.PathLike[str]) -> dict[str, Any]:
             _problem("<file>", where, "a mapping at the top level", type(data).__name__, what="params")
         )
     return _string_keys(data)
+
+
+def load_yaml_text(text: str, kind: str = "params") -> Any:
+    """``yaml.safe_load`` of a file people write (params, column mappings), refusing anchors and aliases.
+
+    An alias repeats a subtree without its text, so a few lines can stand for billions of values ("billion
+    laughs"); no params or mapping file needs one. The events are checked before anything is built: the
+    first anchor or alias raises a :class:`yaml.MarkedYAMLError` whose ``problem`` is "<kind> files may not
+    use YAML anchors/aliases" and whose ``problem_mark`` gives its line and column.
+    """
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise yaml.composer.ComposerError(
+                None, None, f"{kind} files may not use YAML anchors/aliases", event.start_mark
+            )
+    return yaml.safe_load(text)
 
 
 def _string_keys(value: Any) -> Any:
@@ -239,20 +264,33 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+#: The most characters of a value quoted in a message; a longer one is cut, the cut marked with "…".
+QUOTE_MAX = 80
+_SHORT = reprlib.Repr()  # renders a bounded head of a huge list or mapping, never the whole of it
+_SHORT.maxlist = _SHORT.maxtuple = _SHORT.maxdict = _SHORT.maxset = 40
+_SHORT.maxstring = _SHORT.maxother = _SHORT.maxlong = QUOTE_MAX
+_SHORT.maxlevel = 4
+
+
 def _describe(value: Any) -> str:
+    """How a given value is named in a message: its kind, then at most :data:`QUOTE_MAX` characters."""
     if value is None:
         return "null"
     if isinstance(value, bool):
-        return f"the boolean {value!r}"
-    if isinstance(value, (int, float)):
-        return f"the number {value!r}"
-    if isinstance(value, str):
-        return f"the string {value!r}"
-    if isinstance(value, list):
-        return f"the list {value!r}"
-    if isinstance(value, Mapping):
-        return f"a mapping with keys {sorted(value)}"
-    return f"{type(value).__name__} {value!r}"
+        kind, shown = "the boolean", repr(value)
+    elif isinstance(value, (int, float)):
+        kind, shown = "the number", _SHORT.repr(value)
+    elif isinstance(value, str):
+        kind, shown = "the string", repr(value[:QUOTE_MAX])
+    elif isinstance(value, list):
+        kind, shown = "the list", _SHORT.repr(value)
+    elif isinstance(value, Mapping):
+        kind, shown = "a mapping with keys", _SHORT.repr(sorted(value))
+    else:
+        kind, shown = type(value).__name__, _SHORT.repr(value)
+    if len(shown) > QUOTE_MAX:
+        shown = shown[: QUOTE_MAX - 1] + "…"
+    return f"{kind} {shown}"
 
 
 def _is_threshold(key: str) -> bool:
@@ -717,6 +755,11 @@ def resolve(
         else:
             lineage = _code_lineage(region_code)
         for code in lineage:
+            if not SAFE_CODE.fullmatch(str(code)):
+                # a region code names its params file: one that could leave the folder is refused
+                raise ParamsError(
+                    _problem("region_code", "the region tree", SAFE_CODE_TEXT, _describe(code), what="resolve()")
+                )
             path = pdir / f"{code}.yaml"
             if path.is_file():
                 layers.append((str(path), load_yaml(path)))

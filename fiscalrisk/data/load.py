@@ -9,7 +9,6 @@ the table of every problem found.
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import json
 from pathlib import Path
@@ -18,25 +17,38 @@ import numpy as np
 import pandas as pd
 
 from .dataset import DataSet
+from .limits import InputLimits
 from .mapping import Mapping, MappingError, ReadOptions, apply_columns, load_mapping
 from .problems import DataError, ProblemLog
-from .read import Piece, read_csv_file, read_parquet_file, read_xlsx_file, sha256_bytes
+from .read import Piece, file_bytes, read_csv_file, read_parquet_file, read_xlsx_file, sha256_bytes
 from .schema import REQUIRED_TABLES, TABLES
 from .validate import STR, check_references, check_region_tree, check_table, type_piece
 
 __all__ = ["load", "check", "DataError", "MappingError"]
 
 
-def load(data_dir: str | Path, mapping: str | Path | Mapping | None = None) -> DataSet:
-    """Load and validate a data directory. Raises :class:`DataError` listing every problem."""
-    dataset, problems = check(data_dir, mapping)
+def load(
+    data_dir: str | Path, mapping: str | Path | Mapping | None = None, *, limits: InputLimits | None = None
+) -> DataSet:
+    """Load and validate a data directory. Raises :class:`DataError` listing every problem.
+
+    ``limits`` bounds what is read (default: ``params/defaults.yaml``, section ``input``).
+    """
+    dataset, problems = check(data_dir, mapping, limits=limits)
     if dataset is None:
         raise DataError(problems, context=str(data_dir))
     return dataset
 
 
-def check(data_dir: str | Path, mapping: str | Path | Mapping | None = None) -> tuple[DataSet | None, pd.DataFrame]:
-    """Load and validate; return ``(dataset or None, problems table)`` instead of raising."""
+def check(
+    data_dir: str | Path, mapping: str | Path | Mapping | None = None, *, limits: InputLimits | None = None
+) -> tuple[DataSet | None, pd.DataFrame]:
+    """Load and validate; return ``(dataset or None, problems table)`` instead of raising.
+
+    ``limits`` bounds what is read: how far a compressed file may expand, and plausible values
+    (default: ``params/defaults.yaml``, section ``input``). A file beyond them is a problem, read no further.
+    """
+    limits = limits if limits is not None else InputLimits.from_params()
     data_dir = Path(data_dir)
     log = ProblemLog()
     if not data_dir.is_dir():
@@ -47,9 +59,9 @@ def check(data_dir: str | Path, mapping: str | Path | Mapping | None = None) -> 
     fingerprints: dict[str, str] = {}
     sources: dict[str, list[str]] = {}
     if mapping is None:
-        pieces = _read_directory(data_dir, log, fingerprints, sources)
+        pieces = _read_directory(data_dir, log, fingerprints, sources, limits)
     else:
-        pieces = _read_mapped(data_dir, mapping, log, fingerprints, sources)
+        pieces = _read_mapped(data_dir, mapping, log, fingerprints, sources, limits)
     for name in REQUIRED_TABLES:
         if name not in pieces:
             log.add(
@@ -65,7 +77,7 @@ def check(data_dir: str | Path, mapping: str | Path | Mapping | None = None) -> 
         plist = [p() if callable(p) else p for p in plist]
         if any(p is None for p in plist):
             continue  # a file of this table could not be read; its problems are logged
-        typed = [t for p in plist if (t := type_piece(p, table, log)) is not None]
+        typed = [t for p in plist if (t := type_piece(p, table, log, limits=limits)) is not None]
         pieces[name] = []  # the raw text columns are no longer needed: free them before the next table
         if len(typed) < len(plist):
             continue  # a file of this table is unusable; its problems are logged
@@ -154,7 +166,7 @@ def _table_name(path: Path) -> str | None:
 
 
 def _read_directory(
-    data_dir: Path, log: ProblemLog, fingerprints: dict[str, str], sources: dict[str, list[str]]
+    data_dir: Path, log: ProblemLog, fingerprints: dict[str, str], sources: dict[str, list[str]], limits: InputLimits
 ) -> dict[str, list]:
     """Table name → its file readers (called when the table's turn comes) or read pieces (xlsx)."""
     pieces: dict[str, list] = {}
@@ -169,7 +181,7 @@ def _read_directory(
     if books:
         data = books[0].read_bytes()
         fingerprints[books[0].name] = sha256_bytes(data)
-        for sheet, piece in read_xlsx_file(books[0], data, log).items():
+        for sheet, piece in read_xlsx_file(books[0], data, log, limits=limits).items():
             if sheet in TABLES:
                 pieces[sheet] = [piece]
                 sources[sheet] = [books[0].name]
@@ -183,11 +195,11 @@ def _read_directory(
             continue
         seen[name] = path
         sources[name] = [path.name]
-        pieces[name] = [_reader(path, name, log, fingerprints)]
+        pieces[name] = [_reader(path, name, log, fingerprints, limits)]
     return pieces
 
 
-def _reader(path: Path, table: str, log: ProblemLog, fingerprints: dict[str, str]):
+def _reader(path: Path, table: str, log: ProblemLog, fingerprints: dict[str, str], limits: InputLimits):
     """A deferred read of one table file; its fingerprint is taken from the same bytes."""
 
     def read() -> Piece | None:  # None marks a file that could not be read
@@ -195,16 +207,23 @@ def _reader(path: Path, table: str, log: ProblemLog, fingerprints: dict[str, str
         fingerprints[path.name] = sha256_bytes(raw)
         if path.suffix == ".parquet":
             del raw
-            return read_parquet_file(path, path.name, table, log)
-        data = gzip.decompress(raw) if path.suffix == ".gz" else raw
+            return read_parquet_file(path, path.name, table, log, limits=limits)
+        data = file_bytes(path, path.name, table, log, limits, raw=raw)  # a .gz within the limits
         del raw
-        return read_csv_file(path, path.name, table, ReadOptions(), log, data=data)
+        if data is None:
+            return None
+        return read_csv_file(path, path.name, table, ReadOptions(), log, data=data, limits=limits)
 
     return read
 
 
 def _read_mapped(
-    data_dir: Path, mapping: Mapping, log: ProblemLog, fingerprints: dict[str, str], sources: dict[str, list[str]]
+    data_dir: Path,
+    mapping: Mapping,
+    log: ProblemLog,
+    fingerprints: dict[str, str],
+    sources: dict[str, list[str]],
+    limits: InputLimits,
 ) -> dict[str, list[Piece | None]]:
     pieces: dict[str, list[Piece | None]] = {}
     cache: dict[tuple, Piece | None] = {}
@@ -236,9 +255,9 @@ def _read_mapped(
                 key = (rel, opts, tuple(sorted(rename.items())))
                 if key not in cache:
                     if path.suffix == ".parquet":
-                        raw = read_parquet_file(path, rel, name, log)
+                        raw = read_parquet_file(path, rel, name, log, limits=limits)
                     else:
-                        raw = read_csv_file(path, rel, name, opts, log)
+                        raw = read_csv_file(path, rel, name, opts, log, limits=limits)
                     if raw is not None and rename:
                         raw.frame = raw.frame.rename(columns=rename)
                     cache[key] = raw

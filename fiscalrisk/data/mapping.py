@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import reprlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -66,6 +67,15 @@ _EXPR_KEYS = {"constant", "column", "slice", "map", "default", "filename", "temp
 
 class MappingError(ValueError):
     """A mapping file is malformed: names the file, the key and what was expected."""
+
+
+_QUOTE_MAX = 80  # the most characters of a value quoted in a message (as fiscalrisk.params.QUOTE_MAX)
+
+
+def _q(value: Any) -> str:
+    """A value for a message: a string as is, anything else as its repr, cut to 80 characters with "…"."""
+    text = value[: _QUOTE_MAX + 1] if isinstance(value, str) else reprlib.repr(value)
+    return text if len(text) <= _QUOTE_MAX else text[: _QUOTE_MAX - 1] + "…"
 
 
 @dataclass(frozen=True)
@@ -123,7 +133,7 @@ def _check_keys(d: dict, allowed: set[str], where: str, path: Path) -> None:
     for key in d:
         if key not in allowed:
             raise MappingError(
-                f"{path}: unknown key '{key}' in {where}{_suggest(str(key), allowed)}; "
+                f"{path}: unknown key '{_q(key)}' in {_q(where)}{_suggest(str(key)[:200], allowed)}; "
                 f"expected one of {', '.join(sorted(allowed))}"
             )
 
@@ -133,10 +143,21 @@ def load_mapping(path: str | Path) -> Mapping:
     path = Path(path)
     if not path.is_file():
         raise MappingError(f"{path}: mapping file not found")
+    from fiscalrisk.params import load_yaml_text  # here: fiscalrisk.params imports this package
+
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        doc = load_yaml_text(path.read_text(encoding="utf-8"), "mapping") or {}
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        at = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else "somewhere"
+        problem = str(exc.problem or exc)[:200]
+        if problem.endswith("anchors/aliases"):
+            raise MappingError(f"{path}: {at}: {problem}") from None
+        raise MappingError(f"{path}: not valid YAML at {at}: {problem}") from None
     except yaml.YAMLError as exc:
-        raise MappingError(f"{path}: not valid YAML: {exc}") from None
+        raise MappingError(f"{path}: not valid YAML: {str(exc)[:200]}") from None
+    except (ValueError, RecursionError) as exc:  # undecodable text, an integer of thousands of digits, ...
+        raise MappingError(f"{path}: not readable as UTF-8 YAML: {_q(str(exc))}") from None
     if not isinstance(doc, dict):
         raise MappingError(f"{path}: expected a mapping of keys at the top level")
     _check_keys(doc, _TOP_KEYS, "the top level", path)
@@ -145,7 +166,7 @@ def load_mapping(path: str | Path) -> Mapping:
     tables: dict[str, TableMapping] = {}
     for name, spec in (doc.get("tables") or {}).items():
         if name not in TABLES:
-            raise MappingError(f"{path}: unknown table '{name}' under tables{_suggest(name, set(TABLES))}")
+            raise MappingError(f"{path}: unknown table '{_q(name)}' under tables{_suggest(str(name)[:200], set(TABLES))}")
         spec = spec or {}
         _check_keys(spec, _TABLE_KEYS, f"tables.{name}", path)
         _check_keys(spec.get("read") or {}, _READ_KEYS, f"tables.{name}.read", path)
@@ -153,8 +174,8 @@ def load_mapping(path: str | Path) -> Mapping:
         for col, expr in (spec.get("columns") or {}).items():
             if col not in known_cols:
                 raise MappingError(
-                    f"{path}: tables.{name}.columns: '{col}' is not a column of table {name}"
-                    f"{_suggest(col, known_cols)}"
+                    f"{path}: tables.{name}.columns: '{_q(col)}' is not a column of table {name}"
+                    f"{_suggest(str(col)[:200], known_cols)}"
                 )
             if isinstance(expr, dict):
                 _check_keys(expr, _EXPR_KEYS, f"tables.{name}.columns.{col}", path)
@@ -164,10 +185,10 @@ def load_mapping(path: str | Path) -> Mapping:
                 files.append(FileSpec(entry))
             elif isinstance(entry, dict) and "path" in entry:
                 extra = {k: v for k, v in entry.items() if k not in {"path", "rename"}}
-                _check_keys(extra, _READ_KEYS, f"tables.{name}.files ({entry['path']})", path)
+                _check_keys(extra, _READ_KEYS, f"tables.{name}.files ({_q(entry['path'])})", path)
                 files.append(FileSpec(entry["path"], extra, dict(entry.get("rename") or {})))
             else:
-                raise MappingError(f"{path}: tables.{name}.files: expected a glob or {{path: ..., ...}}, got {entry!r}")
+                raise MappingError(f"{path}: tables.{name}.files: expected a glob or {{path: ..., ...}}, got {_q(entry)}")
         if not files and not spec.get("rows") and not spec.get("empty"):
             raise MappingError(f"{path}: tables.{name}: expected 'files', 'rows' or 'empty: true'")
         tables[name] = TableMapping(
@@ -189,7 +210,7 @@ def _aggregate(value: Any, path: Path, table: str) -> str | None:
     if value in (None, False):
         return None
     if value != "sum":
-        raise MappingError(f"{path}: tables.{table}.aggregate: expected 'sum', got {value!r}")
+        raise MappingError(f"{path}: tables.{table}.aggregate: expected 'sum', got {_q(repr(value))}")
     return "sum"
 
 
@@ -219,10 +240,11 @@ def _source(raw: pd.DataFrame, name: str, where: str, target: str) -> pd.Series:
     if name == "_row":
         return raw["_row"].astype(str)
     if name not in raw.columns:
-        cols = [c for c in raw.columns if c != "_row"]
+        cols = [str(c) for c in raw.columns if c != "_row"]
+        shown = ", ".join(_q(c) for c in cols[:40]) + (f", ... ({len(cols) - 40} more)" if len(cols) > 40 else "")
         raise MappingError(
-            f"{where}: column '{name}' (mapped to '{target}') is not in the file{_suggest(name, cols)}; "
-            f"the file has: {', '.join(cols)}"
+            f"{where}: column '{_q(name)}' (mapped to '{target}') is not in the file{_suggest(str(name)[:200], cols)}; "
+            f"the file has: {shown}"
         )
     return raw[name]
 
@@ -241,7 +263,7 @@ def _evaluate(raw: pd.DataFrame, expr: Any, stem: str, n: int, where: str, targe
     if "filename" in expr:
         m = re.search(expr["filename"], stem)
         if not m:
-            raise MappingError(f"{where}: file name '{stem}' does not match {expr['filename']!r} (for '{target}')")
+            raise MappingError(f"{where}: file name '{_q(stem)}' does not match {_q(repr(expr['filename']))} (for '{target}')")
         value = m.group(1) if m.groups() else m.group(0)
         return pd.Series(np.full(n, value, dtype=object), index=raw.index, dtype="str")
     if "template" in expr:

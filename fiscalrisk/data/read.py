@@ -11,6 +11,8 @@ import csv
 import gzip
 import hashlib
 import io
+import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,10 +22,26 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from .limits import InputLimits
 from .mapping import ReadOptions
 from .problems import ProblemLog
 
-__all__ = ["Piece", "read_csv_file", "read_parquet_file", "read_xlsx_file", "detect_encoding", "sha256_bytes"]
+__all__ = [
+    "Piece",
+    "InputTooLarge",
+    "read_csv_file",
+    "read_parquet_file",
+    "read_xlsx_file",
+    "detect_encoding",
+    "gunzip",
+    "file_bytes",
+    "sha256_bytes",
+]
+
+#: The compression ratio is enforced only once a file has expanded past this many bytes: a small, very
+#: repetitive file (a few lines padded with blanks) is not a decompression bomb.
+RATIO_SLACK_BYTES = 8 * 1024**2
+_CHUNK = 1 << 20  # decompressed bytes produced per step
 
 
 @dataclass
@@ -41,10 +59,73 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def read_bytes(path: Path) -> bytes:
+class InputTooLarge(ValueError):
+    """A file expands beyond the :class:`InputLimits`; ``found`` says how far, for the problem table."""
+
+    def __init__(self, found: str) -> None:
+        super().__init__(found)
+        self.found = found
+
+
+def limit_text(limits: InputLimits) -> str:
+    """The ``expected`` of a problem for a file that expands too far: both limits and their params."""
+    return (
+        f"a compressed file expanding to at most {limits.max_uncompressed_bytes:,} bytes / ratio "
+        f"{limits.max_compression_ratio:g} (params input.max_uncompressed_bytes / input.max_compression_ratio)"
+    )
+
+
+def _expansion_cap(compressed: int, limits: InputLimits) -> int:
+    """The most ``compressed`` bytes may expand to: the byte limit, and the ratio beyond the slack."""
+    by_ratio = max(RATIO_SLACK_BYTES, int(limits.max_compression_ratio * compressed))
+    return min(int(limits.max_uncompressed_bytes), by_ratio)
+
+
+def gunzip(raw: bytes, limits: InputLimits) -> bytes:
+    """Decompress gzip bytes as a stream, stopping as soon as the output passes the limits.
+
+    At most the allowed size plus one byte is ever held: a decompression bomb raises
+    :class:`InputTooLarge` without being expanded further. Damaged data raises ``OSError``/``EOFError``.
+    """
+    cap = _expansion_cap(len(raw), limits)
+    chunks: list[bytes] = []
+    total = 0
+    with gzip.GzipFile(fileobj=io.BytesIO(raw)) as stream:
+        while chunk := stream.read(min(_CHUNK, cap + 1 - total)):
+            total += len(chunk)
+            if total > cap:
+                chunks.clear()
+                raise InputTooLarge(f"expands past {cap:,} bytes from {len(raw):,}")
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def file_bytes(
+    path: Path, display: str, table: str, log: ProblemLog, limits: InputLimits, raw: bytes | None = None
+) -> bytes | None:
+    """The bytes of a text file, gunzipped within ``limits`` when it ends in ``.gz``.
+
+    ``raw`` is the file as read from disk, if the caller has it already. A file that expands too far or
+    is not readable gzip is a logged problem and gives None.
+    """
+    if raw is None:
+        raw = path.read_bytes()
+    if path.suffix != ".gz":
+        return raw
+    try:
+        return gunzip(raw, limits)
+    except InputTooLarge as exc:
+        log.add(display, table, "", limit_text(limits), values=exc.found)
+    except (OSError, EOFError, zlib.error) as exc:
+        log.add(display, table, "", f"a readable gzip file ({exc.__class__.__name__}: {exc})")
+    return None
+
+
+def read_bytes(path: Path, limits: InputLimits | None = None) -> bytes:
+    """The file's bytes, gunzipped within ``limits`` (default: params ``input``) if it ends in ``.gz``."""
     data = path.read_bytes()
     if path.suffix == ".gz":
-        data = gzip.decompress(data)
+        data = gunzip(data, limits if limits is not None else InputLimits.from_params())
     return data
 
 
@@ -125,11 +206,24 @@ def _row_numbers(n: int, skip_rows: int) -> np.ndarray:
 
 
 def read_csv_file(
-    path: Path, display: str, table: str, options: ReadOptions, log: ProblemLog, data: bytes | None = None
+    path: Path,
+    display: str,
+    table: str,
+    options: ReadOptions,
+    log: ProblemLog,
+    data: bytes | None = None,
+    *,
+    limits: InputLimits | None = None,
 ) -> Piece | None:
-    """Read one CSV (optionally gzipped) into strings; problems go to ``log``; ``None`` if unreadable."""
+    """Read one CSV (optionally gzipped) into strings; problems go to ``log``; ``None`` if unreadable.
+
+    ``data``: the file's (decompressed) bytes if already read; otherwise the file is read, a ``.gz``
+    within ``limits`` (default: params ``input``).
+    """
     if data is None:
-        data = read_bytes(path)
+        data = file_bytes(path, display, table, log, limits if limits is not None else InputLimits.from_params())
+        if data is None:
+            return None
     if not data.strip():
         log.add(display, table, "", "a header row and data rows (the file is empty)")
         return None
@@ -224,7 +318,37 @@ def _recount_rows(n: int, skip: int, skipped: list[int]) -> np.ndarray:
     return np.asarray(rows, dtype=np.int64)
 
 
-def read_parquet_file(path: Path, display: str, table: str, log: ProblemLog) -> Piece | None:
+def _parquet_size(path: Path) -> tuple[int, int, int]:
+    """``(bytes once read, rows, columns)`` of a Parquet file, from its metadata alone.
+
+    The bytes are the row groups' uncompressed size, and at least 8 bytes a value: run-length and
+    dictionary encodings store a column of one repeated value in a few bytes, whatever its length.
+    """
+    meta = pq.ParquetFile(path).metadata
+    stored = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+    return max(stored, meta.num_rows * meta.num_columns * 8), meta.num_rows, meta.num_columns
+
+
+def read_parquet_file(
+    path: Path, display: str, table: str, log: ProblemLog, *, limits: InputLimits | None = None
+) -> Piece | None:
+    """Read one Parquet file, once its metadata shows it fits ``limits`` (default: params ``input``)."""
+    limits = limits if limits is not None else InputLimits.from_params()
+    try:
+        size, rows, cols = _parquet_size(path)
+    except Exception as exc:  # noqa: BLE001 - any reader failure is a bad input file
+        log.add(display, table, "", f"a readable Parquet file ({exc.__class__.__name__}: {exc})")
+        return None
+    if size > limits.max_uncompressed_bytes:
+        log.add(
+            display,
+            table,
+            "",
+            f"a Parquet file of at most {limits.max_uncompressed_bytes:,} bytes once read "
+            "(params input.max_uncompressed_bytes)",
+            values=f"{size:,} bytes ({rows:,} rows × {cols} columns)",
+        )
+        return None
     try:
         frame = pq.read_table(path).to_pandas(types_mapper={pa.string(): pd.StringDtype(na_value=np.nan)}.get)
     except Exception as exc:  # noqa: BLE001 - any reader failure is a bad input file
@@ -234,8 +358,35 @@ def read_parquet_file(path: Path, display: str, table: str, log: ProblemLog) -> 
     return Piece(display, frame, ReadOptions(thousands=None), typed=True)
 
 
-def read_xlsx_file(path: Path, data: bytes, log: ProblemLog) -> dict[str, Piece]:
-    """Every sheet of a workbook, as text, keyed by sheet name."""
+def check_zip(data: bytes, limits: InputLimits) -> None:
+    """Raise :class:`InputTooLarge` if the zip archive ``data`` (an .xlsx) would expand beyond ``limits``.
+
+    Only the central directory is read. The members' declared sizes bound what is read from them (a
+    member that inflates past its declared size fails its check), so their sum is what opening costs.
+    A damaged archive passes here and is reported by the reader.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+        return
+    total = sum(m.file_size for m in members)
+    cap = _expansion_cap(len(data), limits)
+    if total > cap:
+        raise InputTooLarge(f"expands to {total:,} bytes from {len(data):,}")
+    for m in members:
+        if m.file_size > RATIO_SLACK_BYTES and m.file_size > limits.max_compression_ratio * max(m.compress_size, 1):
+            raise InputTooLarge(f"{m.filename[:20]} expands {m.file_size / max(m.compress_size, 1):,.0f}×")
+
+
+def read_xlsx_file(path: Path, data: bytes, log: ProblemLog, *, limits: InputLimits | None = None) -> dict[str, Piece]:
+    """Every sheet of a workbook, as text, keyed by sheet name; refused unopened if it expands too far."""
+    limits = limits if limits is not None else InputLimits.from_params()
+    try:
+        check_zip(data, limits)
+    except InputTooLarge as exc:
+        log.add(path.name, "", "", limit_text(limits), values=exc.found)
+        return {}
     try:
         sheets = pd.read_excel(io.BytesIO(data), sheet_name=None, dtype=str, header=0, engine="openpyxl")
     except Exception as exc:  # noqa: BLE001

@@ -36,6 +36,11 @@ class Column:
     min: float | None = None
     max: float | None = None
     doc: str = ""
+    #: the code names files and folders (report folders, params files): it must match
+    #: :data:`fiscalrisk.data.limits.SAFE_CODE`
+    safe_code: bool = False
+    #: a calendar year: within the plausible range of the input limits (``input.min_year``/``max_year``)
+    year: bool = False
 
 
 @dataclass(frozen=True)
@@ -92,7 +97,7 @@ TABLES: dict[str, Table] = {
         Table(
             "regions",
             (
-                _c("region_code", "code"),
+                _c("region_code", "code", safe_code=True),
                 _c("name", "text"),
                 _c("level", "enum", allowed=LEVELS),
                 _c("parent_code", "code", required=False),
@@ -115,7 +120,7 @@ TABLES: dict[str, Table] = {
         Table(
             "budget",
             (
-                _c("year", "int", min=1900, max=2200),
+                _c("year", "int", year=True),
                 _c("unit_code", "code"),
                 _c("function_code", "code"),
                 _c("economic_code", "code"),
@@ -124,7 +129,7 @@ TABLES: dict[str, Table] = {
                 _c("adjusted_amount", "money", required=False),
                 _c("actual_amount", "money", required=False),
                 _c("carryover_amount", "money", required=False),
-                _c("carryover_from_year", "int", required=False, min=1900, max=2200),
+                _c("carryover_from_year", "int", required=False, year=True),
             ),
             key=("year", "unit_code", "function_code", "economic_code", "project_code"),
             doc="Budget lines (预算指标).",
@@ -138,7 +143,7 @@ TABLES: dict[str, Table] = {
                 _c("function_code", "code"),
                 _c("economic_code", "code"),
                 _c("project_code", "code", required=False),
-                _c("budget_year", "int", required=False, min=1900, max=2200),
+                _c("budget_year", "int", required=False, year=True),
                 _c("payee_name", "text"),
                 _c("payee_account", "code", required=False),
                 _c("payee_type", "enum", allowed=("organization", "individual", "own_account", "government")),
@@ -238,7 +243,7 @@ TABLES: dict[str, Table] = {
         Table(
             "revenue",
             (
-                _c("year", "int", min=1900, max=2200),
+                _c("year", "int", year=True),
                 _c("region_code", "code"),
                 _c("revenue_code", "code"),
                 _c("budget_amount", "money"),
@@ -249,7 +254,7 @@ TABLES: dict[str, Table] = {
         Table(
             "ic_checklist",
             (
-                _c("year", "int", min=1900, max=2200),
+                _c("year", "int", year=True),
                 _c("unit_code", "code"),
                 _c("dimension", "enum", allowed=("public", "functional", "special", "external")),
                 _c("item", "text"),

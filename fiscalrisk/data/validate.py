@@ -16,6 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .limits import SAFE_CODE, SAFE_CODE_TEXT, InputLimits
 from .problems import ProblemLog
 from .read import Piece
 from .schema import REFERENCES, Column, Table
@@ -80,7 +81,7 @@ def _type_column(s: pd.Series, col: Column, piece: Piece) -> tuple[pd.Series, pd
         values = s.astype("float64")
         bad = pd.Series(False, index=s.index)
     elif piece.typed and kind in {"date", "timestamp"} and pd.api.types.is_datetime64_any_dtype(s.dtype):
-        values = s.astype("datetime64[ns]")
+        values = s  # the resolution stays: 9999-12-31 does not fit nanoseconds (see _implausible)
         if kind == "date":
             values = values.dt.normalize()
         return values, pd.Series(False, index=s.index)
@@ -112,13 +113,13 @@ def _type_column(s: pd.Series, col: Column, piece: Piece) -> tuple[pd.Series, pd
     if kind == "date":
         fmt = opts.date_format or "%Y-%m-%d"
         values = pd.to_datetime(text, format=fmt, errors="coerce")
-        return values.astype("datetime64[ns]"), present & values.isna()
+        return values, present & values.isna()
     if kind == "timestamp":
         if opts.timestamp_format:
             values = pd.to_datetime(text, format=opts.timestamp_format, errors="coerce")
         else:
             values = pd.to_datetime(text, format="ISO8601", errors="coerce")
-        return values.astype("datetime64[ns]"), present & values.isna()
+        return values, present & values.isna()
     if kind == "bool":
         low = text.str.lower()
         values = pd.Series(pd.NA, index=s.index, dtype="boolean")
@@ -128,8 +129,12 @@ def _type_column(s: pd.Series, col: Column, piece: Piece) -> tuple[pd.Series, pd
     raise ValueError(f"unknown column type {kind!r}")
 
 
-def type_piece(piece: Piece, table: Table, log: ProblemLog) -> pd.DataFrame | None:
-    """Type one file's rows; return the typed frame (with ``_file`` and ``_row``) or None if unusable."""
+def type_piece(piece: Piece, table: Table, log: ProblemLog, limits: InputLimits | None = None) -> pd.DataFrame | None:
+    """Type one file's rows; return the typed frame (with ``_file`` and ``_row``) or None if unusable.
+
+    ``limits`` bounds amounts and dates (default: ``params/defaults.yaml``, section ``input``).
+    """
+    limits = limits if limits is not None else InputLimits.from_params()
     frame = piece.frame
     missing = [c for c in table.required_columns if c not in frame.columns]
     if missing:
@@ -166,6 +171,10 @@ def type_piece(piece: Piece, table: Table, log: ProblemLog) -> pd.DataFrame | No
             zero = (values == 0).fillna(False).to_numpy(dtype=bool)
             if zero.any():
                 log.add(piece.file, table.name, col.name, "a non-zero amount", rows=rows[zero], values=raw.to_numpy()[zero])
+        implausible = np.zeros(len(frame), dtype=bool)
+        for expected, outside in _implausible(values, bad, col, limits):
+            log.add(piece.file, table.name, col.name, expected, rows=rows[outside], values=raw.to_numpy()[outside])
+            implausible |= outside
         if col.min is not None or col.max is not None:
             v = values.astype("float64") if col.type == "int" else values
             low = (v < col.min).fillna(False) if col.min is not None else pd.Series(False, index=v.index)
@@ -174,11 +183,48 @@ def type_piece(piece: Piece, table: Table, log: ProblemLog) -> pd.DataFrame | No
             if out_of.any():
                 rng = _range_text(col)
                 log.add(piece.file, table.name, col.name, rng, rows=rows[out_of], values=raw.to_numpy()[out_of])
+        if col.type in {"date", "timestamp"}:
+            # implausible dates are reported above; nulled, the rest fits nanosecond timestamps
+            values = values.where(~implausible).astype("datetime64[ns]")
         out[col.name] = values
     typed = pd.DataFrame(out, index=frame.index)
     typed["_file"] = pd.Series(piece.file, index=frame.index, dtype=STR)
     typed["_row"] = rows
     return typed
+
+
+def _implausible(values: pd.Series, bad: pd.Series, col: Column, limits: InputLimits) -> list[tuple[str, np.ndarray]]:
+    """Values that parse but that no real export holds, as ``(expected, mask)`` pairs.
+
+    Amounts beyond ``input.max_abs_amount`` (a 310-digit amount parses to infinity; 10^17 overflows
+    the cent arithmetic of the indicators), dates and years outside ``input.min_year``–``max_year``
+    (9999-12-31 overflows nanosecond timestamps; 1900-01-01 makes spurious seasonal alerts), and
+    codes that name files and folders but could leave them (``..``, ``/tmp/x``).
+    """
+    found: list[tuple[str, np.ndarray]] = []
+    if col.type == "money":
+        limit = float(limits.max_abs_amount)
+        over = (values.abs() >= limit).fillna(False).to_numpy(dtype=bool)
+        if over.any():
+            found.append((f"an amount below {limit:,.0f} in absolute value (params input.max_abs_amount)", over))
+    elif col.type in {"date", "timestamp"} or (col.year and col.type == "int"):
+        low, high = int(limits.min_year), int(limits.max_year)
+        if col.type == "int":
+            years = values.astype("float64")
+            outside = ((years < low) | (years > high)).fillna(False).to_numpy(dtype=bool)
+            what = "a year"
+        else:
+            outside = ((values < pd.Timestamp(low, 1, 1)) | (values >= pd.Timestamp(high + 1, 1, 1))).fillna(False)
+            outside = outside.to_numpy(dtype=bool)
+            what = "a date"
+        if outside.any():
+            found.append((f"{what} from {low} to {high} (params input.min_year and input.max_year)", outside))
+    elif col.safe_code:
+        text = values.astype(STR)
+        unsafe = (text.notna() & ~text.str.fullmatch(SAFE_CODE.pattern).fillna(False) & ~bad).to_numpy(dtype=bool)
+        if unsafe.any():
+            found.append((SAFE_CODE_TEXT, unsafe))
+    return found
 
 
 def _range_text(col: Column) -> str:
