@@ -2,6 +2,11 @@
 
 Exit status: 0 when the command did its work, 2 for bad input or bad parameters (with a message naming
 the file, row, column, value and what was expected; never a traceback), 1 for an internal error.
+
+Also exit 2, with one line and no traceback: the output folder is being written by another run (the
+message names the folder and the PID holding its lock ``.OUT.lock``; the second run does not wait), and
+a full disk or quota (ENOSPC, EDQUOT): "the disk is full: could not write OUT" — the previous output is
+left intact and nothing half-written remains; free some space and run again (see fiscalrisk.staging).
 """
 
 from __future__ import annotations
@@ -51,12 +56,15 @@ def cmd_sample(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def load_or_explain(data_dir: str, mapping: str | None = None):
-    """Load a data directory, or raise :class:`UserError` with the readable problem table."""
+def load_or_explain(data_dir: str, mapping: str | None = None, *, limits=None):
+    """Load a data directory, or raise :class:`UserError` with the readable problem table.
+
+    ``limits``: the :class:`fiscalrisk.data.limits.InputLimits` to read with (default: params' defaults).
+    """
     from .data import MappingError, check, format_problems
 
     try:
-        dataset, problems = check(data_dir, mapping)
+        dataset, problems = check(data_dir, mapping, limits=limits)
     except MappingError as exc:
         raise UserError(f"bad column mapping: {exc}") from None
     if dataset is None:
@@ -69,13 +77,21 @@ def load_or_explain(data_dir: str, mapping: str | None = None):
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from .data import MappingError, check, format_problems
+    from .data.limits import InputLimits
+    from .params import resolve
 
+    for f in args.params or []:
+        if not Path(f).is_file():
+            raise UserError(f"--params: file '{f}' not found")
+    limits = InputLimits.from_params(resolve(files=tuple(args.params or ())))  # section input: what is read
     try:
-        dataset, problems = check(args.data_dir, args.mapping)
+        dataset, problems = check(args.data_dir, args.mapping, limits=limits)
     except MappingError as exc:
         raise UserError(f"bad column mapping: {exc}") from None
     if args.problems_csv:
-        problems.to_csv(args.problems_csv, index=False)
+        from .cells import escape_frame
+
+        escape_frame(problems).to_csv(args.problems_csv, index=False)  # values from the data stay text
     if dataset is None:
         n = len(problems)
         _print_err(f"INVALID: {args.data_dir}: {n} problem{'s' if n != 1 else ''} (file:row: column value: expected)")
@@ -128,13 +144,17 @@ def scan_summary(findings, regions) -> str:
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
+    from .data.limits import InputLimits
+    from .params import resolve
     from .scan import scan, write_scan
 
     as_of = _parse_date(args.as_of, "--as-of")
     for f in args.params or []:
         if not Path(f).is_file():
             raise UserError(f"--params: file '{f}' not found")
-    dataset = load_or_explain(args.data_dir, args.mapping)
+    # params first: a bad params file is refused before the data is read, and its `input` limits apply
+    limits = InputLimits.from_params(resolve(files=tuple(args.params or ())))
+    dataset = load_or_explain(args.data_dir, args.mapping, limits=limits)
     result = scan(dataset, as_of=as_of, region=args.region, files=tuple(args.params or ()))
     out = write_scan(result, args.out)
     f = result.findings
@@ -147,6 +167,14 @@ def cmd_scan(args: argparse.Namespace) -> int:
     if not_assessed is not None and len(not_assessed):
         codes = sorted(set(not_assessed["indicator"]))
         print(f"\nnot assessed somewhere ({len(codes)} indicators; reasons in assessed.csv): {', '.join(codes)}")
+    if result.errors:
+        # the scan finished and is written; the exit status says that part of it failed
+        for code, tb in result.errors.items():
+            _print_err(f"internal error in {code}: {result.manifest['errors'][code]} (not assessed; "
+                       "the other indicators ran)")
+            if getattr(args, "debug", False):
+                _print_err(tb)
+        return EXIT_INTERNAL
     return EXIT_OK
 
 
@@ -177,6 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="fiscalrisk", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--version", action="version", version=f"fiscalrisk {__version__}")
+    parser.add_argument("--debug", action="store_true", help="print the traceback of an internal error (exit 1)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("sample", help="write a synthetic Huzhou-like data set with planted risks and labels.csv")
@@ -190,6 +219,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mapping", metavar="FILE", help="column-mapping YAML for a foreign source (see mappings/)")
     p.add_argument("--problems-csv", metavar="FILE", help="also write the full problem table as CSV")
     p.add_argument("--limit", type=int, default=100, help="problems printed at most (default 100)")
+    p.add_argument(
+        "--params", metavar="FILE", action="append", help="params YAML layered over params/ (repeatable; section input)"
+    )
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser(
@@ -254,10 +286,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         if _is_params_error(exc):
             _print_err(f"error: {exc}")
             return EXIT_BAD_INPUT
+        from .staging import disk_full_message, is_disk_full
+
+        if is_disk_full(exc):  # staged outputs say which folder; any other write names its file
+            _print_err(f"error: {disk_full_message(exc)}")
+            return EXIT_BAD_INPUT
         import traceback
 
         _print_err(f"internal error: {exc.__class__.__name__}: {exc}")
-        if "--debug" in (argv or sys.argv):
+        if getattr(args, "debug", False):
             traceback.print_exc()
         return EXIT_INTERNAL
 

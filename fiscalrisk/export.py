@@ -18,6 +18,13 @@
 parameters: the data directory (recorded, or ``--data``) must have the recorded fingerprints —
 otherwise it says which tables differ and stops (exit 2) — and the new findings must be
 byte-identical to the bundle's (exit 0); if not, it says what differs (exit 1).
+
+A bundle is untrusted input: ``verify`` extracts nothing by name. It checks every entry first and
+refuses the bundle (exit 2, naming the entry) if a name is absolute, holds ``..``, a backslash or a
+NUL, is a symbolic link, is under ``params/`` but not a flat ``NAME.yaml``, or if the entries expand
+beyond ``input.max_uncompressed_bytes`` (one entry: ``input.max_compression_ratio``). It reads the
+content into memory and writes only checked params names into its temporary folder; the extra params
+files recorded in ``inputs.json`` must be params files of the bundle.
 """
 
 from __future__ import annotations
@@ -28,11 +35,13 @@ import hashlib
 import io
 import json
 import os
+import re
+import stat
 import tempfile
 import zipfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
 from typing import Any
 
 import fiscalrisk
@@ -195,8 +204,11 @@ def export_run(out_dir: str | os.PathLike[str], bundle: str | os.PathLike[str], 
     files["environment.lock"] = environment_lock().encode("utf-8")
     if (out / "index.html").is_file():
         files["index.html"] = (out / "index.html").read_bytes()
+    from fiscalrisk.staging import safe_child
+
     for region in sorted(manifest.get("regions") or {}):
-        rdir = out / region
+        # the code names a folder read and the zip entries reports/<region>/...: a code, nothing else
+        rdir = safe_child(out, region, "region code in manifest.json")
         for name in ("report.ipynb", "report.html", "findings.xlsx"):
             if (rdir / name).is_file():
                 files[f"reports/{region}/{name}"] = (rdir / name).read_bytes()
@@ -275,21 +287,161 @@ def _describe_findings_diff(recorded: bytes, rerun: bytes, limit: int = 20) -> l
     return lines
 
 
+#: The name of a params file in a bundle's flat ``params/`` folder: ``defaults.yaml``,
+#: ``<region_code>.yaml``, ``extra-<n>.yaml`` (the extra params files, in order).
+_PARAMS_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}\.yaml")
+_PARAMS_NAME_TEXT = ("a plain params file directly in params/, named NAME.yaml with NAME of letters, digits, "
+                     "'-' and '_' (at most 64), no sub-folder")
+_ENTRY_TEXT = "a relative path of names separated by '/', as `fiscalrisk export` writes"
+#: Entries smaller than this are not held to ``input.max_compression_ratio`` (tiny files prove nothing).
+_RATIO_FLOOR = 1024**2
+
+
+def _path_problem(name: str) -> str | None:
+    """Why ``name`` (a zip entry or a recorded path) could name a file outside its folder, or None."""
+    if "\x00" in name:
+        return "it contains a NUL character"
+    if "\\" in name:
+        return "it contains a backslash"
+    if name.startswith("/") or "//" in name or PureWindowsPath(name).drive:
+        return "it is an absolute path"
+    if ".." in name.split("/"):
+        return "it contains '..' as a path component"
+    return None
+
+
+def _entry_problem(info: zipfile.ZipInfo) -> tuple[str, str] | None:
+    """(what is wrong, what was expected) for a bundle entry verify must not read, or None."""
+    name = info.filename
+    problem = _path_problem(name)
+    if problem:
+        return problem, _PARAMS_NAME_TEXT if name.startswith("params/") else _ENTRY_TEXT
+    if stat.S_ISLNK(info.external_attr >> 16):
+        return "it is a symbolic link", "a regular file"
+    if name.startswith("params/"):
+        rest = name[len("params/"):]
+        if not rest:
+            return "it is empty after 'params/'", _PARAMS_NAME_TEXT
+        if not _PARAMS_NAME.fullmatch(rest):
+            return "it is not a plain params file", _PARAMS_NAME_TEXT
+    return None
+
+
+def _read_bundle(bundle: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str, Any], dict[str, bytes],
+                                                           dict[str, bytes]]:
+    """(inputs, manifest, recorded scan tables, params files by checked name), read into memory.
+
+    Every entry is checked before anything is read: a name that is absolute, holds ``..``, a
+    backslash or a NUL, a symbolic link, a duplicate, anything under ``params/`` but a flat
+    ``NAME.yaml``, or entries expanding beyond ``input.max_uncompressed_bytes`` in all (or one entry
+    beyond ``input.max_compression_ratio``) refuse the whole bundle with a ValueError naming the entry.
+    """
+    from fiscalrisk.data.limits import InputLimits
+
+    limits = InputLimits.from_params()
+    limit, ratio = int(limits.max_uncompressed_bytes), float(limits.max_compression_ratio)
+    with zipfile.ZipFile(bundle) as z:
+        infos = z.infolist()
+        seen: set[str] = set()
+        total = 0
+        for info in infos:
+            name = info.filename
+            refused = _entry_problem(info)
+            if refused is None and name in seen:
+                refused = "it appears twice", "each entry once"
+            if refused:
+                raise ValueError(f"{bundle}: refused entry {name!r}: {refused[0]}; expected {refused[1]}")
+            seen.add(name)
+            total += info.file_size
+            if total > limit:
+                raise ValueError(f"{bundle}: refused entry {name!r}: with it the bundle expands to {total:,} bytes, "
+                                 f"over the limit of {limit:,} bytes (input.max_uncompressed_bytes); expected "
+                                 "a bundle within the limit (raise it with a params file for a larger bundle)")
+            if info.file_size > _RATIO_FLOOR and info.file_size > ratio * max(info.compress_size, 1):
+                raise ValueError(f"{bundle}: refused entry {name!r}: it expands {info.file_size:,} bytes from "
+                                 f"{info.compress_size:,} ({info.file_size / max(info.compress_size, 1):,.0f}×), "
+                                 f"over the limit of {ratio:g}× (input.max_compression_ratio); expected an "
+                                 "ordinary file, not a decompression bomb")
+        for required in ("inputs.json", "manifest.json", "scan/findings.csv"):
+            if required not in seen:
+                raise ValueError(f"{bundle}: not a fiscalrisk bundle ({required} is missing)")
+        budget = [limit]
+
+        def read(name: str) -> bytes:
+            # at most what is left of the limit, whatever the entry's header says
+            try:
+                with z.open(name) as f:
+                    data = f.read(budget[0] + 1)
+            except (RuntimeError, NotImplementedError) as exc:  # encrypted, unknown compression
+                raise ValueError(f"{bundle}: refused entry {name!r}: {exc}; expected a plain deflated file") from None
+            if len(data) > budget[0]:
+                raise ValueError(f"{bundle}: refused entry {name!r}: it expands beyond the limit of {limit:,} "
+                                 "bytes (input.max_uncompressed_bytes); expected a bundle within the limit")
+            budget[0] -= len(data)
+            return data
+
+        inputs = json.loads(read("inputs.json"))
+        manifest = json.loads(read("manifest.json"))
+        recorded = {n: read(f"scan/{n}") for n in COMPARED if f"scan/{n}" in seen}
+        params = {n[len("params/"):]: read(n) for n in sorted(seen) if n.startswith("params/")}
+    for what, value in (("inputs.json", inputs), ("manifest.json", manifest)):
+        if not isinstance(value, dict):
+            raise ValueError(f"{bundle}: refused entry {what!r}: expected a JSON object")
+    return inputs, manifest, recorded, params
+
+
+def _checked_extra(bundle: str | os.PathLike[str], inputs: Mapping[str, Any], params: Mapping[str, bytes]) -> list[str]:
+    """``params.extra`` of ``inputs.json``: names of params files present in the bundle's ``params/``."""
+    info = inputs.get("params") or {}
+    if not isinstance(info, dict):
+        raise ValueError(f"{bundle}: refused inputs.json params {info!r}: expected an object")
+    extra = info.get("extra") or []
+    expected = f"names of params files in the bundle's params/ ({_PARAMS_NAME_TEXT})"
+    if not isinstance(extra, list):
+        raise ValueError(f"{bundle}: refused inputs.json params.extra {extra!r}: expected a list of {expected}")
+    names = []
+    for name in extra:
+        problem = "it is not a string" if not isinstance(name, str) else _path_problem(name)
+        if problem is None and not _PARAMS_NAME.fullmatch(name):
+            problem = "it is not a plain params file name"
+        if problem is None and name not in params:
+            problem = "the bundle's params/ has no such file"
+        if problem:
+            raise ValueError(f"{bundle}: refused inputs.json params.extra entry {name!r}: {problem}; "
+                             f"expected {expected}")
+        names.append(name)
+    return names
+
+
+def _write_params(pdir: Path, params: Mapping[str, bytes]) -> None:
+    """Write the params files into the new, empty folder ``pdir``, each under its checked name only."""
+    root = pdir.resolve()
+    for name, content in params.items():
+        if not _PARAMS_NAME.fullmatch(name):
+            raise ValueError(f"refused params file {name!r}: expected {_PARAMS_NAME_TEXT}")
+        target = pdir / name
+        with open(target, "xb") as f:  # a new file: never an existing one, never through a link
+            f.write(content)
+        if target.resolve().parent != root:
+            raise ValueError(f"refused params file {name!r}: written outside {pdir} (to {target.resolve()})")
+
+
 def verify_bundle(bundle: str | os.PathLike[str], data_dir: str | os.PathLike[str] | None = None) -> VerifyResult:
-    """Re-run the bundle's scan from its recorded inputs and parameters, and compare (see module)."""
+    """Re-run the bundle's scan from its recorded inputs and parameters, and compare (see module).
+
+    A hostile bundle is refused (ValueError naming the entry) before anything is written or re-run;
+    see :func:`_read_bundle` and :func:`_checked_extra`.
+    """
     from fiscalrisk.cli import load_or_explain
     from fiscalrisk.runner import source_digest
     from fiscalrisk.scan import scan, write_scan
 
-    with zipfile.ZipFile(bundle) as z:
-        names = set(z.namelist())
-        for required in ("inputs.json", "manifest.json", "scan/findings.csv"):
-            if required not in names:
-                raise ValueError(f"{bundle}: not a fiscalrisk bundle ({required} is missing)")
-        inputs = json.loads(z.read("inputs.json"))
-        environment = json.loads(z.read("manifest.json")).get("environment") or {}
-        recorded = {n: z.read(f"scan/{n}") for n in COMPARED if f"scan/{n}" in names}
-        params = {n[len("params/"):]: z.read(n) for n in names if n.startswith("params/") and not n.endswith("/")}
+    inputs, manifest, recorded, params = _read_bundle(bundle)
+    extra_names = _checked_extra(bundle, inputs, params)
+    environment = manifest.get("environment") or {}
+    recorded_dir = inputs.get("data_dir")
+    if recorded_dir is not None and (not isinstance(recorded_dir, str) or "\x00" in recorded_dir):
+        raise ValueError(f"{bundle}: refused inputs.json data_dir {recorded_dir!r}: expected the path of a directory")
     data = Path(data_dir or inputs.get("data_dir") or "")
     if not str(data_dir or inputs.get("data_dir") or "") or not data.is_dir():
         raise FileNotFoundError(f"data directory {data} not found; pass --data DIR")
@@ -309,9 +461,8 @@ def verify_bundle(bundle: str | os.PathLike[str], data_dir: str | os.PathLike[st
     with tempfile.TemporaryDirectory(prefix="fiscalrisk-verify-") as tmp:
         pdir = Path(tmp) / "params"
         pdir.mkdir()
-        for name, content in params.items():
-            (pdir / name).write_bytes(content)
-        extra = [str(pdir / n) for n in (inputs.get("params") or {}).get("extra", [])]
+        _write_params(pdir, params)
+        extra = [str(pdir / n) for n in extra_names]
         with _params_dir(pdir):
             result = scan(dataset, as_of=inputs.get("as_of"), files=tuple(extra))
         out = write_scan(result, Path(tmp) / "scan")

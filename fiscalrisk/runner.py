@@ -63,6 +63,7 @@ from pathlib import Path
 from typing import Any
 
 import fiscalrisk
+from fiscalrisk.staging import StagedOutput, safe_child
 
 __all__ = [
     "DEFAULT_TEMPLATE",
@@ -486,12 +487,15 @@ def write_xlsx(sheets: Mapping[str, Any], path: str | os.PathLike[str]) -> Path:
 
     path = Path(path)
     tmp = path.with_name(path.name + ".tmp")
+    from fiscalrisk.cells import formulas_to_text, without_control_characters
+
     fixed = dt.datetime(*_ZIP_EPOCH)
     with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
         writer.book.properties.creator = "fiscalrisk"
         writer.book.properties.created = fixed
         writer.book.properties.modified = fixed
         for name, frame in sheets.items():
+            frame = without_control_characters(frame)
             frame.to_excel(writer, sheet_name=name[:31], index=False)
             ws = writer.sheets[name[:31]]
             ws.freeze_panes = "A2"
@@ -499,6 +503,7 @@ def write_xlsx(sheets: Mapping[str, Any], path: str | os.PathLike[str]) -> Path:
                 values = [str(col), *(str(v) for v in frame[col].head(200))]
                 width = min(60, max(8, *(len(v) * (2 if any(ord(c) > 0x2E80 for c in v) else 1) for v in values)))
                 ws.column_dimensions[get_column_letter(i)].width = width + 2
+        formulas_to_text(writer.book)  # text from the data stays text (a unit named "=HYPERLINK(...)")
     with zipfile.ZipFile(tmp) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in sorted(src.infolist(), key=lambda i: i.filename):
             data = src.read(info.filename)
@@ -705,12 +710,12 @@ def _check_out_dir(out: Path) -> None:
 
 
 def _scores_by_region(scan_dir: Path) -> dict[str, dict[str, Any]]:
-    import pandas as pd
+    from fiscalrisk.cells import read_csv
 
     path = scan_dir / "scores.csv"
     if not path.is_file():
         return {}
-    s = pd.read_csv(path, dtype={"subject_id": "str", "region_code": "str"})
+    s = read_csv(path, dtype={"subject_id": "str", "region_code": "str"})
     s = s.loc[(s["subject_type"] == "region") & (s["scope"] == "subtree")]
     return {
         str(r.subject_id): {"score": float(r.score), "alerts": int(r.alerts), "warnings": int(r.warnings)}
@@ -761,11 +766,14 @@ def _params_snapshot(dest: Path, params_files: Sequence[str]) -> dict[str, Any]:
             shutil.copy2(f, dest / f.name)
             copied.append(f.name)
     extra: list[str] = []
+    sources: dict[str, str] = {}
     for i, f in enumerate(params_files):
-        name = f"extra-{i + 1}-{Path(f).name}"
+        # a plain name (verify accepts only NAME.yaml in params/); the file's own name is recorded beside it
+        name = f"extra-{i + 1}.yaml"
         shutil.copy2(f, dest / name)
         extra.append(name)
-    return {"dir": dest.name, "files": copied, "extra": extra}
+        sources[name] = Path(f).name
+    return {"dir": dest.name, "files": copied, "extra": extra, "extra_sources": sources}
 
 
 def run_reports(
@@ -828,11 +836,10 @@ def run_reports(
     else:
         codes = tree.codes
 
-    out.parent.mkdir(parents=True, exist_ok=True)
-    stage = out.parent / f".{out.name}.partial-{os.getpid()}"
-    if stage.exists():
-        shutil.rmtree(stage)
-    stage.mkdir()
+    # lock, recovery of a killed swap, leftovers of dead runs, the check again under the lock; the run
+    # is written into .OUT.partial-PID and swapped into place when complete (fiscalrisk.staging)
+    staged = StagedOutput(out, kind="partial", check=_check_out_dir)
+    stage = staged.open()
     try:
         scan_manifest = _prepare_scan(dataset, stage / SCAN_SUBDIR, reuse, as_of, params_files)
         as_of = as_of or scan_manifest.get("as_of")
@@ -844,7 +851,7 @@ def run_reports(
         scan_tables = regional.read_scan(stage / SCAN_SUBDIR)
         tasks: list[RegionTask] = []
         for code in codes:
-            region_dir = stage / code
+            region_dir = safe_child(stage, code, "region code")  # a code from the data names a folder
             region_dir.mkdir()
             regional.write_region_findings(scan_tables, code, region_dir / "findings.xlsx", tree=tree,
                                            language=language)
@@ -924,27 +931,20 @@ def run_reports(
             json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True, default=str) + "\n",
             encoding="utf-8",
         )
-        _swap_into_place(stage, out)
-    except BaseException:
-        shutil.rmtree(stage, ignore_errors=True)
+        _swap_into_place(staged)
+    except BaseException as exc:
+        staged.abort(exc)  # the stage removed, the previous output kept; a full disk becomes a user error
         raise
     return RunResult(out_dir=out, outcomes=outcomes, manifest=manifest)
 
 
-def _swap_into_place(stage: Path, out: Path) -> None:
-    """Replace ``out`` by the complete ``stage`` with two renames (the old one removed last)."""
-    old = out.parent / f".{out.name}.old-{os.getpid()}"
-    if old.exists():
-        shutil.rmtree(old)
-    if out.exists():
-        out.rename(old)
-    try:
-        stage.rename(out)
-    except BaseException:
-        if old.exists() and not out.exists():
-            old.rename(out)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
+def _swap_into_place(staged: StagedOutput) -> None:
+    """Replace ``OUT`` by the complete stage with two renames, the old one removed last, and unlock.
+
+    A run killed between the two renames leaves ``.OUT.old-PID``; the next run restores it
+    (:func:`fiscalrisk.staging.recover`) before anything else.
+    """
+    staged.commit()
 
 
 # ------------------------------------------------------------------------------------------ CLI

@@ -35,8 +35,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -2965,21 +2963,33 @@ def write(out_dir: str | os.PathLike[str], seed: int = 0, size: str = "small") -
     seed and size. The directory is written next to its destination and renamed into place, so a
     failed run leaves nothing half-written. An existing ``out_dir`` is replaced only if it is empty
     or a previous sample (it contains ``labels.csv`` and only sample files); anything else raises
-    :class:`FileExistsError` and is left untouched.
+    :class:`FileExistsError` and is left untouched. The write is staged by :mod:`fiscalrisk.staging`
+    (lock ``.<out>.lock``, recovery of a killed swap, leftovers of dead runs removed, including the
+    ``.<out>.XXXXXXXX`` staging folders of older versions; a full disk becomes a user error).
     """
+    from fiscalrisk.staging import StagedOutput
+
     out = Path(out_dir)
-    if out.exists():
-        if not out.is_dir():
-            raise FileExistsError(f"{out} exists and is not a directory")
-        if any(out.iterdir()) and not _is_previous_sample(out):
-            raise FileExistsError(
-                f"{out} is not empty and does not hold a previous sample ({MARKER} missing "
-                "or other files present); refusing to overwrite it"
-            )
+
+    def check(out: Path) -> None:
+        if out.exists():
+            if not out.is_dir():
+                raise FileExistsError(f"{out} exists and is not a directory")
+            if any(out.iterdir()) and not _is_previous_sample(out):
+                raise FileExistsError(
+                    f"{out} is not empty and does not hold a previous sample ({MARKER} missing "
+                    "or other files present); refusing to overwrite it"
+                )
+
+    def earlier_stage(folder: Path) -> bool:
+        """A staging folder of an older version (tempfile.mkdtemp): sample CSV files only."""
+        allowed = {f"{t}.csv" for t in TABLES} | {MARKER}
+        return all(p.name in allowed and p.is_file() and not p.is_symlink() for p in folder.iterdir())
+
+    check(out)  # before generating (a full sample takes minutes); again under the lock
     tables = generate(seed=seed, size=size)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    tmp.chmod(0o755)  # mkdtemp makes it private; a sample is an ordinary shared directory
+    staged = StagedOutput(out, kind="tmp", check=check, legacy=earlier_stage)
+    tmp = staged.open()
     try:
         written: dict[str, Path] = {}
         for name in sorted(tables):
@@ -2990,14 +3000,8 @@ def write(out_dir: str | os.PathLike[str], seed: int = 0, size: str = "small") -
             text = _format(name, df.reset_index(drop=True))
             text.to_csv(tmp / f"{name}.csv", index=False, encoding="utf-8", lineterminator="\n")
             written[name] = out / f"{name}.csv"
-        if out.exists():
-            old = out.with_name(f".{out.name}.old-{os.getpid()}")
-            out.rename(old)
-            tmp.rename(out)
-            shutil.rmtree(old)
-        else:
-            tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        staged.commit()
+    except BaseException as exc:
+        staged.abort(exc)  # the stage removed, the previous sample kept; a full disk becomes a user error
         raise
     return written

@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -29,8 +28,10 @@ from typing import Any
 import pandas as pd
 
 import fiscalrisk
+from fiscalrisk.cells import escape_frame, unescape_frame
 from fiscalrisk.findings import (
     LEVEL_DTYPE,
+    empty_findings,
     finalize_assessed,
     finalize_findings,
     risk_scores,
@@ -39,7 +40,7 @@ from fiscalrisk.indicators import registry
 from fiscalrisk.indicators.outturn import PEFA_COLUMNS, pefa_scores, pefa_table
 from fiscalrisk.indicators.registry import ScanContext, run_indicator
 
-__all__ = ["ScanResult", "IndicatorError", "scan", "write_scan", "evaluate", "make_context", "subset_tables", "read_findings",
+__all__ = ["ScanResult", "scan", "write_scan", "evaluate", "make_context", "subset_tables", "read_findings",
            "OUTPUT_FILES"]
 
 OUTPUT_FILES: tuple[str, ...] = (
@@ -63,6 +64,9 @@ class ScanResult:
     pefa_scores: pd.DataFrame
     scores: pd.DataFrame
     manifest: dict[str, Any] = field(default_factory=dict)
+    #: indicators that failed with an internal error: code → traceback text (they are "not assessed:
+    #: internal error in CODE" in ``assessed``; the other indicators ran)
+    errors: dict[str, str] = field(default_factory=dict)
 
     def __repr__(self) -> str:
         lv = self.findings["level"].astype("str").value_counts()
@@ -206,6 +210,11 @@ def scan(
             raise ValueError(f"scan: the table {req!r} is required")
     full_tree = RegionTree.from_frame(tables["regions"])
     if region is not None:
+        if str(region) not in full_tree:
+            from fiscalrisk.errors import UserError
+
+            raise UserError(f"region '{str(region)[:80]}' is not in the regions table "
+                            f"({len(full_tree.codes)} regions, e.g. {', '.join(full_tree.codes[:5])})")
         tables = subset_tables(tables, full_tree.subtree(str(region)))
     tree = RegionTree.from_frame(tables["regions"])
     as_of_ts = default_as_of(tables) if as_of is None else pd.Timestamp(as_of).normalize()
@@ -227,6 +236,7 @@ def scan(
     findings: list[pd.DataFrame] = []
     assessed: list[pd.DataFrame] = []
     timings: dict[str, float] = {}
+    errors: dict[str, str] = {}
     for spec in specs:
         t = time.perf_counter()
         groups: dict[str, list[str]] = {}
@@ -234,7 +244,7 @@ def scan(
             groups.setdefault(_params_key(p, spec), []).append(code)
         if len(groups) <= 1:
             run_ctx = ctx if not per_region else _with_params(ctx, per_region[tree.codes[0]])
-            f, a = _run(spec, run_ctx)
+            f, a = _run(spec, run_ctx, errors)
             findings.append(f)
             assessed.append(a)
         else:
@@ -244,7 +254,7 @@ def scan(
                     sub_contexts[key] = make_context(subset_tables(tables, members), as_of_ts,
                                                      per_region[members[0]], calendar=ctx.calendar)
                 sub = _with_params(sub_contexts[key], per_region[members[0]])
-                f, a = _run(spec, sub)
+                f, a = _run(spec, sub, errors)
                 findings.append(f.loc[f["region_code"].isin(key)])
                 assessed.append(a.loc[a["region_code"].isin(key)])
         timings[spec.code] = round(time.perf_counter() - t, 3)
@@ -258,20 +268,31 @@ def scan(
 
     manifest = _manifest(dataset_or_tables, tables, as_of_ts, region, base, per_region, specs,
                          all_findings, started, time.perf_counter() - t0, timings)
+    manifest["errors"] = {code: _first_line(tb) for code, tb in sorted(errors.items())}
     return ScanResult(findings=all_findings, assessed=all_assessed, pefa=pefa, pefa_scores=pscores,
-                      scores=scores, manifest=manifest)
+                      scores=scores, manifest=manifest, errors=dict(sorted(errors.items())))
 
 
-class IndicatorError(RuntimeError):
-    """An indicator failed on this data (an internal error: the scan stops and names the indicator)."""
+def _first_line(tb: str) -> str:
+    """The exception line of a traceback text, cut to 200 characters."""
+    last = tb.strip().splitlines()[-1] if tb.strip() else ""
+    return last if len(last) <= 200 else last[:199] + "…"
 
 
-def _run(spec: registry.IndicatorSpec, ctx: ScanContext) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _run(spec: registry.IndicatorSpec, ctx: ScanContext, errors: dict[str, str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Run one indicator; an internal error in it never stops the others.
+
+    The failing indicator is "not assessed: internal error in CODE" in ``assessed`` (for the regions of
+    ``ctx``), its traceback goes into ``errors`` (the CLI prints it with ``--debug`` and exits 1).
+    """
     try:
         return run_indicator(spec, ctx)
-    except Exception as e:
-        raise IndicatorError(f"indicator {spec.code} ({spec.func.__module__}) failed: "
-                             f"{type(e).__name__}: {e}") from e
+    except Exception as e:  # noqa: BLE001 - isolation is the point: one indicator, not the scan
+        import traceback
+
+        errors[spec.code] = traceback.format_exc()
+        reason = _first_line(f"internal error in {spec.code}: {type(e).__name__}: {e}")
+        return empty_findings(), registry.not_assessed(spec, ctx, reason)
 
 
 def _with_params(ctx: ScanContext, params: Any) -> ScanContext:
@@ -347,11 +368,12 @@ def _manifest(data: Any, tables: Mapping[str, pd.DataFrame], as_of: pd.Timestamp
 
 
 def _csv_bytes(df: pd.DataFrame) -> bytes:
+    """CSV text of a scan table; text from the data never becomes a spreadsheet formula (cells.py)."""
     out = df.copy()
     for c in out.columns:
         if isinstance(out[c].dtype, pd.CategoricalDtype):
             out[c] = out[c].astype("str")
-    return out.to_csv(index=False, lineterminator="\n").encode("utf-8")
+    return escape_frame(out).to_csv(index=False, lineterminator="\n").encode("utf-8")
 
 
 def _findings_for_file(findings: pd.DataFrame) -> pd.DataFrame:
@@ -367,27 +389,30 @@ def write_scan(result: ScanResult, out_dir: str | os.PathLike[str]) -> Path:
     The files are written into a hidden sibling directory, which is then renamed onto ``out_dir``: a
     failure leaves either the previous output or nothing, never a half-written directory that looks
     complete. ``manifest.json`` is written last. An existing ``out_dir`` is replaced only if it is empty
-    or a previous scan output (it holds a ``manifest.json``); otherwise ``FileExistsError``.
+    or a previous scan output (it holds a ``manifest.json``); otherwise ``FileExistsError``. The write
+    holds the lock ``.<out>.lock`` (another run writing ``out`` stops with a user error naming it),
+    restores an output a killed run left in ``.<out>.old-<PID>``, removes leftovers of dead runs, and
+    turns a full disk into :class:`fiscalrisk.staging.DiskFullError` (see :mod:`fiscalrisk.staging`).
 
     The data files are byte-identical for the same input and parameters: rows sorted, no timestamps
     (start and end times live in ``manifest.json`` only).
     """
+    from fiscalrisk.staging import StagedOutput
+
     out = Path(out_dir)
-    if out.exists():
-        if not out.is_dir():
-            raise FileExistsError(f"write_scan: {out} exists and is not a directory")
-        if any(out.iterdir()) and not (out / "manifest.json").is_file():
-            raise FileExistsError(
-                f"write_scan: {out} is not empty and is not a previous scan output (no manifest.json); "
-                "refusing to overwrite it"
-            )
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
-    old = out.parent / f".{out.name}.old-{os.getpid()}"
-    for leftover in (tmp, old):
-        if leftover.exists():
-            shutil.rmtree(leftover)
-    tmp.mkdir()
+
+    def check(out: Path) -> None:
+        if out.exists():
+            if not out.is_dir():
+                raise FileExistsError(f"write_scan: {out} exists and is not a directory")
+            if any(out.iterdir()) and not (out / "manifest.json").is_file():
+                raise FileExistsError(
+                    f"write_scan: {out} is not empty and is not a previous scan output (no manifest.json); "
+                    "refusing to overwrite it"
+                )
+
+    staged = StagedOutput(out, kind="tmp", check=check)
+    tmp = staged.open()
     try:
         findings = _findings_for_file(result.findings)
         (tmp / "findings.csv").write_bytes(_csv_bytes(findings))
@@ -406,15 +431,10 @@ def write_scan(result: ScanResult, out_dir: str | os.PathLike[str]) -> Path:
             json.dumps(manifest, sort_keys=True, ensure_ascii=False, indent=2, default=str) + "\n",
             encoding="utf-8",
         )
-        if out.exists():
-            out.rename(old)
-        tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        if old.exists() and not out.exists():
-            old.rename(out)
+        staged.commit()
+    except BaseException as exc:
+        staged.abort(exc)  # the stage removed, the previous output kept; a full disk becomes a user error
         raise
-    shutil.rmtree(old, ignore_errors=True)
     return out
 
 
@@ -453,7 +473,7 @@ def read_findings(path: str | os.PathLike[str]) -> pd.DataFrame:
     if path.suffix == ".parquet":
         df = pd.read_parquet(path)
     else:
-        df = pd.read_csv(path, dtype="str", keep_default_na=False)
+        df = unescape_frame(pd.read_csv(path, dtype="str", keep_default_na=False))
         for c in ("value", "threshold"):
             df[c] = pd.to_numeric(df[c], errors="coerce")
     df["level"] = df["level"].astype("str").astype(LEVEL_DTYPE)

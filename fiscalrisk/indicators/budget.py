@@ -465,8 +465,11 @@ def bud06(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
     **Parameters.** ``warning`` 2 years, ``alert`` 3 years.
 
-    **Exclusions.** Lines without carry-over; carry-overs fully spent.
+    **Exclusions.** Lines without carry-over; carry-overs fully spent. Without a payments table the
+    spending is unknown: not assessed.
     """
+    if "payments" not in ctx.tables:
+        raise NotAssessed("missing table: payments (whether the carry-over was spent is unknown)")
     b = ctx.budget
     b = b.loc[(b["year"] <= ctx.as_of.year) & (b["carryover_amount"] > 0) & b["carryover_from_year"].notna()]
     lines = b.merge(ctx.net_payments[["line_id", "net"]], on="line_id", how="left")

@@ -464,8 +464,8 @@ def pay07(ctx: ScanContext, p: dict) -> pd.DataFrame:
     d = pos.loc[dup, ["payment_id", "unit_code", "payee_name", "_cents", "pay_date"]].copy()
     d["prev_id"] = pos["payment_id"].shift().loc[dup].to_numpy()
     d["prev_date"] = pos["pay_date"].shift().loc[dup].to_numpy()
+    out["prev_id"], out["prev_date"] = "", out["pay_date"]
     if d.empty:
-        out["prev_id"], out["prev_date"] = "", out["pay_date"]
         return out.drop(columns=["_cents", "_ref"])
     refunds = out.loc[out["_cents"] < 0, ["payment_id", "unit_code", "payee_name", "_cents", "pay_date"]].copy()
     refunds["_cents"] = -refunds["_cents"]
@@ -482,10 +482,10 @@ def pay07(ctx: ScanContext, p: dict) -> pd.DataFrame:
             cancelled.add(pid)
             used.add(rid)
     d = d.loc[~d["payment_id"].isin(cancelled)]
+    if d.empty:  # every duplicate was reversed by a refund
+        return out.drop(columns=["_cents", "_ref"])
     idx = out.index[out["payment_id"].isin(set(d["payment_id"]))]
     lookup = d.set_index("payment_id")
-    out["prev_id"] = ""
-    out["prev_date"] = out["pay_date"]
     out.loc[idx, "level"] = str(p.get("level", "alert"))
     out.loc[idx, "prev_id"] = out.loc[idx, "payment_id"].map(lookup["prev_id"]).to_numpy()
     out.loc[idx, "prev_date"] = out.loc[idx, "payment_id"].map(lookup["prev_date"]).to_numpy()

@@ -84,6 +84,7 @@ __all__ = [
     "IndicatorSpec",
     "NotAssessed",
     "ScanContext",
+    "not_assessed",
     "REGISTRY",
     "indicator",
     "get",
@@ -493,7 +494,8 @@ def missing_inputs(spec: IndicatorSpec, tables: Mapping[str, pd.DataFrame]) -> s
     return ""
 
 
-def _not_assessed(spec: IndicatorSpec, ctx: ScanContext, reason: str) -> pd.DataFrame:
+def not_assessed(spec: IndicatorSpec, ctx: ScanContext, reason: str) -> pd.DataFrame:
+    """The ``assessed`` rows of an indicator that could not be assessed on ``ctx``, with the reason."""
     regions = ctx.region_codes or [""]
     return finalize_assessed(
         pd.DataFrame(
@@ -636,12 +638,12 @@ def run_indicator(spec: IndicatorSpec | str, ctx: ScanContext) -> tuple[pd.DataF
         spec = get(spec)
     reason = missing_inputs(spec, ctx.tables)
     if reason:
-        return empty_findings(), _not_assessed(spec, ctx, reason)
+        return empty_findings(), not_assessed(spec, ctx, reason)
     p = dict(ctx.params.indicator(spec.code)) if ctx.params is not None else {}
     try:
         res = spec(ctx, p)
     except NotAssessed as e:
-        return empty_findings(), _not_assessed(spec, ctx, str(e))
+        return empty_findings(), not_assessed(spec, ctx, str(e))
     if res is None or len(res) == 0:
         res = pd.DataFrame(columns=["subject_id", "unit_code", "period", "value"])
     res = res.reset_index(drop=True)

@@ -55,6 +55,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from fiscalrisk.cells import read_csv as read_scan_csv
 from fiscalrisk.report.i18n import MODULES, normalize_lang, t
 from fiscalrisk.scan import OUTPUT_FILES as SCAN_FILES  # files a scan directory must hold
 
@@ -625,12 +626,12 @@ class DashboardData:
         # masking holds even when a payee is missing from the personal table.
         self.masker = Masker(tuple(sorted(set(personal["name"]) | self._evidence_names())))
         self.masked_accounts = tuple(personal["account"])
-        scores = pd.read_csv(self.scan_dir / "scores.csv", dtype={"subject_id": "str", "region_code": "str"},
+        scores = read_scan_csv(self.scan_dir / "scores.csv", dtype={"subject_id": "str", "region_code": "str"},
                              keep_default_na=False)
         scores["score"] = pd.to_numeric(scores["score"], errors="coerce")
         self.scores = scores.loc[scores["region_code"].astype("str").isin(scope)
                                  | scores["subject_id"].astype("str").isin(scope)].reset_index(drop=True)
-        pefa = pd.read_csv(self.scan_dir / "pefa_scores.csv", dtype="str", keep_default_na=False)
+        pefa = read_scan_csv(self.scan_dir / "pefa_scores.csv", dtype="str", keep_default_na=False)
         self.pefa_scores = pefa.loc[pefa["region_code"].isin(scope)].reset_index(drop=True)
 
     # -- structure ---------------------------------------------------------------------------------
@@ -701,7 +702,7 @@ class DashboardData:
         try:
             f = pd.read_parquet(path)
         except Exception:  # parquet engine missing or file unreadable: the CSV twin has the same rows
-            f = pd.read_csv(self.scan_dir / "findings.csv", dtype="str", keep_default_na=False)
+            f = read_scan_csv(self.scan_dir / "findings.csv", dtype="str", keep_default_na=False)
         for c in ("finding_id", "indicator", "module", "region_code", "unit_code", "subject_type", "subject_id",
                   "period", "message_zh", "message_en", "evidence"):
             f[c] = _str(f[c]) if c in f.columns else ""

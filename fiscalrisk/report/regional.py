@@ -187,6 +187,7 @@ class ScanTables:
 
 def read_scan(scan_dir: str | os.PathLike[str]) -> ScanTables:
     """Read a scan directory (codes as strings; ``level`` the ordered categorical)."""
+    from fiscalrisk.cells import read_csv
     from fiscalrisk.scan import read_findings
 
     d = Path(scan_dir)
@@ -196,12 +197,12 @@ def read_scan(scan_dir: str | os.PathLike[str]) -> ScanTables:
         path = d / name
         if not path.is_file():
             return pd.DataFrame()
-        return pd.read_csv(path, dtype=codes)
+        return read_csv(path, dtype=codes)
 
     findings = read_findings(d / "findings.parquet" if (d / "findings.parquet").is_file() else d / "findings.csv")
     for c in ("region_code", "unit_code", "subject_id", "period", "evidence"):
         findings[c] = findings[c].astype("str").fillna("")
-    pefa_scores = pd.read_csv(d / "pefa_scores.csv", dtype="str", keep_default_na=False) \
+    pefa_scores = read_csv(d / "pefa_scores.csv", dtype="str", keep_default_na=False) \
         if (d / "pefa_scores.csv").is_file() else pd.DataFrame()
     manifest = json.loads((d / "manifest.json").read_text(encoding="utf-8"))
     return ScanTables(findings=findings, assessed=csv("assessed.csv"), pefa=csv("pefa.csv"),
