@@ -7,15 +7,33 @@ leaving the machine.
 
 How it runs
 -----------
-``fiscalrisk dashboard --scan SCAN_DIR --data DATA_DIR [--region CODE]``
+``fiscalrisk dashboard --scan SCAN_DIR --data DATA_DIR [--region CODE] [--max-kernels N]
+[--cull-idle SECONDS] [--params FILE]``
 
 1. checks the scan directory (complete, readable manifest) and builds the dashboard cache from the
    data directory (:func:`fiscalrisk.report.dashboard_data.prepare`; reused while nothing changes);
-2. starts Voila on ``notebooks/dashboard.ipynb``, bound to 127.0.0.1 unless ``--ip`` says otherwise,
-   with a random token (``secrets``), one preheated kernel (the notebook has already run when the
-   manager arrives), culling of idle kernels, tracebacks hidden, and a copy of Voila's lab template
-   without its CDN stylesheet links (Voila bundles the same Font Awesome locally);
-3. prints the URL to open, token included, on one line, and serves until interrupted.
+2. starts Voila on ``notebooks/dashboard.ipynb`` (through :mod:`fiscalrisk.dashboard_server`), bound
+   to 127.0.0.1 unless ``--ip`` says otherwise, with a random token (``secrets``), one preheated
+   kernel (the notebook has already run when the manager arrives), tracebacks hidden, and a copy of
+   Voila's lab template without its CDN stylesheet links (Voila bundles the same Font Awesome locally);
+3. prints the URL to open, token included, on one line, and serves until interrupted; from then on
+   the server's log (Voila's and its kernels') goes to this command's stderr.
+
+Every page open runs its own kernel, about 350 MB with the dashboard loaded. Two limits, from the
+params section ``dashboard`` (``params/defaults.yaml``, layered with ``--params FILE``) unless a flag
+overrides them:
+
+* **cap** — ``dashboard.max_kernels`` (8; ``--max-kernels``): at most this many kernels at once, the
+  preheated spare and kernels still starting included. A page beyond it starts nothing and gets HTTP
+  503 with a short bilingual "busy, try again in a minute" page; the spare is refilled only while
+  there is room, and again as soon as a kernel goes away;
+* **culling** — ``dashboard.cull_idle_seconds`` (120; ``--cull-idle``, at least 60): a kernel idle with
+  no browser connected this long is shut down (checked every quarter of that, at most every minute);
+  a closed page shuts its kernel down at once. A page left open keeps its kernel: the cap bounds that.
+
+Errors stay on the server: pages run in the kernel of :mod:`fiscalrisk.dashboard_kernel`, which
+writes tracebacks and everything sent to stderr to the server log and tells the browser only
+"内部错误 / internal error; see the server log" — also when a client sends a malformed widget message.
 
 The scan directory, cache and region reach the notebook through environment variables
 (``FISCALRISK_SCAN_DIR``, ``FISCALRISK_CACHE_DIR``, ``FISCALRISK_REGION``, ``FISCALRISK_LANG``), never
@@ -38,6 +56,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -46,7 +65,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from fiscalrisk.report.dashboard_data import DashboardData, Kpis
 
-__all__ = ["register", "cmd_dashboard", "main", "chart_widget_class", "DashboardApp", "voila_command", "offline_template", "notebook_path"]
+__all__ = ["register", "cmd_dashboard", "main", "chart_widget_class", "DashboardApp", "voila_command", "offline_template",
+           "notebook_path", "dashboard_limits"]
 
 ENV_SCAN = "FISCALRISK_SCAN_DIR"
 ENV_CACHE = "FISCALRISK_CACHE_DIR"
@@ -59,7 +79,10 @@ TEMPLATE_NAME = "fiscalrisk"
 #: Name of the served notebook copy: Voila shows it as the browser tab's title.
 SERVED_NOTEBOOK = "财政风险防控驾驶舱 Fiscal risk dashboard.ipynb"
 DEFAULT_PORT = 8866
-DEFAULT_CULL_IDLE = 300  # seconds a kernel may sit idle with no browser connected before it is shut down
+# Fallbacks of voila_command; the command reads params `dashboard` (params/defaults.yaml holds the same values).
+DEFAULT_CULL_IDLE = 120  # seconds a kernel may sit idle with no browser connected before it is shut down
+DEFAULT_MAX_KERNELS = 8  # kernels at once, the preheated spare included
+MIN_CULL_IDLE = 60
 
 _NOTEBOOK_SOURCE = (
     "from fiscalrisk.dashboard import DashboardApp\n\n"
@@ -93,8 +116,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--ip", default="127.0.0.1", metavar="ADDRESS",
                    help="address to bind (default 127.0.0.1: this machine only)")
     p.add_argument("--lang", default="zh-CN", choices=["zh-CN", "en"], help="initial language (default zh-CN)")
-    p.add_argument("--cull-idle", type=int, default=DEFAULT_CULL_IDLE, metavar="SECONDS",
-                   help=f"shut down kernels idle and unconnected this long (default {DEFAULT_CULL_IDLE})")
+    p.add_argument("--cull-idle", type=int, default=None, metavar="SECONDS",
+                   help="shut down kernels idle and unconnected this long "
+                        "(default: params dashboard.cull_idle_seconds, 120)")
+    p.add_argument("--max-kernels", type=int, default=None, metavar="N",
+                   help="most kernels (open pages, plus one preheated) at once; further pages get "
+                        "'busy, try again' (HTTP 503) (default: params dashboard.max_kernels, 8)")
+    p.add_argument("--params", metavar="FILE", action="append",
+                   help="params YAML layered over params/ (repeatable; section dashboard)")
     p.set_defaults(func=cmd_dashboard)
 
 
@@ -112,6 +141,21 @@ def _write_fallback_notebook(directory: Path) -> Path:
     nb.cells = [nbformat.v4.new_code_cell(_NOTEBOOK_SOURCE)]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     path = directory / SERVED_NOTEBOOK
+    nbformat.write(nb, path)
+    return path
+
+
+def _served_notebook(source: Path | None, site: Path) -> Path:
+    """The notebook Voila serves from ``site``: ``source`` (or the fallback), run by the dashboard's
+    kernel (:mod:`fiscalrisk.dashboard_kernel`, whose errors stay in the server log)."""
+    import nbformat
+
+    from fiscalrisk.dashboard_kernel import KERNEL_NAME
+
+    path = Path(shutil.copy(source, site / SERVED_NOTEBOOK)) if source else _write_fallback_notebook(site)
+    nb = nbformat.read(path, as_version=4)
+    nb.metadata["kernelspec"] = {"name": KERNEL_NAME, "display_name": "Python 3 (fiscalrisk dashboard)",
+                                 "language": "python"}
     nbformat.write(nb, path)
     return path
 
@@ -160,15 +204,21 @@ def _site_bundle(cache: Path, site: Path) -> str | None:
 
 
 def voila_command(notebook: Path, *, port: int, ip: str, token: str, cull_idle: int = DEFAULT_CULL_IDLE,
-                  serve: list[str] | tuple[str, ...] = ()) -> list[str]:
+                  max_kernels: int = DEFAULT_MAX_KERNELS, serve: list[str] | tuple[str, ...] = ()) -> list[str]:
     """The Voila command line of the dashboard (one preheated kernel, token auth, culling, no tracebacks).
+
+    Voila runs through :mod:`fiscalrisk.dashboard_server`, which adds the cap of ``max_kernels``
+    kernels at once (the preheated one included) and the "busy" page beyond it. Idle kernels with no
+    browser connected are shut down after ``cull_idle`` seconds, checked every quarter of that (at
+    most every 60 s).
 
     ``serve``: file names beside the notebook that Voila may serve (under ``voila/files/``), besides
     images; everything else stays refused (notebooks and Python files in particular).
     """
     allow = [r".*\.(png|jpg|gif|svg)", *(re.escape(name) for name in serve)]
+    cull_idle = int(cull_idle)
     return [
-        sys.executable, "-m", "voila", str(notebook),
+        sys.executable, "-m", "fiscalrisk.dashboard_server", str(notebook),
         "--no-browser",
         f"--port={port}",
         f"--Voila.ip={ip}",
@@ -178,12 +228,38 @@ def voila_command(notebook: Path, *, port: int, ip: str, token: str, cull_idle: 
         "--theme=light",
         "--preheat_kernel=True",
         "--pool_size=1",
+        f"--DashboardVoila.max_kernels={int(max_kernels)}",
         "--VoilaConfiguration.show_tracebacks=False",
-        f"--MappingKernelManager.cull_idle_timeout={int(cull_idle)}",
-        "--MappingKernelManager.cull_interval=60",
+        f"--MappingKernelManager.cull_idle_timeout={cull_idle}",
+        f"--MappingKernelManager.cull_interval={max(1, min(60, cull_idle // 4))}",
         "--MappingKernelManager.cull_connected=False",
         f"--VoilaConfiguration.file_allowlist={json.dumps(allow)}",
     ]
+
+
+def dashboard_limits(args: argparse.Namespace) -> tuple[int, int]:
+    """``(max_kernels, cull_idle_seconds)``: params section ``dashboard`` (with ``--params`` files
+    layered on top), overridden by ``--max-kernels`` / ``--cull-idle``; checked."""
+    from fiscalrisk.cli import UserError
+    from fiscalrisk.params import ParamsError, resolve
+
+    files = tuple(getattr(args, "params", None) or ())
+    for f in files:
+        if not Path(f).is_file():
+            raise UserError(f"--params: file '{f}' not found")
+    try:
+        section = resolve(files=files).get("dashboard") or {}
+    except ParamsError as exc:
+        raise UserError(str(exc)) from None
+    max_kernels = section.get("max_kernels", DEFAULT_MAX_KERNELS) if args.max_kernels is None else args.max_kernels
+    cull_idle = section.get("cull_idle_seconds", DEFAULT_CULL_IDLE) if args.cull_idle is None else args.cull_idle
+    if int(max_kernels) < 1:
+        where = "--max-kernels" if args.max_kernels is not None else "parameter 'dashboard.max_kernels'"
+        raise UserError(f"{where} expected at least 1; got {max_kernels}")
+    if int(cull_idle) < MIN_CULL_IDLE:
+        where = "--cull-idle" if args.cull_idle is not None else "parameter 'dashboard.cull_idle_seconds'"
+        raise UserError(f"{where} expected at least {MIN_CULL_IDLE} seconds; got {cull_idle}")
+    return int(max_kernels), int(cull_idle)
 
 
 def _display_host(ip: str) -> str:
@@ -241,8 +317,7 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
         raise UserError(f"--port expected 1–65535; got {args.port}")
     if not _port_free(args.ip, args.port):
         raise UserError(f"port {args.port} on {args.ip} is already in use; choose another with --port")
-    if args.cull_idle < 60:
-        raise UserError(f"--cull-idle expected at least 60 seconds; got {args.cull_idle}")
+    max_kernels, cull_idle = dashboard_limits(args)
 
     token = secrets.token_urlsafe(24)
     # SIGTERM (a service manager stopping the dashboard) must stop Voila and its kernels too.
@@ -250,12 +325,15 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     work = Path(tempfile.mkdtemp(prefix="fiscalrisk-voila-"))
     try:
         offline_template(work / "jupyter")
+        from fiscalrisk.dashboard_kernel import write_kernelspec
+
+        write_kernelspec(work / "jupyter")
         # The notebook is served from a private directory holding it and the offline chart bundle, so
         # the browser downloads the bundle once per page instead of once per chart.
         site = work / "site"
         site.mkdir()
         source = notebook_path()
-        notebook = shutil.copy(source, site / SERVED_NOTEBOOK) if source else _write_fallback_notebook(site)
+        notebook = _served_notebook(source, site)
         bundle = _site_bundle(cache, site)
         env = dict(os.environ)
         env.update({
@@ -268,9 +346,11 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
         })
         if bundle:
             env[ENV_BUNDLE] = bundle
-        cmd = voila_command(Path(notebook), port=args.port, ip=args.ip, token=token, cull_idle=args.cull_idle,
-                            serve=[bundle] if bundle else [])
+        cmd = voila_command(Path(notebook), port=args.port, ip=args.ip, token=token, cull_idle=cull_idle,
+                            max_kernels=max_kernels, serve=[bundle] if bundle else [])
         log_path = work / "voila.log"
+        stop_forwarding = threading.Event()
+        forward: threading.Thread | None = None
         with open(log_path, "wb") as log:
             proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT,
                                     start_new_session=True)
@@ -284,13 +364,51 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
                 url = f"http://{_display_host(args.ip)}:{args.port}/?token={token}"
                 print(f"dashboard for {region} ({regions.set_index('region_code').at[region, 'name']}): {url}",
                       flush=True)
+                # From here on the server log (Voila's, and its kernels' tracebacks) goes to stderr.
+                forward = threading.Thread(target=_forward_log, daemon=True,
+                                           args=(log_path, log_path.stat().st_size, stop_forwarding, token))
+                forward.start()
                 return proc.wait()
             except KeyboardInterrupt:
                 return 130
             finally:
                 _stop(proc)
+                stop_forwarding.set()
+                if forward is not None:
+                    forward.join(timeout=2)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _forward_log(path: Path, offset: int, stop: threading.Event, secret: str = "") -> None:
+    """Copy the server log from ``offset`` on to this process's stderr, line by line, until ``stop`` is
+    set and all is copied; ``secret`` (the token: tornado logs the URL of a failed request) is masked.
+
+    Raw writes to file descriptor 2: a reader that stops reading (a full pipe) blocks this thread
+    only, never Voila, which writes to the file.
+    """
+    mask = secret.encode() if secret else b""
+    pending = b""
+    with open(path, "rb") as f:
+        f.seek(offset)
+        while True:
+            chunk = f.read(1 << 16)
+            if not chunk and not stop.is_set():
+                stop.wait(0.2)
+                continue
+            pending += chunk
+            cut = len(pending) if not chunk else pending.rfind(b"\n") + 1
+            out, pending = pending[:cut], pending[cut:]
+            if mask:
+                out = out.replace(mask, b"[secret]")
+            view = memoryview(out)
+            while view:
+                try:
+                    view = view[os.write(2, view):]
+                except OSError:
+                    return
+            if not chunk:
+                return
 
 
 def _terminate(signum: int, frame: Any) -> None:
@@ -558,8 +676,11 @@ class DashboardApp:
         try:
             fn()
             self.status.value = ""
-        except Exception as exc:  # noqa: BLE001 - the page must stay up; details go to the server log
-            print(f"dashboard: redraw failed: {exc.__class__.__name__}: {exc}", file=sys.stderr)
+        except Exception:  # noqa: BLE001 - the page must stay up; details go to the server log
+            import traceback
+
+            # the dashboard's kernel sends stderr to the server log, never to the browser
+            print(f"dashboard: redraw failed\n{traceback.format_exc()}", file=sys.stderr, end="", flush=True)
             self.status.value = f"<div class='fr-empty'>{_e(self._t('app.no_data'))}</div>"
 
     def refresh(self, about: bool = True) -> None:
