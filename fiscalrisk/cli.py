@@ -259,8 +259,9 @@ def _beside(module: str) -> Callable[[argparse._SubParsersAction], None]:
     return register
 
 
-# report (runner.py), export and verify (export.py), dashboard (dashboard.py)
-_EXTENSIONS: list[Callable[[argparse._SubParsersAction], None]] = [_beside("runner"), _beside("export"), _beside("dashboard")]
+# report (runner.py), export and verify (export.py), dashboard (dashboard.py), the alert register
+_EXTENSIONS: list[Callable[[argparse._SubParsersAction], None]] = [
+    _beside("runner"), _beside("export"), _beside("dashboard"), _beside("register.cli")]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -277,6 +278,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         _print_err("interrupted")
         return 130
+    except BrokenPipeError:  # the output was piped into a reader that stopped (| head): not an error
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except Exception as exc:  # noqa: BLE001 - the last line of defence: exit 1, short message
         from .data import DataError, MappingError
 

@@ -339,6 +339,12 @@ def _manifest(data: Any, tables: Mapping[str, pd.DataFrame], as_of: pd.Timestamp
             entry["sha256"] = fingerprints[name]
         inputs[name] = entry
     files = {Path(str(k)).name: v for k, v in sorted(file_fps.items())}
+    # the whole region tree (not only a --region subtree): the register escalates cases up this tree
+    tree = [
+        {"region_code": str(r.region_code), "parent_code": "" if pd.isna(r.parent_code) else str(r.parent_code),
+         "level": str(r.level)}
+        for r in original["regions"].sort_values("region_code").itertuples()
+    ] if {"region_code", "parent_code", "level"} <= set(original["regions"].columns) else []
     finished = datetime.now(UTC)
     lv = findings["level"].astype("str").value_counts()
     return {
@@ -352,6 +358,7 @@ def _manifest(data: Any, tables: Mapping[str, pd.DataFrame], as_of: pd.Timestamp
         "input_files": files,
         "mapping": getattr(data, "mapping", None),
         "mapping_sha256": getattr(data, "mapping_sha256", None),
+        "regions": tree,
         "indicators": [s.code for s in specs],
         "counts": {"findings": int(len(findings)), "alert": int(lv.get("alert", 0)),
                    "warning": int(lv.get("warning", 0))},
