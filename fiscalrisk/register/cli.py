@@ -8,6 +8,8 @@ import sys
 
 import pandas as pd
 
+from fiscalrisk.errors import UserError
+
 from .core import Register
 from .rules import DISMISS_REASONS, MOVES, RESPONSES, ROLES, STATES
 
@@ -56,6 +58,20 @@ def cmd_user_add(args: argparse.Namespace) -> int:
     _reg(args).add_user(args.name, args.role, unit=args.unit, region=args.region, by=args.user)
     place = f"unit {args.unit}" if args.unit else (f"region {args.region}" if args.region else "everywhere")
     print(f"user {args.name} added: {args.role}, {place}")
+    return 0
+
+
+def cmd_user_passwd(args: argparse.Namespace) -> int:
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        import getpass
+
+        password = getpass.getpass(f"new password for {args.name}: ")
+        if getpass.getpass("again: ") != password:
+            raise UserError("the two passwords differ; nothing changed")
+    _reg(args).set_password(args.name, password, by=args.user)
+    print(f"password of {args.name} set")
     return 0
 
 
@@ -153,6 +169,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     place.add_argument("--region", metavar="CODE", help="the region of a supervisor (its whole subtree)")
     _common(p, user=True)
     p.set_defaults(func=cmd_user_add)
+    p = ucmds.add_parser("passwd", help="set a user's password for the case desk (asked for, never on the command line)")
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("--password-stdin", action="store_true", help="read the password from standard input (scripts)")
+    _common(p, user=True)
+    p.set_defaults(func=cmd_user_passwd)
     p = ucmds.add_parser("list", help="list the users")
     _common(p)
     p.set_defaults(func=cmd_user_list)

@@ -215,6 +215,7 @@ class Register:
     url: str | None = None
     deadline_days: Mapping[str, int] | None = None
     engine: Any = field(init=False, repr=False)
+    _schema_ok: bool = field(default=False, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.url = db.database_url(self.url)
@@ -230,8 +231,15 @@ class Register:
         return db.migrate(self.engine)
 
     def _check_schema(self) -> None:
+        if self._schema_ok:
+            return
         if not inspect(self.engine).has_table("chain"):
             raise RegisterError(f"{self._where()}: no register here yet; run `fiscalrisk register init` first")
+        current, head = db.current_revision(self.engine), db.head_revision()
+        if current != head:
+            raise RegisterError(f"{self._where()}: the register's schema is at revision {current}, this fiscalrisk "
+                                f"needs {head}; run `fiscalrisk register init` to migrate it")
+        self._schema_ok = True
 
     def _where(self) -> str:
         return self.engine.url.render_as_string(hide_password=True)
@@ -285,10 +293,52 @@ class Register:
         return dict(row)
 
     def users(self) -> pd.DataFrame:
+        """The users (name, role, unit_code, region_code, created_at; never the password hash)."""
+        self._check_schema()
+        shown = [c for c in db.users.columns if c.name != "password_hash"]
+        with self.engine.connect() as conn:
+            return pd.DataFrame(conn.execute(select(*shown).order_by(db.users.c.name)).mappings().all(),
+                                columns=[c.name for c in shown])
+
+    def set_password(self, name: str, password: str, *, by: str | None = None) -> None:
+        """Set a user's password (stored as a salted argon2id hash). ``by``: the user themselves (default)
+        or a supervisor whose region holds the user's place."""
+        from argon2 import PasswordHasher
+
+        self._check_schema()
+        if len(password or "") < 8:
+            raise RegisterError("a password needs at least 8 characters")
+        with self.engine.begin() as conn:
+            trail = _Trail(conn)
+            target = self._user(conn, name, "user")
+            if by and by != name:
+                admin = self._user(conn, by, "--user")
+                place = target["region_code"] or conn.execute(
+                    select(db.units.c.region_code).where(db.units.c.unit_code == target["unit_code"])).scalar()
+                if admin["role"] != "supervisor" or not _may_place(admin, _Tree.load(conn), place):
+                    raise RegisterError(f"user {by!r} may not set {name!r}'s password")
+            conn.execute(db.users.update().where(db.users.c.name == name)
+                         .values(password_hash=PasswordHasher().hash(password)))
+            trail.add(None, by or name, "password_set", None, None, "", {"name": name})
+            trail.flush()
+
+    def sign_in(self, name: str, password: str) -> dict[str, Any]:
+        """The user (without the hash) if ``password`` is theirs; :class:`RegisterError` otherwise (the
+        same message for an unknown user and a wrong password)."""
+        from argon2 import PasswordHasher
+        from argon2.exceptions import InvalidHashError, VerificationError
+
         self._check_schema()
         with self.engine.connect() as conn:
-            return pd.DataFrame(conn.execute(select(db.users).order_by(db.users.c.name)).mappings().all(),
-                                columns=[c.name for c in db.users.columns])
+            row = conn.execute(select(db.users).where(db.users.c.name == str(name))).mappings().first()
+        refused = RegisterError("wrong user name or password")
+        if row is None or not row["password_hash"]:
+            raise refused
+        try:
+            PasswordHasher().verify(row["password_hash"], str(password))
+        except (VerificationError, InvalidHashError):
+            raise refused from None
+        return {k: v for k, v in row.items() if k != "password_hash"}
 
     # -- ingest -------------------------------------------------------------------------------------
     def ingest(self, scan_dir: str | Any, *, today: dt.date | str | None = None, user: str = "system",
@@ -580,11 +630,39 @@ class Register:
                     "dispatched_on", "due_on", "overdue", "escalated_to", "cleared_by_data", "reopened",
                     "period", "subject_id", "version")
 
+    def scope_cases(self, user: str, **filters: Any) -> pd.DataFrame:
+        """The cases ``user`` may see: a unit officer their unit's, a supervisor their region's subtree,
+        an auditor all (``filters`` as for :meth:`cases`). What every app shows a signed-in person."""
+        with self.engine.connect() as conn:
+            actor = self._user(conn, user)
+        if actor["role"] == "unit":
+            return self.cases(unit=actor["unit_code"], **filters)
+        if actor["role"] == "supervisor":
+            return self.cases(region=actor["region_code"], **filters)
+        return self.cases(**filters)
+
+    def moves_for(self, user: str, case_id: int | str) -> list[str]:
+        """The actions ``user`` may take on a case now (state, role and scope): the buttons an app shows."""
+        cid = self._case_id(case_id)
+        with self.engine.connect() as conn:
+            actor = self._user(conn, user)
+            case = self._case(conn, cid)
+            tree = _Tree.load(conn)
+        if actor["role"] == "auditor":
+            return []
+        try:
+            self._check_scope(actor, case, tree)
+        except RegisterError:
+            return []
+        return [a for a in rules.allowed_moves(case["state"], bool(case["cleared_by_data"]))
+                if actor["role"] in rules.MOVES[a].roles]
+
     def cases(self, *, region: str | None = None, state: str | Iterable[str] | None = None,
-              overdue: bool | None = None, today: dt.date | str | None = None) -> pd.DataFrame:
+              overdue: bool | None = None, today: dt.date | str | None = None,
+              unit: str | None = None) -> pd.DataFrame:
         """The cases (sorted by case_id) with ``overdue`` and ``escalated_to`` as of ``today``.
 
-        ``region``: the region's whole subtree. A case is overdue when it waits for an answer
+        ``region``: the region's whole subtree; ``unit``: one unit's cases. A case is overdue when it waits for an answer
         (dispatched) or a rectification (rectifying) past its deadline; each further deadline period
         escalates it one level up the tree (``escalated_to``: the region it now shows at, else empty).
         """
@@ -603,6 +681,8 @@ class Register:
                 q = q.where(db.cases.c.state.in_(states))
             if region is not None:
                 q = q.where(db.cases.c.region_code.in_(tree.subtree(region)))
+            if unit is not None:
+                q = q.where(db.cases.c.unit_code == unit)
             frame = pd.DataFrame(conn.execute(q).mappings().all(), columns=[c.name for c in db.cases.columns])
         waiting = frame["state"].isin(["dispatched", "rectifying"])
         steps = [rules.escalation_steps(d if w else None, today, lv, dict(self.deadline_days))

@@ -31,7 +31,7 @@ from sqlalchemy import (
 )
 
 __all__ = ["metadata", "users", "regions", "units", "cases", "events", "exemptions", "scans", "chain",
-           "database_url", "connect", "migrate", "DEFAULT_DB"]
+           "database_url", "connect", "migrate", "head_revision", "current_revision", "DEFAULT_DB"]
 
 DEFAULT_DB = "fiscalrisk.db"
 CODE = 64  # length of a code column (region and unit codes are at most 64 characters)
@@ -45,6 +45,7 @@ users = Table(
     Column("unit_code", String(CODE)),
     Column("region_code", String(CODE)),
     Column("created_at", String(32), nullable=False),
+    Column("password_hash", String(255)),  # argon2id, salted (migration 0002); None: cannot sign in
 )
 regions = Table(
     "regions", metadata,
@@ -160,16 +161,35 @@ def connect(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
-def migrate(engine: Engine) -> str:
-    """Create or upgrade the schema to the latest migration (idempotent); returns the revision."""
-    from alembic import command
+def _alembic_config():
     from alembic.config import Config
-    from alembic.runtime.migration import MigrationContext
 
     cfg = Config()
     cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    return cfg
+
+
+def head_revision() -> str:
+    """The latest migration of this version of fiscalrisk."""
+    from alembic.script import ScriptDirectory
+
+    return str(ScriptDirectory.from_config(_alembic_config()).get_current_head())
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The migration the database is at (None: no register there)."""
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def migrate(engine: Engine) -> str:
+    """Create or upgrade the schema to the latest migration (idempotent); returns the revision."""
+    from alembic import command
+
+    cfg = _alembic_config()
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
-    with engine.connect() as conn:
-        return str(MigrationContext.configure(conn).get_current_revision())
+    return str(current_revision(engine))
