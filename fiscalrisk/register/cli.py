@@ -130,6 +130,27 @@ def cmd_exempt(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_tasks(args: argparse.Namespace) -> int:
+    from .workbooks import write_tasks
+
+    written = write_tasks(_reg(args), args.region, args.out, user=args.user, today=args.today)
+    print(f"{len(written)} exchange workbook(s) written to {args.out}")
+    for unit, path in written.items():
+        print(f"  {unit}: {path.name}")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from .workbooks import format_problems, import_answers
+
+    applied, problems = import_answers(_reg(args), args.files, user=args.user, today=args.today)
+    if len(problems):
+        raise UserError(f"{len(problems)} problem(s) in the workbooks; nothing was applied "
+                        "(file[sheet]:row column 'value': expected)\n" + format_problems(problems))
+    print(f"{applied} answer(s) applied from {len(args.files)} workbook(s)")
+    return 0
+
+
 def cmd_audit(args: argparse.Namespace) -> int:
     result = _reg(args).audit()
     if result.intact:
@@ -218,6 +239,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--reason", required=True, metavar="TEXT")
     _common(p, user=True, user_required=True)
     p.set_defaults(func=cmd_exempt)
+
+    p = cmds.add_parser("tasks", help="one exchange workbook (.xlsx) per unit with its cases awaiting an answer")
+    p.add_argument("--region", required=True, metavar="CODE", help="the units of this region's whole subtree")
+    p.add_argument("--out", required=True, metavar="DIR", help="folder to write (new, or earlier workbooks)")
+    _common(p, user=True, today=True)
+    p.set_defaults(func=cmd_tasks)
+
+    p = cmds.add_parser("import", help="apply the answers of exchange workbooks: every row checked, all or nothing")
+    p.add_argument("files", nargs="+", metavar="FILE.xlsx")
+    _common(p, user=True, today=True, user_required=True)
+    p.set_defaults(func=cmd_import)
 
     p = cmds.add_parser("audit", help="verify the audit trail's hash chain (exit 1 naming the first bad event)")
     _common(p)

@@ -33,7 +33,7 @@ from fiscalrisk.errors import UserError
 
 from . import db, rules
 
-__all__ = ["Register", "RegisterError", "ConflictError", "IngestResult", "AuditResult", "GENESIS"]
+__all__ = ["Register", "RegisterError", "ConflictError", "Action", "IngestResult", "AuditResult", "GENESIS"]
 
 GENESIS = "0" * 64
 _USER_NAME_MAX = 64
@@ -64,6 +64,20 @@ class IngestResult:
 
     def counts(self) -> dict[str, int]:
         return {k: getattr(self, k) for k in ("new", "unchanged", "changed", "reopened", "cleared_by_data", "exempt")}
+
+
+@dataclass(frozen=True)
+class Action:
+    """One move asked of the register (see :meth:`Register.act`); ``extra`` goes into the event's payload."""
+
+    case_id: int | str
+    action: str
+    note: str = ""
+    reason: str | None = None
+    amount: float | str | None = None
+    due: dt.date | str | None = None
+    expect_version: int | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -502,10 +516,44 @@ class Register:
         ``expect_version`` is the version the user saw (default: the version read now); if the case has
         changed since, :class:`ConflictError` names who changed it and when, and nothing is applied.
         """
+        return self.act_many([Action(case_id, action, note, reason, amount, due, expect_version)],
+                             user=user, today=today)[0]
+
+    def act_many(self, actions: Iterable[Action], *, user: str,
+                 today: dt.date | str | None = None) -> list[dict[str, Any]]:
+        """Make several moves as ``user`` in one transaction: all of them, or none (the first refusal
+        raises and nothing is applied). Returns the cases after the moves."""
         self._check_schema()
         today = _date(today, "--today") or dt.date.today()
-        due = _date(due, "--due")
-        cid = self._case_id(case_id)
+        actions = list(actions)
+        with self.engine.connect() as conn:
+            actor = self._user(conn, user)
+            tree = _Tree.load(conn)
+            cases = [self._case(conn, self._case_id(a.case_id)) for a in actions]
+            conn.rollback()
+        if actor["role"] == "auditor":
+            raise RegisterError(f"user {user!r} is an auditor: auditors read, they do not act on cases")
+        plans = [self._plan(actor, case, tree, a, today) for a, case in zip(actions, cases, strict=True)]
+        with self.engine.begin() as conn:
+            trail = _Trail(conn)
+            done_ids = []
+            for (cid, seen, values, payload), a, case in zip(plans, actions, cases, strict=True):
+                done = conn.execute(db.cases.update().where(db.cases.c.case_id == cid)
+                                    .where(db.cases.c.version == seen).values(**values))
+                if done.rowcount != 1:
+                    raise ConflictError(self._conflict(conn, cid, seen))
+                trail.add(cid, actor["name"], a.action, case["state"], values["state"], a.note, payload)
+                done_ids.append(cid)
+            trail.flush()
+            return [dict(conn.execute(select(db.cases).where(db.cases.c.case_id == cid)).mappings().one())
+                    for cid in done_ids]
+
+    def _plan(self, actor: Mapping[str, Any], case: Mapping[str, Any], tree: _Tree, a: Action,
+              today: dt.date) -> tuple[int, int, dict[str, Any], dict[str, Any]]:
+        """Check one move against the rules and the actor's scope; the case's new values and the event's payload."""
+        cid = int(case["case_id"])
+        due = _date(a.due, "--due")
+        amount = a.amount
         if amount is not None:
             try:
                 amount = float(amount)
@@ -513,46 +561,31 @@ class Register:
                 raise RegisterError(f"--amount: expected a number; got {str(amount)[:40]!r}") from None
             if not math.isfinite(amount) or amount < 0:
                 raise RegisterError(f"--amount: expected a non-negative number; got {amount!r}")
-        with self.engine.connect() as conn:
-            actor = self._user(conn, user)
-            case = self._case(conn, cid)
-            tree = _Tree.load(conn)
-            conn.rollback()
-        if actor["role"] == "auditor":
-            raise RegisterError(f"user {user!r} is an auditor: auditors read, they do not act on cases")
         self._check_scope(actor, case, tree)
-        target = rules.check_move(cid, case["state"], action, actor["role"], cleared_by_data=bool(case["cleared_by_data"]),
-                                  reason=reason, due=due)
-        seen_version = int(case["version"]) if expect_version is None else int(expect_version)
-        values: dict[str, Any] = {"state": target, "version": seen_version + 1}
-        payload: dict[str, Any] = {"today": str(today)}
-        if action == "dispatch":
+        target = rules.check_move(cid, case["state"], a.action, actor["role"],
+                                  cleared_by_data=bool(case["cleared_by_data"]), reason=a.reason, due=due)
+        seen = int(case["version"]) if a.expect_version is None else int(a.expect_version)
+        values: dict[str, Any] = {"state": target, "version": seen + 1}
+        payload: dict[str, Any] = {"today": str(today), **a.extra}
+        if a.action == "dispatch":
             values["dispatched_on"] = today
             values["due_on"] = due or rules.due_after(today, case["level"], dict(self.deadline_days))
             payload["due_on"] = str(values["due_on"])
-        elif action == "respond":
-            values["response"] = reason or "explanation"
+        elif a.action == "respond":
+            values["response"] = a.reason or "explanation"
             payload["response"] = values["response"]
-        elif action == "dismiss":
-            values["dismiss_reason"] = reason
-            payload["reason"] = reason
-        elif action == "plan":
+        elif a.action == "dismiss":
+            values["dismiss_reason"] = a.reason
+            payload["reason"] = a.reason
+        elif a.action == "plan":
             values["due_on"] = due
             payload["due_on"] = str(due)
-        elif action == "rectify" and amount is not None:
+        elif a.action == "close" and case["cleared_by_data"] and case["state"] != "rectified":
+            payload["cleared_by_data"] = True
+        if amount is not None and a.action in ("respond", "rectify"):
             values["rectified_amount"] = amount
             payload["amount"] = amount
-        elif action == "close" and case["cleared_by_data"] and case["state"] != "rectified":
-            payload["cleared_by_data"] = True
-        with self.engine.begin() as conn:
-            trail = _Trail(conn)
-            done = conn.execute(db.cases.update().where(db.cases.c.case_id == cid)
-                                .where(db.cases.c.version == seen_version).values(**values))
-            if done.rowcount != 1:
-                raise ConflictError(self._conflict(conn, cid, seen_version))
-            trail.add(cid, actor["name"], action, case["state"], target, note, payload)
-            trail.flush()
-            return dict(conn.execute(select(db.cases).where(db.cases.c.case_id == cid)).mappings().one())
+        return cid, seen, values, payload
 
     def _conflict(self, conn: Connection, cid: int, seen: int) -> str:
         now = conn.execute(select(db.cases.c.state, db.cases.c.version).where(db.cases.c.case_id == cid)).one()
