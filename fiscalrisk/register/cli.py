@@ -151,6 +151,25 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_kpi(args: argparse.Namespace) -> int:
+    from .kpi import dismissal_rates, kpis
+
+    reg = _reg(args)
+    table = kpis(reg, region=args.region, as_of=args.as_of, since=args.since)
+    rates = dismissal_rates(reg, region=args.region)
+    if args.format == "json":
+        print(json.dumps({"kpis": json.loads(table.to_json(orient="records", force_ascii=False)),
+                          "dismissal_rates": json.loads(rates.to_json(orient="records", force_ascii=False))},
+                         ensure_ascii=False, indent=1))
+    elif args.format == "csv":
+        _print_table(table, "csv")
+    else:
+        _print_table(table, "table")
+        print("\ndismissal rate per indicator (dismissed / (confirmed + dismissed)):")
+        _print_table(rates, "table")
+    return 0
+
+
 def cmd_audit(args: argparse.Namespace) -> int:
     result = _reg(args).audit()
     if result.intact:
@@ -250,6 +269,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("files", nargs="+", metavar="FILE.xlsx")
     _common(p, user=True, today=True, user_required=True)
     p.set_defaults(func=cmd_import)
+
+    p = cmds.add_parser("kpi", help="monitoring KPIs per region (own units and whole subtree) and dismissal rates")
+    p.add_argument("--region", metavar="CODE", help="the regions of this region's subtree (default: all)")
+    p.add_argument("--as-of", metavar="YYYY-MM-DD", help="the date the KPIs are taken at (default: today)")
+    p.add_argument("--since", metavar="YYYY-MM-DD", help="start of the period for dispatched/closed (default: "
+                                                         "the first day of the --as-of month)")
+    p.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    _common(p)
+    p.set_defaults(func=cmd_kpi)
 
     p = cmds.add_parser("audit", help="verify the audit trail's hash chain (exit 1 naming the first bad event)")
     _common(p)

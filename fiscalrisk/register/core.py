@@ -401,6 +401,11 @@ class Register:
                     conn.execute(db.regions.update().where(db.regions.c.region_code == r["region_code"]).values(**row))
             else:
                 conn.execute(db.regions.insert().values(region_code=r["region_code"], **row))
+        tree = _Tree.load(conn)
+        conn.execute(db.region_paths.delete())
+        conn.execute(db.region_paths.insert(), [
+            {"ancestor": a, "descendant": code, "depth": depth}
+            for code in sorted(tree.parent) for depth, a in enumerate(tree.ancestors_or_self(code))])
         known = dict(conn.execute(select(db.units.c.unit_code, db.units.c.region_code)).all())
         new_units = [{"unit_code": u, "region_code": r} for u, r in sorted(scan.units.items()) if u not in known]
         if new_units:
@@ -442,6 +447,7 @@ class Register:
                 row = {"case_id": next_id, "finding_id": fid, **fields, "state": state, "round": 1, "reopened": 0,
                        "cleared_by_data": False, "cleared_scan": None, "dispatched_on": None, "due_on": None,
                        "response": None, "dismiss_reason": None, "rectified_amount": None,
+                       "confirmed_on": None, "dismissed_on": None, "closed_on": None,
                        "first_seen": scan.as_of, "last_seen": scan.as_of, "version": 1}
                 inserts.append(row)
                 trail.add(next_id, user, "create", None, state, "",
@@ -458,7 +464,8 @@ class Register:
                     new_state = "exempt" if ex is not None else "open"
                     changes.update(fields, state=new_state, round=case["round"] + 1, reopened=case["reopened"] + 1,
                                    cleared_by_data=False, cleared_scan=None, dispatched_on=None, due_on=None,
-                                   response=None, dismiss_reason=None, rectified_amount=None)
+                                   response=None, dismiss_reason=None, rectified_amount=None,
+                                   confirmed_on=None, dismissed_on=None, closed_on=None)
                     trail.add(cid, user, "reopen", state, new_state, "the finding came back with different evidence",
                               {"scan_id": scan.scan_id, "fingerprint": fields["fingerprint"],
                                "previous_fingerprint": case["fingerprint"]})
@@ -576,12 +583,17 @@ class Register:
             payload["response"] = values["response"]
         elif a.action == "dismiss":
             values["dismiss_reason"] = a.reason
+            values["dismissed_on"] = today
             payload["reason"] = a.reason
+        elif a.action == "confirm":
+            values["confirmed_on"] = today
         elif a.action == "plan":
             values["due_on"] = due
             payload["due_on"] = str(due)
-        elif a.action == "close" and case["cleared_by_data"] and case["state"] != "rectified":
-            payload["cleared_by_data"] = True
+        elif a.action == "close":
+            values["closed_on"] = today
+            if case["cleared_by_data"] and case["state"] != "rectified":
+                payload["cleared_by_data"] = True
         if amount is not None and a.action in ("respond", "rectify"):
             values["rectified_amount"] = amount
             payload["amount"] = amount

@@ -30,7 +30,7 @@ from sqlalchemy import (
     event,
 )
 
-__all__ = ["metadata", "users", "regions", "units", "cases", "events", "exemptions", "scans", "chain",
+__all__ = ["metadata", "users", "regions", "units", "cases", "events", "exemptions", "scans", "chain", "region_paths",
            "database_url", "connect", "migrate", "head_revision", "current_revision", "DEFAULT_DB"]
 
 DEFAULT_DB = "fiscalrisk.db"
@@ -89,6 +89,9 @@ cases = Table(
     Column("first_seen", Date, nullable=False),
     Column("last_seen", Date, nullable=False),
     Column("version", Integer, nullable=False),
+    Column("confirmed_on", Date),  # migration 0003: the days a case was confirmed, dismissed, closed (KPIs)
+    Column("dismissed_on", Date),
+    Column("closed_on", Date),
 )
 events = Table(
     "events", metadata,
@@ -121,6 +124,14 @@ scans = Table(
     Column("as_of", Date, nullable=False),
     Column("ingested_at", String(32), nullable=False),
     Column("counts", Text, nullable=False),
+)
+#: every (ancestor, descendant) pair of the region tree with the number of levels between them (0: itself);
+#: rebuilt at each ingest, it lets the KPIs roll cases up the tree in SQL (migration 0003)
+region_paths = Table(
+    "region_paths", metadata,
+    Column("ancestor", String(CODE), primary_key=True),
+    Column("descendant", String(CODE), primary_key=True, index=True),
+    Column("depth", Integer, nullable=False),
 )
 #: the head of the audit trail: one row (id 1) holding the last sequence number and hash. Every
 #: transaction that appends events locks it first, so appends are serialised and the chain never forks.

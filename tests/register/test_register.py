@@ -37,8 +37,8 @@ def _case(reg: Register, finding_id: str) -> dict:
 # ------------------------------------------------------------------------------------------ schema
 def test_init_is_idempotent_and_the_code_matches_the_migration(db_url: str) -> None:
     reg = Register(db_url)
-    assert reg.init() == "0002"
-    assert reg.init() == "0002"
+    assert reg.init() == regdb.head_revision() == "0003"
+    assert reg.init() == "0003"
     insp = inspect(reg.engine)
     for table in regdb.metadata.sorted_tables:
         assert insp.has_table(table.name), table.name
@@ -351,3 +351,25 @@ def test_a_stale_version_is_a_conflict_naming_who_changed_the_case(reg: Register
 
 def test_regions_of_the_sample_stay_a_tree() -> None:
     assert [r for r in REGIONS if not r["parent_code"]] == [REGIONS[0]]
+
+
+def test_an_older_register_is_migrated_with_its_data(db_url: str) -> None:
+    from alembic import command
+
+    reg = Register(db_url)
+    cfg = regdb._alembic_config()
+    with reg.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0001")
+        conn.execute(text("INSERT INTO regions VALUES ('330500', NULL, 'city'), ('330521', '330500', 'county')"))
+        conn.execute(text("INSERT INTO users VALUES ('wang', 'supervisor', NULL, '330500', '2025-01-01')"))
+    fresh = Register(db_url)
+    with pytest.raises(RegisterError, match="revision 0001.*register init"):
+        fresh.cases()
+    assert fresh.init() == regdb.head_revision()
+    assert list(fresh.users()["name"]) == ["wang"]
+    with fresh.engine.connect() as conn:
+        paths = set(conn.execute(text("SELECT ancestor, descendant, depth FROM region_paths")).all())
+    assert paths == {("330500", "330500", 0), ("330521", "330521", 0), ("330500", "330521", 1)}
+    reg.engine.dispose()
+    fresh.engine.dispose()
