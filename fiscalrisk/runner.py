@@ -980,11 +980,28 @@ def _parse_assignment(text: str) -> tuple[str, Any]:
     return name.strip(), parsed
 
 
+def _register_url(db: str) -> str:
+    """The register URL for the notebooks: checked to open, and without a password (the URL is written
+    into every executed notebook; PostgreSQL takes its password from PGPASSWORD or ~/.pgpass)."""
+    from fiscalrisk.cli import UserError
+    from fiscalrisk.register import Register
+
+    reg = Register(db)
+    if reg.engine.url.password:
+        raise UserError("--db: give the database password through PGPASSWORD or ~/.pgpass, not in the URL "
+                        "(the URL is recorded in every report)")
+    reg.cases()  # a register is there, at this version's schema (else: one clear sentence, exit 2)
+    reg.engine.dispose()
+    return str(reg.url)
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     """``fiscalrisk report``: every region's report; exit 1 if any region failed."""
     from fiscalrisk.cli import UserError
 
     parameters = dict(_parse_assignment(p) for p in (args.parameter or []))
+    if args.db:
+        parameters["db"] = _register_url(args.db)
     try:
         result = run_reports(
             args.data,
@@ -1037,6 +1054,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--params", action="append", metavar="FILE", help="extra params YAML layered over params/ (repeatable)")
     p.add_argument("--parameter", action="append", metavar="NAME=VALUE",
                    help="extra notebook parameter for every region, e.g. top_n=30 (repeatable)")
+    p.add_argument("--db", metavar="URL", help="the alert register (fiscalrisk register): adds the closed-loop "
+                                               "section 整改跟踪 to every report")
     p.add_argument("--template", metavar="NOTEBOOK", help="another report template (default notebooks/regional_report.ipynb)")
     p.add_argument("--timeout", type=int, default=600, metavar="SECONDS", help="per-cell timeout (default 600)")
     p.set_defaults(func=cmd_report)

@@ -70,6 +70,7 @@ PARAMETERS: dict[str, tuple[type, Any, str]] = {
     "data_dir": (str, "", "data directory the scan read (per-unit tables are computed from it)"),
     "language": (str, "zh-CN", "zh-CN or en"),
     "top_n": (int, 20, "rows shown in ranked tables (the alert list shows every alert)"),
+    "db": (str, "", "the alert register's database URL (fiscalrisk register); empty: no closed-loop section"),
 }
 
 
@@ -88,6 +89,7 @@ class ReportParameters:
     data_dir: Path
     language: str
     top_n: int
+    db: str = ""
 
 
 def parameters_from_namespace(namespace: Mapping[str, Any]) -> dict[str, Any]:
@@ -161,7 +163,7 @@ def validate_parameters(values: Mapping[str, Any], where: str = "notebook parame
     if problems:
         raise ParamsError(problems)
     return ReportParameters(region=region, as_of=as_of, scan_dir=scan_dir, data_dir=data_dir,
-                            language=merged["language"], top_n=int(merged["top_n"]))
+                            language=merged["language"], top_n=int(merged["top_n"]), db=merged["db"].strip())
 
 
 def _region_codes(scan_dir: Path) -> set[str]:
@@ -283,6 +285,25 @@ _COLUMNS: dict[str, tuple[str, str]] = {
     "is_self": ("本地区", "This region"),
     "status": ("状态", "Status"),
     "reason": ("原因", "Reason"),
+    "case_id": ("案件编号", "Case"),
+    "state": ("状态", "State"),
+    "dispatched_on": ("下发日期", "Dispatched"),
+    "due_on": ("反馈期限", "Deadline"),
+    "escalated_to": ("已上报至", "Escalated to"),
+    "scope": ("范围", "Scope"),
+    "open": ("未办结", "Open"),
+    "overdue": ("逾期", "Overdue"),
+    "escalated_in": ("上报至本级", "Escalated in"),
+    "dispatched": ("本期下发", "Dispatched"),
+    "closed": ("本期销号", "Closed"),
+    "on_time_rate": ("按期销号率", "On-time rate"),
+    "median_days_to_close": ("销号天数中位数", "Median days to close"),
+    "repeats": ("复发", "Repeats"),
+    "amount_at_risk": ("风险金额（元）", "Amount at risk (yuan)"),
+    "amount_recovered": ("整改金额（元）", "Amount recovered (yuan)"),
+    "confirmed": ("确认问题", "Confirmed"),
+    "dismissed": ("已排除", "Dismissed"),
+    "dismissal_rate": ("排除率", "Dismissal rate"),
 }
 
 
@@ -458,6 +479,12 @@ _TEXT: dict[str, tuple[str, str]] = {
     "control": ("内部控制评价得分", "Internal-control scores"),
     "alerts": ("预警明细及依据", "Alerts with their evidence"),
     "siblings": ("与同级地区比较", "Comparison with sibling regions"),
+    "loop": ("整改跟踪（闭环）", "Closed loop: from warning to closure"),
+    "loop.kpis": ("整改跟踪指标（截至 {as_of}，本月）", "Monitoring KPIs (as of {as_of}, this month)"),
+    "loop.overdue": ("逾期及上报案件", "Overdue and escalated cases"),
+    "loop.trend": ("按月下发与销号", "Dispatched and closed by month"),
+    "loop.dismissal": ("各规则排除率（审核认定非问题的比例）", "Dismissal rate per rule (the share reviewers found no problem)"),
+    "loop.no_register": ("未连接预警台账（fiscalrisk report --db）", "no alert register given (fiscalrisk report --db)"),
     "not_assessed": ("未评估：{reason}", "Not assessed: {reason}"),
     "none": ("无。", "None."),
     "more": ("（共 {total} 条，显示前 {shown} 条；完整清单见 findings.xlsx）",
@@ -473,7 +500,7 @@ class RegionalReport:
     """
 
     def __init__(self, scan_dir: str | os.PathLike[str], region: str, *, data_dir: str | os.PathLike[str],
-                 language: str = "zh-CN", top_n: int = 20) -> None:
+                 language: str = "zh-CN", top_n: int = 20, db: str = "") -> None:
         from fiscalrisk.hierarchy import RegionTree
 
         self.scan_dir = Path(scan_dir)
@@ -481,6 +508,7 @@ class RegionalReport:
         self.region = str(region)
         self.language = language
         self.top_n = top_n
+        self.db = db
         self.scan = read_scan(self.scan_dir)
         self.as_of = pd.Timestamp(self.scan.manifest["as_of"])
         self._check_inputs()
@@ -489,7 +517,7 @@ class RegionalReport:
 
     @classmethod
     def from_parameters(cls, p: ReportParameters) -> RegionalReport:
-        return cls(p.scan_dir, p.region, data_dir=p.data_dir, language=p.language, top_n=p.top_n)
+        return cls(p.scan_dir, p.region, data_dir=p.data_dir, language=p.language, top_n=p.top_n, db=p.db)
 
     # -- inputs ---------------------------------------------------------------------------------
     @cached_property
@@ -890,6 +918,68 @@ class RegionalReport:
         })
         out["is_self"] = out["region_code"] == self.region
         return out.sort_values(["score", "region_code"], ascending=[False, True], kind="mergesort").reset_index(drop=True)
+
+    # -- the closed loop (the alert register) ---------------------------------------------------------
+    @cached_property
+    def register(self) -> Any:
+        """The alert register at ``db`` (None without one)."""
+        if not self.db:
+            return None
+        from fiscalrisk.register import Register
+
+        return Register(self.db)
+
+    def _no_register(self) -> tuple[pd.DataFrame, str]:
+        return pd.DataFrame(), self.text("loop.no_register")
+
+    def register_kpis(self) -> tuple[pd.DataFrame, str]:
+        """The register's KPIs for this region (own units and whole subtree) as of the scan's date."""
+        if self.register is None:
+            return self._no_register()
+        from fiscalrisk.register.kpi import kpis
+
+        table = kpis(self.register, region=self.region, as_of=self.as_of.date())
+        table = table.loc[table["region_code"] == self.region].reset_index(drop=True)
+        scopes = {"own": "本级", "subtree": "含下级"} if self.language == "zh-CN" else {"own": "own units",
+                                                                                    "subtree": "whole subtree"}
+        table["scope"] = table["scope"].map(scopes)
+        return table, ""
+
+    def overdue_cases(self) -> tuple[pd.DataFrame, str]:
+        """Overdue cases of the subtree, the most late first, with the region they escalated to."""
+        if self.register is None:
+            return self._no_register()
+        cases = self.register.cases(region=self.region, overdue=True, today=self.as_of.date())
+        cols = ["case_id", "indicator", "level", "region_code", "unit_code", "state", "dispatched_on", "due_on",
+                "escalated_to"]
+        out = cases.sort_values(["due_on", "case_id"])[cols].reset_index(drop=True)
+        if self.language == "zh-CN":
+            from fiscalrisk.register.rules import STATES
+
+            out["state"] = out["state"].map(STATES)
+        out["level"] = [_level_label(v, self.language) for v in out["level"]]
+        return out, ""
+
+    def rectification_trend(self) -> tuple[pd.DataFrame, str]:
+        """Cases dispatched and closed per month in the subtree (category, year = month, value)."""
+        if self.register is None:
+            return self._no_register()
+        cases = self.register.cases(region=self.region, today=self.as_of.date())
+        zh = self.language == "zh-CN"
+        rows = []
+        for col, label in (("dispatched_on", "下发" if zh else "dispatched"), ("closed_on", "销号" if zh else "closed")):
+            days = pd.to_datetime(cases[col].dropna())
+            for month, n in days.dt.strftime("%Y-%m").value_counts().sort_index().items():
+                rows.append({"category": label, "year": month, "value": int(n)})
+        return pd.DataFrame(rows, columns=["category", "year", "value"]), ""
+
+    def dismissal_rates(self) -> tuple[pd.DataFrame, str]:
+        """Per indicator over the subtree: confirmed, dismissed and the dismissal rate."""
+        if self.register is None:
+            return self._no_register()
+        from fiscalrisk.register.kpi import dismissal_rates
+
+        return dismissal_rates(self.register, region=self.region), ""
 
     def unit_scores(self) -> pd.DataFrame:
         """Risk scores of the subtree's units (highest first), for the ranking chart."""
