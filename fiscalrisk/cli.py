@@ -261,7 +261,7 @@ def _beside(module: str) -> Callable[[argparse._SubParsersAction], None]:
 
 # report (runner.py), export and verify (export.py), dashboard (dashboard.py), the alert register
 _EXTENSIONS: list[Callable[[argparse._SubParsersAction], None]] = [
-    _beside("runner"), _beside("export"), _beside("dashboard"), _beside("register.cli")]
+    _beside("runner"), _beside("export"), _beside("dashboard"), _beside("register.cli"), _beside("casedesk")]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -66,7 +66,7 @@ if TYPE_CHECKING:
     from fiscalrisk.report.dashboard_data import DashboardData, Kpis
 
 __all__ = ["register", "cmd_dashboard", "main", "chart_widget_class", "DashboardApp", "voila_command", "offline_template",
-           "notebook_path", "dashboard_limits"]
+           "notebook_path", "dashboard_limits", "serve_voila"]
 
 ENV_SCAN = "FISCALRISK_SCAN_DIR"
 ENV_CACHE = "FISCALRISK_CACHE_DIR"
@@ -133,26 +133,27 @@ def notebook_path() -> Path | None:
     return path if path.is_file() else None
 
 
-def _write_fallback_notebook(directory: Path) -> Path:
-    """A two-cell notebook equivalent to ``notebooks/dashboard.ipynb`` (installed packages lack it)."""
+def _write_fallback_notebook(directory: Path, name: str = SERVED_NOTEBOOK, cell: str = _NOTEBOOK_SOURCE) -> Path:
+    """A one-cell notebook equivalent to ``notebooks/dashboard.ipynb`` (installed packages lack it)."""
     import nbformat
 
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(_NOTEBOOK_SOURCE)]
+    nb.cells = [nbformat.v4.new_code_cell(cell)]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    path = directory / SERVED_NOTEBOOK
+    path = directory / name
     nbformat.write(nb, path)
     return path
 
 
-def _served_notebook(source: Path | None, site: Path) -> Path:
-    """The notebook Voila serves from ``site``: ``source`` (or the fallback), run by the dashboard's
-    kernel (:mod:`fiscalrisk.dashboard_kernel`, whose errors stay in the server log)."""
+def _served_notebook(source: Path | None, site: Path, name: str = SERVED_NOTEBOOK,
+                     cell: str = _NOTEBOOK_SOURCE) -> Path:
+    """The notebook Voila serves from ``site`` as ``name``: ``source`` (or a fallback of one ``cell``),
+    run by the dashboard's kernel (:mod:`fiscalrisk.dashboard_kernel`, whose errors stay in the server log)."""
     import nbformat
 
     from fiscalrisk.dashboard_kernel import KERNEL_NAME
 
-    path = Path(shutil.copy(source, site / SERVED_NOTEBOOK)) if source else _write_fallback_notebook(site)
+    path = Path(shutil.copy(source, site / name)) if source else _write_fallback_notebook(site, name, cell)
     nb = nbformat.read(path, as_version=4)
     nb.metadata["kernelspec"] = {"name": KERNEL_NAME, "display_name": "Python 3 (fiscalrisk dashboard)",
                                  "language": "python"}
@@ -319,8 +320,35 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
         raise UserError(f"port {args.port} on {args.ip} is already in use; choose another with --port")
     max_kernels, cull_idle = dashboard_limits(args)
 
+    name = regions.set_index("region_code").at[region, "name"]
+
+    def site_files(site: Path) -> tuple[list[str], dict[str, str]]:
+        # The notebook is served from a private directory holding it and the offline chart bundle, so
+        # the browser downloads the bundle once per page instead of once per chart.
+        bundle = _site_bundle(cache, site)
+        return ([bundle], {ENV_BUNDLE: bundle}) if bundle else ([], {})
+
+    return serve_voila(notebook_path(), label=f"dashboard for {region} ({name})", ip=args.ip, port=args.port,
+                       max_kernels=max_kernels, cull_idle=cull_idle, site_files=site_files,
+                       env={ENV_SCAN: str(Path(args.scan).resolve()), ENV_CACHE: str(cache.resolve()),
+                            ENV_REGION: region, ENV_LANG: args.lang})
+
+
+def serve_voila(source: Path | None, *, label: str, ip: str, port: int, max_kernels: int, cull_idle: int,
+                env: dict[str, str], served_name: str = SERVED_NOTEBOOK, cell: str = _NOTEBOOK_SOURCE,
+                site_files: Callable[[Path], tuple[list[str], dict[str, str]]] | None = None) -> int:
+    """Serve the notebook ``source`` with Voila, print ``label: URL`` (token included) on one line and
+    serve until interrupted; returns Voila's exit status.
+
+    A private directory holds the offline template, the kernelspec of :mod:`fiscalrisk.dashboard_kernel`
+    and the served copy of the notebook (``served_name``, the browser tab's title; one ``cell`` when
+    ``source`` is None). ``site_files(site)`` may put files beside it: it returns their names (Voila
+    may serve them) and environment variables for the kernels. ``env`` reaches the kernels too.
+    """
+    from fiscalrisk.cli import UserError
+
     token = secrets.token_urlsafe(24)
-    # SIGTERM (a service manager stopping the dashboard) must stop Voila and its kernels too.
+    # SIGTERM (a service manager stopping the server) must stop Voila and its kernels too.
     signal.signal(signal.SIGTERM, _terminate)
     work = Path(tempfile.mkdtemp(prefix="fiscalrisk-voila-"))
     try:
@@ -328,42 +356,34 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
         from fiscalrisk.dashboard_kernel import write_kernelspec
 
         write_kernelspec(work / "jupyter")
-        # The notebook is served from a private directory holding it and the offline chart bundle, so
-        # the browser downloads the bundle once per page instead of once per chart.
         site = work / "site"
         site.mkdir()
-        source = notebook_path()
-        notebook = _served_notebook(source, site)
-        bundle = _site_bundle(cache, site)
-        env = dict(os.environ)
-        env.update({
-            ENV_SCAN: str(Path(args.scan).resolve()),
-            ENV_CACHE: str(cache.resolve()),
-            ENV_REGION: region,
-            ENV_LANG: args.lang,
-            "JUPYTER_PATH": os.pathsep.join([str(work / "jupyter"), env.get("JUPYTER_PATH", "")]).rstrip(os.pathsep),
+        notebook = _served_notebook(source, site, served_name, cell)
+        served, extra = site_files(site) if site_files is not None else ([], {})
+        full_env = dict(os.environ)
+        full_env.update(env)
+        full_env.update(extra)
+        full_env.update({
+            "JUPYTER_PATH": os.pathsep.join([str(work / "jupyter"), full_env.get("JUPYTER_PATH", "")]).rstrip(os.pathsep),
             "PYTHONUNBUFFERED": "1",
         })
-        if bundle:
-            env[ENV_BUNDLE] = bundle
-        cmd = voila_command(Path(notebook), port=args.port, ip=args.ip, token=token, cull_idle=cull_idle,
-                            max_kernels=max_kernels, serve=[bundle] if bundle else [])
+        cmd = voila_command(Path(notebook), port=port, ip=ip, token=token, cull_idle=cull_idle,
+                            max_kernels=max_kernels, serve=served)
         log_path = work / "voila.log"
         stop_forwarding = threading.Event()
         forward: threading.Thread | None = None
         with open(log_path, "wb") as log:
-            proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT,
+            proc = subprocess.Popen(cmd, env=full_env, stdout=log, stderr=subprocess.STDOUT,
                                     start_new_session=True)
             try:
-                if not _wait_for_port(args.ip, args.port, proc) or proc.poll() is not None:
+                if not _wait_for_port(ip, port, proc) or proc.poll() is not None:
                     tail = log_path.read_text(encoding="utf-8", errors="replace")[-2000:]
                     _stop(proc)
                     if "Address already in use" in tail or "Errno 98" in tail:
-                        raise UserError(f"port {args.port} is already in use; choose another with --port")
+                        raise UserError(f"port {port} is already in use; choose another with --port")
                     raise RuntimeError(f"Voila did not start; its log ends with:\n{tail}")
-                url = f"http://{_display_host(args.ip)}:{args.port}/?token={token}"
-                print(f"dashboard for {region} ({regions.set_index('region_code').at[region, 'name']}): {url}",
-                      flush=True)
+                url = f"http://{_display_host(ip)}:{port}/?token={token}"
+                print(f"{label}: {url}", flush=True)
                 # From here on the server log (Voila's, and its kernels' tracebacks) goes to stderr.
                 forward = threading.Thread(target=_forward_log, daemon=True,
                                            args=(log_path, log_path.stat().st_size, stop_forwarding, token))

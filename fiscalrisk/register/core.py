@@ -17,7 +17,9 @@ Dates ("today") can always be given, so that a run can be reproduced.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import functools
 import hashlib
 import json
 import math
@@ -44,7 +46,21 @@ class RegisterError(UserError):
 
 
 class ConflictError(RegisterError):
-    """The case changed since it was read (another user acted on it first); nothing was applied."""
+    """The case changed since it was read (another user acted on it first); nothing was applied.
+
+    ``case_id``, ``seen_version`` (what the user saw), ``version`` and ``state`` (now), and who changed it
+    last: ``by``, ``action``, ``at`` (UTC, ISO 8601).
+    """
+
+    def __init__(self, message: str, **facts: Any) -> None:
+        super().__init__(message)
+        self.case_id: int | None = facts.get("case_id")
+        self.seen_version: int | None = facts.get("seen_version")
+        self.version: int | None = facts.get("version")
+        self.state: str | None = facts.get("state")
+        self.by: str | None = facts.get("by")
+        self.action: str | None = facts.get("action")
+        self.at: str | None = facts.get("at")
 
 
 @dataclass(frozen=True)
@@ -88,6 +104,13 @@ class AuditResult:
     events: int
     first_bad: int | None = None
     problem: str = ""
+
+
+@functools.lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    from argon2 import PasswordHasher
+
+    return PasswordHasher().hash("not a password of anyone")
 
 
 def _now() -> str:
@@ -346,10 +369,14 @@ class Register:
         with self.engine.connect() as conn:
             row = conn.execute(select(db.users).where(db.users.c.name == str(name))).mappings().first()
         refused = RegisterError("wrong user name or password")
+        hasher = PasswordHasher()
         if row is None or not row["password_hash"]:
+            # the same work as for a real user, so the answer's timing does not tell which names exist
+            with contextlib.suppress(VerificationError, InvalidHashError):
+                hasher.verify(_dummy_hash(), str(password))
             raise refused
         try:
-            PasswordHasher().verify(row["password_hash"], str(password))
+            hasher.verify(row["password_hash"], str(password))
         except (VerificationError, InvalidHashError):
             raise refused from None
         return {k: v for k, v in row.items() if k != "password_hash"}
@@ -548,7 +575,7 @@ class Register:
                 done = conn.execute(db.cases.update().where(db.cases.c.case_id == cid)
                                     .where(db.cases.c.version == seen).values(**values))
                 if done.rowcount != 1:
-                    raise ConflictError(self._conflict(conn, cid, seen))
+                    raise self._conflict(conn, cid, seen)
                 trail.add(cid, actor["name"], a.action, case["state"], values["state"], a.note, payload)
                 done_ids.append(cid)
             trail.flush()
@@ -599,13 +626,17 @@ class Register:
             payload["amount"] = amount
         return cid, seen, values, payload
 
-    def _conflict(self, conn: Connection, cid: int, seen: int) -> str:
+    def _conflict(self, conn: Connection, cid: int, seen: int) -> ConflictError:
         now = conn.execute(select(db.cases.c.state, db.cases.c.version).where(db.cases.c.case_id == cid)).one()
         last = conn.execute(select(db.events).where(db.events.c.case_id == cid)
                             .order_by(db.events.c.seq.desc()).limit(1)).mappings().first()
         who = f"{last['user_name']} ({last['action']}) at {last['at'][:19].replace('T', ' ')} UTC" if last else "someone"
-        return (f"case {cid} changed since you looked at it (version {seen}): {who}; it is now {now.state} "
-                f"(version {now.version}). Nothing was applied: look again with `fiscalrisk register show {cid}`")
+        return ConflictError(
+            f"case {cid} changed since you looked at it (version {seen}): {who}; it is now {now.state} "
+            f"(version {now.version}). Nothing was applied: look again with `fiscalrisk register show {cid}`",
+            case_id=cid, seen_version=seen, version=int(now.version), state=str(now.state),
+            by=last["user_name"] if last else None, action=last["action"] if last else None,
+            at=last["at"] if last else None)
 
     def _case_id(self, case_id: int | str) -> int:
         try:
@@ -618,6 +649,12 @@ class Register:
         if row is None:
             raise RegisterError(f"case {cid}: no such case in the register")
         return dict(row)
+
+    @staticmethod
+    def _in_scope(actor: Mapping[str, Any], case: Mapping[str, Any], tree: _Tree) -> bool:
+        if actor["role"] == "unit":
+            return case["unit_code"] == actor["unit_code"]
+        return actor["role"] == "supervisor" and tree.contains(actor["region_code"], case["region_code"])
 
     def _check_scope(self, actor: Mapping[str, Any], case: Mapping[str, Any], tree: _Tree) -> None:
         if actor["role"] == "unit":
@@ -691,20 +728,16 @@ class Register:
         cid = self._case_id(case_id)
         with self.engine.connect() as conn:
             actor = self._user(conn, user)
-            case = self._case(conn, cid)
+            case = conn.execute(select(db.cases).where(db.cases.c.case_id == cid)).mappings().first()
             tree = _Tree.load(conn)
-        if actor["role"] == "auditor":
-            return []
-        try:
-            self._check_scope(actor, case, tree)
-        except RegisterError:
-            return []
+        if case is None or actor["role"] == "auditor" or not self._in_scope(actor, case, tree):
+            return []  # the same answer for a case outside the scope and for no case at all
         return [a for a in rules.allowed_moves(case["state"], bool(case["cleared_by_data"]))
                 if actor["role"] in rules.MOVES[a].roles]
 
     def cases(self, *, region: str | None = None, state: str | Iterable[str] | None = None,
               overdue: bool | None = None, today: dt.date | str | None = None,
-              unit: str | None = None) -> pd.DataFrame:
+              unit: str | None = None, level: str | None = None, indicator: str | None = None) -> pd.DataFrame:
         """The cases (sorted by case_id) with ``overdue`` and ``escalated_to`` as of ``today``.
 
         ``region``: the region's whole subtree; ``unit``: one unit's cases. A case is overdue when it waits for an answer
@@ -728,6 +761,10 @@ class Register:
                 q = q.where(db.cases.c.region_code.in_(tree.subtree(region)))
             if unit is not None:
                 q = q.where(db.cases.c.unit_code == unit)
+            if level is not None:
+                q = q.where(db.cases.c.level == level)
+            if indicator is not None:
+                q = q.where(db.cases.c.indicator == indicator)
             frame = pd.DataFrame(conn.execute(q).mappings().all(), columns=[c.name for c in db.cases.columns])
         waiting = frame["state"].isin(["dispatched", "rectifying"])
         steps = [rules.escalation_steps(d if w else None, today, lv, dict(self.deadline_days))
@@ -739,11 +776,21 @@ class Register:
             frame = frame.loc[frame["overdue"] == bool(overdue)]
         return frame.reset_index(drop=True)
 
-    def show(self, case_id: int | str) -> tuple[dict[str, Any], pd.DataFrame]:
-        """A case (all its columns) and its whole history (events, oldest first)."""
+    def show(self, case_id: int | str, *, user: str | None = None) -> tuple[dict[str, Any], pd.DataFrame]:
+        """A case (all its columns) and its whole history (events, oldest first).
+
+        With ``user``, only a case that user may see; any other id — outside their scope or not in the
+        register — gets the same refusal, so the answer does not tell whether it exists.
+        """
         self._check_schema()
         cid = self._case_id(case_id)
         with self.engine.connect() as conn:
+            if user is not None:
+                actor = self._user(conn, user)
+                row = conn.execute(select(db.cases).where(db.cases.c.case_id == cid)).mappings().first()
+                visible = row is not None and (actor["role"] == "auditor" or self._in_scope(actor, row, _Tree.load(conn)))
+                if not visible:
+                    raise RegisterError(f"case {cid}: not a case of yours")
             case = self._case(conn, cid)
             history = pd.DataFrame(conn.execute(select(db.events).where(db.events.c.case_id == cid)
                                                 .order_by(db.events.c.seq)).mappings().all(),

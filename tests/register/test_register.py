@@ -373,3 +373,31 @@ def test_an_older_register_is_migrated_with_its_data(db_url: str) -> None:
     assert paths == {("330500", "330500", 0), ("330521", "330521", 0), ("330500", "330521", 1)}
     reg.engine.dispose()
     fresh.engine.dispose()
+
+
+def test_show_for_a_user_refuses_alike_outside_their_scope_and_unknown(reg: Register, tmp_path: Path) -> None:
+    mine, other = finding("PAY07", "U1", "P1", "2025-01", 1.0), finding("PAY07", "U3", "P3", "2025-01", 1.0)
+    reg.ingest(make_scan(tmp_path / "s", "2025-01-31", [mine, other]))
+    reg.add_user("county", "supervisor", region="330521", by="wang")
+    own, foreign = _case(reg, mine["finding_id"])["case_id"], _case(reg, other["finding_id"])["case_id"]
+    assert reg.show(own, user="county")[0]["subject_id"] == "P1"
+    messages = set()
+    for cid in (foreign, 999):
+        with pytest.raises(RegisterError) as info:
+            reg.show(cid, user="county")
+        messages.add(str(info.value).split(":", 1)[1])
+    assert messages == {" not a case of yours"}
+    assert reg.moves_for("county", foreign) == reg.moves_for("county", 999) == []
+    assert reg.moves_for("county", own) == ["dispatch", "dismiss"]
+    assert list(reg.cases(level="alert", indicator="PAY07")["case_id"]) == sorted([own, foreign])
+    assert reg.cases(indicator="BUD01").empty
+
+
+def test_a_conflict_carries_its_facts(reg: Register, tmp_path: Path) -> None:
+    reg.ingest(make_scan(tmp_path / "s", "2025-01-31", [finding("PAY07", "U1", "P1", "2025-01", 1.0)]))
+    reg.act(1, "dispatch", user="wang", today="2025-02-03")
+    with pytest.raises(ConflictError) as info:
+        reg.act(1, "confirm", user="wang", expect_version=1)
+    e = info.value
+    assert (e.case_id, e.seen_version, e.version, e.state, e.by, e.action) == (1, 1, 2, "dispatched", "wang", "dispatch")
+    assert e.at.startswith("20")
