@@ -45,6 +45,7 @@ county, and preheated kernels run before any request exists. A dashboard started
 from __future__ import annotations
 
 import argparse
+import functools
 import html
 import json
 import os
@@ -72,6 +73,8 @@ ENV_SCAN = "FISCALRISK_SCAN_DIR"
 ENV_CACHE = "FISCALRISK_CACHE_DIR"
 ENV_REGION = "FISCALRISK_REGION"
 ENV_LANG = "FISCALRISK_LANG"
+#: the alert register's URL (``--db``): the closed-loop tab reads it
+ENV_DB = "FISCALRISK_DB"
 #: File name of the chart bundle Voila serves beside the notebook (set by ``cmd_dashboard`` only).
 ENV_BUNDLE = "FISCALRISK_CHART_BUNDLE"
 
@@ -116,6 +119,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--ip", default="127.0.0.1", metavar="ADDRESS",
                    help="address to bind (default 127.0.0.1: this machine only)")
     p.add_argument("--lang", default="zh-CN", choices=["zh-CN", "en"], help="initial language (default zh-CN)")
+    p.add_argument("--db", metavar="URL", help="the alert register (fiscalrisk register): adds the tab 整改跟踪, "
+                                               "the closed loop of the region shown")
     p.add_argument("--cull-idle", type=int, default=None, metavar="SECONDS",
                    help="shut down kernels idle and unconnected this long "
                         "(default: params dashboard.cull_idle_seconds, 120)")
@@ -331,7 +336,19 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     return serve_voila(notebook_path(), label=f"dashboard for {region} ({name})", ip=args.ip, port=args.port,
                        max_kernels=max_kernels, cull_idle=cull_idle, site_files=site_files,
                        env={ENV_SCAN: str(Path(args.scan).resolve()), ENV_CACHE: str(cache.resolve()),
-                            ENV_REGION: region, ENV_LANG: args.lang})
+                            ENV_REGION: region, ENV_LANG: args.lang, **_register_env(args.db)})
+
+
+def _register_env(db: str | None) -> dict[str, str]:
+    """``FISCALRISK_DB`` for the kernels when ``--db`` is given, after checking the register opens."""
+    if not db:
+        return {}
+    from fiscalrisk.register import Register
+
+    reg = Register(db)
+    reg.cases()  # there, at this version's schema (else one clear sentence, exit 2)
+    reg.engine.dispose()
+    return {ENV_DB: str(reg.url)}
 
 
 def serve_voila(source: Path | None, *, label: str, ip: str, port: int, max_kernels: int, cull_idle: int,
@@ -456,6 +473,7 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 
 _CSS = """
 <style>
+.fr-scroll { overflow-x: auto; max-width: 100%; }
 :root { --fr-ink:#1f2d3d; --fr-muted:#6b7785; --fr-line:#e3e7ed; --fr-accent:#1f5fa8;
         --fr-ok:#2e8b57; --fr-warning:#e8a317; --fr-alert:#c8102e; --fr-bg:#f3f5f8; }
 body, .jp-Notebook, #rendered_cells { background: var(--fr-bg) !important; }
@@ -609,7 +627,8 @@ class DashboardApp:
         alerts = w.VBox([filters, self.table_note, self.table])
 
         self.about = w.HTML()
-        self.tabs = w.Tab(children=[overview, alerts, self.about])
+        self.loop = w.HTML()
+        self.tabs = w.Tab(children=[overview, alerts, self.loop, self.about])
 
         self.status = w.HTML()
         self.widget = w.VBox([w.HTML(_CSS), self.header, controls, self.status, self.tabs])
@@ -665,7 +684,8 @@ class DashboardApp:
             self.level_dd.options = [(self._t("app.all"), ""), (self._t("level.alert"), "alert"),
                                      (self._t("level.warning"), "warning")]
             self.level_dd.value = level
-            self.tabs.titles = (self._t("tab.overview"), self._t("tab.alerts"), self._t("tab.about"))
+            self.tabs.titles = (self._t("tab.overview"), self._t("tab.alerts"), self._t("tab.loop"),
+                                self._t("tab.about"))
         finally:
             self._silent = False
 
@@ -709,6 +729,7 @@ class DashboardApp:
         self._guard(self._draw_tiles)
         self._guard(self._draw_charts)
         self._guard(self._draw_table)
+        self._guard(self._draw_loop)
         if about:
             self._guard(self._draw_about)
 
@@ -840,6 +861,62 @@ class DashboardApp:
             )
         out.append("</tbody></table></div>")
         self.table.value = "".join(out)
+
+    @functools.cached_property
+    def register(self) -> Any:
+        """The alert register of ``--db`` (None without one): read-only here, scoped to the region shown."""
+        url = os.environ.get(ENV_DB)
+        if not url:
+            return None
+        from fiscalrisk.register import Register
+
+        return Register(url)
+
+    def _draw_loop(self) -> None:
+        """The closed loop of the region shown: its KPIs, overdue cases, and each rule's dismissal rate."""
+        from fiscalrisk.register.kpi import dismissal_rates, kpis
+        from fiscalrisk.register.rules import STATES
+        from fiscalrisk.report.regional import column_label
+
+        if self.register is None:
+            self.loop.value = f"<div class='fr-card'><p>{_e(self._t('loop.no_register'))}</p></div>"
+            return
+        as_of = self.data.as_of.date()
+        table = kpis(self.register, region=self.region, as_of=as_of)
+        table = table.loc[table["region_code"] == self.region]
+        scope = {"own": "本级", "subtree": "含下级"} if self.lang == "zh-CN" else {"own": "own units",
+                                                                               "subtree": "whole subtree"}
+        table = table.assign(scope=table["scope"].map(scope)).drop(columns=["region_code"])
+        overdue = self.register.cases(region=self.region, overdue=True, today=as_of)
+        overdue = overdue[["case_id", "indicator", "level", "unit_code", "region_code", "state", "due_on",
+                           "escalated_to"]].sort_values(["due_on", "case_id"])
+        if self.lang == "zh-CN":
+            overdue = overdue.assign(state=overdue["state"].map(STATES))
+        rates = dismissal_rates(self.register, region=self.region)
+
+        def html_table(frame: Any, percent: tuple[str, ...] = ()) -> str:
+            if frame.empty:
+                return f"<p class='fr-empty'>{_e(self._t('loop.none'))}</p>"
+            head = "".join(f"<th>{_e(column_label(c, self.lang))}</th>" for c in frame.columns)
+            rows = []
+            for r in frame.itertuples(index=False):
+                cells = []
+                for c, v in zip(frame.columns, r, strict=True):
+                    if c in percent:
+                        text = "" if v is None or v != v else f"{v:.1%}"
+                    elif isinstance(v, float):
+                        text = "" if v != v else f"{v:,.2f}" if c.startswith("amount") else f"{v:g}"
+                    else:
+                        text = "" if v is None else str(v)
+                    cells.append(f"<td>{_e(text)}</td>")
+                rows.append("<tr>" + "".join(cells) + "</tr>")
+            return f"<div class='fr-scroll'><table class='fr-table'><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
+
+        self.loop.value = (
+            f"<div class='fr-card' style='margin-right:0'><h3>{_e(self._t('loop.kpis', as_of=as_of.isoformat()))}</h3>"
+            f"{html_table(table, ('on_time_rate',))}"
+            f"<h3>{_e(self._t('loop.overdue'))}</h3>{html_table(overdue)}"
+            f"<h3>{_e(self._t('loop.dismissal'))}</h3>{html_table(rates, ('dismissal_rate',))}</div>")
 
     def _draw_about(self) -> None:
         from fiscalrisk.report.i18n import module_label

@@ -77,6 +77,13 @@ MESSAGES: Final[dict[str, _M]] = {
     "tab.alerts": _m("预警明细", "Alerts"),
     "tab.pefa": _m("预算可靠性", "Budget reliability"),
     "tab.about": _m("指标说明", "Indicators"),
+    "tab.loop": _m("整改跟踪", "Closed loop"),
+    "loop.kpis": _m("整改跟踪指标（截至 {as_of}，本月）", "Monitoring KPIs (as of {as_of}, this month)"),
+    "loop.overdue": _m("逾期及上报案件", "Overdue and escalated cases"),
+    "loop.dismissal": _m("各规则排除率（审核认定非问题的比例）", "Dismissal rate per rule (the share reviewers found no problem)"),
+    "loop.none": _m("无。", "None."),
+    "loop.no_register": _m("未连接预警台账：以 fiscalrisk dashboard --db URL 启动可显示整改跟踪。",
+                           "No alert register: start with fiscalrisk dashboard --db URL to see the closed loop."),
     # -- modules -----------------------------------------------------------------------------------
     "module.budget": _m("预算", "Budget"),
     "module.payments": _m("收支", "Payments"),

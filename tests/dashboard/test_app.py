@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from traitlets import TraitError
 
 from tests.dashboard.conftest import CITY, COUNTY, ScanEnv
 
@@ -31,7 +32,8 @@ def test_every_selection_redraws_cleanly(env_vars: ScanEnv, monkeypatch: pytest.
         app.period_dd.value = year
         assert app.status.value == "", (lang, code, year)
         assert "fr-tile" in app.tiles.value and "fr-header" in app.header.value
-    assert app.tabs.titles == ("Overview", "Alerts", "Indicators")
+    assert app.tabs.titles == ("Overview", "Alerts", "Closed loop", "Indicators")
+    assert "fiscalrisk dashboard --db" in app.loop.value  # no register given: the tab says how to get one
 
 
 def test_county_app_offers_only_its_subtree(env_vars: ScanEnv, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -41,8 +43,9 @@ def test_county_app_offers_only_its_subtree(env_vars: ScanEnv, monkeypatch: pyte
     app = DashboardApp.from_env()
     assert [code for _, code in app.region_dd.options] == app.data.scope
     assert app.region_dd.options[0][1] == COUNTY
-    with pytest.raises(Exception):  # noqa: B017 - traitlets refuses a value outside the options
+    with pytest.raises(TraitError, match="Invalid selection"):  # a value outside the options is refused
         app.region_dd.value = CITY
+    assert app.region_dd.value == COUNTY
 
 
 def test_chart_widgets_share_one_bundle_when_served(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -54,3 +57,38 @@ def test_chart_widgets_share_one_bundle_when_served(monkeypatch: pytest.MonkeyPa
     cls = chart_widget_class("jupyterchart-offline.js")
     assert issubclass(cls, alt.JupyterChart)
     assert "files/jupyterchart-offline.js" in cls._esm and len(cls._esm) < 1000
+
+
+def test_the_closed_loop_tab_shows_the_register_of_the_region_shown(env_vars: ScanEnv, tmp_path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """With --db the tab shows the region's KPIs, its overdue cases and dismissal rates; a county sees only
+    its own subtree's cases."""
+    from fiscalrisk.dashboard import DashboardApp
+    from fiscalrisk.register import Register
+    from fiscalrisk.register.kpi import kpis
+
+    url = f"sqlite:///{tmp_path / 'r.db'}"
+    reg = Register(url)
+    reg.init()
+    reg.add_user("wang", "supervisor", region=CITY)
+    reg.ingest(env_vars.scan, today="2026-07-01")
+    inside = reg.cases(region=COUNTY)
+    outside = reg.cases().loc[~reg.cases()["case_id"].isin(inside["case_id"])]
+    assert len(inside) and len(outside)
+    mine, theirs = int(inside["case_id"].iloc[0]), int(outside["case_id"].iloc[0])
+    for cid in (mine, theirs):
+        reg.act(cid, "dispatch", user="wang", today="2026-01-05")   # long overdue at the scan's date
+    reg.act(int(inside["case_id"].iloc[1]), "dismiss", user="wang", reason="legitimate", today="2026-01-06")
+    monkeypatch.setenv("FISCALRISK_DB", url)
+    monkeypatch.setenv("FISCALRISK_REGION", COUNTY)
+    monkeypatch.setenv("FISCALRISK_LANG", "en")
+    app = DashboardApp.from_env()
+    html = app.loop.value
+    assert app.status.value == ""
+    overdue = html[html.index("Overdue and escalated cases"):html.index("Dismissal rate per rule")]
+    assert f"<tr><td>{mine}</td>" in overdue and f"<tr><td>{theirs}</td>" not in overdue
+    want = kpis(reg, region=COUNTY, as_of=app.data.as_of.date()).set_index(["region_code", "scope"])
+    own = want.loc[(COUNTY, "own")]
+    assert f"<td>own units</td><td>{int(own['open'])}</td><td>{int(own['overdue'])}</td>" in html
+    assert "Dismissal rate per rule" in html and "100.0%" in html
+    reg.engine.dispose()
