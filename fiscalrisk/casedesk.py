@@ -799,17 +799,9 @@ class CaseDeskApp:
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m fiscalrisk.casedesk ...``: the ``casedesk`` subcommand on its own, same exit codes."""
-    from fiscalrisk.cli import EXIT_BAD_INPUT, UserError
+    from fiscalrisk.cli import main as fiscalrisk_main
 
-    parser = argparse.ArgumentParser(prog="fiscalrisk")
-    sub = parser.add_subparsers(dest="command")
-    register(sub)
-    args = parser.parse_args(["casedesk", *(sys.argv[1:] if argv is None else argv)])
-    try:
-        return int(args.func(args) or 0)
-    except UserError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+    return fiscalrisk_main(["casedesk", *(sys.argv[1:] if argv is None else argv)])
 
 
 if __name__ == "__main__":
