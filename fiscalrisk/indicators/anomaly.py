@@ -408,9 +408,11 @@ def anm02(ctx: ScanContext, p: dict) -> pd.DataFrame:
     for unit, s in monthly.groupby(level=0, sort=True):
         keys = s.index.get_level_values(1).to_numpy()
         span = int(keys.max() - keys.min() + 1)
-        if span < min_months:
+        need = max(min_months, 2 * period)  # STL separates a season from the trend only over two periods
+        if span < need:
             parts.append({"unit_code": [unit], "mkey": [int(keys.max())], "value": [np.nan], "months": [span],
-                          "reason": [f"fewer than {min_months} months of payments (min_months)"]})
+                          "reason": [f"fewer than {need} months of payments "
+                                     + ("(min_months)" if need == min_months else f"(STL needs two periods of {period})")]})
             continue
         idx = pd.PeriodIndex.from_fields(year=keys // 12, month=keys % 12 + 1, freq="M")
         res = stl_anomalies(pd.Series(s.to_numpy(), index=idx), period=period)

@@ -412,7 +412,7 @@ def single_source_use(
         single_value = round(float(g.loc[g["single"], "value"].sum()), 2)
         share = single_value / total
         large = g[g["large"]].sort_values("pid")
-        hit = share > share_warning or len(large) > 0
+        hit = share > share_warning + 1e-12 or len(large) > 0  # exactly the share in cents is not above it
         rows.append(
             {
                 "subject_id": unit,

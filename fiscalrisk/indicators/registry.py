@@ -520,12 +520,20 @@ def _band(v: Any, name: str, code: str) -> tuple[float, float]:
     return float(v[0]), float(v[1])
 
 
+def _tol(t: float) -> float:
+    """How close to a threshold a value counts as on it: values computed in floats from amounts in cents
+    land a few ulps off (0.30000000000000004 for exactly 30 %, about 1e-16 relative). 1e-12 relative is
+    far above that and far below a real difference: one cent over a budget of a billion yuan is 1e-11."""
+    return 1e-12 * max(1.0, abs(float(t)))
+
+
 def grade_values(
     values: np.ndarray, grade: str, warning: Any, alert: Any, code: str = ""
 ) -> tuple[np.ndarray, np.ndarray]:
     """Grade ``values``: returns (levels as an object array of ok/warning/alert, crossed thresholds).
 
-    NaN values stay ``ok`` (they are not assessed). See the module docstring for the grade kinds.
+    NaN values stay ``ok`` (they are not assessed). See the module docstring for the grade kinds. A value
+    within :func:`_tol` of a threshold is on it (``ge`` hits, ``gt`` does not).
     """
     v = np.asarray(values, dtype="float64")
     level = np.full(v.shape, "ok", dtype=object)
@@ -537,13 +545,15 @@ def grade_values(
             continue
         if grade == "outside":
             lo, hi = _band(t, name, code)
-            below, above = v < lo, v > hi
+            with np.errstate(invalid="ignore"):
+                below, above = v < lo - _tol(lo), v > hi + _tol(hi)
             hit = below | above
             thr = np.where(hit, np.where(below, lo, hi), thr)
         else:
             t = float(t)
+            e = _tol(t)
             with np.errstate(invalid="ignore"):
-                hit = {"ge": v >= t, "gt": v > t, "le": v <= t, "lt": v < t}[grade]
+                hit = {"ge": v >= t - e, "gt": v > t + e, "le": v <= t + e, "lt": v < t - e}[grade]
             thr = np.where(hit, t, thr)
         level = np.where(hit, name, level)
     return level, thr

@@ -115,3 +115,171 @@ def test_ast02_idle_share_of_active_assets():
     assert f.loc["U1", "value"] == pytest.approx(0.20) and f.loc["U2", "threshold"] == 0.40
     assert "20.0%" in f.loc["U1", "message_zh"]
     assert int(assessed["assessed"].sum()) == 3
+
+
+# ======================================================================================================
+# Boundaries and exclusions: each threshold at, just below and just above it; the look-back window at its
+# exact length and one day longer; the as_of day itself; each exclusion with a case where it changes the
+# result. Parameters are moved through the context's ``indicators={CODE: {...}}`` overrides.
+# ======================================================================================================
+from . import _tables  # noqa: E402
+from ._coverage import covers  # noqa: E402
+
+
+def boundary_run(code: str, assets: list[dict[str, Any]], as_of: str = "2025-12-31",
+                 params: dict[str, Any] | None = None):
+    ctx = _tables.context({"units": UNITS, "assets": typed("assets", assets)}, as_of,
+                          {code: params} if params else None)
+    return _tables.run(code, ctx)
+
+
+def graded(code: str, assets: list[dict[str, Any]], as_of: str = "2025-12-31",
+           params: dict[str, Any] | None = None) -> dict[str, str]:
+    return _tables.flagged(boundary_run(code, assets, as_of, params)[0])
+
+
+# ---------------------------------------------------------------------------------------- AST01
+def _idle_and_new(unit: str, idle: float, new: float, category: str = "A020102") -> list[dict[str, Any]]:
+    return [asset(f"{unit}-idle", unit, category, "2022-01-01", idle, "idle"),
+            asset(f"{unit}-new", unit, category, "2025-06-01", new)]
+
+
+AST01_RATIOS = [
+    *_idle_and_new("U1", 40_000, 40_000),       # 1.0: alert at the bound
+    *_idle_and_new("U2", 39_999.99, 40_000),    # just below 1.0: warning
+    *_idle_and_new("U3", 40_000.01, 40_000),    # just above
+    *_idle_and_new("U4", 20_000, 40_000),       # 0.5
+    *_idle_and_new("U5", 19_999.99, 40_000),    # just below 0.5
+]
+
+
+@covers("AST01", "warning", "alert")
+def test_ast01_ratio_at_and_around_both_thresholds():
+    assert graded("AST01", AST01_RATIOS) == {"U1": "alert", "U2": "warning", "U3": "alert", "U4": "warning",
+                                             "U5": "warning"}
+    # at 1 the warning coincides with the alert (a fractional warning: test_ast01_warning_ratio_takes_a_fraction)
+    assert graded("AST01", AST01_RATIOS, params={"warning": 1}) == {"U1": "alert", "U3": "alert"}
+    assert graded("AST01", AST01_RATIOS, params={"alert": 0.5}) == {
+        "U1": "alert", "U2": "alert", "U3": "alert", "U4": "alert", "U5": "warning"}
+    assert graded("AST01", AST01_RATIOS, params={"alert": 1.0000001}) == {
+        "U1": "warning", "U2": "warning", "U3": "alert", "U4": "warning", "U5": "warning"}
+
+
+@covers("AST01", "lookback_months")
+def test_ast01_lookback_at_its_exact_length_and_one_day_longer():
+    rows = [asset("i1", "U1", "A020102", "2020-01-01", 50_000, "idle"),
+            asset("n1", "U1", "A020102", "2025-01-01", 40_000),     # first day of the 12 months to 31 Dec
+            asset("i2", "U2", "A020102", "2020-01-01", 50_000, "idle"),
+            asset("n2", "U2", "A020102", "2024-12-31", 40_000)]     # one day longer
+    assert graded("AST01", rows) == {"U1": "alert"}
+    assert graded("AST01", rows, params={"lookback_months": 13}) == {"U1": "alert", "U2": "alert"}
+    assert graded("AST01", rows, params={"lookback_months": 11}) == {}
+
+
+def test_ast01_purchase_on_as_of_counts_and_the_day_after_does_not():
+    rows = [asset("i1", "U1", "A020102", "2020-01-01", 50_000, "idle"),
+            asset("n1", "U1", "A020102", "2025-06-30", 40_000),
+            asset("i2", "U2", "A020102", "2020-01-01", 50_000, "idle"),
+            asset("n2", "U2", "A020102", "2025-07-01", 40_000)]
+    findings, assessed = boundary_run("AST01", rows, as_of="2025-06-30")
+    assert _tables.flagged(findings) == {"U1": "alert"}
+    assert int(assessed["assessed"].sum()) == 1
+
+
+def test_ast01_exclusions_change_the_result():
+    rows = [
+        # U1: the idle asset came a day before the purchase: idle stock while buying
+        asset("a-idle", "U1", "A020102", "2025-05-31", 10_000, "idle"),
+        asset("a-new", "U1", "A020102", "2025-06-01", 40_000),
+        # U2: the same batch (same day): not idle when bought
+        asset("b-idle", "U2", "A020102", "2025-06-01", 10_000, "idle"),
+        asset("b-new", "U2", "A020102", "2025-06-01", 40_000),
+        # U3: a disposed asset is not idle; a zero-value transfer in is not a purchase
+        asset("c-gone", "U3", "A020102", "2020-01-01", 10_000, "disposed"),
+        asset("c-new", "U3", "A020102", "2025-06-01", 40_000),
+        asset("c-idle", "U3", "A020201", "2020-01-01", 10_000, "idle"),
+        asset("c-gift", "U3", "A020201", "2025-06-01", 0.0),
+        # U4: idle in another category is not "the same kind"
+        asset("d-idle", "U4", "A020305", "2020-01-01", 10_000, "idle"),
+        asset("d-new", "U4", "A020102", "2025-06-01", 40_000),
+    ]
+    findings, assessed = boundary_run("AST01", rows)
+    assert _tables.flagged(findings) == {"U1": "warning"}
+    assert findings["value"].iloc[0] == pytest.approx(0.25)
+    # the idle asset bought in the window is idle stock, not counted among the purchases
+    ev = json.loads(findings["evidence"].iloc[0])["categories"]["A020102"]
+    assert ev["idle_asset_ids"] == ["a-idle"] and ev["new_asset_ids"] == ["a-new"]
+    assert int(assessed["assessed"].sum()) == 4
+
+
+def test_ast01_idle_assets_of_one_unit_do_not_count_for_another():
+    rows = [asset("i1", "U1", "A020102", "2020-01-01", 50_000, "idle"),
+            asset("n2", "U2", "A020102", "2025-06-01", 40_000)]
+    findings, assessed = boundary_run("AST01", rows)
+    assert findings.empty and int(assessed["assessed"].sum()) == 1
+
+
+def test_ast01_cents_that_do_not_add_up_in_floats_reach_the_alert():
+    rows = [asset("i1", "U1", "A020102", "2020-01-01", 10_000.10, "idle"),
+            asset("i2", "U1", "A020102", "2021-01-01", 20_000.20, "idle"),
+            asset("n1", "U1", "A020102", "2025-03-01", 30_000.30)]
+    findings, _ = boundary_run("AST01", rows)
+    assert _tables.flagged(findings) == {"U1": "alert"} and findings["value"].iloc[0] == 1.0
+
+
+# ---------------------------------------------------------------------------------------- AST02
+def _share(unit: str, in_use: float, idle: float) -> list[dict[str, Any]]:
+    return [asset(f"{unit}-u", unit, "A", "2020-01-01", in_use), asset(f"{unit}-i", unit, "A", "2020-01-01",
+                                                                        idle, "idle")]
+
+
+AST02_SHARES = [
+    *_share("U1", 80_000, 20_000),            # 0.20
+    *_share("U2", 80_000.01, 19_999.99),      # just below 0.20
+    *_share("U3", 60_000, 40_000),            # 0.40
+    *_share("U4", 60_000.01, 39_999.99),      # just below 0.40
+    *_share("U5", 59_999.99, 40_000.01),      # just above 0.40
+]
+
+
+@covers("AST02", "warning", "alert")
+def test_ast02_share_at_and_around_both_thresholds():
+    assert graded("AST02", AST02_SHARES) == {"U1": "warning", "U3": "alert", "U4": "warning", "U5": "alert"}
+    assert graded("AST02", AST02_SHARES, params={"warning": 0.1999999}) == {
+        "U1": "warning", "U2": "warning", "U3": "alert", "U4": "warning", "U5": "alert"}
+    assert graded("AST02", AST02_SHARES, params={"warning": 0.4}) == {"U3": "alert", "U5": "alert"}
+    assert graded("AST02", AST02_SHARES, params={"alert": 0.4000001}) == {
+        "U1": "warning", "U3": "warning", "U4": "warning", "U5": "alert"}
+    assert graded("AST02", AST02_SHARES, params={"alert": 0.2}) == {
+        "U1": "alert", "U3": "alert", "U4": "alert", "U5": "alert"}
+
+
+def test_ast02_acquired_on_as_of_counts_and_the_day_after_does_not():
+    rows = [asset("u", "U1", "A", "2020-01-01", 70_000), asset("i-on", "U1", "A", "2025-06-30", 20_000, "idle"),
+            asset("i-after", "U1", "A", "2025-07-01", 900_000, "idle"),
+            asset("v-after", "U2", "A", "2025-07-01", 10_000, "idle")]
+    findings, assessed = boundary_run("AST02", rows, as_of="2025-06-30")
+    assert _tables.flagged(findings) == {"U1": "warning"}
+    assert findings["value"].iloc[0] == pytest.approx(20 / 90)
+    assert int(assessed["assessed"].sum()) == 1
+
+
+def test_ast02_disposed_assets_and_other_units_stay_out():
+    # U1: 20 % of its active stock is idle; a disposed asset of 1,000,000 would bring it to 1.8 %
+    rows = [*_share("U1", 80_000, 20_000), asset("gone", "U1", "A", "2020-01-01", 1_000_000, "disposed"),
+            asset("other", "U2", "A", "2020-01-01", 500_000, "idle")]
+    findings, _ = boundary_run("AST02", rows)
+    assert _tables.flagged(findings) == {"U1": "warning", "U2": "alert"}
+    assert findings.set_index("subject_id").loc["U1", "value"] == pytest.approx(0.20)
+    rows[1] = asset("U1-i", "U1", "A", "2020-01-01", 19_999.99, "idle")  # a cent less idle: below 20 %
+    findings, _ = boundary_run("AST02", rows)
+    assert _tables.flagged(findings) == {"U2": "alert"}
+
+
+def test_ast01_warning_ratio_takes_a_fraction():
+    assert graded("AST01", AST01_RATIOS, params={"warning": 0.5}) == {
+        "U1": "alert", "U2": "warning", "U3": "alert", "U4": "warning"}
+
+
+def test_ast02_share_of_exactly_twenty_percent_in_cents_warns():
+    assert graded("AST02", _share("U1", 62_265.60, 15_566.40)) == {"U1": "warning"}

@@ -173,3 +173,288 @@ def test_outturn_falls_back_to_net_payments_and_is_not_assessed_without_any_outt
     pay = payments([payment(f"P{y}", f"{y}-05-01", 1300.0) for y in (2023, 2024, 2025)])
     f, _ = run("OUT01", context({"budget": budget(rows), "payments": pay}, "2026-06-30"))
     assert f["level"].astype(str).tolist() == ["alert"] * 3 and f["value"].iloc[0] == pytest.approx(1.3)
+
+
+# ======================================================================================================
+# Boundaries and exclusions: each band edge and threshold at, just inside and just outside; the
+# exclusions (contingency, interest, the current year) with a case where each changes the result.
+# Parameters are moved through the context's ``indicators={CODE: {...}}`` overrides. One unit per region
+# (U1 → 330521, U2 → 330500, U3 → 330521102), completed years 2023–2025 on as_of 2026-06-30.
+# ======================================================================================================
+from typing import Any  # noqa: E402
+
+from ._coverage import covers  # noqa: E402
+
+_REGION = {"U1": "330521", "U2": "330500", "U3": "330521102"}
+_AS_OF = "2026-06-30"
+
+
+def _by_year(f: pd.DataFrame) -> dict[tuple[str, str], str]:
+    """(region, year) → level."""
+    return {(s, p): str(lv) for s, p, lv in zip(f["subject_id"], f["period"], f["level"], strict=True)}
+
+
+def _outturn_run(code: str, lines: list[dict[str, Any]], params: dict[str, Any] | None = None,
+                 as_of: str = _AS_OF, **more: Any):
+    tables = {"budget": budget(lines, extra=("actual_amount",))}
+    return run(code, context(tables, as_of, {code: params} if params else None, **more))
+
+
+def _revenue_run(code: str, rows: list[dict[str, Any]], params: dict[str, Any] | None = None,
+                 as_of: str = _AS_OF):
+    return run(code, context({"revenue": typed("revenue", rows)}, as_of, {code: params} if params else None))
+
+
+def _aggregate_lines(ratios: dict[tuple[str, int], float]) -> list[dict[str, Any]]:
+    """One line of original 1,000,000 per unit × year with outturn ``ratio`` × 1,000,000."""
+    return [line(y, u, 1_000_000.0, actual_amount=round(1_000_000.0 * r, 2)) for (u, y), r in ratios.items()]
+
+
+# ---------------------------------------------------------------------------------------- OUT01
+_OUT01 = {
+    ("U1", 2023): 0.90, ("U1", 2024): 0.8999999, ("U1", 2025): 0.85,
+    ("U2", 2023): 1.10, ("U2", 2024): 1.1000001, ("U2", 2025): 1.15,
+    ("U3", 2023): 0.8499999, ("U3", 2024): 1.1500001, ("U3", 2025): 1.0,
+}
+
+
+@covers("OUT01", "warning", "alert")
+def test_out01_band_edges_are_inside_and_a_cent_beyond_is_outside():
+    f, _ = _outturn_run("OUT01", _aggregate_lines(_OUT01))
+    assert _by_year(f) == {
+        ("330521", "2024"): "warning", ("330521", "2025"): "warning",
+        ("330500", "2024"): "warning", ("330500", "2025"): "warning",
+        ("330521102", "2023"): "alert", ("330521102", "2024"): "alert",
+    }
+    t = dict(zip(zip(f["subject_id"], f["period"], strict=True), f["threshold"], strict=True))
+    assert t[("330521", "2024")] == 0.90 and t[("330500", "2024")] == 1.10 and t[("330521102", "2024")] == 1.15
+    # the warning band moved out to the alert band: only the alerts remain
+    f, _ = _outturn_run("OUT01", _aggregate_lines(_OUT01), {"warning": [0.85, 1.15]})
+    assert _by_year(f) == {("330521102", "2023"): "alert", ("330521102", "2024"): "alert"}
+    # the alert band widened: what was just outside it is a warning
+    f, _ = _outturn_run("OUT01", _aggregate_lines(_OUT01), {"alert": [0.849999, 1.150001]})
+    assert set(_by_year(f).values()) == {"warning"} and len(f) == 6
+    # the warning band narrowed to PEFA A: 0.90 and 1.10 are now outside it
+    f, _ = _outturn_run("OUT01", _aggregate_lines(_OUT01), {"warning": [0.95, 1.05]})
+    assert _by_year(f)[("330521", "2023")] == "warning" and _by_year(f)[("330500", "2023")] == "warning"
+    assert ("330521102", "2025") not in _by_year(f)
+
+
+def test_out01_only_completed_years_are_graded():
+    lines = _aggregate_lines({("U1", 2025): 0.5, ("U1", 2026): 0.5})
+    f, _ = _outturn_run("OUT01", lines, as_of="2026-01-01")
+    assert _by_year(f) == {("330521", "2025"): "alert"}
+    # 2022 is a completed year but older than the last three (modules.outturn.years)
+    f, _ = _outturn_run("OUT01", _aggregate_lines({("U1", 2022): 0.5, ("U1", 2023): 1.0}))
+    assert f.empty
+
+
+def test_out01_region_pools_its_own_units_only():
+    # U1 under-spends, U3 (a township under the same county) over-spends: each region has its own ratio
+    f, _ = _outturn_run("OUT01", _aggregate_lines({("U1", 2025): 0.80, ("U3", 2025): 1.20}))
+    assert _by_year(f) == {("330521", "2025"): "alert", ("330521102", "2025"): "alert"}
+
+
+def test_out01_outturn_of_exactly_ninety_percent_in_cents_is_inside_the_band():
+    originals = (4_108_935.47, 316_932.72, 1_192_467.81)  # 5,618,336.00
+    actuals = (1_962_513.14, 2_072_702.22, 1_021_287.04)  # 5,056,502.40 = 90 %
+    lines = [line(2025, "U1", o, function=f"20{i}0101", actual_amount=a)
+             for i, (o, a) in enumerate(zip(originals, actuals, strict=True))]
+    f, _ = _outturn_run("OUT01", lines)
+    assert f.empty
+
+
+# ---------------------------------------------------------------------------------------- OUT02, OUT03
+def _two_heads(unit: str, year: int, a: float, b: float, oa: float = 1_000_000.0,
+               ob: float = 1_000_000.0) -> list[dict[str, Any]]:
+    """Two lines that differ in both function head (205/201) and economic head (301/302)."""
+    return [line(year, unit, oa, function="2050101", economic="30101", actual_amount=a),
+            line(year, unit, ob, function="2010301", economic="30201", actual_amount=b)]
+
+
+_VARIANCE = [
+    *_two_heads("U1", 2025, 1_100_000, 900_000),            # 0.10 → warning at the bound
+    *_two_heads("U2", 2025, 1_099_999.99, 900_000.01),      # just below 0.10
+    *_two_heads("U3", 2025, 1_150_000, 850_000),            # 0.15 → alert at the bound
+    *_two_heads("U1", 2024, 1_150_000.01, 849_999.99),      # just above 0.15
+    *_two_heads("U2", 2024, 1_149_999.99, 850_000.01),      # just below 0.15
+    *_two_heads("U3", 2024, 1_100_000.01, 899_999.99),      # just above 0.10
+]
+_VARIANCE_LEVELS = {("330521", "2025"): "warning", ("330521102", "2025"): "alert", ("330521", "2024"): "alert",
+                    ("330500", "2024"): "warning", ("330521102", "2024"): "warning"}
+
+
+@covers("OUT02", "warning", "alert")
+def test_out02_function_variance_at_and_around_both_thresholds():
+    f, _ = _outturn_run("OUT02", _VARIANCE)
+    assert _by_year(f) == _VARIANCE_LEVELS
+    assert f.set_index(["subject_id", "period"]).loc[("330521", "2025"), "value"] == pytest.approx(0.10)
+    f, _ = _outturn_run("OUT02", _VARIANCE, {"warning": 0.100000005})
+    assert _by_year(f) == {("330521102", "2025"): "alert", ("330521", "2024"): "alert",
+                           ("330500", "2024"): "warning", ("330521102", "2024"): "warning"}
+    f, _ = _outturn_run("OUT02", _VARIANCE, {"alert": 0.150000005})
+    assert _by_year(f) == {("330521", "2025"): "warning", ("330521102", "2025"): "warning",
+                           ("330521", "2024"): "alert", ("330500", "2024"): "warning",
+                           ("330521102", "2024"): "warning"}
+    f, _ = _outturn_run("OUT02", _VARIANCE, {"alert": 0.10})
+    assert set(_by_year(f).values()) == {"alert"} and len(f) == 5
+
+
+@covers("OUT03", "warning", "alert")
+def test_out03_economic_variance_at_and_around_both_thresholds():
+    f, _ = _outturn_run("OUT03", _VARIANCE)
+    assert _by_year(f) == _VARIANCE_LEVELS
+    f, _ = _outturn_run("OUT03", _VARIANCE, {"warning": 0.100000005, "alert": 0.150000005})
+    assert _by_year(f) == {("330521102", "2025"): "warning", ("330521", "2024"): "alert",
+                           ("330500", "2024"): "warning", ("330521102", "2024"): "warning"}
+
+
+def test_out02_and_out03_leave_out_the_contingency_vote():
+    # balanced heads; the contingency vote budgeted 1,000,000 and not used would be a 67 % variance
+    lines = [*_two_heads("U1", 2025, 1_000_000, 1_000_000),
+             line(2025, "U1", 1_000_000.0, function="2270101", economic="39999", actual_amount=0.0)]
+    for code in ("OUT02", "OUT03"):
+        f, a = _outturn_run(code, lines)
+        assert f.empty and int(a["assessed"].sum()) == 1
+
+
+def test_interest_is_left_out_of_the_function_variance_and_kept_in_the_economic_variance():
+    lines = [*_two_heads("U1", 2025, 1_000_000, 1_000_000),
+             line(2025, "U1", 1_000_000.0, function="2320301", economic="30701", actual_amount=1_500_000.0)]
+    f2, _ = _outturn_run("OUT02", lines)
+    f3, _ = _outturn_run("OUT03", lines)
+    assert f2.empty
+    # k = 3.5 / 3: deviations 166,666.67 × 2 + 333,333.33 over 3,500,000 = 19 %
+    assert _by_year(f3) == {("330521", "2025"): "alert"}
+    assert f3["value"].iloc[0] == pytest.approx((2 / 3) / 3.5)
+
+
+def test_heads_are_the_first_digits_of_the_classification():
+    # two lines of function head 205 (and economic head 302) that swap money: no composition change
+    lines = [line(2025, "U1", 1_000_000.0, function="2050101", economic="30201", actual_amount=1_500_000.0),
+             line(2025, "U1", 1_000_000.0, function="2050201", economic="30205", actual_amount=500_000.0)]
+    for code in ("OUT02", "OUT03"):
+        f, _ = _outturn_run(code, lines)
+        assert f.empty
+    f, _ = _outturn_run("OUT02", lines, modules={"outturn": {"function_digits": 5}})
+    assert _by_year(f) == {("330521", "2025"): "alert"} and f["value"].iloc[0] == pytest.approx(0.5)
+    f, _ = _outturn_run("OUT03", lines, modules={"outturn": {"economic_digits": 5}})
+    assert _by_year(f) == {("330521", "2025"): "alert"}
+
+
+@pytest.mark.parametrize("code", ["OUT02", "OUT03"])
+def test_composition_variance_of_exactly_ten_percent_with_an_overrun_warns(code: str):
+    f, _ = _outturn_run(code, _two_heads("U1", 2025, 825_000, 275_000, oa=700_000, ob=300_000))
+    assert _by_year(f) == {("330521", "2025"): "warning"}
+
+
+# ---------------------------------------------------------------------------------------- OUT04
+def _contingency(unit: str, shares: tuple[float, float, float]) -> list[dict[str, Any]]:
+    """Original 1,000,000 per year (900,000 + a 100,000 vote); contingency outturn share × 1,000,000."""
+    rows = []
+    for y, s in zip((2023, 2024, 2025), shares, strict=True):
+        rows.append(line(y, unit, 900_000.0, actual_amount=900_000.0))
+        rows.append(line(y, unit, 100_000.0, function="2270101", economic="39999",
+                         actual_amount=round(1_000_000.0 * s, 2)))
+    return rows
+
+
+_OUT04 = [*_contingency("U1", (0.06, 0.06, 0.06)),              # 6 %: PEFA B, not above
+          *_contingency("U2", (0.06, 0.06, 0.06000003)),        # just above 6 %
+          *_contingency("U3", (0.10, 0.10, 0.10))]              # 10 %: alert at the bound
+
+
+@covers("OUT04", "warning", "alert")
+def test_out04_three_year_average_at_and_around_both_thresholds():
+    f, _ = _outturn_run("OUT04", _OUT04)
+    assert flagged(f) == {"330500": "warning", "330521102": "alert"}
+    f, _ = _outturn_run("OUT04", _OUT04, {"warning": 0.05999999})
+    assert flagged(f) == {"330521": "warning", "330500": "warning", "330521102": "alert"}
+    f, _ = _outturn_run("OUT04", _OUT04, {"alert": 0.06000001})
+    assert flagged(f) == {"330500": "alert", "330521102": "alert"}
+    f, _ = _outturn_run("OUT04", _OUT04, {"alert": 0.1000001})
+    assert flagged(f) == {"330500": "warning", "330521102": "warning"}
+    just_below = _contingency("U3", (0.10, 0.10, 0.0999997))
+    f, _ = _outturn_run("OUT04", just_below)
+    assert flagged(f) == {"330521102": "warning"}
+
+
+def test_out04_needs_the_three_last_completed_years():
+    rows = [r for r in _contingency("U3", (0.20, 0.20, 0.20)) if r["year"] != 2023]
+    f, a = _outturn_run("OUT04", rows)
+    assert f.empty and "fewer than three completed years" in set(a["reason"])
+    # the current year's contingency spending is not part of the average
+    rows = _contingency("U1", (0.0, 0.0, 0.0)) + [
+        line(2026, "U1", 100_000.0, function="2270101", economic="39999", actual_amount=900_000.0)]
+    f, a = _outturn_run("OUT04", rows)
+    assert f.empty and int(a["assessed"].sum()) == 1
+
+
+def test_out04_average_of_exactly_six_percent_does_not_warn():
+    f, _ = _outturn_run("OUT04", _contingency("U1", (0.04, 0.06, 0.08)))
+    assert f.empty
+
+
+# ---------------------------------------------------------------------------------------- OUT05, OUT06
+def _revenue(region: str, year: int, *heads: tuple[str, float, float]) -> list[dict[str, Any]]:
+    return [{"year": year, "region_code": region, "revenue_code": code, "budget_amount": b, "actual_amount": a}
+            for code, b, a in heads]
+
+
+_OUT05 = {("330521", 2023): 0.94, ("330521", 2024): 0.9399999, ("330521", 2025): 0.92,
+          ("330500", 2023): 1.12, ("330500", 2024): 1.1200001, ("330500", 2025): 1.16,
+          ("330521102", 2023): 0.9199999, ("330521102", 2024): 1.1600001, ("330521102", 2025): 1.0}
+
+
+@covers("OUT05", "warning", "alert")
+def test_out05_revenue_band_edges_are_inside_and_beyond_is_outside():
+    rows = [r for (reg, y), v in _OUT05.items()
+            for r in _revenue(reg, y, ("10101", 1_000_000.0, round(1_000_000.0 * v, 2)))]
+    f, _ = _revenue_run("OUT05", rows)
+    assert _by_year(f) == {
+        ("330521", "2024"): "warning", ("330521", "2025"): "warning",
+        ("330500", "2024"): "warning", ("330500", "2025"): "warning",
+        ("330521102", "2023"): "alert", ("330521102", "2024"): "alert",
+    }
+    f, _ = _revenue_run("OUT05", rows, {"warning": [0.92, 1.16]})
+    assert _by_year(f) == {("330521102", "2023"): "alert", ("330521102", "2024"): "alert"}
+    f, _ = _revenue_run("OUT05", rows, {"alert": [0.919999, 1.160001]})
+    assert set(_by_year(f).values()) == {"warning"} and len(f) == 6
+
+
+_OUT06 = [
+    *_revenue("330521", 2025, ("10101", 1_000_000.0, 1_100_000.0), ("10301", 1_000_000.0, 900_000.0)),
+    *_revenue("330500", 2025, ("10101", 1_000_000.0, 1_099_999.99), ("10301", 1_000_000.0, 900_000.01)),
+    *_revenue("330521102", 2025, ("10101", 1_000_000.0, 1_150_000.0), ("10301", 1_000_000.0, 850_000.0)),
+    *_revenue("330521", 2024, ("10101", 1_000_000.0, 1_150_000.01), ("10301", 1_000_000.0, 849_999.99)),
+    *_revenue("330500", 2024, ("10101", 1_000_000.0, 1_149_999.99), ("10301", 1_000_000.0, 850_000.01)),
+    *_revenue("330521102", 2024, ("10101", 1_000_000.0, 1_100_000.01), ("10301", 1_000_000.0, 899_999.99)),
+]
+
+
+@covers("OUT06", "warning", "alert")
+def test_out06_revenue_variance_at_and_around_both_thresholds():
+    f, _ = _revenue_run("OUT06", _OUT06)
+    assert _by_year(f) == _VARIANCE_LEVELS
+    f, _ = _revenue_run("OUT06", _OUT06, {"warning": 0.100000005, "alert": 0.150000005})
+    assert _by_year(f) == {("330521102", "2025"): "warning", ("330521", "2024"): "alert",
+                           ("330500", "2024"): "warning", ("330521102", "2024"): "warning"}
+
+
+def test_out06_heads_are_the_first_revenue_digits():
+    # 10101 and 10102 are one head (101): money moved between them is no composition change
+    rows = _revenue("330521", 2025, ("10101", 1_000_000.0, 1_500_000.0), ("10102", 1_000_000.0, 500_000.0))
+    f, _ = _revenue_run("OUT06", rows)
+    assert f.empty
+    f, _ = run("OUT06", context({"revenue": typed("revenue", rows)}, _AS_OF,
+                                modules={"outturn": {"revenue_digits": 5}}))
+    assert _by_year(f) == {("330521", "2025"): "alert"}
+
+
+def test_pefa_table_holds_completed_years_only():
+    # the current year's lines, even with an outturn, are not a completed year of the PEFA table
+    lines = _aggregate_lines({("U1", 2025): 1.0, ("U1", 2026): 0.5})
+    t = pefa_table(context({"budget": budget(lines, extra=("actual_amount",))}, "2026-12-31"))
+    assert t["year"].tolist() == [2025]
+    t = pefa_table(context({"budget": budget(lines, extra=("actual_amount",))}, "2027-01-01"))
+    assert t["year"].tolist() == [2025, 2026]

@@ -267,3 +267,386 @@ def test_prc_indicators_have_documentation_pages():
     for code in ("PRC01", "PRC02", "PRC03", "PRC04", "PRC05", "PRC06"):
         page = get(code).page
         assert "Why it is a risk" in page and "Exclusions" in page
+
+
+# ======================================================================================================
+# Boundaries and exclusions: each threshold at, just below and just above it; windows at their exact
+# length; each exclusion with a case where it changes the result; the as_of day itself. Parameters are
+# moved through the context's ``indicators={CODE: {...}}`` overrides.
+# ======================================================================================================
+from . import _tables  # noqa: E402
+from ._coverage import covers  # noqa: E402
+
+
+def boundary_run(code: str, rows: list[dict[str, Any]], as_of: str = "2025-12-31",
+                 params: dict[str, Any] | None = None, **more: Any):
+    """Run ``code`` over ``rows`` with the shared test regions and units, ``params`` as its overrides."""
+    ctx = _tables.context({"procurement": typed("procurement", rows)}, as_of,
+                          {code: params} if params else None, **more)
+    return _tables.run(code, ctx)
+
+
+def graded(code: str, rows: list[dict[str, Any]], as_of: str = "2025-12-31",
+           params: dict[str, Any] | None = None, **more: Any) -> dict[str, str]:
+    findings, _ = boundary_run(code, rows, as_of, params, **more)
+    return _tables.flagged(findings)
+
+
+# ---------------------------------------------------------------------------------------- PRC01
+def _bids(method: str, counts: tuple[int, ...]) -> list[dict[str, Any]]:
+    return [proc(f"{method[:3]}{n}", method, bidders=n, award_date="2025-05-10") for n in counts]
+
+
+@covers("PRC01", "alert", "warning")
+def test_prc01_bidder_counts_at_and_around_both_counts():
+    rows = _bids("open_tender", (1, 2, 3, 4)) + _bids("competitive_negotiation", (1, 2, 3))
+    # defaults: alert at ≤ 1 bidder anywhere, warning at ≤ 2 in a tender
+    assert graded("PRC01", rows) == {"ope1": "alert", "ope2": "warning", "com1": "alert"}
+    # moved one up: 2 bidders alert everywhere, 3 warn in a tender, 3 in a negotiation is tolerated
+    assert graded("PRC01", rows, params={"alert": 2, "warning": 3}) == {
+        "ope1": "alert", "ope2": "alert", "ope3": "warning", "com1": "alert", "com2": "alert"}
+    # warning moved alone: 3 bidders warn in a tender, 1 is still the alert
+    assert graded("PRC01", rows, params={"warning": 3}) == {
+        "ope1": "alert", "ope2": "warning", "ope3": "warning", "com1": "alert"}
+
+
+@covers("PRC01", "warning_methods")
+def test_prc01_two_bidders_warn_only_in_the_warning_methods():
+    rows = (_bids("open_tender", (2,)) + _bids("invited_tender", (2,)) + _bids("inquiry", (2,))
+            + _bids("inquiry", (1,)))
+    assert graded("PRC01", rows) == {"ope2": "warning", "inv2": "warning", "inq1": "alert"}
+    assert graded("PRC01", rows, params={"warning_methods": ["open_tender"]}) == {
+        "ope2": "warning", "inq1": "alert"}
+    assert graded("PRC01", rows, params={"warning_methods": ["open_tender", "invited_tender", "inquiry"]}) == {
+        "ope2": "warning", "inv2": "warning", "inq2": "warning", "inq1": "alert"}
+
+
+def test_prc01_exclusions_change_the_result():
+    rows = [
+        # no bid and an award amount: an award without competition, not a failed tender
+        proc("Z-awarded", "open_tender", bidders=0, award_amount=480_000, award_date="2025-05-10"),
+        proc("Z-failed", "open_tender", bidders=0, award_date="2025-05-10"),
+        # not a competitive method: one bid is the nature of single source
+        proc("S1", "single_source", bidders=1, award_date="2025-05-10"),
+        proc("F1", "framework", bidders=1, award_date="2025-05-10"),
+        proc("C1", "competitive_consultation", bidders=1, award_date="2025-05-10"),
+    ]
+    findings, assessed = boundary_run("PRC01", rows)
+    assert _tables.flagged(findings) == {"Z-awarded": "alert", "C1": "alert"}
+    assert int(assessed["assessed"].sum()) == 2
+
+
+def test_prc01_award_on_as_of_counts_and_the_day_after_does_not():
+    rows = [
+        proc("ON", "open_tender", bidders=1, award_date="2025-06-30"),
+        proc("AFTER", "open_tender", bidders=1, award_date="2025-07-01"),
+        # without an award date the deadline dates it: after as_of, not yet assessed
+        proc("DEADLINE-AFTER", "open_tender", bidders=1, bid_deadline="2025-07-01"),
+    ]
+    findings, assessed = boundary_run("PRC01", rows, as_of="2025-06-30")
+    assert _tables.flagged(findings) == {"ON": "alert"}
+    assert findings["period"].tolist() == ["2025-06"]
+    assert int(assessed["assessed"].sum()) == 1
+
+
+def test_prc01_two_units_are_graded_each_on_their_own_procurement():
+    rows = [proc("A", "open_tender", unit="U1", bidders=2, award_date="2025-05-10", winner_name="甲有限公司"),
+            proc("B", "open_tender", unit="U2", bidders=3, award_date="2025-05-10", winner_name="甲有限公司")]
+    findings, _ = boundary_run("PRC01", rows)
+    assert _tables.flagged(findings) == {"A": "warning"}
+    assert findings["unit_code"].tolist() == ["U1"]
+
+
+# ---------------------------------------------------------------------------------------- PRC02
+@covers("PRC02", "level")
+def test_prc02_level_follows_the_parameter():
+    rows = [proc("T19", "open_tender", notice_date="2025-03-01", bid_deadline="2025-03-20")]
+    assert graded("PRC02", rows) == {"T19": "alert"}
+    assert graded("PRC02", rows, params={"level": "warning"}) == {"T19": "warning"}
+
+
+@covers("PRC02", "working_day_methods")
+def test_prc02_working_day_methods_count_working_days_instead_of_calendar_days():
+    rows = [
+        # Thu 6 → Mon 10 March 2025: 4 calendar days, 2 working days (Fri 7, Mon 10)
+        proc("I2", "inquiry", notice_date="2025-03-06", bid_deadline="2025-03-10"),
+        # Mon 3 → Thu 6: 3 working days, exactly the minimum; Mon 3 → Wed 5: 2, one short
+        proc("I3", "inquiry", notice_date="2025-03-03", bid_deadline="2025-03-06"),
+        proc("N2", "competitive_negotiation", notice_date="2025-03-03", bid_deadline="2025-03-05"),
+    ]
+    assert graded("PRC02", rows) == {"I2": "alert", "N2": "alert"}
+    # counted in calendar days, the weekend makes up the minimum of I2
+    assert graded("PRC02", rows, params={"working_day_methods": []}) == {"N2": "alert"}
+    findings, _ = boundary_run("PRC02", rows)
+    assert findings.set_index("subject_id").loc["I2", "value"] == 2
+
+
+def test_prc02_each_legal_minimum_at_and_one_day_below():
+    rows = [
+        proc("INV20", "invited_tender", notice_date="2025-04-01", bid_deadline="2025-04-21"),
+        proc("INV19", "invited_tender", notice_date="2025-04-01", bid_deadline="2025-04-20"),
+        proc("CON10", "competitive_consultation", notice_date="2025-04-01", bid_deadline="2025-04-11"),
+        proc("CON09", "competitive_consultation", notice_date="2025-04-01", bid_deadline="2025-04-10"),
+        # 21 days is above the minimum
+        proc("OPN21", "open_tender", notice_date="2025-04-01", bid_deadline="2025-04-22"),
+    ]
+    findings, assessed = boundary_run("PRC02", rows)
+    assert _tables.flagged(findings) == {"INV19": "alert", "CON09": "alert"}
+    f = findings.set_index("subject_id")
+    assert (f.loc["INV19", "value"], f.loc["INV19", "threshold"]) == (19, 20)
+    assert (f.loc["CON09", "value"], f.loc["CON09", "threshold"]) == (9, 10)
+    assert int(assessed["assessed"].sum()) == 5
+
+
+def test_prc02_notice_on_as_of_is_assessed_and_the_day_after_is_not():
+    rows = [proc("ON", "open_tender", notice_date="2025-06-30", bid_deadline="2025-07-10"),
+            proc("AFTER", "open_tender", notice_date="2025-07-01", bid_deadline="2025-07-05")]
+    findings, assessed = boundary_run("PRC02", rows, as_of="2025-06-30")
+    assert _tables.flagged(findings) == {"ON": "alert"}
+    assert int(assessed["assessed"].sum()) == 1
+
+
+# ---------------------------------------------------------------------------------------- PRC03
+def _works(pid: str, amount: float, date: str, method: str = "self_procured", **kw: Any) -> dict[str, Any]:
+    kw.setdefault("item_category", "B01")
+    return proc(pid, method, amount, category="works", notice_date=date, **kw)
+
+
+@covers("PRC03", "window_days")
+def test_prc03_window_at_its_exact_length_and_one_day_longer():
+    # works limit 1,200,000; the pairs are 90 and 91 days apart
+    rows = [_works("W1", 600_000, "2025-01-01"), _works("W2", 600_000, "2025-04-01"),
+            _works("X1", 600_000, "2025-01-01", item_category="B02"),
+            _works("X2", 600_000, "2025-04-02", item_category="B02")]
+    assert graded("PRC03", rows) == {"W2": "alert"}
+    assert graded("PRC03", rows, params={"window_days": 91}) == {"W2": "alert", "X2": "alert"}
+    assert graded("PRC03", rows, params={"window_days": 89}) == {}
+
+
+@covers("PRC03", "level")
+def test_prc03_level_follows_the_parameter():
+    rows = [_works("W1", 600_000, "2025-01-01"), _works("W2", 600_000, "2025-02-01")]
+    assert graded("PRC03", rows, params={"level": "warning"}) == {"W2": "warning"}
+
+
+def test_prc03_sum_at_one_cent_below_and_each_purchase_must_be_below_the_limit():
+    rows = [
+        # B01: exactly the works limit together → split
+        _works("A1", 700_000, "2025-01-01"), _works("A2", 500_000, "2025-02-01"),
+        # B02: one cent short together
+        _works("B1", 700_000, "2025-01-01", item_category="B02"),
+        _works("B2", 499_999.99, "2025-02-01", item_category="B02"),
+        # B03: the first purchase already at the limit went through procurement: not a split
+        _works("C1", 1_200_000, "2025-01-01", item_category="B03"),
+        _works("C2", 100_000, "2025-02-01", item_category="B03"),
+    ]
+    findings, _ = boundary_run("PRC03", rows)
+    assert _tables.flagged(findings) == {"A2": "alert"}
+    assert findings.set_index("subject_id").loc["A2", "value"] == 1_200_000
+
+
+def test_prc03_thirds_that_do_not_add_up_in_floats_still_reach_the_limit():
+    thirds = [333_333.33, 333_333.33, 333_333.34]  # 1,000,000.00 in cents
+    rows = [proc(f"T{i}", "self_procured", a, item_category="A05", notice_date=f"2025-0{i + 1}-05")
+            for i, a in enumerate(thirds)]
+    findings, _ = boundary_run("PRC03", rows)
+    assert _tables.flagged(findings) == {"T2": "alert"}
+    assert findings["value"].iloc[0] == 1_000_000 and findings["threshold"].iloc[0] == 1_000_000
+
+
+def test_prc03_framework_call_offs_are_not_counted():
+    rows = [_works("F1", 600_000, "2025-01-01", method="framework"), _works("F2", 600_000, "2025-02-01"),
+            _works("Q1", 600_000, "2025-01-01", method="inquiry", item_category="B02"),
+            _works("Q2", 600_000, "2025-02-01", item_category="B02")]
+    assert graded("PRC03", rows) == {"Q2": "alert"}
+
+
+def test_prc03_two_units_buying_the_same_category_are_not_one_split():
+    rows = [_works("U1a", 600_000, "2025-01-01", unit="U1"), _works("U2a", 600_000, "2025-02-01", unit="U2"),
+            _works("U2b", 599_999.99, "2025-03-01", unit="U2")]
+    assert graded("PRC03", rows) == {}
+    rows.append(_works("U2c", 0.01, "2025-03-02", unit="U2"))
+    assert graded("PRC03", rows) == {"U2c": "alert"}
+
+
+def test_prc03_purchase_launched_on_as_of_counts_and_the_day_after_does_not():
+    rows = [_works("W1", 600_000, "2025-05-01"), _works("W2", 600_000, "2025-06-30"),
+            _works("W3", 600_000, "2025-07-01", item_category="B02"),
+            _works("W0", 600_000, "2025-05-01", item_category="B02")]
+    findings, assessed = boundary_run("PRC03", rows, as_of="2025-06-30")
+    assert _tables.flagged(findings) == {"W2": "alert"}
+    assert int(assessed["assessed"].sum()) == 3
+
+
+# ---------------------------------------------------------------------------------------- PRC04
+@covers("PRC04", "share_warning")
+def test_prc04_share_at_just_above_and_with_a_moved_threshold():
+    rows = [
+        # U1: exactly 30 % single-source; U2: 30.000001 %; U3: 25 %
+        proc("A-S", "single_source", 300_000, unit="U1", award_date="2025-05-01"),
+        proc("A-K", "inquiry", 700_000, unit="U1", award_date="2025-05-01"),
+        proc("B-S", "single_source", 300_000.01, unit="U2", award_date="2025-05-01"),
+        proc("B-K", "inquiry", 699_999.99, unit="U2", award_date="2025-05-01"),
+        proc("C-S", "single_source", 250_000, unit="U3", award_date="2025-05-01"),
+        proc("C-K", "inquiry", 750_000, unit="U3", award_date="2025-05-01"),
+    ]
+    assert graded("PRC04", rows) == {"U2": "warning"}
+    assert graded("PRC04", rows, params={"share_warning": 0.25}) == {"U1": "warning", "U2": "warning"}
+    assert graded("PRC04", rows, params={"share_warning": 0.24999}) == {
+        "U1": "warning", "U2": "warning", "U3": "warning"}
+
+
+@covers("PRC04", "level")
+def test_prc04_level_follows_the_parameter():
+    rows = [proc("S1", "single_source", 1_000_000, award_date="2025-04-20"),
+            proc("K1", "open_tender", 9_000_000, award_date="2025-03-01")]
+    assert graded("PRC04", rows) == {"U1": "warning"}
+    assert graded("PRC04", rows, params={"level": "alert"}) == {"U1": "alert"}
+
+
+def test_prc04_large_single_source_at_the_limit_of_its_own_category():
+    rows = [
+        # U1: services at the 1,000,000 services limit; U2: works one yuan below the 1,200,000 works limit
+        proc("S1", "single_source", 1_000_000, category="services", unit="U1", award_date="2025-04-20"),
+        proc("K1", "open_tender", 9_000_000, unit="U1", award_date="2025-03-01"),
+        proc("S2", "single_source", 1_199_999, category="works", unit="U2", award_date="2025-04-20"),
+        proc("K2", "open_tender", 9_000_000, unit="U2", award_date="2025-03-01"),
+    ]
+    assert graded("PRC04", rows) == {"U1": "warning"}
+    # a limit set in the region's params is the one applied
+    more = {"modules": {"procurement": {"decentralised_limits": {"works": 1_199_999}}}}
+    assert graded("PRC04", rows, **more) == {"U1": "warning", "U2": "warning"}
+
+
+def test_prc04_exclusions_and_as_of_change_the_share():
+    rows = [
+        proc("S1", "single_source", 310_000, award_date="2025-06-30"),  # on as_of: counts
+        proc("K1", "inquiry", 690_000, award_date="2025-05-01"),
+        proc("S2", "single_source", 500_000, award_date="2025-07-01"),  # the day after: not yet
+        # self-procured (below the limit, outside government procurement) stays out of the share
+        proc("P1", "self_procured", 5_000_000, award_date="2025-05-01"),
+    ]
+    findings, _ = boundary_run("PRC04", rows, as_of="2025-06-30")
+    assert _tables.flagged(findings) == {"U1": "warning"}
+    assert findings["value"].iloc[0] == pytest.approx(0.31)
+    findings, _ = boundary_run("PRC04", [r for r in rows if r["procurement_id"] != "S1"], as_of="2025-06-30")
+    assert findings.empty
+
+
+def test_prc04_units_sharing_a_supplier_have_their_own_shares():
+    rows = [proc("A-S", "single_source", 400_000, unit="U1", award_date="2025-05-01", winner_name="甲有限公司"),
+            proc("A-K", "inquiry", 600_000, unit="U1", award_date="2025-05-01", winner_name="乙有限公司"),
+            proc("B-K", "inquiry", 9_000_000, unit="U2", award_date="2025-05-01", winner_name="甲有限公司")]
+    assert graded("PRC04", rows) == {"U1": "warning"}
+
+
+def test_prc04_share_of_exactly_thirty_percent_in_cents_is_not_above():
+    # 60,035.74 + 60,035.75 = 120,071.49 of 400,238.30: exactly 30 % (120,071.49 × 10 = 400,238.30 × 3)
+    rows = [proc("S1", "single_source", 60_035.74, award_date="2025-05-01"),
+            proc("S2", "single_source", 60_035.75, award_date="2025-05-01"),
+            proc("K1", "inquiry", 280_166.81, award_date="2025-05-01")]
+    assert graded("PRC04", rows) == {}
+
+
+# ---------------------------------------------------------------------------------------- PRC05
+@covers("PRC05", "warning", "alert")
+def test_prc05_hhi_at_below_and_above_both_bounds():
+    rows = [
+        # U1: two equal suppliers, HHI 0.50 → alert at the bound
+        *[award(f"A{i}", "U1", f"供应商{i % 2}", 100_000) for i in range(6)],
+        # U2: shares 0.5 / 0.3 / 0.2 → 0.25 + 0.09 + 0.04 = 0.38 → warning
+        award("B0", "U2", "甲有限公司", 250_000), award("B1", "U2", "甲有限公司", 250_000),
+        award("B2", "U2", "乙有限公司", 300_000), award("B3", "U2", "丙有限公司", 100_000),
+        award("B4", "U2", "丙有限公司", 100_000),
+        # U3: five equal suppliers, 0.20 → ok
+        *[award(f"C{i}", "U3", f"供应商{i}", 80_000) for i in range(5)],
+    ]
+    assert graded("PRC05", rows) == {"U1": "alert", "U2": "warning"}
+    assert graded("PRC05", rows, params={"alert": 0.38}) == {"U1": "alert", "U2": "alert"}
+    assert graded("PRC05", rows, params={"alert": 0.3801}) == {"U1": "alert", "U2": "warning"}
+    assert graded("PRC05", rows, params={"warning": 0.3801}) == {"U1": "alert"}
+    assert graded("PRC05", rows, params={"warning": 0.19}) == {"U1": "alert", "U2": "warning", "U3": "warning"}
+    assert graded("PRC05", rows, params={"alert": 0.5001}) == {"U1": "warning", "U2": "warning"}
+
+
+@covers("PRC05", "min_awards")
+def test_prc05_min_awards_at_its_exact_count():
+    rows = [award(f"A{i}", "U1", "甲有限公司", 100_000) for i in range(4)]
+    findings, assessed = boundary_run("PRC05", rows)
+    assert findings.empty and int(assessed["assessed"].sum()) == 0
+    assert graded("PRC05", rows, params={"min_awards": 4}) == {"U1": "alert"}
+    assert graded("PRC05", rows + [award("A4", "U1", "甲有限公司", 100_000)]) == {"U1": "alert"}
+
+
+def test_prc05_as_of_day_counts_and_the_day_after_does_not():
+    rows = [award(f"A{i}", "U1", "甲有限公司", 100_000, "2025-06-01") for i in range(4)]
+    assert graded("PRC05", rows + [award("ON", "U1", "甲有限公司", 1, "2025-06-30")], "2025-06-30") == {
+        "U1": "alert"}
+    assert graded("PRC05", rows + [award("AFTER", "U1", "甲有限公司", 1, "2025-07-01")], "2025-06-30") == {}
+
+
+def test_prc05_exclusions_and_two_units_sharing_a_winner():
+    rows = [
+        # U1 gives everything to 甲; U2 gives 甲 one award of five: its HHI is its own
+        *[award(f"A{i}", "U1", "甲有限公司", 100_000) for i in range(5)],
+        award("B0", "U2", "甲有限公司", 100_000),
+        *[award(f"B{i}", "U2", f"供应商{i}", 100_000) for i in range(1, 5)],
+        # awards without a winner or without a positive amount are not awards
+        proc("B5", "open_tender", 100_000, unit="U2", winner_name=None, award_amount=900_000,
+             award_date="2025-06-01"),
+        proc("B6", "open_tender", 100_000, unit="U2", winner_name="供应商1", award_amount=0,
+             award_date="2025-06-01"),
+    ]
+    findings, _ = boundary_run("PRC05", rows)
+    assert _tables.flagged(findings) == {"U1": "alert"}
+    # U2 is five equal winners (0.20), and 甲's awards of U1 are not mixed in
+    assert json.loads(findings["evidence"].iloc[0])["procurement_ids"] == [f"A{i}" for i in range(5)]
+
+
+def test_prc05_awards_without_a_winner_or_an_amount_do_not_count_towards_min_awards():
+    rows = [award(f"A{i}", "U1", "甲有限公司", 100_000) for i in range(4)]
+    no_winner = proc("A4", "open_tender", 100_000, winner_name=None, award_amount=100_000, award_date="2025-06-01")
+    no_amount = proc("A5", "open_tender", 100_000, winner_name="乙有限公司", award_date="2025-06-01")
+    findings, assessed = boundary_run("PRC05", [*rows, no_winner, no_amount])
+    assert findings.empty and int(assessed["assessed"].sum()) == 0
+    assert graded("PRC05", [*rows, award("A6", "U1", "乙有限公司", 1)]) == {"U1": "alert"}
+
+
+def test_prc05_two_winners_with_equal_totals_in_cents_reach_the_alert():
+    rows = [award("A1", "U1", "甲有限公司", 174_939.04), award("A2", "U1", "甲有限公司", 113_165.18),
+            award("A3", "U1", "甲有限公司", 349_703.59),  # 637,807.81
+            award("B1", "U1", "乙有限公司", 261_256.52), award("B2", "U1", "乙有限公司", 376_551.29)]  # the same
+    assert graded("PRC05", rows) == {"U1": "alert"}
+
+
+# ---------------------------------------------------------------------------------------- PRC06
+@covers("PRC06", "warning")
+def test_prc06_ratio_at_just_below_and_with_a_moved_threshold():
+    rows = [
+        proc("AT", "open_tender", 2_000_000, award_amount=1_990_000, award_date="2025-07-01"),
+        proc("BELOW", "open_tender", 2_000_000, award_amount=1_989_999.99, award_date="2025-07-01"),
+        proc("ABOVE", "open_tender", 2_000_000, award_amount=1_990_000.01, award_date="2025-07-01"),
+        proc("R99", "inquiry", 100_000, award_amount=99_000, award_date="2025-07-01"),
+    ]
+    assert graded("PRC06", rows) == {"AT": "warning", "ABOVE": "warning"}
+    assert graded("PRC06", rows, params={"warning": 0.99}) == {
+        "AT": "warning", "BELOW": "warning", "ABOVE": "warning", "R99": "warning"}
+    assert graded("PRC06", rows, params={"warning": 0.995000004}) == {"ABOVE": "warning"}
+
+
+def test_prc06_exclusions_and_as_of():
+    rows = [
+        proc("SS", "single_source", 200_000, award_amount=200_000, award_date="2025-06-30"),
+        proc("FW", "framework", 200_000, award_amount=200_000, award_date="2025-06-30"),
+        proc("NOEST", "inquiry", 0.0, award_amount=200_000, award_date="2025-06-30"),
+        proc("ON", "inquiry", 200_000, award_amount=200_000, award_date="2025-06-30"),
+        proc("AFTER", "inquiry", 200_000, award_amount=200_000, award_date="2025-07-01"),
+    ]
+    findings, assessed = boundary_run("PRC06", rows, as_of="2025-06-30")
+    assert _tables.flagged(findings) == {"ON": "warning"}
+    assert int(assessed["assessed"].sum()) == 1
+
+
+def test_prc06_award_of_exactly_the_ratio_in_cents_warns():
+    rows = [proc("R", "inquiry", 100_014.00, award_amount=99_513.93, award_date="2025-07-01")]
+    assert graded("PRC06", rows) == {"R": "warning"}
