@@ -1,14 +1,22 @@
 from __future__ import annotations
 
+import csv
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = Path(os.environ.get("FISCALRISK_SHARED", ROOT.parent / "shared"))
+#: The one place that resolves the shared folder (the indicator catalogue in spec/, the published data sets
+#: in real-data/): the environment variable FISCALRISK_SHARED, else ``../shared`` beside the project.
+def shared_folder(environ: Mapping[str, str] = os.environ) -> Path:
+    return Path(environ.get("FISCALRISK_SHARED") or ROOT.parent / "shared")
+
+
+SHARED = shared_folder()
 REAL_DATA = SHARED / "real-data"
 SAMPLE_DIR = ROOT / "data_samples" / "huzhou"
 
@@ -53,10 +61,34 @@ def minimal_dir(tmp_path: Path) -> Path:
     return write_tables(tmp_path / "data", MINIMAL)
 
 
+def in_ci() -> bool:
+    """True under CI (``CI=true``), where the shared folder is always laid beside the clone."""
+    return os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
+
+
+def shared_absent(path: Path) -> NoReturn:
+    """Stop a test whose shared file or folder ``path`` is absent: under CI a failure naming the path (a
+    real-data test must not vanish there); elsewhere a skip with the reason."""
+    reason = (f"{path} is absent: the shared folder resolves to {SHARED} "
+              f"(FISCALRISK_SHARED, else ../shared beside the project)")
+    if in_ci():
+        pytest.fail(f"CI=true and {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def shared_path(relative: str) -> Path:
+    """``SHARED / relative`` (a file or folder, e.g. ``spec/indicators.md``); see :func:`shared_absent`."""
+    path = SHARED / relative
+    if not path.exists():
+        shared_absent(path)
+    return path
+
+
 def real_data(name: str) -> Path:
+    """The published data set ``real-data/<name>`` (a folder); see :func:`shared_absent`."""
     path = REAL_DATA / name
     if not path.is_dir():
-        pytest.skip(f"real data folder {path} is absent (../shared not beside the project)")
+        shared_absent(path)
     return path
 
 
@@ -84,3 +116,18 @@ def chromium() -> Iterator[object]:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+def subtree_findings(scan_dir: Path, data_dir: Path, region: str) -> list[dict[str, str]]:
+    """The scan's findings (``findings.csv`` read with the csv module) whose region lies under ``region``
+    in the data's ``regions.csv`` (walked by parent_code): the reference for the counts a report, a
+    workbook or the dashboard shows for ``region``, computed without the product's code."""
+    with open(data_dir / "regions.csv", encoding="utf-8", newline="") as fh:
+        parent = {r["region_code"]: r["parent_code"] for r in csv.DictReader(fh)}
+    subtree, grew = {region}, True
+    while grew:
+        more = {code for code, up in parent.items() if up in subtree} - subtree
+        subtree |= more
+        grew = bool(more)
+    with open(scan_dir / "findings.csv", encoding="utf-8-sig", newline="") as fh:
+        return [r for r in csv.DictReader(fh) if r["region_code"] in subtree]

@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import pandas as pd
+import pytest
 
 from fiscalrisk.cli import main
 
@@ -18,10 +19,9 @@ def run(*args: str) -> subprocess.CompletedProcess:
 
 
 def test_help_names_every_command_and_the_monthly_flow(capsys):
-    try:
+    with pytest.raises(SystemExit) as exc:
         main(["--help"])
-    except SystemExit as exc:
-        assert exc.code == 0
+    assert exc.value.code == 0
     text = capsys.readouterr().out
     for command in ("sample", "validate", "scan", "evaluate"):
         assert command in text

@@ -33,6 +33,7 @@ def test_a_repeated_reference_is_still_a_duplicate(harrogate):
     ds, result = harrogate
     pay07 = result.findings[result.findings["indicator"] == "PAY07"]
     pay = ds["payments"].set_index("payment_id")
+    assert len(pay07) > 0, "the Harrogate payments hold duplicates with a repeated reference"
     for sid in pay07["subject_id"].head(50):
         row = pay.loc[sid]
         same = pay[(pay["payee_name"] == row["payee_name"]) & (pay["amount"] == row["amount"])

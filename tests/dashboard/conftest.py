@@ -163,22 +163,26 @@ def _new_page(chromium: object) -> tuple[object, Browser]:
     return context, Browser(page=page, blocked=blocked)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def city_page(chromium: object, servers: dict[str, Server]) -> Iterator[Browser]:
-    """One page on the city dashboard, shared by the tests of that file in order (one kernel each
-    dashboard: a page open takes a kernel from the pool, and preheating another one takes seconds)."""
+    """A fresh page (its own browser context) on the city dashboard, its charts drawn: no test sees
+    the state another left. Each page takes the preheated kernel; closing it frees that kernel."""
     context, browser = _new_page(chromium)
-    open_dashboard(browser.page, servers["city"].url)
-    yield browser
-    context.close()
+    try:
+        open_dashboard(browser.page, servers["city"].url)
+        yield browser
+    finally:
+        context.close()
 
 
 @pytest.fixture
 def browser_page(chromium: object) -> Iterator[Browser]:
     """A fresh page whose every non-loopback request is aborted and recorded."""
     context, browser = _new_page(chromium)
-    yield browser
-    context.close()
+    try:
+        yield browser
+    finally:
+        context.close()
 
 
 def open_dashboard(page: object, url: str) -> float:

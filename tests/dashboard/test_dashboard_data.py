@@ -58,8 +58,19 @@ def test_execution_curve_has_twelve_months_and_a_forecast_for_the_current_year(s
     assert list(curve["month"]) == list(range(1, 13))
     assert curve["executed"].notna().sum() == d.as_of.month
     assert curve["progress"].is_monotonic_increasing and curve["progress"].iloc[-1] == pytest.approx(1.0)
-    if "forecast" in curve:
-        assert curve["forecast"].iloc[-1] > curve["executed"].dropna().iloc[-1]
+    # the sample has three complete earlier years (2023–2025) before as_of 2026-06-30: a forecast exists
+    assert d.as_of.month < 12 and min(d.years()) < d.as_of.year
+    assert "forecast" in curve, "the current year has earlier years to forecast from"
+    last = d.as_of.month
+    fc = curve.set_index("month")["forecast"]
+    assert fc.loc[: last - 1].isna().all() and fc.loc[last:].notna().all()
+    assert fc.loc[last] == pytest.approx(curve.set_index("month").loc[last, "executed"])
+    assert curve["forecast"].iloc[-1] > curve["executed"].dropna().iloc[-1]
+    assert {"lower", "upper"} <= set(curve.columns)
+    assert (curve["lower"].dropna() <= curve["forecast"].dropna() + 1e-12).all()
+    assert (curve["forecast"].dropna() <= curve["upper"].dropna() + 1e-12).all()
+    # a complete year is drawn as it was: no forecast
+    assert "forecast" not in d.execution_curve(CITY, d.as_of.year - 1)
 
 
 def test_alert_table_is_masked_and_alerts_come_first(scan_env: ScanEnv) -> None:
@@ -70,9 +81,18 @@ def test_alert_table_is_masked_and_alerts_come_first(scan_env: ScanEnv) -> None:
     assert total == len(d.findings)
     levels = list(rows["level"])
     assert levels == sorted(levels, key=lambda v: v != "alert")
+    assert len(rows) == total > 0
     personal = pd.read_parquet(scan_env.cache / "personal.parquet")
     text = " ".join(rows["message"]) + " ".join(v for ev in rows["evidence"] for _, v in ev)
     assert not [n for n in personal["name"] if n in text]
+    # there were names to mask: the scan's own (unmasked) findings of these rows name personal payees,
+    # and the table shows them masked
+    raw = pd.read_csv(scan_env.scan / "findings.csv", dtype=str, keep_default_na=False).set_index("finding_id")
+    raw_text = " ".join(raw.loc[rows["finding_id"], "message_zh"]) + " ".join(raw.loc[rows["finding_id"], "evidence"])
+    present = [n for n in personal["name"] if len(n) >= 2 and n in raw_text]
+    assert present, "the sample scan names personal payees in its findings"
+    for n in present:
+        assert n[0] + "*" * (len(n) - 1) in text, f"{n} is not shown masked"
     only = d.alert_table(CITY, None, "en", module="payments", level="alert")[0]
     assert set(only["module"]) <= {"payments"} and set(only["level"]) <= {"alert"}
 

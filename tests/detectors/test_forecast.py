@@ -11,7 +11,7 @@ import statsmodels.api as sm
 
 from fiscalrisk.detectors import ForecastResult, backtest, backtest_pooled, forecast_year_end
 
-MADRID = Path(__file__).resolve().parents[3] / "shared/real-data/es-madrid-budget-execution"
+from ..conftest import real_data
 
 
 def _history(n: int, seed: int = 0) -> pd.DataFrame:
@@ -94,12 +94,11 @@ def test_madrid_2023_backtest_coverage_and_mae() -> None:
     known in real time — and compared with the naive forecast "same rate as the unit's 2022
     year-end" from the annual file, which is available in real time.
     """
-    if not MADRID.exists():
-        pytest.skip(f"reference data not present ({MADRID}): the shared real-data folder is absent")
+    madrid = real_data("es-madrid-budget-execution")
     months = {}
     for m in range(1, 13):
         name = "final" if m == 12 else f"M{m:02d}"
-        months[m] = _read(MADRID / "monthly_2023" / f"ejecucion_gastos_2023_{name}.csv.gz")
+        months[m] = _read(madrid / "monthly_2023" / f"ejecucion_gastos_2023_{name}.csv.gz")
     traj = pd.DataFrame({m: g["OBL_RECONOC"] / g["C_DEFINITIVO"] for m, g in months.items()})
     budget = months[12]["C_DEFINITIVO"]
     traj = traj[(budget >= 1e6) & traj.notna().all(axis=1)]
@@ -112,7 +111,7 @@ def test_madrid_2023_backtest_coverage_and_mae() -> None:
     )
     coverage, mae = bt["covered"].mean(), bt["abs_error"].mean()
 
-    prior = _read(MADRID / "annual" / "ejecucion_gastos_2022.csv")
+    prior = _read(madrid / "annual" / "ejecucion_gastos_2022.csv")
     prior_rate = (prior["OBL_RECONOC"] / prior["C_DEFINITIVO"]).reindex(traj.index)
     naive_mae = (prior_rate - traj[12]).abs().mean()
 

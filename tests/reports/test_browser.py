@@ -1,27 +1,36 @@
-"""The HTML report and the index in headless Chromium, with every non-local request refused."""
+"""The HTML report and the index in headless Chromium, with every non-local request refused.
+
+Each test opens its own browser context (the Chromium process is shared, tests/conftest.py), waits
+for what it reads rather than sleeping, and compares the figures on the page with counts computed here
+from the scan's files.
+"""
 
 from __future__ import annotations
 
+import csv
+import re
+from collections import Counter
+from collections.abc import Iterator
 from urllib.parse import urlparse
 
 import pytest
 
-from ..conftest import CHROMIUM
+from ..conftest import CHROMIUM, subtree_findings
+from .conftest import REGIONS
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is absent (apt-get install chromium)"),
 ]
 
+COUNTY = "330521"
+
 
 @pytest.fixture
-def browser(chromium):
-    """The session's shared Chromium (tests/conftest.py)."""
-    return chromium
-
-
-def _offline_page(browser):
-    page = browser.new_page(viewport={"width": 1200, "height": 900})
+def offline_page(chromium) -> Iterator[tuple[object, list[str]]]:
+    """A page in a fresh browser context whose non-local requests are refused and recorded."""
+    context = chromium.new_context(viewport={"width": 1200, "height": 900})
+    page = context.new_page()
     refused: list[str] = []
 
     def route(r):
@@ -33,36 +42,95 @@ def _offline_page(browser):
             r.abort()
 
     page.route("**/*", route)
-    return page, refused
+    try:
+        yield page, refused
+    finally:
+        context.close()
 
 
-def test_report_draws_its_charts_offline_with_chinese_text(browser, report_run):
-    page, refused = _offline_page(browser)
-    page.goto((report_run.out_dir / "330521" / "report.html").as_uri())
+def _levels(findings: list[dict[str, str]]) -> tuple[int, int]:
+    levels = Counter(f["level"] for f in findings)
+    return levels["alert"], levels["warning"]
+
+
+def test_report_draws_its_charts_offline_with_chinese_text(offline_page, report_run, report_data, scan_dir):
+    page, refused = offline_page
+    page.goto((report_run.out_dir / COUNTY / "report.html").as_uri())
     page.wait_for_load_state("load")
     charts = page.locator('img[src^="data:image/svg+xml"]')
     assert charts.count() >= 4
+    page.wait_for_function(
+        """() => Array.from(document.querySelectorAll('img[src^="data:image/svg+xml"]')).every(i => i.complete)""")
     sizes = page.evaluate(
         """() => Array.from(document.querySelectorAll('img[src^="data:image/svg+xml"]'))
                  .map(i => [i.complete, i.naturalWidth, i.naturalHeight])"""
     )
     assert all(ok and w > 100 and h > 50 for ok, w, h in sizes), sizes
-    assert "预算执行与序时进度" in page.inner_text("body")
+    text = page.inner_text("body")
+    assert "预算执行与序时进度" in text
+
+    # the counts the report states are those of the scan's findings in 德清县's subtree
+    findings = subtree_findings(scan_dir, report_data, COUNTY)
+    alerts, warnings = _levels(findings)
+    assert alerts > 0 and warnings > 0
+    m = re.search(r"红色预警\s*(\d+)\s*条，黄色预警\s*(\d+)\s*条", text)
+    assert m, "the report states its alert and warning counts"
+    assert (int(m.group(1)), int(m.group(2))) == (alerts, warnings)
+    # and each row of the table of risk sources counts that indicator's findings
+    rows = page.evaluate(
+        """() => Array.from(document.querySelectorAll('table')).filter(t => {
+                 const h = Array.from(t.querySelectorAll('thead th')).map(th => th.innerText.trim());
+                 return h[0] === '指标' && h.includes('红色预警') && h.includes('黄色预警');
+               }).flatMap(t => {
+                 const h = Array.from(t.querySelectorAll('thead th')).map(th => th.innerText.trim());
+                 return Array.from(t.querySelectorAll('tbody tr')).map(r => {
+                   const c = Array.from(r.cells).map(td => td.innerText.trim());
+                   return [c[0], c[h.indexOf('红色预警')], c[h.indexOf('黄色预警')]];
+                 });
+               })"""
+    )
+    per_indicator = {code: _levels([f for f in findings if f["indicator"] == code])
+                     for code in {f["indicator"] for f in findings}}
+    assert len(rows) > 0, "the report lists its main risk sources"
+    for code, a, w in rows:
+        assert (int(a), int(w)) == per_indicator[code], code
+    if len(rows) < len(per_indicator):  # a top-N table: the largest sources are listed
+        assert sum(int(a) for _, a, _ in rows) <= alerts
+    else:
+        assert {code for code, _, _ in rows} == set(per_indicator)
     assert refused == []
-    page.close()
 
 
-def test_index_sorts_by_score_without_any_network(browser, report_run):
-    page, refused = _offline_page(browser)
+def test_index_sorts_by_score_without_any_network(offline_page, report_run, report_data, scan_dir):
+    page, refused = offline_page
     page.goto((report_run.out_dir / "index.html").as_uri())
+    page.wait_for_selector("#regions tbody tr")
+    cells = page.evaluate("() => Array.from(document.querySelectorAll('#regions tbody tr'))"
+                          ".map(r => Array.from(r.cells).map(c => c.innerText.trim()))")
+    assert len(cells) > 0
+    headers = [h.strip() for h in page.locator("#regions thead th").all_inner_texts()]
+    col = {name: headers.index(name) for name in ("区划代码", "红色预警", "黄色预警")}
+    score_col = next(i for i, h in enumerate(headers) if h.startswith("风险得分"))
+    with open(scan_dir / "scores.csv", encoding="utf-8-sig", newline="") as fh:
+        subtree_score = {r["subject_id"]: float(r["score"]) for r in csv.DictReader(fh)
+                         if r["subject_type"] == "region" and r["scope"] == "subtree"}
+    shown = {r[col["区划代码"]]: r for r in cells}
+    assert set(REGIONS) <= set(shown)
+    for code in REGIONS:
+        r = shown[code]
+        alerts, warnings = _levels(subtree_findings(scan_dir, report_data, code))
+        assert (int(r[col["红色预警"]]), int(r[col["黄色预警"]])) == (alerts, warnings), code
+        assert float(r[score_col]) == pytest.approx(subtree_score[code], abs=0.051), code  # shown to 0.1
+
     header = page.locator("th", has_text="风险得分")
+    order = ("() => Array.from(document.querySelectorAll('#regions tbody tr'))"
+             ".map(r => parseFloat(r.cells[3].dataset.value) || -1)")
     header.click()
-    first = page.evaluate("() => Array.from(document.querySelectorAll('#regions tbody tr'))"
-                          ".map(r => parseFloat(r.cells[3].dataset.value) || -1)")
-    assert first == sorted(first)
+    page.wait_for_function("() => document.querySelector('th[aria-sort]') !== null")
+    first = page.evaluate(order)
+    assert first == sorted(first) and len(first) == len(cells)
     header.click()
-    second = page.evaluate("() => Array.from(document.querySelectorAll('#regions tbody tr'))"
-                           ".map(r => parseFloat(r.cells[3].dataset.value) || -1)")
+    page.wait_for_function("() => document.querySelector('th[aria-sort=\"descending\"]') !== null")
+    second = page.evaluate(order)
     assert second == sorted(second, reverse=True)
     assert refused == []
-    page.close()

@@ -11,6 +11,7 @@ import openpyxl
 import pytest
 
 from fiscalrisk import cli, runner
+from tests.conftest import subtree_findings
 from tests.reports.conftest import BAD_REGION, REGIONS, trivial_template
 
 
@@ -82,29 +83,27 @@ def test_executed_notebook_carries_no_timestamps_or_absolute_output_paths(report
     assert "start_time" not in pm and "end_time" not in pm and "duration" not in pm
     assert pm["output_path"] == "report.ipynb"
     assert pm["parameters"]["scan_dir"] == "../scan"
+    assert len(nb.cells) > 1
     for cell in nb.cells:
         assert "execution" not in cell.metadata
         assert not {"start_time", "end_time", "duration"} & set(cell.metadata.get("papermill", {}))
 
 
-def test_findings_workbook_lists_the_subtree_alerts_first(report_run, scan_dir):
-    from fiscalrisk.report.regional import region_findings
-
+def test_findings_workbook_lists_the_subtree_alerts_first(report_run, report_data, scan_dir):
     wb = openpyxl.load_workbook(report_run.out_dir / "330521" / "findings.xlsx", read_only=True)
     ws = wb[wb.sheetnames[0]]
     rows = list(ws.iter_rows(values_only=True))
-    assert rows[0][0] == "等级"
-    expected = region_findings(scan_dir, "330521", _tree(report_run))
-    assert len(rows) - 1 == len(expected)
-    levels = [r[0] for r in rows[1:]]
+    header, body = rows[0], rows[1:]
+    assert header[0] == "等级"
+    expected = subtree_findings(scan_dir, report_data, "330521")
+    assert len(expected) > 0, "德清县 has findings in the sample scan"
+    assert len(body) == len(expected)
+    ids = [r[header.index("编号")] for r in body]
+    assert sorted(ids) == sorted(f["finding_id"] for f in expected)
+    levels = [r[0] for r in body]
+    assert levels.count("红色预警") == sum(f["level"] == "alert" for f in expected) > 0
+    assert levels.count("黄色预警") == sum(f["level"] == "warning" for f in expected) > 0
     assert levels == sorted(levels, key=lambda v: v != "红色预警")
-
-
-def _tree(report_run):
-    from fiscalrisk.data import load
-    from fiscalrisk.hierarchy import RegionTree
-
-    return RegionTree.from_frame(load(report_run.manifest["run"]["data_dir"])["regions"])
 
 
 def test_same_inputs_give_byte_identical_outputs(report_run, report_data, scan_dir, tmp_path):
