@@ -187,6 +187,7 @@ def pay03(ctx: ScanContext, p: dict) -> pd.DataFrame:
     month = c.groupby(["unit_code", "period"], sort=True).agg(
         value=("amount", "sum"), n=("amount", "size"), ids=("payment_id", lambda s: sorted(s))
     ).reset_index()
+    month["value"] = month["value"].round(2)  # a total of cents: 100,000.00000000001 is exactly the limit
     month["subject_id"] = month["unit_code"]
     month["subject_type"] = "unit"
     month["level"] = np.where(month["value"] > ma, "alert", "ok")

@@ -110,3 +110,10 @@ def run(code: str, ctx) -> tuple[pd.DataFrame, pd.DataFrame]:
 def flagged(findings: pd.DataFrame) -> dict[str, str]:
     """subject_id → level of the findings."""
     return dict(zip(findings["subject_id"], findings["level"].astype("str"), strict=True))
+
+
+def grouped_sum(amounts: list[float]) -> float:
+    """The float total pandas computes for ``amounts`` grouped together in row order (compensated
+    summation), to show that parts adding up to a round total in decimal do not in floats."""
+    df = pd.DataFrame({"k": ["g"] * len(amounts), "x": [float(a) for a in amounts]})
+    return float(df.groupby("k")["x"].sum().iloc[0])

@@ -39,6 +39,10 @@ UNCOVERED: dict[tuple[str, str], str] = {
         "The number of trees only narrows the sampling noise of s(x); the verdict on a real outlier does not "
         "depend on it, and a fixture whose verdict flips with it would test the noise."
     ),
+    ("BUD02", "report_months"): (
+        "It only sets the months whose share is reported beside the graded December share (nov_dec_share in "
+        "the message and evidence); test_bud02_report_months_are_reported_not_graded shows it moves no level."
+    ),
 }
 
 _HERE = Path(__file__).resolve().parent

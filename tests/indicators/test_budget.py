@@ -167,3 +167,385 @@ def test_bud06_not_assessed_without_carryover_columns() -> None:
 def test_typed_fixture_follows_the_contract_dtypes() -> None:
     df = typed("budget", [line(2026, "U1", 1.0)])
     assert str(df["year"].dtype) == "Int64" and df["original_amount"].dtype == "float64"
+
+
+# ======================================================================================================
+# Boundaries and exclusions: each threshold at, just below and just above it; each exclusion with a case
+# where it changes the result; money that does not add up exactly in floats; two units kept apart; the
+# as_of day itself. Parameters are moved through the context's ``indicators={CODE: {...}}`` overrides.
+# ======================================================================================================
+from ._coverage import covers  # noqa: E402
+from ._tables import grouped_sum  # noqa: E402
+
+
+def _units(n: int) -> pd.DataFrame:
+    """Units U1..Un of 德清县 (330521)."""
+    return typed("units", [{"unit_code": f"U{i}", "name": f"德清县单位{i}", "region_code": "330521"}
+                           for i in range(1, n + 1)])
+
+
+def _levels(code: str, tables: dict, as_of: str = "2026-06-30", subject_type: str | None = None,
+            more: dict | None = None, **params) -> dict[str, str]:
+    """subject_id → level of ``code`` (optionally of one subject type), ``params`` as overrides."""
+    f, _ = run(code, context(tables, as_of, {code: params} if params else None, **(more or {})))
+    if subject_type is not None:
+        f = f.loc[f["subject_type"] == subject_type]
+    return flagged(f)
+
+
+# ---------------------------------------------------------------------------------------- BUD01
+def _bud01_min_budget_tables() -> dict:
+    # every unit: a 1,000,000 line 40 % spent (9.6 pp behind 49.6 %: ok) and an unspent small line
+    small = {"U1": 99_999.99, "U2": 100_000.0, "U3": 100_000.01}
+    bud = budget([line(2026, u, 1_000_000.0) for u in small]
+                 + [line(2026, u, a, economic="30202") for u, a in small.items()])
+    pay = payments([payment(f"P{u}", "2026-03-02", 400_000.0, unit=u) for u in small])
+    return {"budget": bud, "payments": pay}
+
+
+@covers("BUD01", "min_budget")
+def test_bud01_min_budget_at_and_around() -> None:
+    t = _bud01_min_budget_tables()
+    # a small line counts from min_budget on: 400,000 / 1,100,000 = 36.4 % → 13.2 pp → warning
+    assert _levels("BUD01", t, subject_type="unit") == {"U2": "warning", "U3": "warning"}
+    assert _levels("BUD01", t, subject_type="unit", min_budget=99_999) == {
+        "U1": "warning", "U2": "warning", "U3": "warning"}
+    assert _levels("BUD01", t, subject_type="unit", min_budget=100_001) == {}
+
+
+def _bud01_progress_tables() -> dict:
+    # time progress by months on 30 June: p = 0.5 exactly; budgets of 1,000,000: 1 pp = 10,000
+    net = {"U1": 400_100.0, "U2": 399_900.0, "U3": 300_100.0, "U4": 300_000.0, "U5": 299_900.0}
+    return {
+        "units": _units(5),
+        "budget": budget([line(2026, u, 1_000_000.0) for u in net]),
+        "payments": payments([payment(f"P{u}", "2026-03-02", a, unit=u) for u, a in net.items()]),
+    }
+
+
+_MONTHS = {"time_progress": {"method": "months"}}
+
+
+@covers("BUD01", "warning", "alert")
+def test_bud01_points_behind_at_and_around_both_thresholds() -> None:
+    t = _bud01_progress_tables()
+    # U1 9.99 pp, U2 10.01 pp, U3 19.99 pp, U4 20 pp, U5 20.01 pp
+    assert _levels("BUD01", t, subject_type="unit", more=_MONTHS) == {
+        "U2": "warning", "U3": "warning", "U4": "alert", "U5": "alert"}
+    assert _levels("BUD01", t, subject_type="unit", more=_MONTHS, warning=9) == {
+        "U1": "warning", "U2": "warning", "U3": "warning", "U4": "alert", "U5": "alert"}
+    assert _levels("BUD01", t, subject_type="unit", more=_MONTHS, warning=11) == {
+        "U3": "warning", "U4": "alert", "U5": "alert"}
+    assert _levels("BUD01", t, subject_type="unit", more=_MONTHS, alert=19) == {
+        "U2": "warning", "U3": "alert", "U4": "alert", "U5": "alert"}
+    assert _levels("BUD01", t, subject_type="unit", more=_MONTHS, alert=21) == {
+        "U2": "warning", "U3": "warning", "U4": "warning", "U5": "warning"}
+
+
+def test_bud01_exactly_ten_points_behind_warns() -> None:
+    # 40 % spent at a time progress of 50 %: (0.5 − 0.4) × 100 = 9.999999999999998 in floats, 10 pp in fact
+    t = {"budget": budget([line(2026, "U1", 1_000_000.0)]),
+         "payments": payments([payment("P1", "2026-03-02", 400_000.0)])}
+    assert _levels("BUD01", t, subject_type="unit", more=_MONTHS) == {"U1": "warning"}
+
+
+def test_bud01_counts_the_lines_and_payments_of_the_year_up_to_as_of() -> None:
+    bud = budget([
+        line(2026, "U1", 1_000_000.0),
+        line(2026, "U2", 1_000_000.0),
+        line(2026, "U3", 2_000_000.0, adjusted_amount=1_000_000.0),  # the adjusted budget is what counts
+        line(2025, "U1", 5_000_000.0),  # last year's unspent line: BUD01 looks at 2026 only
+    ], extra=("adjusted_amount",))
+    pay = payments([
+        payment("a1", "2026-02-02", 300_000.0), payment("a2", "2026-06-30", 200_000.0),  # on as_of: 50 %
+        payment("b1", "2026-02-02", 300_000.0, unit="U2"),
+        payment("b2", "2026-07-01", 200_000.0, unit="U2"),  # the day after as_of: 30 % → 20 pp
+        payment("b3", "2026-02-03", 400_000.0, unit="U2", economic_code="30299"),  # matches no line
+        payment("b4", "2026-01-05", 400_000.0, unit="U2", budget_year=2025),  # last year's money
+        payment("c1", "2026-02-02", 500_000.0, unit="U3"),  # 50 % of the adjusted 1,000,000
+    ])
+    assert _levels("BUD01", {"budget": bud, "payments": pay}, subject_type="unit", more=_MONTHS) == {
+        "U2": "alert"}
+
+
+def test_bud01_two_units_are_not_mixed() -> None:
+    # U1 is far behind, U2 far ahead; the county (U1 and U3) is behind, the city (everything) is not
+    bud = budget([line(2026, "U1", 1_000_000.0), line(2026, "U2", 3_000_000.0), line(2026, "U3", 100_000.0)])
+    pay = payments([payment("P2", "2026-03-02", 3_000_000.0, unit="U2"),
+                    payment("P3", "2026-03-02", 100_000.0, unit="U3")])
+    assert _levels("BUD01", {"budget": bud, "payments": pay}, more=_MONTHS) == {"U1": "alert", "330521": "alert"}
+
+
+# ---------------------------------------------------------------------------------------- BUD02
+def _year(unit: str, december: float, total: float = 100_000.0, november: float = 0.0) -> list[dict]:
+    rows = [payment(f"{unit}-mar", "2025-03-02", round(total - december - november, 2), unit=unit),
+            payment(f"{unit}-dec", "2025-12-01", december, unit=unit)]
+    if november:
+        rows.append(payment(f"{unit}-nov", "2025-11-02", november, unit=unit))
+    return rows
+
+
+@covers("BUD02", "warning", "alert")
+def test_bud02_december_share_at_and_around_both_thresholds() -> None:
+    t = {"units": _units(5), "payments": payments(
+        _year("U1", 24_999.99) + _year("U2", 25_000.0) + _year("U3", 39_999.99) + _year("U4", 40_000.0)
+        + _year("U5", 40_000.01))}
+    assert _levels("BUD02", t) == {"U2": "warning", "U3": "warning", "U4": "alert", "U5": "alert"}
+    assert _levels("BUD02", t, warning=0.24999985) == {"U1": "warning", "U2": "warning", "U3": "warning",
+                                                      "U4": "alert", "U5": "alert"}
+    assert _levels("BUD02", t, warning=0.25000005) == {"U3": "warning", "U4": "alert", "U5": "alert"}
+    assert _levels("BUD02", t, alert=0.39999985) == {"U2": "warning", "U3": "alert", "U4": "alert",
+                                                    "U5": "alert"}
+    assert _levels("BUD02", t, alert=0.40000005) == {"U2": "warning", "U3": "warning", "U4": "warning",
+                                                    "U5": "alert"}
+
+
+@covers("BUD02", "surge_months")
+def test_bud02_surge_months_decide_what_is_graded() -> None:
+    t = {"payments": payments(_year("U1", 10_000.0, november=30_000.0))}
+    assert _levels("BUD02", t) == {}  # December: 10 %
+    assert _levels("BUD02", t, surge_months=[11, 12]) == {"U1": "alert"}  # November–December: 40 %
+    assert _levels("BUD02", t, surge_months=[11]) == {"U1": "warning"}  # November: 30 %
+
+
+def test_bud02_report_months_are_reported_not_graded() -> None:
+    t = {"payments": payments(_year("U1", 10_000.0, november=30_000.0))}
+    f, _ = run("BUD02", context(t, "2026-06-30", {"BUD02": {"report_months": [11, 12], "warning": 0.1}}))
+    g, _ = run("BUD02", context(t, "2026-06-30", {"BUD02": {"report_months": [12], "warning": 0.1}}))
+    assert flagged(f) == flagged(g) == {"U1": "warning"}
+    assert "11–12月合计40.0%" in f["message_zh"].iloc[0] and "11–12月合计10.0%" in g["message_zh"].iloc[0]
+
+
+def test_bud02_only_completed_years_and_payments_within_their_year() -> None:
+    rows = [
+        *_year("U1", 25_000.0),  # 25 % ...
+        payment("U1-late", "2026-01-05", 10_000.0, budget_year=2025),  # ... paid after 2025: not in its year
+        payment("U1-early", "2025-06-01", 50_000.0, budget_year=2024),  # 2024's money paid in 2025: not 2025's
+        *_year("U2", 25_000.0),
+        payment("U2-refund", "2025-12-20", -0.01, unit="U2"),  # 24,999.99 of 99,999.99: below 25 %
+    ]
+    assert _levels("BUD02", {"payments": payments(rows)}) == {"U1": "warning"}
+    # on the last day of 2025 the year is not complete yet; on the first day of 2026 it is
+    assert _levels("BUD02", {"payments": payments(rows)}, as_of="2026-01-01") == {"U1": "warning"}
+    _, a = run("BUD02", context({"payments": payments(rows)}, "2025-12-31"))
+    assert set(a["status"]) == {"not_assessed"}
+
+
+def test_bud02_units_without_positive_annual_net_are_not_assessed_and_units_are_not_mixed() -> None:
+    rows = [
+        payment("A1", "2025-03-02", 10_000.0), payment("A2", "2025-12-02", -10_000.0),  # U1 nets to 0
+        payment("B1", "2025-03-02", 90_000.0, unit="U2"),  # U2: no December at all
+        payment("C1", "2025-12-02", 90_000.0, unit="U3"),  # U3: everything in December
+    ]
+    f, a = run("BUD02", context({"payments": payments(rows)}, "2026-06-30"))
+    assert flagged(f) == {"U3": "alert"}
+    assert int(a["assessed"].sum()) == 2
+
+
+def test_bud02_exactly_a_quarter_in_december_in_floats_warns() -> None:
+    # the share of float sums is 0.24999999999999997: a quarter in cents, so on the warning
+    parts = [12_098.68, 9_324.38, 3_576.94]  # 25,000.00 to the cent
+    assert grouped_sum([0.0, *parts]) < 25_000.0  # ... not in floats
+    rows = [payment("A1", "2025-03-02", 75_000.0)]
+    rows += [payment(f"D{i}", f"2025-12-0{i + 1}", a) for i, a in enumerate(parts)]
+    assert _levels("BUD02", {"payments": payments(rows)}) == {"U1": "warning"}
+
+
+# ---------------------------------------------------------------------------------------- BUD03
+def _bud03_tables(net: dict[str, float], carryover: float | None = 20_000.0) -> dict:
+    bud = budget([line(2026, u, 100_000.0, adjusted_amount=100_000.0, carryover_amount=carryover) for u in net],
+                 extra=("adjusted_amount", "carryover_amount"))
+    return {"budget": bud,
+            "payments": payments([payment(f"P{u}", "2026-03-02", a, unit=u) for u, a in net.items()])}
+
+
+@covers("BUD03", "alert")
+def test_bud03_ratio_at_and_around_the_alert() -> None:
+    line_of = "2026|{}|2050101|30201|".format
+    t = _bud03_tables({"U1": 120_000.0, "U2": 120_000.01, "U3": 119_999.99})
+    assert _levels("BUD03", t) == {line_of("U2"): "alert"}  # available = adjusted + carry-over = 120,000
+    assert _levels("BUD03", t, alert=0.99999995) == {line_of("U1"): "alert", line_of("U2"): "alert"}
+    assert _levels("BUD03", t, alert=0.99) == {line_of(u): "alert" for u in ("U1", "U2", "U3")}
+    assert _levels("BUD03", t, alert=1.0000001) == {}
+
+
+def test_bud03_nothing_available_and_the_as_of_day() -> None:
+    bud = budget([
+        line(2026, "U1", 0.0, adjusted_amount=0.0),  # nothing available, 0.01 paid: above
+        line(2026, "U2", 0.0, adjusted_amount=0.0),  # nothing available, only a refund: not above
+        line(2026, "U3", 100_000.0, adjusted_amount=100_000.0),  # full on as_of, over the day after
+        line(2027, "U3", 1.0, adjusted_amount=1.0),  # next year's line: not assessed yet
+    ], extra=("adjusted_amount",))
+    pay = payments([
+        payment("a", "2026-03-02", 0.01),
+        payment("b", "2026-03-02", -50.0, unit="U2"),
+        payment("c1", "2026-03-02", 60_000.0, unit="U3"), payment("c2", "2026-06-30", 40_000.0, unit="U3"),
+        payment("c3", "2026-07-01", 0.01, unit="U3"),
+        payment("d", "2026-03-02", 5.0, unit="U3", budget_year=2027),
+    ])
+    f, a = run("BUD03", context({"budget": bud, "payments": pay}, "2026-06-30"))
+    assert flagged(f) == {"2026|U1|2050101|30201|": "alert"}
+    assert int(a["assessed"].sum()) == 3
+
+
+def test_bud03_carry_over_and_adjusted_amount_are_available_and_lines_are_not_mixed() -> None:
+    bud = budget([
+        line(2026, "U1", 100_000.0, adjusted_amount=100_000.0, carryover_amount=20_000.0),
+        line(2026, "U2", 100_000.0, adjusted_amount=150_000.0, carryover_amount=None),
+        line(2026, "U3", 100_000.0, adjusted_amount=80_000.0, carryover_amount=None),
+    ], extra=("adjusted_amount", "carryover_amount"))
+    pay = payments([payment("a", "2026-03-02", 110_000.0), payment("b", "2026-03-02", 110_000.0, unit="U2"),
+                    payment("c", "2026-03-02", 90_000.0, unit="U3")])
+    assert _levels("BUD03", {"budget": bud, "payments": pay}) == {"2026|U3|2050101|30201|": "alert"}
+
+
+def test_bud03_line_paid_exactly_in_full_in_floats_is_not_above() -> None:
+    # the ratio of the float sum is 1.0000000000000002: paid exactly in full in cents, so not above 1.0
+    parts = [85_285.17, 265_824.84, 648_889.99]  # 1,000,000.00 to the cent
+    assert grouped_sum(parts) > 1_000_000.0  # ... not in floats
+    t = {"budget": budget([line(2026, "U1", 1_000_000.0)]),
+         "payments": payments([payment(f"P{i}", f"2026-03-0{i + 1}", a) for i, a in enumerate(parts)])}
+    assert _levels("BUD03", t) == {}
+
+
+# ---------------------------------------------------------------------------------------- BUD04
+@covers("BUD04", "level")
+def test_bud04_level_follows_the_parameter() -> None:
+    t = {"budget": budget([line(2026, "U1", 100_000.0)]),
+         "payments": payments([payment("P1", "2026-03-02", 1_000.0, economic_code="30299")])}
+    assert _levels("BUD04", t) == {"P1": "alert"}
+    assert _levels("BUD04", t, level="warning") == {"P1": "warning"}
+
+
+def test_bud04_key_match_per_unit_refunds_missing_years_and_as_of() -> None:
+    bud = budget([line(2026, "U1", 100_000.0), line(2025, "U1", 100_000.0)])
+    pay = payments([
+        payment("ok", "2026-03-02", 1_000.0),
+        payment("other-unit", "2026-03-02", 1_000.0, unit="U2"),  # U1's line is not U2's
+        payment("other-year", "2026-01-05", 1_000.0, budget_year=2025),  # 2025's line: matched
+        payment("no-budget-year", "2026-01-05", 1_000.0, budget_year=2024),  # 2024 absent: not assessed
+        payment("refund", "2026-03-02", -1_000.0, unit="U2"),
+        payment("on", "2026-06-30", 0.01, unit="U3"),
+        payment("after", "2026-07-01", 1_000.0, unit="U3"),
+    ])
+    f, a = run("BUD04", context({"budget": bud, "payments": pay}, "2026-06-30"))
+    assert flagged(f) == {"other-unit": "alert", "on": "alert"}
+    assert int(a["assessed"].sum()) == 5
+
+
+# ---------------------------------------------------------------------------------------- BUD05
+def _sangong(year: int, unit: str, amount: float) -> dict:
+    return line(year, unit, amount, economic="30217")
+
+
+@covers("BUD05", "over_budget_level")
+def test_bud05_actual_at_and_around_the_sangong_budget() -> None:
+    bud = budget([_sangong(2025, u, 50_000.0) for u in ("U1", "U2", "U3")])
+    pay = payments([
+        payment("a", "2025-05-06", 50_000.0, economic_code="30217"),
+        payment("b", "2025-05-06", 50_000.01, unit="U2", economic_code="30217"),
+        payment("c", "2025-05-06", 49_999.99, unit="U3", economic_code="30217"),
+        payment("d", "2025-05-06", 90_000.0, unit="U3", economic_code="30201"),  # not 三公
+    ])
+    t = {"budget": bud, "payments": pay}
+    assert _levels("BUD05", t) == {"U2": "alert"}
+    assert _levels("BUD05", t, over_budget_level="warning") == {"U2": "warning"}
+
+
+@covers("BUD05", "growth_level")
+def test_bud05_growth_at_and_around_last_year() -> None:
+    bud = budget([
+        _sangong(2025, "U1", 50_000.0), _sangong(2026, "U1", 50_000.0),
+        _sangong(2025, "U2", 50_000.0), _sangong(2026, "U2", 50_000.01),  # the budget grows by a cent
+        _sangong(2025, "U3", 50_000.0), _sangong(2026, "U3", 50_000.0),
+    ])
+    pay = payments([
+        payment("c1", "2025-05-06", 30_000.0, unit="U3", economic_code="30217"),
+        payment("c2", "2026-05-06", 30_000.01, unit="U3", economic_code="30217"),  # the actual grows by a cent
+        payment("a1", "2025-05-06", 30_000.0, economic_code="30217"),
+        payment("a2", "2026-05-06", 30_000.0, economic_code="30217"),
+    ])
+    t = {"budget": bud, "payments": pay}
+    assert _levels("BUD05", t) == {"U2": "warning", "U3": "warning"}
+    assert _levels("BUD05", t, growth_level="alert") == {"U2": "alert", "U3": "alert"}
+
+
+def test_bud05_growth_needs_the_previous_year_in_the_data() -> None:
+    bud = [_sangong(2026, "U1", 50_000.0), _sangong(2026, "U2", 50_000.0)]
+    pay = payments([payment("a", "2026-03-02", 10_000.0, economic_code="30217")])
+    # U1 and U2 have no 2025 in the budget: growth cannot be judged
+    assert _levels("BUD05", {"budget": budget(bud), "payments": pay}) == {}
+    # U2's 2025 budget exists (with no 三公 line): its 三公 budget grew from 0
+    bud.append(line(2025, "U2", 10_000.0, economic="30201"))
+    assert _levels("BUD05", {"budget": budget(bud), "payments": pay}) == {"U2": "warning"}
+
+
+def test_bud05_actual_adding_up_to_the_budget_in_cents_and_the_as_of_day() -> None:
+    parts = [10_395.51, 21_317.79, 18_286.70]  # 50,000.00 to the cent
+    assert grouped_sum(parts) > 50_000.0  # ... not in floats
+    bud = budget([_sangong(2026, u, 50_000.0) for u in ("U1", "U2", "U3")])
+    pay = payments(
+        [payment(f"a{i}", f"2026-03-0{i + 2}", x, economic_code="30217") for i, x in enumerate(parts)]
+        + [payment("b1", "2026-03-02", 40_000.0, unit="U2", economic_code="30217"),
+           payment("b2", "2026-06-30", 10_000.01, unit="U2", economic_code="30217"),  # on as_of
+           payment("c1", "2026-03-02", 40_000.0, unit="U3", economic_code="30217"),
+           payment("c2", "2026-07-01", 10_000.01, unit="U3", economic_code="30217")])  # the day after
+    assert _levels("BUD05", {"budget": bud, "payments": pay}) == {"U2": "alert"}
+
+
+# ---------------------------------------------------------------------------------------- BUD06
+def _carried(unit: str, from_year: int, carryover: float = 20_000.0, year: int = 2026) -> dict:
+    return line(year, unit, 10_000.0, carryover_amount=carryover, carryover_from_year=from_year)
+
+
+_CARRY = ("carryover_amount", "carryover_from_year")
+
+
+@covers("BUD06", "warning", "alert")
+def test_bud06_age_at_and_around_both_thresholds() -> None:
+    t = {"budget": budget([_carried("U1", 2025), _carried("U2", 2024), _carried("U3", 2023)], extra=_CARRY),
+         "payments": payments([payment("x", "2026-03-02", 1.0, economic_code="30299")])}
+    lid = "2026|{}|2050101|30201|".format
+    assert _levels("BUD06", t) == {lid("U2"): "warning", lid("U3"): "alert"}
+    assert _levels("BUD06", t, warning=1) == {lid("U1"): "warning", lid("U2"): "warning", lid("U3"): "alert"}
+    assert _levels("BUD06", t, warning=3) == {lid("U3"): "alert"}
+    assert _levels("BUD06", t, alert=2) == {lid("U2"): "alert", lid("U3"): "alert"}
+    assert _levels("BUD06", t, alert=4) == {lid("U2"): "warning", lid("U3"): "warning"}
+
+
+def test_bud06_spent_to_the_cent_and_the_as_of_day() -> None:
+    parts = [426_140.85, 26_236.46, 547_622.69]  # 1,000,000.00 to the cent
+    assert grouped_sum(parts) < 1_000_000.0  # ... 999,999.9999999999 in floats
+    bud = budget([_carried("U1", 2023, 1_000_000.0), _carried("U2", 2023), _carried("U3", 2023),
+                  _carried("U3", 2024, year=2027)], extra=_CARRY)
+    pay = payments(
+        [payment(f"a{i}", f"2026-03-0{i + 2}", x) for i, x in enumerate(parts)]  # U1: spent in full
+        + [payment("b1", "2026-03-02", 10_000.0, unit="U2"), payment("b2", "2026-06-30", 10_000.0, unit="U2"),
+           payment("c1", "2026-03-02", 10_000.0, unit="U3"), payment("c2", "2026-07-01", 10_000.0, unit="U3")])
+    f, a = run("BUD06", context({"budget": bud, "payments": pay}, "2026-06-30"))
+    assert flagged(f) == {"2026|U3|2050101|30201|": "alert"}  # U2 spent it on as_of; U3's rest comes later
+    assert int(a["assessed"].sum()) == 3  # the 2027 line is not assessed yet
+
+
+def test_bud06_one_cent_unspent_and_refunds() -> None:
+    bud = budget([_carried("U1", 2024), _carried("U2", 2024), _carried("U3", 2024)], extra=_CARRY)
+    pay = payments([
+        payment("a", "2026-03-02", 20_000.0),  # spent
+        payment("b", "2026-03-02", 19_999.99, unit="U2"),  # one cent left
+        payment("c1", "2026-03-02", 20_000.0, unit="U3"), payment("c2", "2026-03-09", -0.01, unit="U3"),
+    ])
+    f, _ = run("BUD06", context({"budget": bud, "payments": pay}, "2026-06-30"))
+    assert flagged(f) == {"2026|U2|2050101|30201|": "warning", "2026|U3|2050101|30201|": "warning"}
+    assert json.loads(f.set_index("unit_code").loc["U2", "evidence"])["unspent"] == 0.01
+
+
+def test_bud06_not_assessed_without_payments() -> None:
+    _, a = run("BUD06", context({"budget": budget([_carried("U1", 2023)], extra=_CARRY)}, "2026-06-30"))
+    assert set(a["status"]) == {"not_assessed"}
+
+
+def test_bud06_age_is_the_line_year_minus_the_carry_over_year() -> None:
+    # a 2025 line holding 2023's carry-over is two years old, whatever the scan date
+    bud = budget([_carried("U1", 2023, year=2025)], extra=_CARRY)
+    pay = payments([payment("x", "2026-03-02", 1.0, economic_code="30299")])
+    assert _levels("BUD06", {"budget": bud, "payments": pay}) == {"2025|U1|2050101|30201|": "warning"}

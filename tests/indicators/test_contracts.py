@@ -252,3 +252,268 @@ def test_con05_payee_other_than_the_contractor_alerts():
     m4 = findings.set_index("subject_id").loc["m4"]
     assert "合同相对方为“湖州丙（集团）有限公司”" in m4["message_zh"] and m4["period"] == "2025-05"
     assert int(assessed["assessed"].sum()) == 4
+
+
+# ======================================================================================================
+# Boundaries and exclusions: each threshold at, just below and just above it; each window at its exact
+# length and one day longer; each exclusion with a case where it changes the result; money that does not
+# add up exactly in floats; the as_of day itself. Parameters are moved through the ``indicators``
+# overrides.
+# ======================================================================================================
+from ._coverage import covers  # noqa: E402
+from ._tables import grouped_sum  # noqa: E402
+
+
+def graded(code: str, as_of: str = "2025-12-31", params: dict[str, Any] | None = None,
+           **tables: list[dict[str, Any]]) -> dict[str, str]:
+    """subject_id → level of ``code`` on ``tables``, with ``params`` as the indicator's overrides."""
+    findings, _ = run(code, as_of, {"indicators": {code: params}} if params else None, **tables)
+    return levels(findings)
+
+
+# ---------------------------------------------------------------------------------------- CON01
+@covers("CON01", "alert")
+def test_con01_ratio_at_and_around_the_alert():
+    t = {
+        "contracts": [contract(c, 100_000) for c in ("K0", "K+", "K-", "K5")],
+        "payments": [payment("p0", 100_000, "K0"), payment("p+", 100_000.01, "K+"),
+                     payment("p-", 99_999.99, "K-"), payment("p5", 105_000, "K5")],
+    }
+    assert graded("CON01", **t) == {"K+": "alert", "K5": "alert"}  # 1.0 is not above 1.0
+    assert graded("CON01", params={"alert": 1.05}, **t) == {}
+    assert graded("CON01", params={"alert": 1.04}, **t) == {"K5": "alert"}
+    assert graded("CON01", params={"alert": 0.99999995}, **t) == {"K0": "alert", "K+": "alert", "K5": "alert"}
+
+
+def test_con01_paid_in_full_in_cents_though_not_in_floats():
+    parts = [85_285.17, 265_824.84, 648_889.99]  # 1,000,000.00 to the cent
+    assert grouped_sum(parts) > 1_000_000  # ... 1,000,000.0000000001 in floats
+    over = [85_285.17, 265_824.84, 648_890.00]  # one cent more: 1,000,000.01 ...
+    assert grouped_sum(over) != 1_000_000.01  # ... 1,000,000.0100000001 in floats
+    findings, _ = run(
+        "CON01",
+        contracts=[contract("K1", 1_000_000), contract("K2", 1_000_000)],
+        payments=[payment(f"a{i}", x, "K1") for i, x in enumerate(parts)]
+        + [payment(f"b{i}", x, "K2") for i, x in enumerate(over)],
+    )
+    assert levels(findings) == {"K2": "alert"}
+    assert findings["value"].iloc[0] == 1_000_000.01 / 1_000_000  # the net paid in cents, then the ratio
+
+
+def test_con01_contracts_of_amount_zero_are_not_assessed():
+    findings, assessed = run(
+        "CON01",
+        contracts=[contract("K0", 0), contract("K1", 0.01)],
+        payments=[payment("p0", 5_000, "K0"), payment("p1", 0.02, "K1")],
+    )
+    assert levels(findings) == {"K1": "alert"}
+    assert int(assessed["assessed"].sum()) == 1
+
+
+def test_con01_contract_signed_and_payment_made_on_as_of_count_and_the_day_after_does_not():
+    t = {
+        "contracts": [contract("S-on", 100_000, signed="2025-06-30"), contract("S-after", 100_000, signed="2025-07-01"),
+                      contract("P-on", 100_000), contract("P-after", 100_000)],
+        "payments": [payment("s1", 200_000, "S-on", date="2025-06-30"),
+                     payment("s2", 200_000, "S-after", date="2025-06-30"),
+                     payment("p1", 100_000, "P-on"), payment("p2", 0.01, "P-on", date="2025-06-30"),
+                     payment("p3", 100_000, "P-after"), payment("p4", 0.01, "P-after", date="2025-07-01")],
+    }
+    findings, assessed = run("CON01", "2025-06-30", **t)
+    assert levels(findings) == {"S-on": "alert", "P-on": "alert"}
+    assert int(assessed["assessed"].sum()) == 3
+
+
+def test_con01_refunds_count_with_their_sign():
+    t = {
+        "contracts": [contract("K1", 100_000), contract("K2", 100_000)],
+        "payments": [payment("a", 100_000.01, "K1"), payment("b", -0.01, "K1", date="2025-06-01"),
+                     payment("c", 100_000.01, "K2"), payment("d", -0.01, "K2", date="2026-01-02")],
+    }
+    assert graded("CON01", **t) == {"K2": "alert"}  # K2's refund comes after as_of
+
+
+# ---------------------------------------------------------------------------------------- CON02
+@covers("CON02", "min_amount")
+def test_con02_amount_at_and_around_min_amount():
+    t = {"payments": [payment(p, a, None, economic_code="30201") for p, a in
+                      (("m-", 499_999.99), ("m0", 500_000), ("m+", 500_000.01), ("m1", 500_001))]}
+    assert graded("CON02", **t) == {"m0": "warning", "m+": "warning", "m1": "warning"}
+    assert graded("CON02", params={"min_amount": 499_999}, **t) == {
+        "m-": "warning", "m0": "warning", "m+": "warning", "m1": "warning"}
+    assert graded("CON02", params={"min_amount": 500_001}, **t) == {"m1": "warning"}
+
+
+@covers("CON02", "economic_prefixes")
+def test_con02_economic_prefixes_decide_what_is_assessed():
+    t = {"payments": [payment("goods", 600_000, None, economic_code="30201"),
+                      payment("capital", 600_000, None, economic_code="31002"),
+                      payment("other", 600_000, None, economic_code="30901")]}
+    assert graded("CON02", **t) == {"goods": "warning", "capital": "warning"}
+    assert graded("CON02", params={"economic_prefixes": ["310"]}, **t) == {"capital": "warning"}
+    assert graded("CON02", params={"economic_prefixes": ["302", "310", "309"]}, **t) == {
+        "goods": "warning", "capital": "warning", "other": "warning"}
+
+
+@covers("CON02", "exclude_economic_codes")
+def test_con02_excluded_economic_codes_change_the_result():
+    t = {"payments": [payment("power", 700_000, None, economic_code="30206"),
+                      payment("goods", 700_000, None, economic_code="30201")]}
+    assert graded("CON02", **t) == {"goods": "warning"}
+    assert graded("CON02", params={"exclude_economic_codes": []}, **t) == {"power": "warning", "goods": "warning"}
+    assert graded("CON02", params={"exclude_economic_codes": ["30201"]}, **t) == {"power": "warning"}
+
+
+@covers("CON02", "level")
+def test_con02_level_follows_the_parameter():
+    t = {"payments": [payment("x", 600_000, None, economic_code="30201")]}
+    assert graded("CON02", **t) == {"x": "warning"}
+    assert graded("CON02", params={"level": "alert"}, **t) == {"x": "alert"}
+
+
+def test_con02_payment_on_as_of_counts_and_refunds_are_not_assessed():
+    findings, assessed = run(
+        "CON02",
+        "2025-06-30",
+        payments=[payment("on", 600_000, None, economic_code="30201", date="2025-06-30"),
+                  payment("after", 600_000, None, economic_code="30201", date="2025-07-01"),
+                  payment("refund", -600_000, None, economic_code="30201", date="2025-06-30"),
+                  payment("unknown", 600_000, "K404", economic_code="30201")],  # a contract id, even unknown
+    )
+    assert levels(findings) == {"on": "warning"}
+    assert int(assessed["assessed"].sum()) == 2
+
+
+# ---------------------------------------------------------------------------------------- CON03
+@covers("CON03", "level")
+def test_con03_level_follows_the_parameter():
+    t = {"contracts": [contract("C1", 1_000_000, procurement_id=None)]}
+    assert graded("CON03", **t) == {"C1": "alert"}
+    assert graded("CON03", params={"level": "warning"}, **t) == {"C1": "warning"}
+
+
+def test_con03_limit_at_and_around_per_category():
+    t = {"contracts": [
+        contract("g-", 999_999.99, procurement_id=None), contract("g0", 1_000_000, procurement_id=None),
+        contract("g+", 1_000_000.01, procurement_id=None),
+        contract("w-", 1_199_999.99, category="works", procurement_id=None),
+        contract("w0", 1_200_000, category="works", procurement_id=None),
+        contract("s0", 1_000_000, category="services", procurement_id=" "),  # a blank id is no procurement
+        contract("p0", 5_000_000, procurement_id="P9"),  # procured
+    ]}
+    assert graded("CON03", **t) == {"g0": "alert", "g+": "alert", "w0": "alert", "s0": "alert"}
+
+
+def test_con03_signed_on_the_award_day_and_on_as_of():
+    def proc(pid: str, award: str) -> dict:
+        return {"procurement_id": pid, "unit_code": "U1", "item": "设备", "item_category": "A01",
+                "category": "goods", "method": "open_tender", "estimated_amount": 500_000, "award_date": award}
+
+    t = {
+        "contracts": [
+            contract("same-day", 500_000, signed="2025-03-10", procurement_id="P1"),
+            contract("day-before", 500_000, signed="2025-03-09", procurement_id="P1"),
+            contract("on-as-of", 1_000_000, signed="2025-06-30", procurement_id=None),
+            contract("after-as-of", 1_000_000, signed="2025-07-01", procurement_id=None),
+            contract("unknown-proc", 5_000_000, signed="2025-03-01", procurement_id="P404"),  # a broken reference
+        ],
+        "procurement": [proc("P1", "2025-03-10")],
+    }
+    findings, assessed = run("CON03", "2025-06-30", **t)
+    assert levels(findings) == {"day-before": "alert", "on-as-of": "alert"}
+    assert int(assessed["assessed"].sum()) == 4
+
+
+# ---------------------------------------------------------------------------------------- CON04
+def _running(cid: str, **kw: Any) -> dict:
+    # 2025-01-01 to 2025-12-31 is 364 days: on 2025-07-02 the elapsed share is 0.5 exactly
+    return contract(cid, kw.pop("amount", 1_000_000), signed="2024-12-20", start_date=kw.pop("start", "2025-01-01"),
+                    end=kw.pop("end", "2025-12-31"), **kw)
+
+
+@covers("CON04", "warning", "alert")
+def test_con04_points_ahead_at_and_around_both_thresholds():
+    paid = {"w-": 799_900, "w0": 800_000, "w+": 800_100, "a-": 999_900, "a0": 1_000_000, "a+": 1_000_100}
+    t = {"contracts": [_running(c) for c in paid], "payments": [payment(f"p{c}", a, c) for c, a in paid.items()]}
+    assert graded("CON04", "2025-07-02", **t) == {"w0": "warning", "w+": "warning", "a-": "warning",
+                                                  "a0": "alert", "a+": "alert"}
+    assert graded("CON04", "2025-07-02", {"warning": 29}, **t) == {
+        "w-": "warning", "w0": "warning", "w+": "warning", "a-": "warning", "a0": "alert", "a+": "alert"}
+    assert graded("CON04", "2025-07-02", {"warning": 31}, **t) == {"a-": "warning", "a0": "alert", "a+": "alert"}
+    assert graded("CON04", "2025-07-02", {"alert": 49}, **t) == {
+        "w0": "warning", "w+": "warning", "a-": "alert", "a0": "alert", "a+": "alert"}
+    assert graded("CON04", "2025-07-02", {"alert": 51}, **t) == {
+        "w0": "warning", "w+": "warning", "a-": "warning", "a0": "warning", "a+": "warning"}
+
+
+def test_con04_term_running_on_as_of_at_its_exact_ends():
+    contracts = [
+        _running("ends-on", end="2025-07-02"),  # the last day of the term: still running
+        _running("ended", end="2025-07-01"),  # ended the day before
+        _running("starts-on", start="2025-07-02"),  # the first day: elapsed 0
+        _running("starts-after", start="2025-07-03"),
+        _running("one-day", start="2025-07-02", end="2025-07-03"),  # the shortest term there is
+        _running("no-term", start="2025-07-02", end="2025-07-02"),
+        _running("zero", amount=0),
+        contract("from-signing", 1_000_000, signed="2025-07-02", end="2025-12-31"),  # no start: signed
+    ]
+    payments = [payment(f"p-{c['contract_id']}", 1_500_000 if c["contract_id"] in ("ends-on", "ended") else 300_000,
+                        c["contract_id"]) for c in contracts]
+    findings, assessed = run("CON04", "2025-07-02", contracts=contracts, payments=payments)
+    # ends-on: 150 % paid, 100 % elapsed → 50 pp; starting ones: 30 % paid, 0 % elapsed → 30 pp
+    assert levels(findings) == {"ends-on": "alert", "starts-on": "warning", "one-day": "warning",
+                                "from-signing": "warning"}
+    assert int(assessed["assessed"].sum()) == 4
+
+
+def test_con04_start_date_wins_over_signing_and_payments_up_to_as_of():
+    contracts = [
+        # signed long before, started in July: on 2025-07-02 elapsed 1/182; 30 % paid → 29.5 pp: ok
+        contract("late-start", 1_000_000, signed="2024-01-01", start_date="2025-07-01", end="2025-12-30"),
+        _running("on"), _running("after"),
+    ]
+    payments = [payment("a", 300_000, "late-start", date="2025-06-01"),
+                payment("b1", 700_000, "on"), payment("b2", 100_000, "on", date="2025-07-02"),  # 30 pp
+                payment("c1", 700_000, "after"), payment("c2", 100_000, "after", date="2025-07-03")]
+    assert graded("CON04", "2025-07-02", contracts=contracts, payments=payments) == {"on": "warning"}
+
+
+def test_con04_exactly_thirty_points_ahead_in_floats_warns():
+    # 2025-01-01 to 2026-01-01 is 365 days; 2025-05-27 is day 146: elapsed 0.4. 70 % paid is 30 pp ahead,
+    # (0.7 − 0.4) × 100 = 29.999999999999993 in floats: still on the warning
+    t = {"contracts": [contract("K", 1_000_000, signed="2025-01-01", end="2026-01-01")],
+         "payments": [payment("p", 700_000, "K", date="2025-03-01")]}
+    assert graded("CON04", "2025-05-27", **t) == {"K": "warning"}
+
+
+# ---------------------------------------------------------------------------------------- CON05
+@covers("CON05", "level")
+def test_con05_level_follows_the_parameter():
+    t = {"contracts": [contract("K1", 1_000_000)], "payments": [payment("m", 100_000, "K1", payee_name="张三")]}
+    assert graded("CON05", **t) == {"m": "alert"}
+    assert graded("CON05", params={"level": "warning"}, **t) == {"m": "warning"}
+
+
+@covers("CON05", "strip_suffixes")
+def test_con05_strip_suffixes_decide_which_company_forms_are_the_same():
+    t = {"contracts": [contract("K1", 1_000_000)],  # vendor 湖州甲建设有限公司
+         "payments": [payment("m", 100_000, "K1", payee_name="湖州甲建设有限责任公司")]}
+    assert graded("CON05", **t) == {}
+    assert graded("CON05", params={"strip_suffixes": []}, **t) == {"m": "alert"}
+    assert graded("CON05", params={"strip_suffixes": ["有限公司"]}, **t) == {"m": "alert"}
+    assert graded("CON05", params={"strip_suffixes": ["有限责任公司", "有限公司"]}, **t) == {}
+
+
+def test_con05_refunds_zero_amounts_and_as_of():
+    findings, assessed = run(
+        "CON05",
+        "2025-06-30",
+        contracts=[contract("K1", 1_000_000)],
+        payments=[payment("refund", -0.01, "K1", payee_name="某某"),
+                  payment("zero", 0.0, "K1", payee_name="某某"),
+                  payment("on", 0.01, "K1", payee_name="某某", date="2025-06-30"),
+                  payment("after", 100_000, "K1", payee_name="某某", date="2025-07-01"),
+                  payment("same", 100_000, "K1")],
+    )
+    assert levels(findings) == {"on": "alert"}
+    assert int(assessed["assessed"].sum()) == 2

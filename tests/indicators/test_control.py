@@ -83,3 +83,117 @@ def test_ctl01_weights_and_cap_are_parameters():
     )
     # U2: 0.5 × 0.8 + 0.5 × 0.7 = 75, no bonus → warning; U3: 85 → ok; U4 still 50
     assert dict(zip(findings["subject_id"], findings["value"], strict=True)) == {"U2": 75.0, "U4": 50.0}
+
+
+# ======================================================================================================
+# Boundaries: each threshold and parameter at, just below and just above a level change; scores that are
+# round in decimal but not in floats; the year of as_of itself. Parameters are moved through the
+# ``indicators`` overrides.
+# ======================================================================================================
+from ._coverage import covers  # noqa: E402
+
+
+def graded(checklist: list[dict[str, Any]], as_of: str = "2025-06-30", **params: Any) -> dict[str, str]:
+    """subject_id → level of CTL01 on ``checklist``, with ``params`` as its overrides."""
+    ctx = make_context(
+        {"regions": REGIONS, "units": UNITS, "ic_checklist": typed("ic_checklist", checklist)},
+        pd.Timestamp(as_of),
+        resolve(overrides={"indicators": {"CTL01": params}} if params else None),
+    )
+    findings, _ = run_indicator("CTL01", ctx)
+    return dict(zip(findings["subject_id"], findings["level"].astype(str), strict=True))
+
+
+@covers("CTL01", "warning", "alert")
+def test_ctl01_score_at_and_around_both_thresholds():
+    # public out of 30 and functional out of 70: the score is the sum of the two scores
+    checklist = [
+        *items("U1", 2024, public=(30, 30), functional=(50, 70)),  # 80: not below 80
+        *items("U2", 2024, public=(30, 30), functional=(49.9, 70)),  # 79.9
+        *items("U3", 2024, public=(30, 30), functional=(30, 70)),  # 60: not below 60
+        *items("U4", 2024, public=(30, 30), functional=(29.9, 70)),  # 59.9
+        *items("U5", 2024, public=(30, 30), functional=(50.1, 70)),  # 80.1
+    ]
+    assert graded(checklist) == {"U2": "warning", "U3": "warning", "U4": "alert"}
+    assert graded(checklist, warning=81) == {"U1": "warning", "U2": "warning", "U3": "warning", "U4": "alert",
+                                             "U5": "warning"}
+    assert graded(checklist, warning=79) == {"U3": "warning", "U4": "alert"}
+    assert graded(checklist, alert=61) == {"U2": "warning", "U3": "alert", "U4": "alert"}
+    assert graded(checklist, alert=59) == {"U2": "warning", "U3": "warning", "U4": "warning"}
+
+
+def test_ctl01_scores_round_in_decimal_are_graded_as_such():
+    checklist = [
+        # 2 + 55 + 3 = 60 exactly, 59.99999999999999 in floats: a warning, not an alert
+        *items("U1", 2024, public=(2, 30), functional=(55, 70), special=(3, 5)),
+        # 30 + 49 + 1 = 80 exactly: not below the warning
+        *items("U2", 2024, public=(30, 30), functional=(49, 70), special=(1, 5)),
+    ]
+    assert graded(checklist) == {"U1": "warning"}
+    ctx = make_context(
+        {"regions": REGIONS, "units": UNITS, "ic_checklist": typed("ic_checklist", checklist)},
+        pd.Timestamp("2025-06-30"),
+        resolve(),
+    )
+    findings, _ = run_indicator("CTL01", ctx)
+    assert findings["value"].tolist() == [60.0]  # the score itself is 60, not 59.99999999999999
+
+
+@covers("CTL01", "public_weight", "functional_weight")
+def test_ctl01_public_weight_moves_the_score_across_the_thresholds():
+    # the weights add up to 1 (params refuse anything else): moving one moves the other
+    checklist = items("U1", 2024, public=(30, 30), functional=(35, 70))  # shares 1.0 and 0.5
+    assert graded(checklist) == {"U1": "warning"}  # 30 + 35 = 65
+    assert graded(checklist, public_weight=0.6, functional_weight=0.4) == {}  # 60 + 20 = 80
+    assert graded(checklist, public_weight=0.59, functional_weight=0.41) == {"U1": "warning"}  # 79.5
+    assert graded(checklist, public_weight=0.1, functional_weight=0.9) == {"U1": "alert"}  # 55
+
+
+@covers("CTL01", "public_weight", "functional_weight")
+def test_ctl01_functional_weight_moves_the_score_across_the_thresholds():
+    checklist = items("U1", 2024, external=(0, 30), functional=(70, 70))  # shares 0.0 and 1.0
+    assert graded(checklist) == {"U1": "warning"}  # 70
+    assert graded(checklist, public_weight=0.2, functional_weight=0.8) == {}  # 80
+    assert graded(checklist, public_weight=0.21, functional_weight=0.79) == {"U1": "warning"}  # 79
+    assert graded(checklist, public_weight=0.41, functional_weight=0.59) == {"U1": "alert"}  # 59
+
+
+@covers("CTL01", "special_cap")
+def test_ctl01_special_cap_moves_the_score_across_the_warning():
+    checklist = items("U1", 2024, public=(24, 30), functional=(49, 70), special=(7, 10))  # 73 + bonus
+    assert graded(checklist) == {"U1": "warning"}  # bonus capped at 5: 78
+    assert graded(checklist, special_cap=7) == {}  # 80
+    assert graded(checklist, special_cap=6) == {"U1": "warning"}  # 79
+    assert graded(checklist, special_cap=8) == {}  # the 7 points earned: 80
+
+
+def test_ctl01_the_year_of_as_of_counts_and_the_next_year_does_not():
+    checklist = [
+        *items("U1", 2025, public=(15, 30), functional=(35, 70)),  # 50, the year of as_of
+        *items("U2", 2026, public=(15, 30), functional=(35, 70)),  # 50, the year after
+        *items("U3", 2024, public=(30, 30), functional=(70, 70)),  # 100
+    ]
+    assert graded(checklist, as_of="2025-12-31") == {"U1": "alert"}
+    assert graded(checklist, as_of="2026-01-01") == {"U1": "alert", "U2": "alert"}
+
+
+def test_ctl01_units_and_years_are_scored_apart():
+    checklist = [
+        # U1's public items and U2's functional items do not make one scorable unit
+        *items("U1", 2024, public=(30, 30)),
+        *items("U2", 2024, functional=(70, 70)),
+        # U3: a good 2023 and a bad 2024 are two scores
+        *items("U3", 2023, public=(30, 30), functional=(70, 70)),
+        *items("U3", 2024, public=(15, 30), functional=(35, 70)),
+        # U4: public items whose maxima add up to 0 cannot give a share
+        *items("U4", 2024, public=(0, 0), functional=(10, 70)),
+    ]
+    ctx = make_context(
+        {"regions": REGIONS, "units": UNITS, "ic_checklist": typed("ic_checklist", checklist)},
+        pd.Timestamp("2025-06-30"),
+        resolve(),
+    )
+    findings, assessed = run_indicator("CTL01", ctx)
+    assert sorted(zip(findings["subject_id"], findings["period"], findings["level"].astype(str), strict=True)) == [
+        ("U3", "2024", "alert")]
+    assert int(assessed["assessed"].sum()) == 2
