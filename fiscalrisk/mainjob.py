@@ -1,7 +1,8 @@
 """The main job on the bundled sample: ``./run main``.
 
-data_samples/huzhou (generated if absent) → validate → scan → every region's report, outputs under
-``out/``, with a short summary of what was found and where to look.
+data_samples/huzhou (generated if absent) → validate → scan → the alert register (``out/fiscalrisk.db``,
+the scan ingested) → every region's report with its closed-loop section, outputs under ``out/``, with a
+short summary of what was found and where to look.
 """
 
 from __future__ import annotations
@@ -42,14 +43,22 @@ def main(argv: list[str] | None = None) -> int:
         rc = cli(["evaluate", str(data), str(scan_dir)])
         if rc:
             return rc
+    db = out / "fiscalrisk.db"
+    print(f"\n==> the alert register {db}: every finding becomes a case to follow until it is closed")
+    for step in (["init"], ["ingest", str(scan_dir)]):
+        rc = cli(["register", *step, "--db", str(db)])
+        if rc:
+            return rc
     reports = out / "reports"
     print(f"\n==> every region's report into {reports} (papermill, {args.workers} workers)")
-    rc = cli(["report", "--data", str(data), "--scan", str(scan_dir), "--out", str(reports), "--workers", str(args.workers)])
+    rc = cli(["report", "--data", str(data), "--scan", str(scan_dir), "--out", str(reports), "--workers", str(args.workers),
+              "--db", str(db)])
     print("\noutputs:")
     print(f"  {scan_dir}/findings.csv   one row per finding, with zh/en explanations and evidence")
     print(f"  {scan_dir}/scores.csv     risk scores per unit and region; pefa_scores.csv: PEFA letters")
     print(f"  {reports / 'index.html'}  every region's report (open it in a browser)")
-    print(f"  dashboard: .venv/bin/fiscalrisk dashboard --scan {scan_dir} --data {data}")
+    print(f"  dashboard: .venv/bin/fiscalrisk dashboard --scan {scan_dir} --data {data} --db {db}")
+    print(f"  register:  .venv/bin/fiscalrisk register list --db {db}   (then: user add, act, tasks, kpi, casedesk)")
     return rc
 
 
