@@ -95,6 +95,7 @@ def write_tasks(reg: Register, region: str, out_dir: str | Path, *, user: str | 
 
     ``user``: only the cases that user may see. The folder is written whole or not at all.
     """
+    from fiscalrisk.cells import without_control_characters
     from fiscalrisk.indicators import registry
     from fiscalrisk.staging import StagedOutput
 
@@ -102,21 +103,22 @@ def write_tasks(reg: Register, region: str, out_dir: str | Path, *, user: str | 
     frame = reg.scope_cases(user, region=region, state="dispatched", today=today) if user else \
         reg.cases(region=region, state="dispatched", today=today)
     frame = frame.loc[frame["unit_code"].notna() & (frame["unit_code"].astype(str) != "")]
-    full = {int(r["case_id"]): r for r in (reg.show(cid)[0] for cid in frame["case_id"])}
+    specs = {s.code: s for s in registry.specs()}
     written: dict[str, Path] = {}
     out = Path(out_dir)
     with StagedOutput(out, kind="tmp", check=_check_tasks_folder) as stage:
         for unit, cases in frame.groupby("unit_code", sort=True):
             rows = []
-            for cid in cases["case_id"]:
-                c = full[int(cid)]
-                spec = registry.get(c["indicator"]) if c["indicator"] in {s.code for s in registry.specs()} else None
-                rows.append({"case_id": int(cid), "indicator": c["indicator"],
+            for c in cases.to_dict("records"):  # the case list holds every column of the case
+                spec = specs.get(c["indicator"])
+                rows.append({"case_id": int(c["case_id"]), "indicator": c["indicator"],
                              "indicator_zh": spec.name_zh if spec else "", "indicator_en": spec.name_en if spec else "",
                              "level": _LEVEL_ZH.get(c["level"], c["level"]), "period": c["period"],
                              "message_zh": c["message_zh"], "message_en": c["message_en"],
                              "evidence": _evidence_summary(c["evidence"]), "due_on": str(c["due_on"] or ""),
                              "state": c["state"]})
+            # a workbook cannot hold control characters (openpyxl refuses them): text from the data loses them
+            rows = without_control_characters(pd.DataFrame(rows)).astype(object).to_dict("records")
             name = _file_name(str(unit))
             _write_workbook(stage / name, str(unit), rows, today)
             written[str(unit)] = out / name

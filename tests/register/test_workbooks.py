@@ -27,6 +27,7 @@ def desk(db_url: str, tmp_path: Path) -> Register:
     reg.add_user("wang", "supervisor", region="330500")
     f1 = finding("PAY07", "U1", "P1", "2025-01", 100.0)
     f1["message_zh"] = HOSTILE
+    f1["message_en"] = "a control character\x01 from an export"  # a workbook cannot hold it
     rows = [f1, finding("PAY06", "U1", "P2", "2025-01", 290000.0), finding("PAY07", "U3", "P3", "2025-01", 50.0),
             finding("CON01", "U1", "K9", "2025", 1.0)]
     reg.ingest(make_scan(tmp_path / "scan", "2025-01-31", rows), today="2025-02-03")
@@ -71,6 +72,7 @@ def test_tasks_write_one_workbook_per_unit_that_a_person_can_work_in(desk: Regis
             assert cell.protection.locked == (col not in dict(OPEN)), col
             assert cell.data_type != "f"
     assert any(r[NAMES.index("message_zh")] == HOSTILE for r in rows)           # kept, as text
+    assert "a control character from an export" in [r[NAMES.index("message_en")] for r in rows]
     assert ws.column_dimensions["G"].width >= 40
     validations = ws.data_validations.dataValidation
     assert any(v.type == "list" and "说明理由 explanation" in v.formula1 for v in validations)
