@@ -38,7 +38,7 @@ from fiscalrisk.findings import (
 )
 from fiscalrisk.indicators import registry
 from fiscalrisk.indicators.outturn import PEFA_COLUMNS, pefa_scores, pefa_table
-from fiscalrisk.indicators.registry import ScanContext, run_indicator
+from fiscalrisk.indicators.registry import ScanContext, measure_and_grade
 
 __all__ = ["ScanResult", "scan", "write_scan", "evaluate", "make_context", "subset_tables", "read_findings",
            "OUTPUT_FILES"]
@@ -67,6 +67,9 @@ class ScanResult:
     #: indicators that failed with an internal error: code → traceback text (they are "not assessed:
     #: internal error in CODE" in ``assessed``; the other indicators ran)
     errors: dict[str, str] = field(default_factory=dict)
+    #: indicator code → every non-event subject it measured, graded by the one grader (the indicator's
+    #: own result columns plus region_code, value, threshold, level); see ``registry.measure_and_grade``
+    values: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     def __repr__(self) -> str:
         lv = self.findings["level"].astype("str").value_counts()
@@ -237,6 +240,7 @@ def scan(
     assessed: list[pd.DataFrame] = []
     timings: dict[str, float] = {}
     errors: dict[str, str] = {}
+    values: dict[str, pd.DataFrame] = {}
     for spec in specs:
         t = time.perf_counter()
         groups: dict[str, list[str]] = {}
@@ -244,19 +248,27 @@ def scan(
             groups.setdefault(_params_key(p, spec), []).append(code)
         if len(groups) <= 1:
             run_ctx = ctx if not per_region else _with_params(ctx, per_region[tree.codes[0]])
-            f, a = _run(spec, run_ctx, errors)
+            f, a, v = _run(spec, run_ctx, errors)
             findings.append(f)
             assessed.append(a)
+            parts = [v]
         else:
+            parts = []
             for members in groups.values():
                 key = frozenset(members)
                 if key not in sub_contexts:
                     sub_contexts[key] = make_context(subset_tables(tables, members), as_of_ts,
                                                      per_region[members[0]], calendar=ctx.calendar)
                 sub = _with_params(sub_contexts[key], per_region[members[0]])
-                f, a = _run(spec, sub, errors)
+                f, a, v = _run(spec, sub, errors)
                 findings.append(f.loc[f["region_code"].isin(key)])
                 assessed.append(a.loc[a["region_code"].isin(key)])
+                parts.append(v.loc[v["region_code"].isin(key)] if len(v) else v)
+        parts = [v for v in parts if len(v)]
+        if parts:
+            v = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+            values[spec.code] = v.sort_values(["region_code", "subject_id", "period"], kind="mergesort",
+                                              ignore_index=True)
         timings[spec.code] = round(time.perf_counter() - t, 3)
 
     all_findings = finalize_findings(findings)
@@ -270,7 +282,7 @@ def scan(
                          all_findings, started, time.perf_counter() - t0, timings)
     manifest["errors"] = {code: _first_line(tb) for code, tb in sorted(errors.items())}
     return ScanResult(findings=all_findings, assessed=all_assessed, pefa=pefa, pefa_scores=pscores,
-                      scores=scores, manifest=manifest, errors=dict(sorted(errors.items())))
+                      scores=scores, manifest=manifest, errors=dict(sorted(errors.items())), values=values)
 
 
 def _first_line(tb: str) -> str:
@@ -279,20 +291,21 @@ def _first_line(tb: str) -> str:
     return last if len(last) <= 200 else last[:199] + "…"
 
 
-def _run(spec: registry.IndicatorSpec, ctx: ScanContext, errors: dict[str, str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _run(spec: registry.IndicatorSpec, ctx: ScanContext,
+         errors: dict[str, str]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Run one indicator; an internal error in it never stops the others.
 
     The failing indicator is "not assessed: internal error in CODE" in ``assessed`` (for the regions of
     ``ctx``), its traceback goes into ``errors`` (the CLI prints it with ``--debug`` and exits 1).
     """
     try:
-        return run_indicator(spec, ctx)
+        return measure_and_grade(spec, ctx)
     except Exception as e:  # noqa: BLE001 - isolation is the point: one indicator, not the scan
         import traceback
 
         errors[spec.code] = traceback.format_exc()
         reason = _first_line(f"internal error in {spec.code}: {type(e).__name__}: {e}")
-        return empty_findings(), registry.not_assessed(spec, ctx, reason)
+        return empty_findings(), registry.not_assessed(spec, ctx, reason), pd.DataFrame()
 
 
 def _with_params(ctx: ScanContext, params: Any) -> ScanContext:

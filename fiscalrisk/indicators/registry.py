@@ -637,6 +637,11 @@ def _isna(v: Any) -> bool:
         return False
 
 
+#: subjects that are events (one per payment or seal use): their graded values are not kept, only the
+#: findings and the counts in ``assessed``; every other subject's graded values are (``values``)
+EVENT_SUBJECTS: frozenset[str] = frozenset({"payment", "seal_event"})
+
+
 def run_indicator(spec: IndicatorSpec | str, ctx: ScanContext) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Run one indicator on ``ctx``: returns (findings, assessed).
 
@@ -644,16 +649,27 @@ def run_indicator(spec: IndicatorSpec | str, ctx: ScanContext) -> tuple[pd.DataF
     region of the scan with the number of subjects assessed and flagged, or why the indicator was not
     assessed (missing table, missing column, empty table, or the function's :class:`NotAssessed`).
     """
+    findings, assessed, _ = measure_and_grade(spec, ctx)
+    return findings, assessed
+
+
+def measure_and_grade(spec: IndicatorSpec | str, ctx: ScanContext) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """:func:`run_indicator` plus ``values``: every subject the indicator measured, graded.
+
+    ``values`` holds the indicator's own result columns (e.g. BUD01's budget, net, rate, progress) with
+    ``region_code``, ``value``, ``threshold`` and ``level`` (ok / warning / alert) set by this one
+    grader; it is empty for event subjects (:data:`EVENT_SUBJECTS`) and when nothing was measured.
+    """
     if isinstance(spec, str):
         spec = get(spec)
     reason = missing_inputs(spec, ctx.tables)
     if reason:
-        return empty_findings(), not_assessed(spec, ctx, reason)
+        return empty_findings(), not_assessed(spec, ctx, reason), pd.DataFrame()
     p = dict(ctx.params.indicator(spec.code)) if ctx.params is not None else {}
     try:
         res = spec(ctx, p)
     except NotAssessed as e:
-        return empty_findings(), not_assessed(spec, ctx, str(e))
+        return empty_findings(), not_assessed(spec, ctx, str(e)), pd.DataFrame()
     if res is None or len(res) == 0:
         res = pd.DataFrame(columns=["subject_id", "unit_code", "period", "value"])
     res = res.reset_index(drop=True)
@@ -694,10 +710,11 @@ def run_indicator(spec: IndicatorSpec | str, ctx: ScanContext) -> tuple[pd.DataF
 
     assessed_mask = ~np.isnan(value) | has_forced
     assessed = _count(spec, ctx, res["region_code"], assessed_mask, level, res.get("reason"))
+    values = _graded_values(spec, res, value, thr, level, assessed_mask)
 
     hit = level != "ok"
     if not hit.any():
-        return empty_findings(), assessed
+        return empty_findings(), assessed, values
     f = res.loc[hit].copy()
     f["_level"] = level[hit]
     f["_threshold"] = thr[hit]
@@ -766,7 +783,26 @@ def run_indicator(spec: IndicatorSpec | str, ctx: ScanContext) -> tuple[pd.DataF
     out["message_en"] = en
     out["evidence"] = ev
     out["level"] = out["level"].astype(LEVEL_DTYPE)
-    return finalize_findings(out[list(FINDINGS_COLUMNS)]), assessed
+    return finalize_findings(out[list(FINDINGS_COLUMNS)]), assessed, values
+
+
+def _graded_values(spec: IndicatorSpec, res: pd.DataFrame, value: np.ndarray, thr: np.ndarray,
+                   level: np.ndarray, assessed_mask: np.ndarray) -> pd.DataFrame:
+    """The measured subjects of a non-event indicator with their grade (see :func:`measure_and_grade`)."""
+    if spec.subject_type in EVENT_SUBJECTS or not len(res):
+        return pd.DataFrame()
+    keep = assessed_mask
+    v = res.loc[keep].drop(columns=[c for c in ("evidence", "level", "threshold") if c in res]).copy()
+    v["value"] = value[keep]
+    v["threshold"] = thr[keep]
+    v["level"] = level[keep].astype(str)
+    v.insert(0, "indicator", spec.code)
+    if "subject_type" not in v:
+        v["subject_type"] = spec.subject_type
+    v["subject_type"] = v["subject_type"].astype("str").fillna(spec.subject_type)
+    for c in ("subject_id", "period"):
+        v[c] = v[c].astype("str")
+    return v.reset_index(drop=True)
 
 
 def _lookup(keys: pd.Series, table: pd.Series) -> pd.Series:
