@@ -30,6 +30,7 @@ import calendar as _stdlib_calendar
 import copy
 import datetime as dt
 import difflib
+import functools
 import os
 import re
 import reprlib
@@ -202,11 +203,22 @@ def _unknown_keys(
 
 
 def load_yaml(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Read a params YAML file into a dict (an empty file is ``{}``); problems are ParamsErrors."""
+    """Read a params YAML file into a dict (an empty file is ``{}``); problems are ParamsErrors.
+
+    A file unchanged since it was last read (same size and modification time) is not parsed again: a
+    province scan resolves the params of over a thousand regions, each layered on ``defaults.yaml``.
+    """
     p = Path(path)
     where = str(p)
     if not p.is_file():
         raise ParamsError(_problem("<file>", where, "an existing YAML file", "no such file", what="params"))
+    st = p.stat()
+    return copy.deepcopy(_load_yaml_cached(where, st.st_mtime_ns, st.st_size))
+
+
+@functools.lru_cache(maxsize=4096)
+def _load_yaml_cached(where: str, mtime_ns: int, size: int) -> dict[str, Any]:
+    p = Path(where)
     try:
         data = load_yaml_text(p.read_text(encoding="utf-8-sig"), "params")
     except yaml.YAMLError as exc:

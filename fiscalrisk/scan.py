@@ -309,16 +309,7 @@ def _run(spec: registry.IndicatorSpec, ctx: ScanContext,
 
 
 def _with_params(ctx: ScanContext, params: Any) -> ScanContext:
-    if ctx.params is params:
-        return ctx
-    # same tables and cached helpers are recomputed cheaply; params differ only
-    new = ScanContext(tables=ctx.tables, as_of=ctx.as_of, params=params, tree=ctx.tree, calendar=ctx.calendar)
-    for name in ("payments", "budget", "net_payments", "unit_region", "unit_name", "region_name",
-                 "region_codes", "region_pairs", "unit_name_en", "region_name_en", "cal",
-                 "_pefa_table"):
-        if name in ctx.__dict__:
-            new.__dict__[name] = ctx.__dict__[name]
-    return new
+    return ctx.with_params(params)
 
 
 def _params_dict(p: Any) -> Any:

@@ -597,7 +597,7 @@ def anm03(ctx: ScanContext, p: dict) -> pd.DataFrame:
     out["level"] = np.where(hit, str(p.get("level", "warning")), "ok")
     # message and evidence figures: only the candidates can become findings
     c = out.loc[cand]
-    region = c["unit_code"].map(ctx.unit_region).fillna("")
+    region = c["unit_code"].astype("str").map(ctx.unit_region).fillna("")
     out["group"] = (c["economic_code"].astype("str").str.slice(0, digits).fillna("") + " × " + region)
     out["ratio"] = pd.Series(10.0 ** X["rel_unit_median"].to_numpy()[cand], index=c.index)
     out["usual"] = out["amount"] / out["ratio"]

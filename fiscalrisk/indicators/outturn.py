@@ -187,11 +187,7 @@ def pefa_table(ctx: ScanContext) -> pd.DataFrame:
     Computed once per scan context (OUT01–OUT06 and the scan's ``pefa.csv`` share it).
     """
     key = repr(sorted(_module(ctx).items()))
-    cached = ctx.__dict__.get("_pefa_table")
-    if cached is None or cached[0] != key:
-        cached = (key, _pefa_table(ctx))
-        ctx.__dict__["_pefa_table"] = cached  # frozen dataclass: cache beside the cached_property helpers
-    return cached[1].copy()
+    return ctx.memo("pefa_table", key, lambda: _pefa_table(ctx)).copy()
 
 
 def _pefa_table(ctx: ScanContext) -> pd.DataFrame:

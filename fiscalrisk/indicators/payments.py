@@ -26,7 +26,7 @@ def cents(amount: pd.Series) -> np.ndarray:
 def payment_frame(ctx: ScanContext) -> pd.DataFrame:
     """The payments up to ``as_of`` with the subject columns every payment indicator returns."""
     pay = ctx.payments
-    out = pay.copy()
+    out = pay.copy(deep=False)  # copy-on-write: the new columns never touch ctx.payments
     out["subject_id"] = out["payment_id"]
     out["period"] = out["pay_month"]
     out["value"] = out["amount"]
@@ -192,8 +192,9 @@ def pay03(ctx: ScanContext, p: dict) -> pd.DataFrame:
     month["subject_type"] = "unit"
     month["level"] = np.where(month["value"] > ma, "alert", "ok")
     month["threshold"] = np.where(month["value"] > ma, ma, np.nan)
-    month["what_zh"] = month["period"] + "月现金支付合计"
-    month["what_en"] = "cash payments in " + month["period"] + " total"
+    period = month["period"].astype("str")
+    month["what_zh"] = period + "月现金支付合计"
+    month["what_en"] = "cash payments in " + period + " total"
     month["evidence"] = [{"payment_ids": ids, "count": int(n), "cash_total": round(v, 2)}
                          for ids, n, v in zip(month["ids"], month["n"], month["value"], strict=True)]
     return pd.concat([out, month.drop(columns=["ids", "n"])], ignore_index=True)
@@ -585,8 +586,9 @@ def pay09(ctx: ScanContext, p: dict) -> pd.DataFrame:
         carried["year"].astype("str") + "|" + carried["unit_code"] + "|" + carried["function_code"] + "|"
         + carried["economic_code"] + "|" + carried["project_code"]
     )
-    key = (out["pay_date"].dt.year.astype("str") + "|" + out["unit_code"] + "|" + out["function_code"] + "|"
-           + out["economic_code"] + "|" + out["project_code"])
+    key = (out["pay_date"].dt.year.astype("str") + "|" + out["unit_code"].astype("str") + "|"
+           + out["function_code"].astype("str") + "|" + out["economic_code"].astype("str") + "|"
+           + out["project_code"].astype("str"))
     late = (out["pay_date"].dt.year > out["budget_year"]).fillna(False).to_numpy(dtype=bool)
     hit = late & ~key.isin(carried_keys).to_numpy() & (out["amount"] > 0).to_numpy()
     return _flag(out, hit, str(p.get("level", "alert")))

@@ -51,6 +51,7 @@ finding is the one that was crossed (for a band, the bound that was crossed).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import inspect
@@ -61,7 +62,6 @@ import string
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -321,11 +321,33 @@ def line_id(df: pd.DataFrame, year_col: str = "year") -> pd.Series:
     )
 
 
+#: payment columns held as categoricals in :attr:`ScanContext.payments`
+_CATEGORICAL_PAYMENT_COLUMNS = ("unit_code", "region_code", "function_code", "economic_code", "project_code",
+                                "payee_name", "payee_account", "payee_type", "method", "contract_id", "pay_month")
+
+
+def _shared(func: Callable[[Any], Any]) -> property:
+    """A derived table computed once per (tables, as_of) and kept in ``ctx.cache``: the contexts that
+    differ only in their params (one per group of regions sharing an indicator's params) share it."""
+    name = func.__name__
+
+    @functools.wraps(func)
+    def get(self: ScanContext) -> Any:
+        try:
+            return self.cache[name]
+        except KeyError:
+            value = self.cache[name] = func(self)
+            return value
+
+    return property(get)
+
+
 @dataclass(frozen=True)
 class ScanContext:
     """What every indicator receives: validated tables, the scan date, parameters, tree, calendar.
 
-    The cached helpers below are computed once per scan and shared by the indicators.
+    The derived tables below (normalised payments, net payments per line, name lookups…) are computed
+    once and shared, through ``cache``, by every context made with :meth:`with_params`.
     """
 
     tables: Mapping[str, pd.DataFrame]
@@ -333,12 +355,26 @@ class ScanContext:
     params: Any
     tree: Any = None
     calendar: Any = None
+    #: derived tables, keyed by name; shared by contexts over the same tables and as_of
+    cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def has(self, table: str) -> bool:
         return table in self.tables and self.tables[table] is not None
 
+    def with_params(self, params: Any) -> ScanContext:
+        """The same tables, date and derived-table cache, with other params."""
+        return self if params is self.params else dataclasses.replace(self, params=params)
+
+    def memo(self, name: str, key: Any, compute: Callable[[], Any]) -> Any:
+        """``compute()`` kept in the shared cache under ``name`` while ``key`` (e.g. the params it reads)
+        is unchanged."""
+        hit = self.cache.get(name)
+        if hit is None or hit[0] != key:
+            hit = self.cache[name] = (key, compute())
+        return hit[1]
+
     # --- reference data ----------------------------------------------------------------------------
-    @cached_property
+    @_shared
     def unit_region(self) -> pd.Series:
         """unit_code → region_code."""
         u = self.tables.get("units")
@@ -346,7 +382,7 @@ class ScanContext:
             return pd.Series([], dtype="str", name="region_code")
         return u.drop_duplicates("unit_code").set_index("unit_code")["region_code"].astype("str")
 
-    @cached_property
+    @_shared
     def unit_name(self) -> pd.Series:
         """unit_code → unit name."""
         u = self.tables.get("units")
@@ -354,7 +390,7 @@ class ScanContext:
             return pd.Series([], dtype="str", name="name")
         return u.drop_duplicates("unit_code").set_index("unit_code")["name"].astype("str")
 
-    @cached_property
+    @_shared
     def region_name(self) -> pd.Series:
         """region_code → region name."""
         r = self.tables.get("regions")
@@ -362,7 +398,7 @@ class ScanContext:
             return pd.Series([], dtype="str", name="name")
         return r.drop_duplicates("region_code").set_index("region_code")["name"].astype("str")
 
-    @cached_property
+    @_shared
     def unit_name_en(self) -> pd.Series:
         """unit_code → English unit name (``units.name_en`` when the data has it, else the name)."""
         u = self.tables.get("units")
@@ -371,7 +407,7 @@ class ScanContext:
         u = u.drop_duplicates("unit_code").set_index("unit_code")
         return u["name_en"].astype("str").fillna(u["name"].astype("str"))
 
-    @cached_property
+    @_shared
     def region_name_en(self) -> pd.Series:
         """region_code → English region name (``regions.name_en`` when present, else the name)."""
         r = self.tables.get("regions")
@@ -380,7 +416,7 @@ class ScanContext:
         r = r.drop_duplicates("region_code").set_index("region_code")
         return r["name_en"].astype("str").fillna(r["name"].astype("str"))
 
-    @cached_property
+    @_shared
     def region_pairs(self) -> pd.DataFrame:
         """(region_code, ancestor_code) for every region and each of its ancestors *and itself*: the
         join table behind subtree totals (a value of ``region_code`` counts for ``ancestor_code``)."""
@@ -400,7 +436,7 @@ class ScanContext:
                 node = parent[node]
         return pd.DataFrame(rows, columns=["region_code", "ancestor_code"], dtype="str")
 
-    @cached_property
+    @_shared
     def cal(self) -> Any:
         """The working-day calendar: ``calendar`` if given, else the built-in one with the data set's
         ``calendar`` table as overrides."""
@@ -410,7 +446,7 @@ class ScanContext:
 
         return WorkdayCalendar(self.tables.get("calendar"))
 
-    @cached_property
+    @_shared
     def region_codes(self) -> list[str]:
         """Every region of the scan, sorted."""
         r = self.tables.get("regions")
@@ -419,7 +455,7 @@ class ScanContext:
         return sorted(r["region_code"].dropna().astype("str").unique())
 
     # --- payments and budget, normalised once ------------------------------------------------------
-    @cached_property
+    @_shared
     def payments(self) -> pd.DataFrame:
         """Payments up to and including ``as_of``; ``budget_year`` filled from the year of pay_date
         (as the contract says), ``project_code`` filled with the empty string, and ``pay_month``
@@ -434,9 +470,16 @@ class ScanContext:
         months = p["pay_date"].to_numpy().astype("datetime64[M]")
         uniq, inv = np.unique(months, return_inverse=True)
         p["pay_month"] = pd.Series(uniq.astype("str")[inv] if len(p) else [], index=p.index, dtype="str")
+        # looked up once here, not by every payment indicator's grading
+        p["region_code"] = _lookup(p["unit_code"], self.unit_region)
+        # codes and names repeat on every payment: as categoricals (integer codes, categories sorted as the
+        # text sorts) the filters, joins and groupings of the indicators move integers, not strings
+        for c in _CATEGORICAL_PAYMENT_COLUMNS:
+            if c in p and not isinstance(p[c].dtype, pd.CategoricalDtype):
+                p[c] = p[c].astype("category")
         return p
 
-    @cached_property
+    @_shared
     def budget(self) -> pd.DataFrame:
         """Budget lines with ``project_code`` filled (empty string), ``adjusted_amount`` defaulting to
         ``original_amount``, ``carryover_amount`` to 0, and the line's subject id in ``line_id``."""
@@ -454,7 +497,7 @@ class ScanContext:
         b["line_id"] = line_id(b)
         return b
 
-    @cached_property
+    @_shared
     def net_payments(self) -> pd.DataFrame:
         """Net payments (payments minus refunds) up to ``as_of`` per budget line.
 
@@ -679,10 +722,13 @@ def measure_and_grade(spec: IndicatorSpec | str, ctx: ScanContext) -> tuple[pd.D
     if "unit_code" not in res:
         res["unit_code"] = pd.Series(pd.NA, index=res.index, dtype="str")
     res["unit_code"] = res["unit_code"].astype("str")
-    region = _lookup(res["unit_code"], ctx.unit_region)
-    if "region_code" in res:
-        region = res["region_code"].astype("str").fillna(region)
-    res["region_code"] = region.astype("str")
+    if "region_code" in res and not res["region_code"].isna().any():
+        res["region_code"] = res["region_code"].astype("str")  # e.g. carried from ctx.payments
+    else:
+        region = _lookup(res["unit_code"], ctx.unit_region)
+        if "region_code" in res:
+            region = res["region_code"].astype("str").fillna(region)
+        res["region_code"] = region.astype("str")
     value = pd.to_numeric(res["value"], errors="coerce").astype("float64").to_numpy()
 
     level, thr = grade_values(value, spec.grade, p.get("warning"), p.get("alert"), spec.code)
