@@ -5,7 +5,8 @@ A mapping is a YAML file. Paths are relative to the data directory. Example (abr
     source: Harrogate Borough Council supplier payments 2019/20
     currency: GBP                      # recorded in the manifest; amounts are not converted
     read:                              # how files are read, for every table unless overridden
-      encoding: utf-8                  # or gb18030, latin-1, ...; omitted = detected
+      encoding: utf-8                  # or gb18030, latin-1, ...; omitted = detected (UTF-8, GB18030)
+      # encoding: [utf-8, windows-1252]  # a list: per file, the first that decodes it strictly
       separator: ","
       decimal: "."                     # "," for a decimal comma (106238,88)
       thousands: ","                   # thousands separator removed before parsing, or null
@@ -40,10 +41,16 @@ A mapping is a YAML file. Paths are relative to the data directory. Example (abr
 
 Special names usable in templates: ``{_file}`` (file name without extension) and ``{_row}`` (row number
 as a person counts rows, header = 1). Read options may be set per table (``read:``) or per file entry.
+Encoding: omitted, each file is detected as UTF-8 (with or without BOM) or GB18030/GBK and refused
+otherwise. A name reads every file in it (a UTF-8 BOM is removed). A list such as
+``[utf-8, windows-1252]`` is tried in order for each file: the first encoding that decodes the whole file
+without error is used, so one mapping reads a series whose months were saved in different encodings.
+Put UTF-8 first: Windows-1252 and Latin-1 decode almost any bytes and so only make sense last.
 """
 
 from __future__ import annotations
 
+import codecs
 import difflib
 import re
 import reprlib
@@ -80,7 +87,7 @@ def _q(value: Any) -> str:
 
 @dataclass(frozen=True)
 class ReadOptions:
-    encoding: str | None = None
+    encoding: str | tuple[str, ...] | None = None  # a tuple: candidates tried in order, per file
     separator: str = ","
     decimal: str = "."
     thousands: str | None = ","
@@ -161,15 +168,14 @@ def load_mapping(path: str | Path) -> Mapping:
     if not isinstance(doc, dict):
         raise MappingError(f"{path}: expected a mapping of keys at the top level")
     _check_keys(doc, _TOP_KEYS, "the top level", path)
-    read = doc.get("read") or {}
-    _check_keys(read, _READ_KEYS, "read", path)
+    read = _read_options(doc.get("read"), "read", path)
     tables: dict[str, TableMapping] = {}
     for name, spec in (doc.get("tables") or {}).items():
         if name not in TABLES:
             raise MappingError(f"{path}: unknown table '{_q(name)}' under tables{_suggest(str(name)[:200], set(TABLES))}")
         spec = spec or {}
         _check_keys(spec, _TABLE_KEYS, f"tables.{name}", path)
-        _check_keys(spec.get("read") or {}, _READ_KEYS, f"tables.{name}.read", path)
+        table_read = _read_options(spec.get("read"), f"tables.{name}.read", path)
         known_cols = set(TABLES[name].column_names)
         for col, expr in (spec.get("columns") or {}).items():
             if col not in known_cols:
@@ -185,7 +191,7 @@ def load_mapping(path: str | Path) -> Mapping:
                 files.append(FileSpec(entry))
             elif isinstance(entry, dict) and "path" in entry:
                 extra = {k: v for k, v in entry.items() if k not in {"path", "rename"}}
-                _check_keys(extra, _READ_KEYS, f"tables.{name}.files ({_q(entry['path'])})", path)
+                extra = _read_options(extra, f"tables.{name}.files ({_q(entry['path'])})", path)
                 files.append(FileSpec(entry["path"], extra, dict(entry.get("rename") or {})))
             else:
                 raise MappingError(f"{path}: tables.{name}.files: expected a glob or {{path: ..., ...}}, got {_q(entry)}")
@@ -200,10 +206,32 @@ def load_mapping(path: str | Path) -> Mapping:
             rename=dict(spec.get("rename") or {}),
             rows=tuple(spec.get("rows") or ()),
             empty=bool(spec.get("empty", False)),
-            read=dict(spec.get("read") or {}),
+            read=table_read,
             sheet=spec.get("sheet"),
         )
     return Mapping(path, str(doc.get("source", path.stem)), doc.get("currency"), ReadOptions().updated(read), tables)
+
+
+def _read_options(values: Any, where: str, path: Path) -> dict[str, Any]:
+    """Check a ``read:`` block (or a file entry's read options); an encoding list becomes a tuple."""
+    if values is None:
+        return {}
+    if not isinstance(values, dict):
+        raise MappingError(f"{path}: {where}: expected a mapping of read options, got {_q(values)}")
+    _check_keys(values, _READ_KEYS, where, path)
+    out = dict(values)
+    if "encoding" in out and out["encoding"] is not None:
+        enc = out["encoding"]
+        names = list(enc) if isinstance(enc, list) else [enc]
+        if not names or not all(isinstance(n, str) and n.strip() for n in names):
+            raise MappingError(f"{path}: {where}.encoding: expected an encoding name or a list of them, got {_q(enc)}")
+        for n in names:
+            try:
+                codecs.lookup(n)
+            except LookupError:
+                raise MappingError(f"{path}: {where}.encoding: unknown encoding '{_q(n)}'") from None
+        out["encoding"] = tuple(names) if isinstance(enc, list) else enc
+    return out
 
 
 def _aggregate(value: Any, path: Path, table: str) -> str | None:
