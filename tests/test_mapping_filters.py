@@ -205,10 +205,16 @@ def test_a_windows_1252_file_is_refused_when_the_mapping_does_not_name_it(tmp_pa
     assert row["file"] == "2020-01.csv" and f"byte {first_bad} is not utf-8" in row["expected"]
 
 
-def test_an_unknown_encoding_is_a_mapping_error(tmp_path):
-    data, mapping = setup(tmp_path, {"2020-01.csv": ROWS.encode()}, encoding="[utf-8, windows-1253x]")
-    with pytest.raises(MappingError, match=r"read.encoding: unknown encoding 'windows-1253x'"):
+@pytest.mark.parametrize(("encoding", "message"), [
+    ("[utf-8, windows-1253x]", "read.encoding: unknown encoding 'windows-1253x'"),
+    ("[utf-8, zlib]", "read.encoding: 'zlib' is not a text encoding"),
+    ("[]", "read.encoding: expected an encoding name or a list of them"),
+])
+def test_an_unknown_encoding_is_a_mapping_error(tmp_path, encoding, message):
+    data, mapping = setup(tmp_path, {"2020-01.csv": ROWS.encode()}, encoding=encoding)
+    with pytest.raises(MappingError) as info:
         load_mapping(mapping)
+    assert str(mapping) in str(info.value) and message in str(info.value)
 
 
 # --- files matched twice ---------------------------------------------------------------------------------

@@ -274,9 +274,11 @@ def _read_options(values: Any, where: str, path: Path) -> dict[str, Any]:
             raise MappingError(f"{path}: {where}.encoding: expected an encoding name or a list of them, got {_q(enc)}")
         for n in names:
             try:
-                codecs.lookup(n)
+                info = codecs.lookup(n)
             except LookupError:
                 raise MappingError(f"{path}: {where}.encoding: unknown encoding '{_q(n)}'") from None
+            if not getattr(info, "_is_text_encoding", True):  # zlib, base64, rot13: bytes-to-bytes codecs
+                raise MappingError(f"{path}: {where}.encoding: '{_q(n)}' is not a text encoding")
         out["encoding"] = tuple(names) if isinstance(enc, list) else enc
     return out
 
