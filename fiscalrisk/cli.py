@@ -75,6 +75,46 @@ def load_or_explain(data_dir: str, mapping: str | None = None, *, limits=None):
     return dataset
 
 
+def files_in_brief(files: Sequence[str]) -> str:
+    """A table's source files for a line of text: ``38 files: 2019-06.csv … 2022-07.csv`` from 3 on
+    (first and last in name order)."""
+    names = sorted(str(f) for f in files)
+    if not names:
+        return "-"
+    if len(names) == 1:
+        return names[0]
+    if len(names) == 2:
+        return f"2 files: {names[0]}, {names[1]}"
+    return f"{len(names)} files: {names[0]} … {names[-1]}"
+
+
+def validate_report(args: argparse.Namespace, dataset, problems) -> dict:
+    """What ``validate --format json`` prints: the verdict, every table with all its files, or the problems."""
+    import pandas as pd
+
+    report: dict = {"valid": dataset is not None, "data_dir": str(args.data_dir), "mapping": args.mapping}
+    if dataset is None:
+        records = [
+            {k: None if pd.isna(v) else int(v) if k == "row" else str(v) for k, v in rec.items()}
+            for rec in problems.to_dict(orient="records")
+        ]
+        report["problem_count"] = len(records)
+        report["problems"] = records
+        return report
+    report["currency"] = dataset.currency
+    report["tables"] = [
+        {
+            "table": name,
+            "rows": len(dataset[name]),
+            "files": sorted(str(f) for f in dataset.sources.get(name, [])),
+            "sha256": dataset.fingerprints.get(name, ""),
+            "rows_dropped": dict(dataset.dropped.get(name, {"blank": 0, "where": 0})),
+        }
+        for name in dataset
+    ]
+    return report
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     from .data import MappingError, check, format_problems
     from .data.limits import InputLimits
@@ -92,6 +132,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
         from .cells import escape_frame
 
         escape_frame(problems).to_csv(args.problems_csv, index=False)  # values from the data stay text
+    if args.format == "json":
+        import json
+
+        print(json.dumps(validate_report(args, dataset, problems), ensure_ascii=False, indent=2))
+        return EXIT_OK if dataset is not None else EXIT_BAD_INPUT
     if dataset is None:
         n = len(problems)
         _print_err(f"INVALID: {args.data_dir}: {n} problem{'s' if n != 1 else ''} (file:row: column value: expected)")
@@ -100,7 +145,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
             _print_err(f"the full problem table is in {args.problems_csv}")
         return EXIT_BAD_INPUT
     print(f"valid: {args.data_dir}" + (f" (mapping {args.mapping})" if args.mapping else ""))
-    print(dataset.summary().to_string(index=False))
+    summary = dataset.summary()
+    summary["files"] = [files_in_brief(dataset.sources.get(name, [])) for name in summary["table"]]
+    print(summary.to_string(index=False))
+    for name, counts in dataset.dropped.items():
+        why = [f"{counts[k]:,} {label}" for k, label in (("blank", "blank (drop_blank)"), ("where", "not meeting 'where'"))
+               if counts.get(k)]
+        n = sum(counts.values())
+        print(f"{name}: {n:,} row{'s' if n != 1 else ''} dropped by the mapping's row filters: {', '.join(why)}")
     return EXIT_OK
 
 
@@ -218,7 +270,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("data_dir", metavar="DATA_DIR", help="directory with <table>.csv/.parquet files or one .xlsx workbook")
     p.add_argument("--mapping", metavar="FILE", help="column-mapping YAML for a foreign source (see mappings/)")
     p.add_argument("--problems-csv", metavar="FILE", help="also write the full problem table as CSV")
-    p.add_argument("--limit", type=int, default=100, help="problems printed at most (default 100)")
+    p.add_argument("--limit", type=int, default=100, help="problems printed at most (default 100; text only)")
+    p.add_argument(
+        "--format",
+        choices=["text", "json"],
+        default="text",
+        help="text (default): a table with each table's file count, first and last file; json: the verdict, "
+        "every table with all its files, or every problem, on stdout (exit status as for text)",
+    )
     p.add_argument(
         "--params", metavar="FILE", action="append", help="params YAML layered over params/ (repeatable; section input)"
     )

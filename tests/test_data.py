@@ -8,6 +8,7 @@ import hashlib
 import io
 import subprocess
 import sys
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -247,6 +248,66 @@ def test_harrogate_twelve_monthly_files_become_one_payments_table():
     assert pay["payment_id"].is_unique
     assert len(ds.sources["payments"]) == 12
     assert pay["economic_code"].notna().all()
+    assert ds.currency == "GBP"
+
+
+def _cabinet_office_reference(src: Path) -> dict[str, list[tuple[str, Decimal, str]]]:
+    """The 38 files read with the csv module: per file stem, (supplier, amount, date YYYY-MM-DD) per line.
+
+    Each file is UTF-8 (a BOM removed) if it decodes so, else Windows-1252; a line whose fields other than
+    the "#" row counter are all empty is padding; dates are ISO or "Friday, April 29, 2022".
+    """
+    lines: dict[str, list[tuple[str, Decimal, str]]] = {}
+    for f in sorted(src.glob("20??-??.csv")):
+        raw = f.read_bytes()
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = raw.decode("cp1252")
+        rows = []
+        for rec in csv.DictReader(io.StringIO(text, newline="")):
+            if not any((v or "").strip() for k, v in rec.items() if k != "#"):
+                continue
+            stamp = rec["Date"].strip()
+            for fmt in ("%Y-%m-%d", "%A, %B %d, %Y"):
+                try:
+                    day = datetime.strptime(stamp, fmt).strftime("%Y-%m-%d")
+                    break
+                except ValueError:
+                    continue
+            else:
+                raise AssertionError(f"{f.name}: date {stamp!r} in no known format")
+            rows.append((rec["Supplier"].strip(), Decimal(rec["Amount"].strip()), day))
+        lines[f.stem] = rows
+    return lines
+
+
+def test_cabinet_office_38_monthly_files_load_as_published():
+    """17,475 lines (17,535 minus 60 padding rows), £3.63bn as SOURCE.txt says: Windows-1252 and UTF-8
+    files, a "#" column from 2022-04, long-form dates in 2022-04 and 2022-05, all through the mapping."""
+    src = real_data("uk-cabinet-office-25k")
+    ds = load(src, ROOT / "mappings" / "cabinet-office-payments.yaml")
+    pay = ds["payments"]
+    reference = _cabinet_office_reference(src)
+    n = sum(len(rows) for rows in reference.values())
+    total = sum((amount for rows in reference.values() for _, amount, _ in rows), Decimal(0))
+    assert len(reference) == len(ds.sources["payments"]) == 38
+    assert len(pay) == n == 17_475
+    assert round(Decimal(str(round(pay["amount"].sum(), 2))), 2) == total == Decimal("3633894722.66")
+    assert round(total / Decimal(10**9), 2) == Decimal("3.63"), "SOURCE.txt: total £3.63bn"
+    assert ds.dropped == {"payments": {"blank": 60, "where": 0}, "units": {"blank": 60, "where": 0}}
+    # file by file: the same lines, amounts and dates (the file is in the id: "{txn}-{file}-{row}")
+    stem = pay["payment_id"].str.extract(r"-(\d{4}-\d{2})-\d+$", expand=False)
+    cent = Decimal("0.01")
+    for name, rows in reference.items():
+        mine = pay[stem == name]
+        assert len(mine) == len(rows), name
+        theirs = sorted((s, a.quantize(cent), d) for s, a, d in rows)
+        ours = sorted(zip(mine["payee_name"], [Decimal(str(v)).quantize(cent) for v in mine["amount"]],
+                          mine["pay_date"].dt.strftime("%Y-%m-%d"), strict=True))
+        assert ours == theirs, name
+    assert pay["payment_id"].is_unique and pay["pay_date"].notna().all()
+    assert "Montagu Evans – Client Account" in set(pay["payee_name"]), "Windows-1252 en dash read as such"
     assert ds.currency == "GBP"
 
 

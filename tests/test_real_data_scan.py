@@ -52,3 +52,21 @@ def test_weekend_payments_follow_the_english_calendar(harrogate):
     flagged = set(result.findings.loc[result.findings["indicator"] == "PAY05", "subject_id"])
     assert flagged == set(pay.loc[off & (pay["amount"] > 0), "payment_id"])
     assert pay.loc[pay["pay_date"].dt.weekday >= 5, "pay_date"].dt.strftime("%Y-%m-%d").nunique() >= 1
+
+
+def test_cabinet_office_weekend_and_bank_holiday_payments_follow_the_english_calendar():
+    """The Cabinet Office pair (mapping + params): exactly the payments dated on a Saturday, a Sunday or an
+    England and Wales bank holiday (gov.uk/bank-holidays, June 2019 – July 2022) are flagged by PAY05."""
+    ds = load(real_data("uk-cabinet-office-25k"), ROOT / "mappings" / "cabinet-office-payments.yaml")
+    result = scan(ds, codes=["PAY05"], files=(ROOT / "mappings" / "cabinet-office-params.yaml",))
+    pay = ds["payments"]
+    bank = {"2019-08-26", "2019-12-25", "2019-12-26", "2020-01-01", "2020-04-10", "2020-04-13", "2020-05-08",
+            "2020-05-25", "2020-08-31", "2020-12-25", "2020-12-28", "2021-01-01", "2021-04-02", "2021-04-05",
+            "2021-05-03", "2021-05-31", "2021-08-30", "2021-12-27", "2021-12-28", "2022-01-03", "2022-04-15",
+            "2022-04-18", "2022-05-02", "2022-06-02", "2022-06-03"}
+    weekend = pay["pay_date"].dt.day_of_week >= 5
+    off = weekend | pay["pay_date"].dt.strftime("%Y-%m-%d").isin(bank)
+    flagged = set(result.findings.loc[result.findings["indicator"] == "PAY05", "subject_id"])
+    assert weekend.sum() == 29, "SOURCE.txt: 29 weekend dates"
+    assert (off & ~weekend).sum() > 0, "some payments fall on weekday bank holidays (Easter Monday 2020, ...)"
+    assert flagged == set(pay.loc[off & (pay["amount"] > 0), "payment_id"])

@@ -28,6 +28,8 @@ class DataSet(Mapping[str, pd.DataFrame]):
     mapping_sha256: str | None = None
     currency: str | None = None
     file_fingerprints: dict[str, str] = field(default_factory=dict)
+    #: per table, rows a column mapping's row filters dropped: ``{"blank": n, "where": m}`` (tables with drops)
+    dropped: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         return self.tables[name]
@@ -70,7 +72,12 @@ class DataSet(Mapping[str, pd.DataFrame]):
             "currency": self.currency,
             "files": self.file_fingerprints,
             "tables": {
-                name: {"rows": len(self.tables[name]), "sha256": self.fingerprints.get(name), "files": self.sources.get(name, [])}
+                name: {
+                    "rows": len(self.tables[name]),
+                    "sha256": self.fingerprints.get(name),
+                    "files": self.sources.get(name, []),
+                    **({"rows_dropped": dict(self.dropped[name])} if name in self.dropped else {}),
+                }
                 for name in self
             },
         }

@@ -18,7 +18,7 @@ import pandas as pd
 
 from .dataset import DataSet
 from .limits import InputLimits
-from .mapping import Mapping, MappingError, ReadOptions, apply_columns, load_mapping
+from .mapping import Mapping, MappingError, ReadOptions, apply_columns, filter_rows, load_mapping
 from .problems import DataError, ProblemLog
 from .read import Piece, file_bytes, read_csv_file, read_parquet_file, read_xlsx_file, sha256_bytes
 from .schema import REQUIRED_TABLES, TABLES
@@ -58,10 +58,11 @@ def check(
         mapping = load_mapping(mapping)
     fingerprints: dict[str, str] = {}
     sources: dict[str, list[str]] = {}
+    dropped: dict[str, dict[str, int]] = {}
     if mapping is None:
         pieces = _read_directory(data_dir, log, fingerprints, sources, limits)
     else:
-        pieces = _read_mapped(data_dir, mapping, log, fingerprints, sources, limits)
+        pieces = _read_mapped(data_dir, mapping, log, fingerprints, sources, limits, dropped)
     for name in REQUIRED_TABLES:
         if name not in pieces:
             log.add(
@@ -107,6 +108,7 @@ def check(
             mapping_sha256=None if mapping is None else sha256_bytes(Path(mapping.path).read_bytes()),
             currency=None if mapping is None else mapping.currency,
             file_fingerprints=dict(sorted(fingerprints.items())),
+            dropped={k: v for k, v in sorted(dropped.items()) if k in clean and any(v.values())},
         ),
         problems,
     )
@@ -224,7 +226,12 @@ def _read_mapped(
     fingerprints: dict[str, str],
     sources: dict[str, list[str]],
     limits: InputLimits,
+    dropped: dict[str, dict[str, int]],
 ) -> dict[str, list[Piece | None]]:
+    """Table name → one piece per file matched by the mapping (None for a file that could not be read).
+
+    ``dropped`` receives, per table, how many rows the row filters dropped (``blank``, ``where``).
+    """
     pieces: dict[str, list[Piece | None]] = {}
     cache: dict[tuple, Piece | None] = {}
     for name, tm in sorted(mapping.tables.items()):
@@ -243,12 +250,26 @@ def _read_mapped(
             continue
         plist: list[Piece | None] = []
         sources[name] = []
+        counts = dropped.setdefault(name, {"blank": 0, "where": 0})
+        matched_by: dict[Path, str] = {}
         for spec in tm.files:
             matched = sorted(data_dir.glob(spec.pattern))
             if not matched:
                 log.add(f"{data_dir}/{spec.pattern}", name, "", f"files matching '{spec.pattern}' (from {mapping.path.name})")
                 continue
             for path in matched:
+                if path in matched_by:
+                    # read twice, its rows would be counted twice (ids built from _file and _row stay unique)
+                    log.add(
+                        str(path.relative_to(data_dir)),
+                        name,
+                        "",
+                        f"a file matched by one entry of tables.{name}.files in {mapping.path.name}; "
+                        f"it matches both '{matched_by[path]}' and '{spec.pattern}' (narrow the globs)",
+                    )
+                    plist.append(None)
+                    continue
+                matched_by[path] = spec.pattern
                 opts = table_opts.updated(spec.read)
                 rel = str(path.relative_to(data_dir))
                 rename = {**tm.rename, **spec.rename}
@@ -268,8 +289,12 @@ def _read_mapped(
                     plist.append(None)
                     continue
                 stem = path.name.split(".")[0]
+                where = f"{mapping.path.name}: tables.{name} ({rel})"
                 try:
-                    frame, factors = apply_columns(raw.frame, tm.columns, stem, f"{mapping.path.name}: tables.{name} ({rel})")
+                    rows, blank, unmet = filter_rows(raw.frame, tm, where)
+                    counts["blank"] += blank
+                    counts["where"] += unmet
+                    frame, factors = apply_columns(rows, tm.columns, stem, where)
                 except MappingError as exc:
                     log.add(rel, name, "", str(exc))
                     plist.append(None)

@@ -200,6 +200,45 @@ def detect_encoding(data: bytes) -> tuple[str | None, str]:
     return None, "neither UTF-8 nor Chinese GB18030/GBK text (it looks like another encoding, e.g. Latin-1)"
 
 
+def _is_utf8(encoding: str) -> bool:
+    try:
+        return codecs.lookup(encoding).name in {"utf-8", "utf-8-sig"}
+    except LookupError:
+        return False
+
+
+def declared_encoding(data: bytes, candidates: str | tuple[str, ...]) -> tuple[str | None, str]:
+    """``(encoding, text)`` for the first of a mapping's ``candidates`` that decodes ``data`` strictly.
+
+    UTF-8 is checked without materialising the text (``""``, as :func:`detect_encoding`) and a UTF-8 BOM
+    gives ``utf-8-sig``; another encoding's text has a leading BOM character removed. When none decodes
+    the file: ``(None, reason)`` naming the first undecodable byte for each candidate.
+    """
+    names = (candidates,) if isinstance(candidates, str) else tuple(candidates)
+    reasons = []
+    for name in names:
+        if _is_utf8(name):
+            start = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+            bad = _utf8_error(data, start)
+            if bad is None:
+                return ("utf-8-sig" if start else "utf-8"), ""
+            reasons.append(f"byte {bad} is not {name}")
+            continue
+        try:
+            text = data.decode(name)
+        except UnicodeDecodeError as exc:
+            reasons.append(f"byte {exc.start} is not {name}")
+            continue
+        except LookupError:
+            reasons.append(f"'{name}' is not an encoding")
+            continue
+        return name, text[1:] if text.startswith("\ufeff") else text
+    return None, "; ".join(reasons)
+
+
+_ENCODING_HINT = "set 'encoding' in a column mapping (a name, or a list such as [utf-8, windows-1252] tried per file)"
+
+
 def _row_numbers(n: int, skip_rows: int) -> np.ndarray:
     # header = row 1 (after skipped lines), first data row = row 2
     return np.arange(n, dtype=np.int64) + 2 + skip_rows
@@ -228,18 +267,17 @@ def read_csv_file(
         log.add(display, table, "", "a header row and data rows (the file is empty)")
         return None
     if options.encoding:
-        encoding = options.encoding
-        try:
-            text = data.decode(options.encoding)
-        except (UnicodeDecodeError, LookupError) as exc:
-            log.add(display, table, "", f"text in the mapping's encoding '{options.encoding}' ({exc})")
+        encoding, text = declared_encoding(data, options.encoding)
+        if encoding is None:
+            names = (options.encoding,) if isinstance(options.encoding, str) else options.encoding
+            which = f"the mapping's encoding '{names[0]}'" if len(names) == 1 else (
+                "one of the mapping's encodings " + ", ".join(f"'{n}'" for n in names))
+            log.add(display, table, "", f"text in {which} ({text})")
             return None
-        if text.startswith("\ufeff"):
-            text = text[1:]
     else:
         encoding, text = _sniff(data)
         if encoding is None:
-            log.add(display, table, "", f"UTF-8 or GB18030/GBK text: {text}; set 'encoding' in a column mapping")
+            log.add(display, table, "", f"UTF-8 or GB18030/GBK text: {text}; {_ENCODING_HINT}")
             return None
     skip = options.skip_rows
     if not text:  # valid UTF-8, not decoded as a whole: the header lines are enough here
@@ -286,7 +324,7 @@ def read_csv_file(
                 raise
             encoding, text = detect_encoding(data)
             if encoding is None or encoding.startswith("utf"):
-                log.add(display, table, "", f"UTF-8 or GB18030/GBK text: {text}; set 'encoding' in a column mapping")
+                log.add(display, table, "", f"UTF-8 or GB18030/GBK text: {text}; {_ENCODING_HINT}")
                 return None
             bad_rows.clear()
             body = text.encode("utf-8")
