@@ -257,8 +257,7 @@ def scan(
             for members in groups.values():
                 key = frozenset(members)
                 if key not in sub_contexts:
-                    sub_contexts[key] = make_context(subset_tables(tables, members), as_of_ts,
-                                                     per_region[members[0]], calendar=ctx.calendar)
+                    sub_contexts[key] = _sub_context(ctx, tables, members, per_region[members[0]])
                 sub = _with_params(sub_contexts[key], per_region[members[0]])
                 f, a, v = _run(spec, sub, errors)
                 findings.append(f.loc[f["region_code"].isin(key)])
@@ -306,6 +305,29 @@ def _run(spec: registry.IndicatorSpec, ctx: ScanContext,
         errors[spec.code] = traceback.format_exc()
         reason = _first_line(f"internal error in {spec.code}: {type(e).__name__}: {e}")
         return empty_findings(), registry.not_assessed(spec, ctx, reason), pd.DataFrame()
+
+
+def _sub_context(ctx: ScanContext, tables: Mapping[str, pd.DataFrame], members: list[str],
+                 params: Any) -> ScanContext:
+    """The context of a group of regions: their tables, and the whole scan's normalised payments filtered
+    to them (filtering the normalised frame, whose codes are categoricals, is far cheaper than building
+    it again; it is row-wise, so the result is the same)."""
+    has_payments = "payments" in tables and tables["payments"] is not None
+    rest = {k: v for k, v in tables.items() if k != "payments"}
+    sub = subset_tables(rest, members)
+    if has_payments:
+        pay = ctx.payments
+        pay = pay.loc[pay["region_code"].isin(members).to_numpy()]
+        for c in pay.columns:
+            if isinstance(pay[c].dtype, pd.CategoricalDtype):
+                pay[c] = pay[c].cat.remove_unused_categories()
+        # none up to as_of: the raw rows (if any) keep "assessed, no subjects" apart from "empty table"
+        sub["payments"] = pay if len(pay) else subset_tables({"units": tables["units"], "payments": tables[
+            "payments"]}, members)["payments"]
+    out = make_context(sub, ctx.as_of, params, calendar=ctx.calendar)
+    if has_payments and len(pay):
+        out.cache["payments"] = pay
+    return out
 
 
 def _with_params(ctx: ScanContext, params: Any) -> ScanContext:

@@ -39,10 +39,11 @@ def _module(ctx: ScanContext) -> dict:
 
 def _flag(out: pd.DataFrame, hit: np.ndarray, level: str | None = None) -> pd.DataFrame:
     """Forced levels: ``level`` (or NaN = graded by thresholds) where ``hit``, ``ok`` elsewhere."""
-    lv = pd.Series(np.where(hit, level if level is not None else "", "ok"), index=out.index, dtype="str")
-    if level is None:
-        lv = lv.where(~hit, pd.NA)
-    out["level"] = lv
+    # a categorical built from codes: no string per payment is made
+    hit = np.asarray(hit, dtype=bool)
+    cats = ["ok"] if level is None else ["ok", level]
+    codes = np.where(hit, -1 if level is None else 1, 0).astype("int8")
+    out["level"] = pd.Categorical.from_codes(codes, categories=cats)
     return out
 
 

@@ -471,7 +471,11 @@ class ScanContext:
         uniq, inv = np.unique(months, return_inverse=True)
         p["pay_month"] = pd.Series(uniq.astype("str")[inv] if len(p) else [], index=p.index, dtype="str")
         # looked up once here, not by every payment indicator's grading
-        p["region_code"] = _lookup(p["unit_code"], self.unit_region)
+        units = p["unit_code"] = p["unit_code"].astype("category")
+        per_unit = pd.Categorical(pd.Series(units.cat.categories.astype("str")).map(self.unit_region))
+        codes = units.cat.codes.to_numpy()
+        p["region_code"] = pd.Categorical.from_codes(
+            np.where(codes >= 0, per_unit.codes[np.maximum(codes, 0)], -1), categories=per_unit.categories)
         # codes and names repeat on every payment: as categoricals (integer codes, categories sorted as the
         # text sorts) the filters, joins and groupings of the indicators move integers, not strings
         for c in _CATEGORICAL_PAYMENT_COLUMNS:
@@ -721,9 +725,9 @@ def measure_and_grade(spec: IndicatorSpec | str, ctx: ScanContext) -> tuple[pd.D
             raise ValueError(f"indicator {spec.code}: its result lacks the column {col!r}")
     if "unit_code" not in res:
         res["unit_code"] = pd.Series(pd.NA, index=res.index, dtype="str")
-    res["unit_code"] = res["unit_code"].astype("str")
+    res["unit_code"] = _text(res["unit_code"])
     if "region_code" in res and not res["region_code"].isna().any():
-        res["region_code"] = res["region_code"].astype("str")  # e.g. carried from ctx.payments
+        res["region_code"] = _text(res["region_code"])  # e.g. carried from ctx.payments
     else:
         region = _lookup(res["unit_code"], ctx.unit_region)
         if "region_code" in res:
@@ -733,9 +737,9 @@ def measure_and_grade(spec: IndicatorSpec | str, ctx: ScanContext) -> tuple[pd.D
 
     level, thr = grade_values(value, spec.grade, p.get("warning"), p.get("alert"), spec.code)
     if "level" in res:
-        forced = res["level"].astype("str")
-        has_forced = forced.notna().to_numpy()
-        level = np.where(has_forced, forced.fillna("ok").to_numpy(dtype=object), level)
+        forced = _object_array(res["level"])
+        has_forced = np.not_equal(forced, None)
+        level = np.where(has_forced, forced, level)
     elif spec.grade == "flag":  # every returned row is a finding at the indicator's level
         has_forced = np.ones(len(res), dtype=bool)
         level = np.full(len(res), str(p.get("level", "alert")), dtype=object)
@@ -762,6 +766,9 @@ def measure_and_grade(spec: IndicatorSpec | str, ctx: ScanContext) -> tuple[pd.D
     if not hit.any():
         return empty_findings(), assessed, values
     f = res.loc[hit].copy()
+    for c in f.columns:  # the findings' rows only: their codes and names as plain text
+        if isinstance(f[c].dtype, pd.CategoricalDtype):
+            f[c] = f[c].astype("str")
     f["_level"] = level[hit]
     f["_threshold"] = thr[hit]
     f["_value"] = value[hit]
@@ -851,6 +858,25 @@ def _graded_values(spec: IndicatorSpec, res: pd.DataFrame, value: np.ndarray, th
     return v.reset_index(drop=True)
 
 
+def _text(s: pd.Series) -> pd.Series:
+    """Codes as text; a categorical of text (e.g. the codes of :attr:`ScanContext.payments`) stays one."""
+    if isinstance(s.dtype, pd.CategoricalDtype) and pd.api.types.is_string_dtype(s.cat.categories.dtype):
+        return s
+    return s.astype("str")
+
+
+def _object_array(s: pd.Series) -> np.ndarray:
+    """A text column as an object array, missing → None (a categorical through its few categories)."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        cats = np.asarray(s.cat.categories.astype("str"), dtype=object)
+        codes = s.cat.codes.to_numpy()
+        out = np.full(len(s), None, dtype=object)
+        ok = codes >= 0
+        out[ok] = cats[codes[ok]]
+        return out
+    return s.astype("str").to_numpy(dtype=object, na_value=None)
+
+
 def _lookup(keys: pd.Series, table: pd.Series) -> pd.Series:
     """``keys.map(table)``, looked up once per distinct key (unit codes repeat on every payment)."""
     codes, uniques = pd.factorize(keys, use_na_sentinel=True)
@@ -871,7 +897,9 @@ def _count(
     reason: pd.Series | None,
 ) -> pd.DataFrame:
     # counts per region by integer codes (one row per assessed subject: a million payments)
-    codes, uniques = pd.factorize(region.fillna(""), use_na_sentinel=False)
+    if region.isna().any():
+        region = region.astype("str").fillna("")
+    codes, uniques = pd.factorize(region, use_na_sentinel=False)
     n = len(uniques)
 
     def per_region(mask: np.ndarray) -> np.ndarray:
