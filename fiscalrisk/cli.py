@@ -206,15 +206,29 @@ def cmd_scan(args: argparse.Namespace) -> int:
             raise UserError(f"--params: file '{f}' not found")
     # params first: a bad params file is refused before the data is read, and its `input` limits apply
     limits = InputLimits.from_params(resolve(files=tuple(args.params or ())))
-    dataset = load_or_explain(args.data_dir, args.mapping, limits=limits)
-    result = scan(dataset, as_of=as_of, region=args.region, files=tuple(args.params or ()))
+    workers, scheduler = int(getattr(args, "workers", 1) or 1), getattr(args, "scheduler", None)
+    if workers < 1:
+        raise UserError(f"--workers expects a whole number ≥ 1, got {workers}")
+    if is_partitioned(args.data_dir) or workers > 1 or scheduler:
+        # partition by partition (payments/county=<code>/), here or on a Dask cluster
+        if args.mapping:
+            raise UserError("--mapping reads a foreign export in one piece; it cannot be combined with a "
+                            "partitioned data directory, --workers or --scheduler")
+        result = _scan_partitioned(args, as_of, limits, workers, scheduler)
+        import pandas as pd
+
+        regions = pd.DataFrame(result.manifest.get("regions") or [], columns=["region_code", "parent_code", "level", "name"])
+    else:
+        dataset = load_or_explain(args.data_dir, args.mapping, limits=limits)
+        result = scan(dataset, as_of=as_of, region=args.region, files=tuple(args.params or ()))
+        regions = dataset["regions"]
     out = write_scan(result, args.out)
     f = result.findings
     n_alert = int((f["level"].astype("str") == "alert").sum())
     n_warn = int((f["level"].astype("str") == "warning").sum())
     as_of_text = result.manifest.get("as_of", "")
     print(f"scan written to {out} (as of {as_of_text}): {n_alert:,} alerts, {n_warn:,} warnings")
-    print(scan_summary(f, dataset["regions"]))
+    print(scan_summary(f, regions))
     not_assessed = result.assessed[result.assessed["status"].astype("str") != "assessed"] if "status" in result.assessed else None
     if not_assessed is not None and len(not_assessed):
         codes = sorted(set(not_assessed["indicator"]))
@@ -228,6 +242,33 @@ def cmd_scan(args: argparse.Namespace) -> int:
                 _print_err(tb)
         return EXIT_INTERNAL
     return EXIT_OK
+
+
+def is_partitioned(data_dir: str) -> bool:
+    from .partitions import is_partitioned as partitioned
+
+    return Path(data_dir).is_dir() and partitioned(data_dir)
+
+
+def _scan_partitioned(args: argparse.Namespace, as_of, limits, workers: int, scheduler: str | None):
+    """:func:`fiscalrisk.partitions.scan_data_dir`, with the data's problems as the usual table (exit 2)."""
+    from .data import DataError, format_problems
+    from .partitions import scan_data_dir
+
+    try:
+        return scan_data_dir(args.data_dir, as_of, region=args.region, files=tuple(args.params or ()),
+                             limits=limits, workers=workers, scheduler=scheduler)
+    except DataError as exc:
+        problems = exc.problems
+        where = getattr(exc, "context", "") or args.data_dir
+        raise UserError(
+            f"{where}: {len(problems)} problem{'s' if len(problems) != 1 else ''} in the input "
+            "(file:row: column value: what was expected)\n" + format_problems(problems)
+        ) from None
+    except OSError as exc:
+        if scheduler:
+            raise UserError(f"--scheduler {scheduler}: cannot reach the Dask scheduler ({exc})") from None
+        raise
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
@@ -295,6 +336,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--params", metavar="FILE", action="append", help="params YAML layered over params/ (repeatable)")
     p.add_argument("--mapping", metavar="FILE", help="column-mapping YAML for a foreign source")
     p.add_argument("--region", metavar="CODE", help="scan only this region and its subtree")
+    p.add_argument("--workers", type=int, default=1, metavar="N",
+                   help="scan the payments county by county on a local Dask cluster of N processes")
+    p.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                   help="scan the county partitions on an existing Dask cluster (its workers must read DATA_DIR)")
     p.set_defaults(func=cmd_scan)
 
     p = sub.add_parser("evaluate", help="recall and precision of a scan against a sample's labels.csv")

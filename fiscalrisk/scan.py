@@ -233,55 +233,102 @@ def scan(
             per_region[code] = resolve(code, tree=full_tree, files=files, overrides=overrides)
 
     ctx = make_context(tables, as_of_ts, base, tree=tree)
+    specs = registry.specs() if codes is None else [registry.get(c) for c in codes]
+    run = run_specs(specs, ctx, per_region)
+    return finish_scan(run, ctx, dataset_or_tables, region, base, per_region, specs, started, t0)
+
+
+@dataclass
+class IndicatorRuns:
+    """What running indicators over a context gives (before the scan's tables are finalised); the runs
+    over several partitions of a data set are merged with :meth:`extend`."""
+
+    findings: list[pd.DataFrame] = field(default_factory=list)
+    assessed: list[pd.DataFrame] = field(default_factory=list)
+    values: dict[str, list[pd.DataFrame]] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def extend(self, other: IndicatorRuns) -> None:
+        self.findings += other.findings
+        self.assessed += other.assessed
+        for code, parts in other.values.items():
+            self.values.setdefault(code, []).extend(parts)
+        for code, t in other.timings.items():
+            self.timings[code] = round(self.timings.get(code, 0.0) + t, 3)
+        for code, tb in other.errors.items():
+            self.errors.setdefault(code, tb)
+
+
+def run_specs(specs: list[registry.IndicatorSpec], ctx: ScanContext, per_region: Mapping[str, Any],
+              keep: set[str] | None = None) -> IndicatorRuns:
+    """Run ``specs`` over ``ctx``, each once per group of regions sharing its params.
+
+    ``keep``: only the findings, assessed rows and values of these regions are kept (a partition's
+    run keeps the regions whose units it holds).
+    """
+    out = IndicatorRuns()
+    codes = ctx.tree.codes if ctx.tree is not None else ctx.region_codes
     sub_contexts: dict[frozenset[str], ScanContext] = {}
 
-    specs = registry.specs() if codes is None else [registry.get(c) for c in codes]
-    findings: list[pd.DataFrame] = []
-    assessed: list[pd.DataFrame] = []
-    timings: dict[str, float] = {}
-    errors: dict[str, str] = {}
-    values: dict[str, pd.DataFrame] = {}
+    def kept(frame: pd.DataFrame, regions: frozenset[str] | set[str] | None) -> pd.DataFrame:
+        if not len(frame):
+            return frame
+        if regions is not None:
+            frame = frame.loc[frame["region_code"].isin(regions)]
+        if keep is not None:
+            frame = frame.loc[frame["region_code"].isin(keep)]
+        return frame
+
     for spec in specs:
         t = time.perf_counter()
         groups: dict[str, list[str]] = {}
         for code, p in per_region.items():
             groups.setdefault(_params_key(p, spec), []).append(code)
         if len(groups) <= 1:
-            run_ctx = ctx if not per_region else _with_params(ctx, per_region[tree.codes[0]])
-            f, a, v = _run(spec, run_ctx, errors)
-            findings.append(f)
-            assessed.append(a)
-            parts = [v]
+            run_ctx = ctx if not per_region else _with_params(ctx, per_region[codes[0]])
+            runs = [(run_ctx, None)]
         else:
-            parts = []
+            runs = []
             for members in groups.values():
                 key = frozenset(members)
                 if key not in sub_contexts:
-                    sub_contexts[key] = _sub_context(ctx, tables, members, per_region[members[0]])
-                sub = _with_params(sub_contexts[key], per_region[members[0]])
-                f, a, v = _run(spec, sub, errors)
-                findings.append(f.loc[f["region_code"].isin(key)])
-                assessed.append(a.loc[a["region_code"].isin(key)])
-                parts.append(v.loc[v["region_code"].isin(key)] if len(v) else v)
-        parts = [v for v in parts if len(v)]
-        if parts:
-            v = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
-            values[spec.code] = v.sort_values(["region_code", "subject_id", "period"], kind="mergesort",
-                                              ignore_index=True)
-        timings[spec.code] = round(time.perf_counter() - t, 3)
+                    sub_contexts[key] = _sub_context(ctx, ctx.tables, members, per_region[members[0]])
+                runs.append((_with_params(sub_contexts[key], per_region[members[0]]), key))
+        for run_ctx, regions in runs:
+            f, a, v = _run(spec, run_ctx, out.errors)
+            out.findings.append(kept(f, regions))
+            out.assessed.append(kept(a, regions))
+            v = kept(v, regions)
+            if len(v):
+                out.values.setdefault(spec.code, []).append(v)
+        out.timings[spec.code] = round(time.perf_counter() - t, 3)
+    return out
 
-    all_findings = finalize_findings(findings)
-    all_assessed = finalize_assessed(assessed)
+
+def finish_scan(run: IndicatorRuns, ctx: ScanContext, data: Any, region: str | None, base: Any,
+                per_region: Mapping[str, Any], specs: list[registry.IndicatorSpec], started: datetime,
+                t0: float) -> ScanResult:
+    """The scan's tables from the indicator runs: findings, assessed, values, PEFA, risk scores,
+    manifest (``ctx`` is the context over the whole data set, or its compact form in a partitioned
+    scan)."""
+    values = {}
+    for code, parts in sorted(run.values.items()):
+        v = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
+        values[code] = v.sort_values(["region_code", "subject_id", "period"], kind="mergesort", ignore_index=True)
+    all_findings = finalize_findings(run.findings)
+    all_assessed = finalize_assessed(run.assessed)
     pefa = pefa_table(ctx)
-    pscores = pefa_scores(pefa, last_year=as_of_ts.year - 1, regions=tree.codes)
+    tree_codes = ctx.tree.codes if ctx.tree is not None else ctx.region_codes
+    pscores = pefa_scores(pefa, last_year=ctx.as_of.year - 1, regions=tree_codes)
     settings = base.scores if hasattr(base, "scores") else {}
-    scores = risk_scores(all_findings, tables["units"], tables["regions"], settings)
-
-    manifest = _manifest(dataset_or_tables, tables, as_of_ts, region, base, per_region, specs,
+    scores = risk_scores(all_findings, ctx.tables["units"], ctx.tables["regions"], settings)
+    timings = {spec.code: run.timings.get(spec.code, 0.0) for spec in specs}
+    manifest = _manifest(data, ctx.tables, ctx.as_of, region, base, per_region, specs,
                          all_findings, started, time.perf_counter() - t0, timings)
-    manifest["errors"] = {code: _first_line(tb) for code, tb in sorted(errors.items())}
+    manifest["errors"] = {code: _first_line(tb) for code, tb in sorted(run.errors.items())}
     return ScanResult(findings=all_findings, assessed=all_assessed, pefa=pefa, pefa_scores=pscores,
-                      scores=scores, manifest=manifest, errors=dict(sorted(errors.items())), values=values)
+                      scores=scores, manifest=manifest, errors=dict(sorted(run.errors.items())), values=values)
 
 
 def _first_line(tb: str) -> str:
@@ -368,7 +415,7 @@ def _manifest(data: Any, tables: Mapping[str, pd.DataFrame], as_of: pd.Timestamp
     # the whole region tree (not only a --region subtree): the register escalates cases up this tree
     tree = [
         {"region_code": str(r.region_code), "parent_code": "" if pd.isna(r.parent_code) else str(r.parent_code),
-         "level": str(r.level)}
+         "level": str(r.level), "name": str(getattr(r, "name", "") or "")}
         for r in original["regions"].sort_values("region_code").itertuples()
     ] if {"region_code", "parent_code", "level"} <= set(original["regions"].columns) else []
     finished = datetime.now(UTC)

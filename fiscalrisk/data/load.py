@@ -28,20 +28,23 @@ __all__ = ["load", "check", "DataError", "MappingError"]
 
 
 def load(
-    data_dir: str | Path, mapping: str | Path | Mapping | None = None, *, limits: InputLimits | None = None
+    data_dir: str | Path, mapping: str | Path | Mapping | None = None, *, limits: InputLimits | None = None,
+    exclude: tuple[str, ...] = (),
 ) -> DataSet:
     """Load and validate a data directory. Raises :class:`DataError` listing every problem.
 
-    ``limits`` bounds what is read (default: ``params/defaults.yaml``, section ``input``).
+    ``limits`` bounds what is read (default: ``params/defaults.yaml``, section ``input``). ``exclude``:
+    tables not to read (a partitioned scan reads ``payments`` partition by partition).
     """
-    dataset, problems = check(data_dir, mapping, limits=limits)
+    dataset, problems = check(data_dir, mapping, limits=limits, exclude=exclude)
     if dataset is None:
         raise DataError(problems, context=str(data_dir))
     return dataset
 
 
 def check(
-    data_dir: str | Path, mapping: str | Path | Mapping | None = None, *, limits: InputLimits | None = None
+    data_dir: str | Path, mapping: str | Path | Mapping | None = None, *, limits: InputLimits | None = None,
+    exclude: tuple[str, ...] = (),
 ) -> tuple[DataSet | None, pd.DataFrame]:
     """Load and validate; return ``(dataset or None, problems table)`` instead of raising.
 
@@ -63,6 +66,9 @@ def check(
         pieces = _read_directory(data_dir, log, fingerprints, sources, limits)
     else:
         pieces = _read_mapped(data_dir, mapping, log, fingerprints, sources, limits, dropped)
+    for name in exclude:
+        pieces.pop(name, None)
+        sources.pop(name, None)
     for name in REQUIRED_TABLES:
         if name not in pieces:
             log.add(
@@ -189,6 +195,14 @@ def _read_directory(
                 sources[sheet] = [books[0].name]
         return pieces
     seen: dict[str, Path] = {}
+    if (data_dir / "payments").is_dir() and not any(_table_name(p) == "payments" for p in files):
+        # payments partitioned by county (payments/county=<code>/*.parquet), read in one piece here
+        parts = sorted(p for p in (data_dir / "payments").glob("county=*/*.parquet") if p.is_file())
+        sources["payments"] = [str(p.relative_to(data_dir)) for p in parts]
+        pieces["payments"] = [_reader(p, "payments", log, fingerprints, limits, str(p.relative_to(data_dir)))
+                              for p in parts]
+        if not parts:
+            log.add("payments/", "payments", "", "payments/county=<region code>/*.parquet partition files")
     for path in files:
         name = _table_name(path)
         assert name is not None
@@ -201,22 +215,50 @@ def _read_directory(
     return pieces
 
 
-def _reader(path: Path, table: str, log: ProblemLog, fingerprints: dict[str, str], limits: InputLimits):
+def _reader(path: Path, table: str, log: ProblemLog, fingerprints: dict[str, str], limits: InputLimits,
+            display: str | None = None):
     """A deferred read of one table file; its fingerprint is taken from the same bytes."""
+    display = display or path.name
 
     def read() -> Piece | None:  # None marks a file that could not be read
         raw = path.read_bytes()
-        fingerprints[path.name] = sha256_bytes(raw)
+        fingerprints[display] = sha256_bytes(raw)
         if path.suffix == ".parquet":
             del raw
-            return read_parquet_file(path, path.name, table, log, limits=limits)
-        data = file_bytes(path, path.name, table, log, limits, raw=raw)  # a .gz within the limits
+            return read_parquet_file(path, display, table, log, limits=limits)
+        data = file_bytes(path, display, table, log, limits, raw=raw)  # a .gz within the limits
         del raw
         if data is None:
             return None
-        return read_csv_file(path, path.name, table, ReadOptions(), log, data=data, limits=limits)
+        return read_csv_file(path, display, table, ReadOptions(), log, data=data, limits=limits)
 
     return read
+
+
+def read_payments_files(paths: list[Path], display: str, small: dict[str, pd.DataFrame],
+                        limits: InputLimits | None = None) -> pd.DataFrame:
+    """One partition's payment files, read and validated like any table file (types, values, and
+    references to the already loaded ``small`` tables); a :class:`DataError` lists every problem."""
+    limits = limits if limits is not None else InputLimits.from_params()
+    log = ProblemLog()
+    fingerprints: dict[str, str] = {}
+    table = TABLES["payments"]
+    typed = []
+    for path in paths:
+        piece = _reader(path, "payments", log, fingerprints, limits, f"{display}/{path.name}")()
+        if piece is None:
+            continue
+        t = type_piece(piece, table, log, limits=limits)
+        if t is not None:
+            typed.append(t)
+    if len(typed) == len(paths):
+        frame = pd.concat(typed, ignore_index=True) if len(typed) > 1 else (typed[0] if typed else _empty(table))
+        check_table(frame, table, log)
+        check_references({"payments": frame, "units": small["units"]}, log)
+    problems = log.frame()
+    if len(problems):
+        raise DataError(problems, context=display)
+    return _finish(frame, table)
 
 
 def _read_mapped(
