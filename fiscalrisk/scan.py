@@ -31,6 +31,7 @@ import fiscalrisk
 from fiscalrisk.cells import escape_frame, unescape_frame
 from fiscalrisk.findings import (
     LEVEL_DTYPE,
+    RISK_LEVELS,
     empty_findings,
     finalize_assessed,
     finalize_findings,
@@ -71,7 +72,8 @@ class ScanResult:
     def __repr__(self) -> str:
         lv = self.findings["level"].astype("str").value_counts()
         return (f"ScanResult(as_of={self.manifest.get('as_of')}, findings={len(self.findings)} "
-                f"(alert {int(lv.get('alert', 0))}, warning {int(lv.get('warning', 0))}))")
+                f"(alert {int(lv.get('alert', 0))}, warning {int(lv.get('warning', 0))}, "
+                f"info {int(lv.get('info', 0))}))")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -361,7 +363,7 @@ def _manifest(data: Any, tables: Mapping[str, pd.DataFrame], as_of: pd.Timestamp
         "regions": tree,
         "indicators": [s.code for s in specs],
         "counts": {"findings": int(len(findings)), "alert": int(lv.get("alert", 0)),
-                   "warning": int(lv.get("warning", 0))},
+                   "warning": int(lv.get("warning", 0)), "info": int(lv.get("info", 0))},
         "started": started.isoformat(timespec="seconds"),
         "finished": finished.isoformat(timespec="seconds"),
         "seconds": round(seconds, 3),
@@ -454,12 +456,13 @@ def evaluate(findings: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame:
     """Recall and precision per indicator against labelled cases (e.g. the sample's ``labels.csv``).
 
     A finding matches a label on (indicator, subject_type, subject_id); periods are ignored and each
-    subject counts once. Columns: indicator, labelled, found, true_positives, recall (tp / labelled),
+    subject counts once. Only warnings and alerts count as found: an ``info`` note is not a finding of
+    risk, so a note on a labelled subject is no true positive. Columns: indicator, labelled, found, true_positives, recall (tp / labelled),
     precision (tp / found); NaN where the denominator is 0. Indicators with labels or findings appear.
     """
     key = ["indicator", "subject_type", "subject_id"]
     lab = labels[key].astype("str").drop_duplicates()
-    fnd = findings.loc[findings["level"].astype("str").isin(["warning", "alert"]), key].astype("str")
+    fnd = findings.loc[findings["level"].astype("str").isin(RISK_LEVELS), key].astype("str")
     fnd = fnd.drop_duplicates()
     tp = lab.merge(fnd, on=key, how="inner")
     codes = sorted(set(lab["indicator"]) | set(fnd["indicator"]))

@@ -136,3 +136,14 @@ def test_evaluate_recall_and_precision() -> None:
     assert (e.loc["PAY01", "labelled"], e.loc["PAY01", "found"], e.loc["PAY01", "true_positives"]) == (2, 2, 1)
     assert e.loc["PAY01", "recall"] == 0.5 and e.loc["PAY01", "precision"] == 0.5
     assert e.loc["PAY07", "recall"] == 1.0
+
+
+def test_evaluate_counts_only_warnings_and_alerts_as_found() -> None:
+    f = scan(_tables()).findings
+    note = f.iloc[[0]].assign(indicator="PAY07", subject_type="payment", subject_id="P3", finding_id="n1")
+    note["level"] = pd.Series(["info"], index=note.index).astype(LEVEL_DTYPE)
+    labels = pd.DataFrame({"indicator": ["PAY07"], "subject_type": "payment", "subject_id": ["P3"], "note": ""})
+    with_note = pd.concat([f, note], ignore_index=True)
+    e = evaluate(with_note, labels).set_index("indicator")
+    assert (e.loc["PAY07", "true_positives"], e.loc["PAY07", "recall"]) == (0, 0.0)
+    assert e.loc["PAY07", "found"] == evaluate(f, labels).set_index("indicator").loc["PAY07", "found"]

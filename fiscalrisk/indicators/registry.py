@@ -27,8 +27,9 @@ value           float: the measured value that is graded. NaN = the subject coul
                 (not counted as assessed; an optional ``reason`` column says why)
 evidence        optional dict per row: ids of the rows behind the value and the figures used; columns
                 listed in the decorator's ``evidence`` tuple are added to it
-level           optional: forces the level of a row (``ok`` / ``warning`` / ``alert`` / NaN = graded);
-                required by ``grade="flag"`` unless every returned row is a finding
+level           optional: forces the level of a row (``ok`` / ``info`` / ``warning`` / ``alert`` / NaN =
+                graded); required by ``grade="flag"`` unless every returned row is a finding. ``info``
+                is a note (findings.py): written with the findings, never counted as flagged
 threshold       optional: the cut-off recorded in the finding when the row forces its level
 subject_type    optional: overrides the declared subject type for a row (e.g. BUD01 also grades regions,
                 PAY03 also grades unit × month cash totals)
@@ -71,6 +72,7 @@ from fiscalrisk.findings import (
     ASSESSED_COLUMNS,
     FINDINGS_COLUMNS,
     LEVEL_DTYPE,
+    LEVELS,
     MODULES,
     empty_findings,
     finalize_assessed,
@@ -640,7 +642,7 @@ def _isna(v: Any) -> bool:
 def run_indicator(spec: IndicatorSpec | str, ctx: ScanContext) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Run one indicator on ``ctx``: returns (findings, assessed).
 
-    ``findings`` has the contract's columns (only warning and alert rows); ``assessed`` has one row per
+    ``findings`` has the contract's columns (warning and alert rows, and ``info`` notes); ``assessed`` has one row per
     region of the scan with the number of subjects assessed and flagged, or why the indicator was not
     assessed (missing table, missing column, empty table, or the function's :class:`NotAssessed`).
     """
@@ -679,7 +681,7 @@ def run_indicator(spec: IndicatorSpec | str, ctx: ScanContext) -> tuple[pd.DataF
         level = np.full(len(res), str(p.get("level", "alert")), dtype=object)
     else:
         has_forced = np.zeros(len(res), dtype=bool)
-    bad = set(pd.unique(level)) - {"ok", "warning", "alert"}
+    bad = set(pd.unique(level)) - set(LEVELS)
     if bad:
         raise ValueError(f"indicator {spec.code}: unknown level(s) {sorted(bad)}")
     if "threshold" in res:
