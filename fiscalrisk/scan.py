@@ -264,7 +264,7 @@ def scan(
     all_findings = finalize_findings(findings)
     all_assessed = finalize_assessed(assessed)
     pefa = pefa_table(ctx)
-    pscores = pefa_scores(pefa, last_year=as_of_ts.year - 1, regions=tree.codes)
+    pscores = pefa_scores(pefa, last_year=ctx.year - 1, regions=tree.codes)
     settings = base.scores if hasattr(base, "scores") else {}
     scores = risk_scores(all_findings, tables["units"], tables["regions"], settings)
 

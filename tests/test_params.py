@@ -392,3 +392,39 @@ def test_an_empty_mapping_default_is_a_free_form_table(tmp_path):
     problems: list[str] = []
     out = _check_value({}, {"2025": {"goods": 1_000_000}}, "modules.procurement.limits_by_year", "x.yaml", problems)
     assert out == {"2025": {"goods": 1_000_000}} and problems == []
+
+
+# --------------------------------------------------------------------------- fiscal years
+_APRIL = {"calendar": {"fiscal_year_start_month": 4}}
+
+
+def test_fiscal_year_start_month_defaults_to_january_and_takes_1_to_12() -> None:
+    assert resolve().get("calendar.fiscal_year_start_month") == 1  # 预算法: the budget year is the calendar year
+    assert resolve(overrides=_APRIL).get("calendar.fiscal_year_start_month") == 4
+    for bad in (0, 13, 4.5, "April"):
+        with pytest.raises(ParamsError, match=r"calendar\.fiscal_year_start_month"):
+            resolve(overrides={"calendar": {"fiscal_year_start_month": bad}})
+
+
+def test_time_progress_of_a_fiscal_year_starting_in_april() -> None:
+    months = {"time_progress": {"method": "months"}, **_APRIL}
+    assert time_progress("2025-09-30", months) == pytest.approx(6 / 12)  # half of April–March
+    assert time_progress("2025-09-29", months) == pytest.approx(5 / 12)
+    assert time_progress("2026-03-31", months) == 1.0
+    assert time_progress("2026-04-01", months) == 0.0  # a new fiscal year (2026/27): its first day not yet complete
+    # by days: 1 April 2025 – 31 March 2026 has 365 days; 30 September is its 183rd
+    assert time_progress("2025-09-30", _APRIL) == pytest.approx(183 / 365)
+    assert time_progress("2025-04-01", _APRIL) == pytest.approx(1 / 365)
+    assert time_progress("2023-09-30", _APRIL) == pytest.approx(183 / 366)  # 2023/24 holds 29 February 2024
+    # the budget year is labelled by the year it starts in: 2025 is April 2025 – March 2026
+    assert time_progress("2026-02-01", _APRIL, budget_year=2025) < 1.0
+    assert time_progress("2026-04-01", _APRIL, budget_year=2025) == 1.0
+    # the quarters are the fiscal year's: Q1 ends on 30 June
+    targets = {"time_progress": {"method": "targets", "targets": {"Q1": 0.2, "Q2": 0.45, "Q3": 0.7, "Q4": 1.0}},
+               **_APRIL}
+    assert time_progress("2025-06-29", targets) == 0.0
+    assert time_progress("2025-06-30", targets) == 0.2
+    assert time_progress("2025-12-31", targets) == 0.7
+    assert time_progress("2026-03-31", targets) == 1.0
+    # given explicitly, start_month wins over the params
+    assert time_progress("2025-09-30", {"method": "months"}, start_month=4) == pytest.approx(6 / 12)

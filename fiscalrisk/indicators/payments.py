@@ -563,7 +563,9 @@ def pay08(ctx: ScanContext, p: dict) -> pd.DataFrame:
 def pay09(ctx: ScanContext, p: dict) -> pd.DataFrame:
     """PAY09 跨年支付 — payment after the budget year.
 
-    **What.** A positive payment with year(pay_date) > budget_year whose line has no carry-over.
+    **What.** A positive payment with year(pay_date) > budget_year whose line has no carry-over, where
+    year(pay_date) is the fiscal year of pay_date (``calendar.fiscal_year_start_month``: a UK payment of
+    March 2020 belongs to 2019/20, labelled 2019).
 
     **Method.** The carry-over of a line shows in the budget of the year the money is spent: the line
     with the same (unit, function, economic, project) key in year(pay_date) must have carryover_amount > 0
@@ -585,8 +587,9 @@ def pay09(ctx: ScanContext, p: dict) -> pd.DataFrame:
         carried["year"].astype("str") + "|" + carried["unit_code"] + "|" + carried["function_code"] + "|"
         + carried["economic_code"] + "|" + carried["project_code"]
     )
-    key = (out["pay_date"].dt.year.astype("str") + "|" + out["unit_code"] + "|" + out["function_code"] + "|"
+    pay_year = ctx.fiscal_year(out["pay_date"])
+    key = (pay_year.astype("str") + "|" + out["unit_code"] + "|" + out["function_code"] + "|"
            + out["economic_code"] + "|" + out["project_code"])
-    late = (out["pay_date"].dt.year > out["budget_year"]).fillna(False).to_numpy(dtype=bool)
+    late = (pay_year > out["budget_year"]).fillna(False).to_numpy(dtype=bool)
     hit = late & ~key.isin(carried_keys).to_numpy() & (out["amount"] > 0).to_numpy()
     return _flag(out, hit, str(p.get("level", "alert")))

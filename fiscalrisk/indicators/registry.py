@@ -420,15 +420,44 @@ class ScanContext:
             return sorted(set(self.unit_region.dropna()))
         return sorted(r["region_code"].dropna().astype("str").unique())
 
+    # --- the fiscal year ---------------------------------------------------------------------------
+    @cached_property
+    def fiscal_start(self) -> int:
+        """The month the fiscal (budget) year starts: ``calendar.fiscal_year_start_month`` (1 = January)."""
+        from fiscalrisk.params import Params, fiscal_year_start_month
+
+        if isinstance(self.params, Params | Mapping) or self.params is None:
+            return fiscal_year_start_month(self.params)
+        return int(getattr(self.params, "get", lambda *_: 1)("calendar.fiscal_year_start_month", 1) or 1)
+
+    def fiscal_year(self, dates: Any) -> Any:
+        """The fiscal year of ``dates`` (a Series → Int64 Series, a date → int), labelled by the calendar
+        year it starts in (:func:`fiscalrisk.calendar.fiscal_year`)."""
+        from fiscalrisk.calendar import fiscal_year
+
+        return fiscal_year(dates, self.fiscal_start)
+
+    def fiscal_month(self, dates: Any) -> Any:
+        """The month of the fiscal year, 1–12 (12 = its last month)."""
+        from fiscalrisk.calendar import fiscal_month
+
+        return fiscal_month(dates, self.fiscal_start)
+
+    @cached_property
+    def year(self) -> int:
+        """The fiscal (budget) year of ``as_of``: the year a scan's "current year" indicators look at."""
+        return int(self.fiscal_year(self.as_of))
+
     # --- payments and budget, normalised once ------------------------------------------------------
     @cached_property
     def payments(self) -> pd.DataFrame:
-        """Payments up to and including ``as_of``; ``budget_year`` filled from the year of pay_date
-        (as the contract says), ``project_code`` filled with the empty string, and ``pay_month``
-        (``YYYY-MM``, the period of payment findings)."""
+        """Payments up to and including ``as_of``; ``budget_year`` filled from the fiscal year of
+        pay_date (the contract's "year of pay_date" where the fiscal year is the calendar year),
+        ``project_code`` filled with the empty string, and ``pay_month`` (``YYYY-MM``, the period of
+        payment findings)."""
         p = self.tables["payments"]
         p = p.loc[p["pay_date"] <= self.as_of].copy()
-        year = p["pay_date"].dt.year.astype("Int64")
+        year = self.fiscal_year(p["pay_date"]).astype("Int64")
         p["budget_year"] = p["budget_year"].astype("Int64").fillna(year) if "budget_year" in p else year
         p["project_code"] = p["project_code"].astype("str").fillna("") if "project_code" in p else ""
         p["project_code"] = p["project_code"].astype("str")

@@ -745,3 +745,15 @@ def test_pay09_carry_over_of_the_paying_year_and_unit_and_the_year_end() -> None
     ]
     assert _levels("PAY09", rows, as_of="2026-03-31", tables={"budget": _pay09_budget()}) == {
         "U2-late": "alert", "U3-late": "alert", "U2-on": "alert"}
+
+
+def test_pay09_uses_the_fiscal_year_of_the_payment_date() -> None:
+    april = {"calendar": {"fiscal_year_start_month": 4}}
+    bud = budget([line(2025, "U1", 100_000.0, carryover_amount=None),
+                  line(2026, "U1", 100_000.0, carryover_amount=None)], extra=("carryover_amount",))
+    rows = [payment("P1", "2026-03-20", 5_000.0, budget_year=2025),  # within 2025/26: not after its year
+            payment("P2", "2026-04-20", 5_000.0, budget_year=2025)]  # in 2026/27: after, no carry-over
+    f, _ = run("PAY09", context({"payments": payments(rows), "budget": bud}, "2026-12-31", **april))
+    assert flagged(f) == {"P2": "alert"}
+    g, _ = run("PAY09", context({"payments": payments(rows), "budget": bud}, "2026-12-31"))
+    assert flagged(g) == {"P1": "alert", "P2": "alert"}  # read as calendar years, both are after 2025
