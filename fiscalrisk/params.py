@@ -17,6 +17,10 @@ Dicts merge key by key; lists and scalars replace. Each layer is checked before 
   ``"001"``); thresholds (``warning``, ``alert``, ``<name>_warning``, ``<name>_alert``) may be
   ``null`` to switch that level off.
 
+Money thresholds are stated in yuan in the defaults; for data in another currency, ``currency`` and
+``threshold_scale`` (data's currency per yuan) convert the ones that keep their default (see
+``_scale_money``); a money value set in a layer is in the data's currency already.
+
 The resolved parameters are then checked as a whole: thresholds must be in order (see
 :data:`DIRECTIONS`), bands well formed, weights consistent. Every problem is reported in one
 :class:`ParamsError` whose lines share one sentence shape::
@@ -100,6 +104,7 @@ _RANGES: dict[str, tuple[int, int]] = {
     "calendar.fiscal_year_start_month": (1, 12),
 }
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+_CURRENCY = re.compile(r"^[A-Z]{3}$")  # ISO 4217 alphabetic code
 _TIME_KEYS = frozenset({"work_start", "work_end"})
 _QUARTERS = ("Q1", "Q2", "Q3", "Q4")
 _OVERRIDES = "<overrides>"
@@ -367,6 +372,8 @@ def _check_value(default: Any, value: Any, path: str, where: str, problems: list
             return value
         if key in _TIME_KEYS and not _HHMM.match(value):
             problems.append(_problem(path, where, "a time of day HH:MM", _describe(value)))
+        if path == "currency" and not _CURRENCY.match(value):
+            problems.append(_problem(path, where, "an ISO 4217 currency code such as CNY or GBP", _describe(value)))
         return value
     elif isinstance(default, list):
         return _check_list(default, value, path, where, problems)
@@ -386,7 +393,9 @@ def _check_value(default: Any, value: Any, path: str, where: str, problems: list
                 out[k] = _check_value(schema[k], v, _join(path, k), where, problems)
         return out
     if _is_number(value):
-        if value < 0:
+        if path == "threshold_scale" and value <= 0:
+            problems.append(_problem(path, where, "a factor > 0 (the data's currency per yuan)", _describe(value)))
+        elif value < 0:
             problems.append(_problem(path, where, "a number ≥ 0", _describe(value)))
         elif key in _UNIT_INTERVAL and value > 1:
             problems.append(_problem(path, where, "a share between 0 and 1", _describe(value)))
@@ -580,7 +589,7 @@ class Params:
     source set a value; ``region_code`` is the region they were resolved for (None: defaults only).
     """
 
-    __slots__ = ("_data", "_origins", "_sources", "_region_code")
+    __slots__ = ("_data", "_origins", "_sources", "_region_code", "_scaled")
 
     def __init__(
         self,
@@ -589,11 +598,13 @@ class Params:
         sources: Sequence[str] = (),
         origins: Mapping[str, str] | None = None,
         region_code: str | None = None,
+        scaled: Mapping[str, Mapping[str, float]] | None = None,
     ) -> None:
         object.__setattr__(self, "_data", copy.deepcopy(dict(data)))
         object.__setattr__(self, "_origins", dict(origins or {}))
         object.__setattr__(self, "_sources", tuple(sources))
         object.__setattr__(self, "_region_code", region_code)
+        object.__setattr__(self, "_scaled", copy.deepcopy(dict(scaled or {})))
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("Params is read-only; resolve() again with overrides")
@@ -610,7 +621,7 @@ class Params:
         # Params travel to worker processes (papermill / Dask fan-out over regions).
         return (
             _rebuild_params,
-            (self._data, list(self._sources), self._origins, self._region_code),
+            (self._data, list(self._sources), self._origins, self._region_code, self._scaled),
         )
 
     @property
@@ -659,6 +670,22 @@ class Params:
     def scores(self) -> dict[str, Any]:
         return copy.deepcopy(self._data.get("scores", {}))
 
+    @property
+    def currency(self) -> str:
+        """The ISO 4217 code of the data's amounts (``currency``; CNY by default)."""
+        return str(self._data.get("currency", "CNY"))
+
+    @property
+    def threshold_scale(self) -> float:
+        """The factor the default money thresholds were multiplied by (``threshold_scale``; 1.0 for yuan)."""
+        return float(self._data.get("threshold_scale", 1.0))
+
+    @property
+    def scaled_thresholds(self) -> dict[str, dict[str, float]]:
+        """Money thresholds multiplied by ``threshold_scale``: path → ``{"stated": yuan, "effective":
+        in the data's currency}`` (empty when the scale is 1)."""
+        return copy.deepcopy(self._scaled)
+
     def get(self, path: str, default: Any = None) -> Any:
         """A value by dotted path, e.g. ``params.get("modules.outturn.years")``."""
         node: Any = self._data
@@ -681,9 +708,10 @@ class Params:
 
 
 def _rebuild_params(
-    data: Mapping[str, Any], sources: Sequence[str], origins: Mapping[str, str], region_code: str | None
+    data: Mapping[str, Any], sources: Sequence[str], origins: Mapping[str, str], region_code: str | None,
+    scaled: Mapping[str, Mapping[str, float]] | None = None,
 ) -> Params:
-    return Params(data, sources=sources, origins=origins, region_code=region_code)
+    return Params(data, sources=sources, origins=origins, region_code=region_code, scaled=scaled)
 
 
 def _code_lineage(code: str) -> list[str]:
@@ -786,10 +814,48 @@ def resolve(
         _merge(data, checked, origins, where)
         sources.append(where)
 
+    # scaled first: the order of a warning and an alert is checked in the data's currency, where a
+    # threshold written in pounds meets a default converted from yuan
+    scaled = _scale_money(data, origins)
     problems = _check_resolved(data, origins, default_where=str(defaults_path))
     if problems:
         raise ParamsError(problems)
-    return Params(data, sources=sources, origins=origins, region_code=region_code)
+    return Params(data, sources=sources, origins=origins, region_code=region_code, scaled=scaled)
+
+
+def _scale_money(data: dict[str, Any], origins: Mapping[str, str]) -> dict[str, dict[str, float]]:
+    """Multiply, in place, the money thresholds that kept their default by ``threshold_scale``.
+
+    The defaults state money in yuan (the catalogue's currency); a value set by any layer (a region
+    file, ``--params``, overrides) is in the data's currency and stays as written. Money parameters are
+    those the indicators declare (``@indicator(money=...)``) and :data:`MODULE_MONEY`. Results are
+    rounded to the cent. Returns path → ``{"stated", "effective"}`` of every value scaled.
+    """
+    scale = data.get("threshold_scale", 1.0)
+    if scale is None or float(scale) == 1.0:
+        return {}
+    import fiscalrisk.indicators  # noqa: F401  (registers every indicator and its money parameters)
+    from fiscalrisk.indicators.registry import money_paths
+
+    scaled: dict[str, dict[str, float]] = {}
+
+    def scale_at(node: Any, key: str, path: str) -> None:
+        value = node.get(key)
+        if isinstance(value, Mapping):
+            for k in list(value):
+                scale_at(value, k, f"{path}.{k}")
+        elif _is_number(value) and path not in origins:
+            node[key] = round(float(value) * float(scale), 2)
+            scaled[path] = {"stated": float(value), "effective": node[key]}
+
+    for path in money_paths():
+        *parents, key = path.split(".")
+        node: Any = data
+        for part in parents:
+            node = node.get(part) if isinstance(node, Mapping) else None
+        if isinstance(node, dict) and key in node:
+            scale_at(node, key, path)
+    return dict(sorted(scaled.items()))
 
 
 # ------------------------------------------------------------------------- time progress

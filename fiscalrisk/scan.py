@@ -231,6 +231,7 @@ def scan(
         for code in tree.codes:
             per_region[code] = resolve(code, tree=full_tree, files=files, overrides=overrides)
 
+    _check_scan_wide(dataset_or_tables, base, per_region)
     ctx = make_context(tables, as_of_ts, base, tree=tree)
     sub_contexts: dict[frozenset[str], ScanContext] = {}
 
@@ -275,6 +276,33 @@ def scan(
                       scores=scores, manifest=manifest, errors=dict(sorted(errors.items())))
 
 
+#: Parameters that hold for a whole scan: one data set has one currency and one fiscal year, so a
+#: region file may not set them differently from the rest of the scan.
+SCAN_WIDE: tuple[str, ...] = ("currency", "threshold_scale", "calendar.fiscal_year_start_month")
+
+
+def _check_scan_wide(data: Any, base: Any, per_region: Mapping[str, Any]) -> None:
+    """Refuse a scan whose regions disagree on :data:`SCAN_WIDE` parameters, or whose data set states a
+    currency (its column mapping's ``currency``) other than the params' ``currency``: yuan thresholds
+    on pounds flag nearly everything, pound thresholds on yuan nearly nothing."""
+    from fiscalrisk.errors import UserError
+
+    if not hasattr(base, "get"):
+        return
+    for path in SCAN_WIDE:
+        values = {code: p.get(path) for code, p in per_region.items() if hasattr(p, "get")}
+        if len({json.dumps(v) for v in values.values()}) > 1:
+            shown = ", ".join(f"{c}: {v}" for c, v in sorted(values.items())[:6])
+            raise UserError(f"parameter '{path}' must be the same for every region of a scan (one data set, "
+                            f"one {path.rsplit('.', 1)[-1]}); the regions' params give {shown}")
+    stated = getattr(data, "currency", None)
+    if stated and str(stated) != str(base.get("currency", "CNY")):
+        raise UserError(
+            f"the data set states its amounts are {stated} (its mapping's currency) but the params say "
+            f"currency {base.get('currency', 'CNY')}: give a params file that sets currency: {stated} and "
+            f"its threshold_scale (e.g. mappings/harrogate-params.yaml for GBP)")
+
+
 def _first_line(tb: str) -> str:
     """The exception line of a traceback text, cut to 200 characters."""
     last = tb.strip().splitlines()[-1] if tb.strip() else ""
@@ -308,6 +336,11 @@ def _with_params(ctx: ScanContext, params: Any) -> ScanContext:
         if name in ctx.__dict__:
             new.__dict__[name] = ctx.__dict__[name]
     return new
+
+
+def _param(p: Any, path: str, default: Any) -> Any:
+    value = p.get(path, default) if hasattr(p, "get") else default
+    return default if value is None else value
 
 
 def _params_dict(p: Any) -> Any:
@@ -354,6 +387,15 @@ def _manifest(data: Any, tables: Mapping[str, pd.DataFrame], as_of: pd.Timestamp
         "version": fiscalrisk.__version__,
         "as_of": as_of.strftime("%Y-%m-%d"),
         "region": region,
+        # the money and the year the figures are in: amounts and thresholds of findings.csv are in
+        # `currency`; the catalogue's yuan thresholds were multiplied by `threshold_scale`
+        # (`scaled_thresholds`: stated in yuan, effective in the currency); yearly periods are fiscal
+        # years starting in `fiscal_year_start_month`, labelled by the calendar year they start in
+        "currency": _param(base, "currency", "CNY"),
+        "data_currency": getattr(data, "currency", None),
+        "threshold_scale": _param(base, "threshold_scale", 1.0),
+        "scaled_thresholds": base.scaled_thresholds if hasattr(base, "scaled_thresholds") else {},
+        "fiscal_year_start_month": _param(base, "calendar.fiscal_year_start_month", 1),
         "params": base_dict,
         "params_by_region": differing,
         "inputs": inputs,

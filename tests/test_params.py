@@ -428,3 +428,43 @@ def test_time_progress_of_a_fiscal_year_starting_in_april() -> None:
     assert time_progress("2026-03-31", targets) == 1.0
     # given explicitly, start_month wins over the params
     assert time_progress("2025-09-30", {"method": "months"}, start_month=4) == pytest.approx(6 / 12)
+
+
+# --------------------------------------------------------------------------- currency and threshold_scale
+def test_currency_and_threshold_scale_default_to_yuan_unscaled() -> None:
+    p = resolve()
+    assert (p.currency, p.threshold_scale, p.scaled_thresholds) == ("CNY", 1.0, {})
+    assert p.indicator("PAY06")["threshold"] == 300000
+
+
+def test_threshold_scale_converts_the_default_money_thresholds_only() -> None:
+    p = resolve(overrides={"currency": "GBP", "threshold_scale": 0.11,
+                           "indicators": {"PAY02": {"alert": 6000}}})  # written in pounds: kept as written
+    assert p.indicator("PAY06")["threshold"] == 33000.0  # 300,000 yuan → £33,000
+    assert p.indicator("PAY02") == {"warning": 550.0, "alert": 6000}
+    assert p.indicator("PAY08")["min_amount"] == 11000.0 and p.indicator("PAY08")["multiple"] == 10000  # roundness: not scaled
+    assert p.indicator("PAY07")["window_days"] == 7 and p.indicator("BUD02")["warning"] == 0.25  # not money
+    assert p.module("procurement")["open_tender_limits"]["goods"] == 220000.0
+    assert p.scaled_thresholds["indicators.PAY06.threshold"] == {"stated": 300000.0, "effective": 33000.0}
+    assert "indicators.PAY02.alert" not in p.scaled_thresholds
+    # a warning written in pounds is ordered against the converted default alert, not the yuan one
+    q = resolve(overrides={"threshold_scale": 0.11, "indicators": {"PAY02": {"warning": 5000}}})
+    assert q.indicator("PAY02") == {"warning": 5000, "alert": 5500.0}
+
+
+def test_currency_and_threshold_scale_are_checked() -> None:
+    for bad in ({"currency": "pounds"}, {"currency": "gbp"}, {"threshold_scale": 0}, {"threshold_scale": -1},
+                {"threshold_scale": "0.11"}):
+        with pytest.raises(ParamsError, match=next(iter(bad))):
+            resolve(overrides=bad)
+
+
+def test_every_money_parameter_is_a_declared_number_with_a_default() -> None:
+    import fiscalrisk.indicators  # noqa: F401
+    from fiscalrisk.indicators.registry import money_paths
+
+    p = resolve()
+    for path in money_paths():
+        value = p.get(path)
+        numbers = list(value.values()) if isinstance(value, dict) else [value]
+        assert numbers and all(isinstance(v, int | float) for v in numbers), path

@@ -102,6 +102,7 @@ def _time_progress_settings(ctx: ScanContext) -> Mapping[str, Any]:
     sections=("time_progress", "calendar"),
     params={"min_budget": "budget lines with an adjusted amount below this (yuan) are left out",
             "warning": "percentage points behind time progress", "alert": "percentage points behind"},
+    money=("min_budget",),
 )
 def bud01(ctx: ScanContext, p: dict) -> pd.DataFrame:
     """BUD01 执行进度滞后 — budget execution behind schedule.

@@ -442,6 +442,7 @@ def con01(ctx: ScanContext, p: dict) -> pd.DataFrame:
         "exclude_economic_codes": "economic codes not assessed (not contracted by nature)",
         "level": "level of a payment without a contract",
     },
+    money=("min_amount",),
 )
 def con02(ctx: ScanContext, p: dict) -> pd.DataFrame:
     """CON02 无合同大额支付 — large payment without a contract.

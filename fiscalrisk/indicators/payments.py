@@ -105,6 +105,7 @@ def pay01(ctx: ScanContext, p: dict) -> pd.DataFrame:
     message_zh="{unit_name} 向个人“{payee_name}”支付{value:,.2f}元（经济分类{economic_code}）",
     message_en="{unit_name} paid {value:,.2f} to the individual “{payee_name}” (economic code {economic_code})",
     params={"warning": "amount (yuan)", "alert": "amount (yuan)"},
+    money=("warning", "alert"),
     evidence=_PAY_EVIDENCE,
 )
 def pay02(ctx: ScanContext, p: dict) -> pd.DataFrame:
@@ -152,6 +153,7 @@ def pay02(ctx: ScanContext, p: dict) -> pd.DataFrame:
     params={"single_warning": "single cash payment, yuan, strictly above → warning",
             "single_alert": "single cash payment, yuan, strictly above → alert",
             "monthly_alert": "unit × month cash total, yuan, strictly above → alert"},
+    money=("single_warning", "single_alert", "monthly_alert"),
     evidence=_PAY_EVIDENCE,
 )
 def pay03(ctx: ScanContext, p: dict) -> pd.DataFrame:
@@ -215,6 +217,7 @@ def pay03(ctx: ScanContext, p: dict) -> pd.DataFrame:
     message_en="{unit_name} paid {value:,.2f} on economic code {economic_code} by {method} instead of the "
     "official card",
     params={"warning": "amount (yuan)", "methods": "payment methods counted as not by official card"},
+    money=("warning",),
     evidence=_PAY_EVIDENCE,
 )
 def pay04(ctx: ScanContext, p: dict) -> pd.DataFrame:
@@ -255,6 +258,7 @@ def pay04(ctx: ScanContext, p: dict) -> pd.DataFrame:
     message_zh="{unit_name} 于非工作日{pay_date:%Y-%m-%d}向“{payee_name}”支付{value:,.2f}元",
     message_en="{unit_name} paid {value:,.2f} to “{payee_name}” on a non-working day ({pay_date:%Y-%m-%d})",
     params={"warning": "amount (yuan)", "alert": "amount (yuan)"},
+    money=("warning", "alert"),
     evidence=_PAY_EVIDENCE,
 )
 def pay05(ctx: ScanContext, p: dict) -> pd.DataFrame:
@@ -302,6 +306,7 @@ def pay05(ctx: ScanContext, p: dict) -> pd.DataFrame:
             "near_count": "alert when at least this many payments are just below",
             "exclude_economic_prefixes": "economic code prefixes left out (wages, transfers to households)",
             "exclude_payee_types": "payee types left out (government bodies)"},
+    money=("threshold",),
 )
 def pay06(ctx: ScanContext, p: dict) -> pd.DataFrame:
     """PAY06 拆分支付 — split payments.
@@ -513,7 +518,10 @@ def pay07(ctx: ScanContext, p: dict) -> pd.DataFrame:
     message_zh="{unit_name} 于{pay_date:%Y-%m-%d}向“{payee_name}”支付整数金额{value:,.2f}元",
     message_en="{unit_name} paid the round amount {value:,.2f} to “{payee_name}” on {pay_date:%Y-%m-%d}",
     params={"min_amount": "amount at or above which round amounts are flagged (yuan)",
-            "multiple": "round unit (yuan)", "level": "level of a large round amount"},
+            "multiple": "round unit (yuan; not scaled by threshold_scale: roundness is a matter of the "
+                        "currency's digits, so set it in the data's own currency)",
+            "level": "level of a large round amount"},
+    money=("min_amount",),
     evidence=_PAY_EVIDENCE,
 )
 def pay08(ctx: ScanContext, p: dict) -> pd.DataFrame:

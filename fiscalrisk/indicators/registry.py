@@ -95,6 +95,8 @@ __all__ = [
     "run_indicator",
     "finding_id",
     "line_id",
+    "MODULE_MONEY",
+    "money_paths",
 ]
 
 GRADES: tuple[str, ...] = ("ge", "gt", "le", "lt", "outside", "flag")
@@ -141,6 +143,7 @@ class IndicatorSpec:
     doc: str = ""
     evidence: tuple[str, ...] = ()
     sections: tuple[str, ...] = ()  # top-level params sections read besides its own and its module's
+    money: tuple[str, ...] = ()  # parameters that are amounts of money (scaled by threshold_scale)
 
     @property
     def page(self) -> str:
@@ -152,6 +155,19 @@ class IndicatorSpec:
 
 
 REGISTRY: dict[str, IndicatorSpec] = {}
+
+#: Module parameters (``modules.<module>.<name>``) that are amounts of money, like an indicator's
+#: ``money``: the procurement limits of 国办发〔2019〕55号 (mappings of category → yuan).
+MODULE_MONEY: dict[str, tuple[str, ...]] = {
+    "procurement": ("open_tender_limits", "decentralised_limits"),
+}
+
+
+def money_paths() -> list[str]:
+    """Dotted params paths of every money parameter of the registered indicators and modules."""
+    paths = [f"indicators.{s.code}.{name}" for s in specs() for name in s.money]
+    paths += [f"modules.{m}.{name}" for m, names in MODULE_MONEY.items() for name in names]
+    return sorted(paths)
 
 
 def indicator(
@@ -172,6 +188,7 @@ def indicator(
     doc: str | None = None,
     evidence: tuple[str, ...] | list[str] = (),
     sections: tuple[str, ...] | list[str] = (),
+    money: tuple[str, ...] | list[str] = (),
 ) -> Callable[[Callable[..., pd.DataFrame]], Callable[..., pd.DataFrame]]:
     """Register an indicator function under ``code``.
 
@@ -180,7 +197,9 @@ def indicator(
     regions by exactly these values when their layered params differ.
 
     ``params`` documents the indicator's parameters (name → description; values live in
-    ``params/defaults.yaml`` under ``indicators.<code>``). ``doc`` overrides the function's docstring
+    ``params/defaults.yaml`` under ``indicators.<code>``). ``money`` names those of them that are amounts
+    of money, stated in yuan in the defaults: :func:`fiscalrisk.params.resolve` multiplies them by
+    ``threshold_scale`` for data in another currency (see :data:`MODULE_MONEY` for module parameters). ``doc`` overrides the function's docstring
     as the indicator's documentation page. ``evidence`` names result columns copied into each
     finding's evidence. The function is returned unchanged (with a ``spec`` attribute).
     """
@@ -194,6 +213,9 @@ def indicator(
         raise ValueError(f"indicator {code}: grade {grade!r} is not one of {', '.join(GRADES)}")
     if not reads:
         raise ValueError(f"indicator {code}: declare the tables and columns it reads")
+    undeclared = [m for m in money if m not in (params or {})]
+    if undeclared:
+        raise ValueError(f"indicator {code}: money parameter(s) {undeclared} are not among its declared params")
 
     def register(func: Callable[..., pd.DataFrame]) -> Callable[..., pd.DataFrame]:
         if code in REGISTRY:
@@ -219,6 +241,7 @@ def indicator(
             doc=doc or "",
             evidence=tuple(evidence),
             sections=tuple(sections),
+            money=tuple(money),
         )
         REGISTRY[code] = spec
         func.spec = spec  # type: ignore[attr-defined]
