@@ -11,6 +11,15 @@ its own ``calendar`` table (``date``, ``is_workday``, data contract section 1): 
 package, for local arrangements or years the package does not know yet. For any other date in a
 year the package does not cover, the calendar falls back to Monday–Friday and records the year in
 :attr:`WorkdayCalendar.assumed_years`, so that a scan can say which years were assumed.
+
+**Fiscal years.** China's budget year is the calendar year (《预算法》第18条); other countries' is not:
+the United Kingdom's runs from 1 April, Australia's from 1 July, the United States federal one from
+1 October. ``calendar.fiscal_year_start_month`` in params (default 1) sets the month a fiscal year
+starts; :func:`fiscal_year` labels a date with **the calendar year in which its fiscal year starts**
+(UK 2019/20 — April 2019 to March 2020 — is 2019, as Harrogate's ``budget_year`` is). Note that
+the US federal convention labels by the year it ends (FY 2020 starts in October 2019): such data
+should state its ``budget_year`` explicitly. :func:`fiscal_month` numbers the months of a fiscal year
+1–12, so that "month 12" is always the year's last month (December in China, March in the UK).
 """
 
 from __future__ import annotations
@@ -22,7 +31,14 @@ import chinese_calendar
 import numpy as np
 import pandas as pd
 
-__all__ = ["WorkdayCalendar", "package_years"]
+__all__ = [
+    "WorkdayCalendar",
+    "package_years",
+    "fiscal_year",
+    "fiscal_year_bounds",
+    "fiscal_month",
+    "fiscal_month_names",
+]
 
 
 def package_years() -> tuple[int, int]:
@@ -159,3 +175,66 @@ class WorkdayCalendar:
     def years_assumed_in(self, years: Iterable[int]) -> list[int]:
         """Which of ``years`` fall outside the official calendar (whether met yet or not)."""
         return sorted({int(y) for y in years if not self._first_year <= int(y) <= self._last_year})
+
+
+# --------------------------------------------------------------------------------------------------
+# Fiscal years
+# --------------------------------------------------------------------------------------------------
+
+
+def _check_start(start_month: int) -> int:
+    m = int(start_month)
+    if not 1 <= m <= 12:
+        raise ValueError(f"fiscal_year_start_month: expected a month 1–12, got {start_month!r}")
+    return m
+
+
+def fiscal_year(dates: object, start_month: int = 1) -> pd.Series | int:
+    """The fiscal year of each date: the calendar year in which that fiscal year starts.
+
+    ``dates`` is a Series (answer: an ``Int64`` Series on the same index, missing dates missing) or a
+    single date (answer: an int). ``start_month`` 1 (the default) is the calendar year.
+    """
+    m = _check_start(start_month)
+    if isinstance(dates, pd.Series):
+        d = pd.to_datetime(dates)
+        year = d.dt.year.astype("Int64")
+        return year if m == 1 else year - (d.dt.month < m).astype("Int64")
+    day = pd.Timestamp(dates)
+    return int(day.year - (1 if day.month < m else 0))
+
+
+def fiscal_year_bounds(year: int, start_month: int = 1) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """First and last day of fiscal year ``year`` (labelled by the calendar year it starts in)."""
+    m = _check_start(start_month)
+    first = pd.Timestamp(int(year), m, 1)
+    return first, first + pd.DateOffset(years=1) - pd.Timedelta(days=1)
+
+
+def fiscal_month(dates: object, start_month: int = 1) -> pd.Series | int:
+    """The month of the fiscal year, 1–12 (12 = the fiscal year's last month: March for an April start)."""
+    m = _check_start(start_month)
+    if isinstance(dates, pd.Series):
+        month = pd.to_datetime(dates).dt.month.astype("Int64")
+        return (month - m) % 12 + 1
+    return int((pd.Timestamp(dates).month - m) % 12 + 1)
+
+
+def fiscal_month_names(months: Iterable[int], start_month: int = 1) -> tuple[str, str]:
+    """Chinese and English names of fiscal months (``[11, 12]`` → ``11–12月`` / ``November–December``
+    for a calendar year, ``2–3月`` / ``February–March`` for an April start). Consecutive months are
+    written as a range, others separated by commas."""
+    import calendar as _stdlib_calendar
+
+    m = _check_start(start_month)
+    cal = [(int(f) - 1 + m - 1) % 12 + 1 for f in sorted({int(x) for x in months})]
+    fiscal = sorted({int(x) for x in months})
+    if not cal:
+        return "", ""
+    if len(cal) > 1 and fiscal == list(range(fiscal[0], fiscal[-1] + 1)):
+        zh = f"{cal[0]}–{cal[-1]}月"
+        en = f"{_stdlib_calendar.month_name[cal[0]]}–{_stdlib_calendar.month_name[cal[-1]]}"
+    else:
+        zh = "、".join(f"{c}月" for c in cal)
+        en = ", ".join(_stdlib_calendar.month_name[c] for c in cal)
+    return zh, en

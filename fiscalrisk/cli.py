@@ -168,13 +168,14 @@ def _parse_date(text: str | None, what: str):
 
 
 def scan_summary(findings, regions) -> str:
-    """Alerts and warnings by module, and by county-level region (township findings rolled up)."""
+    """Alerts, warnings and notes (info) by module, and by county-level region (townships rolled up)."""
     import pandas as pd
 
     if len(findings) == 0:
         return "no findings"
     f = findings.assign(level=findings["level"].astype("str"))
-    by_module = pd.crosstab(f["module"], f["level"]).reindex(columns=["alert", "warning"], fill_value=0)
+    levels = ["alert", "warning"] + (["info"] if (f["level"] == "info").any() else [])
+    by_module = pd.crosstab(f["module"], f["level"]).reindex(columns=levels, fill_value=0)
     by_module.loc["total"] = by_module.sum()
     parent = dict(zip(regions["region_code"], regions["parent_code"], strict=False))
     level = dict(zip(regions["region_code"], regions["level"], strict=False))
@@ -189,7 +190,7 @@ def scan_summary(findings, regions) -> str:
 
     area = f["region_code"].map(lambda c: county_of(c) if isinstance(c, str) else c)
     by_region = pd.crosstab(area.map(lambda c: f"{c} {names.get(c, '')}".strip()), f["level"])
-    by_region = by_region.reindex(columns=["alert", "warning"], fill_value=0).sort_index()
+    by_region = by_region.reindex(columns=levels, fill_value=0).sort_index()
     return (
         "by module:\n" + by_module.to_string() + "\n\nby region (townships counted in their county):\n" + by_region.to_string()
     )
@@ -226,8 +227,10 @@ def cmd_scan(args: argparse.Namespace) -> int:
     f = result.findings
     n_alert = int((f["level"].astype("str") == "alert").sum())
     n_warn = int((f["level"].astype("str") == "warning").sum())
+    n_info = int((f["level"].astype("str") == "info").sum())
     as_of_text = result.manifest.get("as_of", "")
-    print(f"scan written to {out} (as of {as_of_text}): {n_alert:,} alerts, {n_warn:,} warnings")
+    notes = f", {n_info:,} notes (info)" if n_info else ""
+    print(f"scan written to {out} (as of {as_of_text}): {n_alert:,} alerts, {n_warn:,} warnings{notes}")
     print(scan_summary(f, regions))
     not_assessed = result.assessed[result.assessed["status"].astype("str") != "assessed"] if "status" in result.assessed else None
     if not_assessed is not None and len(not_assessed):

@@ -3,8 +3,15 @@
 A *finding* is one subject (a payment, a budget line, a unit × year, a region × year, ...) that an
 indicator graded ``warning`` (黄色预警) or ``alert`` (红色预警). The table has exactly the columns of the
 data contract (``shared/spec/data-contract.md``, section 2), in that order. ``level`` is an ordered
-categorical ``ok < warning < alert`` from the registry to the writer: only the file boundary turns it
-into plain strings, because string comparison would put ``"alert" < "warning"``.
+categorical ``ok < info < warning < alert`` from the registry to the writer: only the file boundary turns
+it into plain strings, because string comparison would put ``"alert" < "warning"``.
+
+``info`` (提示) is a *note*, not a risk: something an auditor should know about but nobody has to answer
+for, such as one run of identical recurring charges that would otherwise raise a duplicate alert per
+charge (PAY07). Notes are rows of the findings table (so that they are read where the findings are),
+but they earn no risk points (:func:`finding_points`), they are not cases of the alert register, and
+recall against labelled cases (:func:`fiscalrisk.scan.evaluate`) counts only warnings and alerts.
+:data:`RISK_LEVELS` names the levels that are risks.
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ MODULES: tuple[str, ...] = (
 __all__ = [
     "LEVELS",
     "LEVEL_DTYPE",
+    "RISK_LEVELS",
     "FINDINGS_COLUMNS",
     "ASSESSED_COLUMNS",
     "SORT_KEYS",
@@ -43,8 +51,10 @@ __all__ = [
     "risk_scores",
 ]
 
-LEVELS: tuple[str, ...] = ("ok", "warning", "alert")
+LEVELS: tuple[str, ...] = ("ok", "info", "warning", "alert")
 LEVEL_DTYPE = pd.CategoricalDtype(list(LEVELS), ordered=True)
+#: The levels that are risks (a unit answers for them, they score, the register dispatches them).
+RISK_LEVELS: tuple[str, ...] = ("warning", "alert")
 
 FINDINGS_COLUMNS: tuple[str, ...] = (
     "finding_id",
@@ -160,11 +170,15 @@ _DEFAULT_SCORES: dict = {
 
 
 def finding_points(findings: pd.DataFrame, settings: Mapping[str, Any] | None = None) -> pd.Series:
-    """Points of each finding: ``points[level] × module_weights[module]`` (module weight 1 when absent)."""
+    """Points of each finding: ``points[level] × module_weights[module]`` (module weight 1 when absent).
+
+    A level without points (``info``, a note) is worth 0, whatever ``points`` says: notes are not risks.
+    """
     s = {**_DEFAULT_SCORES, **dict(settings or {})}
     points = {str(k): float(v) for k, v in s["points"].items()}
     weights = {str(k): float(v) for k, v in (s.get("module_weights") or {}).items()}
-    lv = findings["level"].astype("str").map(points).fillna(0.0).astype("float64")
+    level = findings["level"].astype("str")
+    lv = level.map(points).fillna(0.0).astype("float64").where(level.isin(RISK_LEVELS), 0.0)
     w = findings["module"].astype("str").map(weights).fillna(1.0).astype("float64")
     return lv * w
 
@@ -206,7 +220,7 @@ def risk_scores(
         raise ValueError(f"scores: parameter 'region_aggregate' expected mean or max; got {how!r}")
     top_n = int(s.get("top_n", 3))
 
-    f = findings.loc[findings["level"].astype("str").isin(["warning", "alert"])].copy()
+    f = findings.loc[findings["level"].astype("str").isin(RISK_LEVELS)].copy()
     f["points"] = finding_points(f, s)
     f["is_alert"] = (f["level"].astype("str") == "alert").astype("int64")
     f["is_warning"] = (f["level"].astype("str") == "warning").astype("int64")

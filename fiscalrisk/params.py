@@ -17,6 +17,10 @@ Dicts merge key by key; lists and scalars replace. Each layer is checked before 
   ``"001"``); thresholds (``warning``, ``alert``, ``<name>_warning``, ``<name>_alert``) may be
   ``null`` to switch that level off.
 
+Money thresholds are stated in yuan in the defaults; for data in another currency, ``currency`` and
+``threshold_scale`` (data's currency per yuan) convert the ones that keep their default (see
+``_scale_money``); a money value set in a layer is in the data's currency already.
+
 The resolved parameters are then checked as a whole: thresholds must be in order (see
 :data:`DIRECTIONS`), bands well formed, weights consistent. Every problem is reported in one
 :class:`ParamsError` whose lines share one sentence shape::
@@ -26,7 +30,6 @@ The resolved parameters are then checked as a whole: thresholds must be in order
 
 from __future__ import annotations
 
-import calendar as _stdlib_calendar
 import copy
 import datetime as dt
 import difflib
@@ -54,6 +57,7 @@ __all__ = [
     "ParamsError",
     "default_params_dir",
     "direction",
+    "fiscal_year_start_month",
     "load_yaml",
     "resolve",
     "time_progress",
@@ -96,7 +100,12 @@ _UNIT_INTERVAL = frozenset(
         "share_alert",
     }
 )
+# Whole-number parameters with a fixed range: path → (lowest, highest), both allowed.
+_RANGES: dict[str, tuple[int, int]] = {
+    "calendar.fiscal_year_start_month": (1, 12),
+}
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+_CURRENCY = re.compile(r"^[A-Z]{3}$")  # ISO 4217 alphabetic code
 _TIME_KEYS = frozenset({"work_start", "work_end"})
 _QUARTERS = ("Q1", "Q2", "Q3", "Q4")
 _OVERRIDES = "<overrides>"
@@ -359,6 +368,11 @@ def _check_value(default: Any, value: Any, path: str, where: str, problems: list
             problems.append(_problem(path, where, "a whole number", _describe(value)))
             return value
         value = int(value)
+        if path in _RANGES:
+            lo, hi = _RANGES[path]
+            if not lo <= value <= hi:
+                problems.append(_problem(path, where, f"a whole number from {lo} to {hi}", _describe(value)))
+            return value
     elif isinstance(default, float):
         if not _is_number(value):
             problems.append(_problem(path, where, "a number", _describe(value)))
@@ -370,6 +384,8 @@ def _check_value(default: Any, value: Any, path: str, where: str, problems: list
             return value
         if key in _TIME_KEYS and not _HHMM.match(value):
             problems.append(_problem(path, where, "a time of day HH:MM", _describe(value)))
+        if path == "currency" and not _CURRENCY.match(value):
+            problems.append(_problem(path, where, "an ISO 4217 currency code such as CNY or GBP", _describe(value)))
         return value
     elif isinstance(default, list):
         return _check_list(default, value, path, where, problems)
@@ -389,7 +405,9 @@ def _check_value(default: Any, value: Any, path: str, where: str, problems: list
                 out[k] = _check_value(schema[k], v, _join(path, k), where, problems)
         return out
     if _is_number(value):
-        if value < 0:
+        if path == "threshold_scale" and value <= 0:
+            problems.append(_problem(path, where, "a factor > 0 (the data's currency per yuan)", _describe(value)))
+        elif value < 0:
             problems.append(_problem(path, where, "a number ≥ 0", _describe(value)))
         elif key in _UNIT_INTERVAL and value > 1:
             problems.append(_problem(path, where, "a share between 0 and 1", _describe(value)))
@@ -583,7 +601,7 @@ class Params:
     source set a value; ``region_code`` is the region they were resolved for (None: defaults only).
     """
 
-    __slots__ = ("_data", "_origins", "_sources", "_region_code")
+    __slots__ = ("_data", "_origins", "_sources", "_region_code", "_scaled")
 
     def __init__(
         self,
@@ -592,11 +610,13 @@ class Params:
         sources: Sequence[str] = (),
         origins: Mapping[str, str] | None = None,
         region_code: str | None = None,
+        scaled: Mapping[str, Mapping[str, float]] | None = None,
     ) -> None:
         object.__setattr__(self, "_data", copy.deepcopy(dict(data)))
         object.__setattr__(self, "_origins", dict(origins or {}))
         object.__setattr__(self, "_sources", tuple(sources))
         object.__setattr__(self, "_region_code", region_code)
+        object.__setattr__(self, "_scaled", copy.deepcopy(dict(scaled or {})))
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("Params is read-only; resolve() again with overrides")
@@ -613,7 +633,7 @@ class Params:
         # Params travel to worker processes (papermill / Dask fan-out over regions).
         return (
             _rebuild_params,
-            (self._data, list(self._sources), self._origins, self._region_code),
+            (self._data, list(self._sources), self._origins, self._region_code, self._scaled),
         )
 
     @property
@@ -662,6 +682,22 @@ class Params:
     def scores(self) -> dict[str, Any]:
         return copy.deepcopy(self._data.get("scores", {}))
 
+    @property
+    def currency(self) -> str:
+        """The ISO 4217 code of the data's amounts (``currency``; CNY by default)."""
+        return str(self._data.get("currency", "CNY"))
+
+    @property
+    def threshold_scale(self) -> float:
+        """The factor the default money thresholds were multiplied by (``threshold_scale``; 1.0 for yuan)."""
+        return float(self._data.get("threshold_scale", 1.0))
+
+    @property
+    def scaled_thresholds(self) -> dict[str, dict[str, float]]:
+        """Money thresholds multiplied by ``threshold_scale``: path → ``{"stated": yuan, "effective":
+        in the data's currency}`` (empty when the scale is 1)."""
+        return copy.deepcopy(self._scaled)
+
     def get(self, path: str, default: Any = None) -> Any:
         """A value by dotted path, e.g. ``params.get("modules.outturn.years")``."""
         node: Any = self._data
@@ -684,9 +720,10 @@ class Params:
 
 
 def _rebuild_params(
-    data: Mapping[str, Any], sources: Sequence[str], origins: Mapping[str, str], region_code: str | None
+    data: Mapping[str, Any], sources: Sequence[str], origins: Mapping[str, str], region_code: str | None,
+    scaled: Mapping[str, Mapping[str, float]] | None = None,
 ) -> Params:
-    return Params(data, sources=sources, origins=origins, region_code=region_code)
+    return Params(data, sources=sources, origins=origins, region_code=region_code, scaled=scaled)
 
 
 def _code_lineage(code: str) -> list[str]:
@@ -789,40 +826,95 @@ def resolve(
         _merge(data, checked, origins, where)
         sources.append(where)
 
+    # scaled first: the order of a warning and an alert is checked in the data's currency, where a
+    # threshold written in pounds meets a default converted from yuan
+    scaled = _scale_money(data, origins)
     problems = _check_resolved(data, origins, default_where=str(defaults_path))
     if problems:
         raise ParamsError(problems)
-    return Params(data, sources=sources, origins=origins, region_code=region_code)
+    return Params(data, sources=sources, origins=origins, region_code=region_code, scaled=scaled)
+
+
+def _scale_money(data: dict[str, Any], origins: Mapping[str, str]) -> dict[str, dict[str, float]]:
+    """Multiply, in place, the money thresholds that kept their default by ``threshold_scale``.
+
+    The defaults state money in yuan (the catalogue's currency); a value set by any layer (a region
+    file, ``--params``, overrides) is in the data's currency and stays as written. Money parameters are
+    those the indicators declare (``@indicator(money=...)``) and :data:`MODULE_MONEY`. Results are
+    rounded to the cent. Returns path → ``{"stated", "effective"}`` of every value scaled.
+    """
+    scale = data.get("threshold_scale", 1.0)
+    if scale is None or float(scale) == 1.0:
+        return {}
+    import fiscalrisk.indicators  # noqa: F401  (registers every indicator and its money parameters)
+    from fiscalrisk.indicators.registry import money_paths
+
+    scaled: dict[str, dict[str, float]] = {}
+
+    def scale_at(node: Any, key: str, path: str) -> None:
+        value = node.get(key)
+        if isinstance(value, Mapping):
+            for k in list(value):
+                scale_at(value, k, f"{path}.{k}")
+        elif _is_number(value) and path not in origins:
+            node[key] = round(float(value) * float(scale), 2)
+            scaled[path] = {"stated": float(value), "effective": node[key]}
+
+    for path in money_paths():
+        *parents, key = path.split(".")
+        node: Any = data
+        for part in parents:
+            node = node.get(part) if isinstance(node, Mapping) else None
+        if isinstance(node, dict) and key in node:
+            scale_at(node, key, path)
+    return dict(sorted(scaled.items()))
 
 
 # ------------------------------------------------------------------------- time progress
+def fiscal_year_start_month(params: Params | Mapping[str, Any] | None) -> int:
+    """``calendar.fiscal_year_start_month`` of ``params`` (a :class:`Params` or a full params mapping);
+    1 (the calendar year) when absent."""
+    if params is None:
+        return 1
+    if isinstance(params, Params):
+        value = params.get("calendar.fiscal_year_start_month", 1)
+    else:
+        value = (params.get("calendar") or {}).get("fiscal_year_start_month", 1) if isinstance(params, Mapping) else 1
+    return int(value if value is not None else 1)
+
+
 def time_progress(
     as_of: dt.date | str | pd.Timestamp,
     params: Params | Mapping[str, Any] | None = None,
     *,
     budget_year: int | None = None,
+    start_month: int | None = None,
 ) -> float:
-    """序时进度: the share of the budget year that has elapsed at ``as_of``, in [0, 1].
+    """序时进度: the share of the budget (fiscal) year that has elapsed at ``as_of``, in [0, 1].
 
     ``params`` is a :class:`Params`, the full params mapping, or its ``time_progress`` section
-    (None: the ``days`` method). Methods:
+    (None: the ``days`` method). The fiscal year starts in ``start_month`` (default: the params'
+    ``calendar.fiscal_year_start_month``, else 1 — January, the Chinese budget year); with an April
+    start (UK), 30 September is half-way: 6/12 by months, 183/365 by days. Methods:
 
     ``days`` (default, MoF treasury monitoring practice)
-        days elapsed up to and including ``as_of`` / days in the year: 1 January → 1/365,
-        31 December → 1.
+        days elapsed up to and including ``as_of`` / days in the fiscal year: 1 January → 1/365,
+        31 December → 1 (calendar year).
     ``months``
-        completed months / 12; ``as_of`` on a month's last day counts that month complete
-        (31 March → 3/12, 30 March → 2/12).
+        completed months of the fiscal year / 12; ``as_of`` on a month's last day counts that month
+        complete (31 March → 3/12, 30 March → 2/12).
     ``targets``
-        the administratively set quarterly targets (``targets: {Q1: 0.25, ...}``). By default
-        (``interpolate: false``) the progress is the target of the latest quarter end reached on
-        ``as_of`` — 0 before 31 March, Q1's target from 31 March, ..., Q4's on 31 December — which
-        is how a bureau assessing against quarter targets reads them: units are not behind until a
-        quarter closes. With ``interpolate: true`` the progress grows linearly by day between the
-        quarter ends (0 on 31 December of the previous year).
+        the administratively set quarterly targets (``targets: {Q1: 0.25, ...}``), quarters of the
+        fiscal year (Q1 ends on the last day of its third month: 31 March, or 30 June for an April
+        start). By default (``interpolate: false``) the progress is the target of the latest quarter
+        end reached on ``as_of`` — 0 before Q1's end, Q1's target from it, ..., Q4's on the year's
+        last day — which is how a bureau assessing against quarter targets reads them: units are not
+        behind until a quarter closes. With ``interpolate: true`` the progress grows linearly by day
+        between the quarter ends (0 on the last day of the previous fiscal year).
 
-    ``budget_year``: the year whose progress is wanted (default the year of ``as_of``); a year
-    already ended is complete (1.0), a year not yet started is 0.0.
+    ``budget_year``: the fiscal year whose progress is wanted (default the fiscal year of ``as_of``,
+    labelled by the calendar year it starts in); a year already ended is complete (1.0), a year not
+    yet started is 0.0.
     """
     if isinstance(params, Params):
         tp = params.time_progress
@@ -832,28 +924,38 @@ def time_progress(
         tp = dict(params["time_progress"])
     else:
         tp = dict(params)
+    if start_month is None:
+        start_month = fiscal_year_start_month(params if isinstance(params, Params) or
+                                              (isinstance(params, Mapping) and "calendar" in params) else None)
+    start = int(start_month)
+    if not 1 <= start <= 12:
+        raise ParamsError(_problem("calendar.fiscal_year_start_month", "params", "a whole number from 1 to 12",
+                                   _describe(start_month)))
     method = tp.get("method", "days")
     day = pd.Timestamp(as_of).normalize()
-    year = day.year if budget_year is None else int(budget_year)
-    if day.year > year:
+    day_year = day.year - (1 if day.month < start else 0)  # the fiscal year of as_of
+    year = day_year if budget_year is None else int(budget_year)
+    if day_year > year:
         return 1.0
-    if day.year < year:
+    if day_year < year:
         return 0.0
 
-    days_in_year = 366 if _stdlib_calendar.isleap(year) else 365
-    elapsed = day.day_of_year
+    first = pd.Timestamp(year, start, 1)
+    last = first + pd.DateOffset(years=1) - pd.Timedelta(days=1)
+    days_in_year = (last - first).days + 1
+    elapsed = (day - first).days + 1
     if method == "days":
         return elapsed / days_in_year
     if method == "months":
-        done = day.month - 1 + (1 if day.is_month_end else 0)
+        done = (day.year - first.year) * 12 + day.month - start + (1 if day.is_month_end else 0)
         return done / 12
     if method == "targets":
         targets = {**{q: (i + 1) / 4 for i, q in enumerate(_QUARTERS)}, **tp.get("targets", {})}
-        ends = [pd.Timestamp(year, m, _stdlib_calendar.monthrange(year, m)[1]) for m in (3, 6, 9, 12)]
+        ends = [first + pd.DateOffset(months=3 * k) - pd.Timedelta(days=1) for k in (1, 2, 3, 4)]
         if not tp.get("interpolate", False):
             reached = [float(targets[q]) for q, end in zip(_QUARTERS, ends, strict=True) if day >= end]
             return reached[-1] if reached else 0.0
-        previous_end, previous_value = pd.Timestamp(year - 1, 12, 31), 0.0
+        previous_end, previous_value = first - pd.Timedelta(days=1), 0.0
         for q, end in zip(_QUARTERS, ends, strict=True):
             if day <= end:
                 span = (end - previous_end).days

@@ -286,7 +286,15 @@ def scan_data_dir(data_dir: str | Path, as_of: Any = None, *, region: str | None
     from fiscalrisk.hierarchy import RegionTree
     from fiscalrisk.indicators import registry
     from fiscalrisk.params import resolve
-    from fiscalrisk.scan import IndicatorRuns, default_as_of, finish_scan, make_context, run_specs, subset_tables
+    from fiscalrisk.scan import (
+        IndicatorRuns,
+        _check_scan_wide,
+        default_as_of,
+        finish_scan,
+        make_context,
+        run_specs,
+        subset_tables,
+    )
 
     started = datetime.now(UTC)
     t0 = time.perf_counter()
@@ -318,6 +326,7 @@ def scan_data_dir(data_dir: str | Path, as_of: Any = None, *, region: str | None
         parts = [p for p in parts if p.key in full_tree and inside & set(full_tree.subtree(p.key))]
     base = resolve(str(region) if region is not None else None, tree=full_tree, files=files)
     per_region = {code: resolve(code, tree=full_tree, files=files) for code in tree.codes}
+    _check_scan_wide(ds, base, per_region)
     specs = registry.specs() if codes is None else [registry.get(c) for c in codes]
     local = [s.code for s in specs if "payments" in s.reads and s.code not in LOCAL_EXCLUDED]
     second = [s for s in specs if s.code not in set(local)]

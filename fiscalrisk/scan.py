@@ -31,6 +31,7 @@ import fiscalrisk
 from fiscalrisk.cells import escape_frame, unescape_frame
 from fiscalrisk.findings import (
     LEVEL_DTYPE,
+    RISK_LEVELS,
     empty_findings,
     finalize_assessed,
     finalize_findings,
@@ -74,7 +75,8 @@ class ScanResult:
     def __repr__(self) -> str:
         lv = self.findings["level"].astype("str").value_counts()
         return (f"ScanResult(as_of={self.manifest.get('as_of')}, findings={len(self.findings)} "
-                f"(alert {int(lv.get('alert', 0))}, warning {int(lv.get('warning', 0))}))")
+                f"(alert {int(lv.get('alert', 0))}, warning {int(lv.get('warning', 0))}, "
+                f"info {int(lv.get('info', 0))}))")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -232,6 +234,7 @@ def scan(
         for code in tree.codes:
             per_region[code] = resolve(code, tree=full_tree, files=files, overrides=overrides)
 
+    _check_scan_wide(dataset_or_tables, base, per_region)
     ctx = make_context(tables, as_of_ts, base, tree=tree)
     specs = registry.specs() if codes is None else [registry.get(c) for c in codes]
     run = run_specs(specs, ctx, per_region)
@@ -320,7 +323,7 @@ def finish_scan(run: IndicatorRuns, ctx: ScanContext, data: Any, region: str | N
     all_assessed = finalize_assessed(run.assessed)
     pefa = pefa_table(ctx)
     tree_codes = ctx.tree.codes if ctx.tree is not None else ctx.region_codes
-    pscores = pefa_scores(pefa, last_year=ctx.as_of.year - 1, regions=tree_codes)
+    pscores = pefa_scores(pefa, last_year=ctx.year - 1, regions=tree_codes)
     settings = base.scores if hasattr(base, "scores") else {}
     scores = risk_scores(all_findings, ctx.tables["units"], ctx.tables["regions"], settings)
     timings = {spec.code: run.timings.get(spec.code, 0.0) for spec in specs}
@@ -329,6 +332,33 @@ def finish_scan(run: IndicatorRuns, ctx: ScanContext, data: Any, region: str | N
     manifest["errors"] = {code: _first_line(tb) for code, tb in sorted(run.errors.items())}
     return ScanResult(findings=all_findings, assessed=all_assessed, pefa=pefa, pefa_scores=pscores,
                       scores=scores, manifest=manifest, errors=dict(sorted(run.errors.items())), values=values)
+
+
+#: Parameters that hold for a whole scan: one data set has one currency and one fiscal year, so a
+#: region file may not set them differently from the rest of the scan.
+SCAN_WIDE: tuple[str, ...] = ("currency", "threshold_scale", "calendar.fiscal_year_start_month")
+
+
+def _check_scan_wide(data: Any, base: Any, per_region: Mapping[str, Any]) -> None:
+    """Refuse a scan whose regions disagree on :data:`SCAN_WIDE` parameters, or whose data set states a
+    currency (its column mapping's ``currency``) other than the params' ``currency``: yuan thresholds
+    on pounds flag nearly everything, pound thresholds on yuan nearly nothing."""
+    from fiscalrisk.errors import UserError
+
+    if not hasattr(base, "get"):
+        return
+    for path in SCAN_WIDE:
+        values = {code: p.get(path) for code, p in per_region.items() if hasattr(p, "get")}
+        if len({json.dumps(v) for v in values.values()}) > 1:
+            shown = ", ".join(f"{c}: {v}" for c, v in sorted(values.items())[:6])
+            raise UserError(f"parameter '{path}' must be the same for every region of a scan (one data set, "
+                            f"one {path.rsplit('.', 1)[-1]}); the regions' params give {shown}")
+    stated = getattr(data, "currency", None)
+    if stated and str(stated) != str(base.get("currency", "CNY")):
+        raise UserError(
+            f"the data set states its amounts are {stated} (its mapping's currency) but the params say "
+            f"currency {base.get('currency', 'CNY')}: give a params file that sets currency: {stated} and "
+            f"its threshold_scale (e.g. mappings/harrogate-params.yaml for GBP)")
 
 
 def _first_line(tb: str) -> str:
@@ -381,6 +411,11 @@ def _with_params(ctx: ScanContext, params: Any) -> ScanContext:
     return ctx.with_params(params)
 
 
+def _param(p: Any, path: str, default: Any) -> Any:
+    value = p.get(path, default) if hasattr(p, "get") else default
+    return default if value is None else value
+
+
 def _params_dict(p: Any) -> Any:
     if hasattr(p, "as_dict"):
         return p.as_dict()
@@ -425,6 +460,15 @@ def _manifest(data: Any, tables: Mapping[str, pd.DataFrame], as_of: pd.Timestamp
         "version": fiscalrisk.__version__,
         "as_of": as_of.strftime("%Y-%m-%d"),
         "region": region,
+        # the money and the year the figures are in: amounts and thresholds of findings.csv are in
+        # `currency`; the catalogue's yuan thresholds were multiplied by `threshold_scale`
+        # (`scaled_thresholds`: stated in yuan, effective in the currency); yearly periods are fiscal
+        # years starting in `fiscal_year_start_month`, labelled by the calendar year they start in
+        "currency": _param(base, "currency", "CNY"),
+        "data_currency": getattr(data, "currency", None),
+        "threshold_scale": _param(base, "threshold_scale", 1.0),
+        "scaled_thresholds": base.scaled_thresholds if hasattr(base, "scaled_thresholds") else {},
+        "fiscal_year_start_month": _param(base, "calendar.fiscal_year_start_month", 1),
         "params": base_dict,
         "params_by_region": differing,
         "inputs": inputs,
@@ -434,7 +478,7 @@ def _manifest(data: Any, tables: Mapping[str, pd.DataFrame], as_of: pd.Timestamp
         "regions": tree,
         "indicators": [s.code for s in specs],
         "counts": {"findings": int(len(findings)), "alert": int(lv.get("alert", 0)),
-                   "warning": int(lv.get("warning", 0))},
+                   "warning": int(lv.get("warning", 0)), "info": int(lv.get("info", 0))},
         "started": started.isoformat(timespec="seconds"),
         "finished": finished.isoformat(timespec="seconds"),
         "seconds": round(seconds, 3),
@@ -527,12 +571,13 @@ def evaluate(findings: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame:
     """Recall and precision per indicator against labelled cases (e.g. the sample's ``labels.csv``).
 
     A finding matches a label on (indicator, subject_type, subject_id); periods are ignored and each
-    subject counts once. Columns: indicator, labelled, found, true_positives, recall (tp / labelled),
+    subject counts once. Only warnings and alerts count as found: an ``info`` note is not a finding of
+    risk, so a note on a labelled subject is no true positive. Columns: indicator, labelled, found, true_positives, recall (tp / labelled),
     precision (tp / found); NaN where the denominator is 0. Indicators with labels or findings appear.
     """
     key = ["indicator", "subject_type", "subject_id"]
     lab = labels[key].astype("str").drop_duplicates()
-    fnd = findings.loc[findings["level"].astype("str").isin(["warning", "alert"]), key].astype("str")
+    fnd = findings.loc[findings["level"].astype("str").isin(RISK_LEVELS), key].astype("str")
     fnd = fnd.drop_duplicates()
     tp = lab.merge(fnd, on=key, how="inner")
     codes = sorted(set(lab["indicator"]) | set(fnd["indicator"]))

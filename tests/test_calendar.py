@@ -77,3 +77,29 @@ def test_weekdays_base_ignores_chinese_holidays_but_keeps_overrides() -> None:
     assert flags.tolist() == [True, False, False, True]
     with pytest.raises(ValueError, match="weekdays"):
         WorkdayCalendar(None, base="uk")
+
+
+# ---------------------------------------------------------------------------------------- fiscal years
+def test_fiscal_year_is_labelled_by_the_calendar_year_it_starts_in() -> None:
+    from fiscalrisk.calendar import fiscal_month, fiscal_year, fiscal_year_bounds
+
+    dates = pd.Series(pd.to_datetime(["2019-04-01", "2019-12-31", "2020-03-31", "2020-04-01"]))
+    assert fiscal_year(dates, 4).tolist() == [2019, 2019, 2019, 2020]  # UK 2019/20 is 2019
+    assert fiscal_year(dates).tolist() == [2019, 2019, 2020, 2020]  # China: the calendar year
+    assert fiscal_month(dates, 4).tolist() == [1, 9, 12, 1]  # March is the UK year's last month
+    assert fiscal_month(dates).tolist() == [4, 12, 3, 4]
+    assert fiscal_year(pd.Timestamp("2020-03-31"), 4) == 2019
+    assert fiscal_year_bounds(2019, 4) == (pd.Timestamp("2019-04-01"), pd.Timestamp("2020-03-31"))
+    assert fiscal_year_bounds(2024, 1) == (pd.Timestamp("2024-01-01"), pd.Timestamp("2024-12-31"))
+    with pytest.raises(ValueError, match="1–12"):
+        fiscal_year(dates, 13)
+
+
+def test_fiscal_month_names_name_calendar_months() -> None:
+    from fiscalrisk.calendar import fiscal_month_names
+
+    assert fiscal_month_names([12]) == ("12月", "December")
+    assert fiscal_month_names([11, 12]) == ("11–12月", "November–December")
+    assert fiscal_month_names([12], 4) == ("3月", "March")
+    assert fiscal_month_names([11, 12], 4) == ("2–3月", "February–March")
+    assert fiscal_month_names([1, 12]) == ("1月、12月", "January, December")

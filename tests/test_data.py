@@ -43,7 +43,9 @@ def test_minimal_directory_loads_with_contract_types(minimal_dir):
     pay = ds["payments"]
     assert pay["amount"].tolist() == [5000.0, 1234.5], "thousands separator accepted"
     assert pay["pay_date"].dtype == "datetime64[ns]"
-    assert pay["budget_year"].tolist() == [2026, 2026], "budget_year defaults to the year of pay_date"
+    # budget_year is left missing by the loader: the scan fills it with the fiscal year of pay_date, which
+    # depends on the params (calendar.fiscal_year_start_month)
+    assert pay["budget_year"].isna().all() if "budget_year" in pay else True
     budget = ds["budget"]
     assert budget["original_amount"].tolist() == [1_200_000.0, 50_000.0]
     assert budget["adjusted_amount"].tolist() == [1_300_000.0, 50_000.0], "adjusted defaults to original"

@@ -10,6 +10,7 @@ from fiscalrisk.findings import (
     LEVEL_DTYPE,
     SCORE_COLUMNS,
     finalize_findings,
+    finding_points,
     risk_scores,
 )
 from fiscalrisk.params import resolve
@@ -83,3 +84,23 @@ def test_risk_scores_are_capped_and_max_aggregation() -> None:
 def test_empty_findings_give_zero_scores() -> None:
     s = risk_scores(finalize_findings([]), units(), regions(), resolve().scores)
     assert (s["score"] == 0).all() and len(s) == 3 + 2 * 3
+
+
+# ------------------------------------------------------------------------------------------ info notes
+def test_info_lies_between_ok_and_warning() -> None:
+    f = finalize_findings(pd.DataFrame([_f("PAY07", "payments", "info", "U1", "330521", "N1"),
+                                        _f("PAY07", "payments", "alert", "U1", "330521", "D1")]))
+    assert list(LEVEL_DTYPE.categories) == ["ok", "info", "warning", "alert"]
+    assert f.loc[f["level"] >= "warning", "subject_id"].tolist() == ["D1"]  # a note is not a risk
+    assert f.loc[f["level"] > "ok", "subject_id"].tolist() == ["D1", "N1"]
+
+
+def test_info_notes_earn_no_points_and_no_counts() -> None:
+    notes = [_f("PAY07", "payments", "info", "U2", "330500", f"N{i}") for i in range(20)]
+    with_notes = finalize_findings(pd.concat([_findings(), pd.DataFrame(notes)], ignore_index=True))
+    # even a params file that gave notes points would not make them a risk
+    settings = {**resolve().scores, "points": {"warning": 3, "alert": 10, "info": 5}}
+    a = risk_scores(_findings(), units(), regions(), settings)
+    b = risk_scores(with_notes, units(), regions(), settings)
+    pd.testing.assert_frame_equal(a, b)
+    assert finding_points(with_notes.loc[with_notes["level"] == "info"], settings).sum() == 0

@@ -392,3 +392,79 @@ def test_an_empty_mapping_default_is_a_free_form_table(tmp_path):
     problems: list[str] = []
     out = _check_value({}, {"2025": {"goods": 1_000_000}}, "modules.procurement.limits_by_year", "x.yaml", problems)
     assert out == {"2025": {"goods": 1_000_000}} and problems == []
+
+
+# --------------------------------------------------------------------------- fiscal years
+_APRIL = {"calendar": {"fiscal_year_start_month": 4}}
+
+
+def test_fiscal_year_start_month_defaults_to_january_and_takes_1_to_12() -> None:
+    assert resolve().get("calendar.fiscal_year_start_month") == 1  # 预算法: the budget year is the calendar year
+    assert resolve(overrides=_APRIL).get("calendar.fiscal_year_start_month") == 4
+    for bad in (0, 13, 4.5, "April"):
+        with pytest.raises(ParamsError, match=r"calendar\.fiscal_year_start_month"):
+            resolve(overrides={"calendar": {"fiscal_year_start_month": bad}})
+
+
+def test_time_progress_of_a_fiscal_year_starting_in_april() -> None:
+    months = {"time_progress": {"method": "months"}, **_APRIL}
+    assert time_progress("2025-09-30", months) == pytest.approx(6 / 12)  # half of April–March
+    assert time_progress("2025-09-29", months) == pytest.approx(5 / 12)
+    assert time_progress("2026-03-31", months) == 1.0
+    assert time_progress("2026-04-01", months) == 0.0  # a new fiscal year (2026/27): its first day not yet complete
+    # by days: 1 April 2025 – 31 March 2026 has 365 days; 30 September is its 183rd
+    assert time_progress("2025-09-30", _APRIL) == pytest.approx(183 / 365)
+    assert time_progress("2025-04-01", _APRIL) == pytest.approx(1 / 365)
+    assert time_progress("2023-09-30", _APRIL) == pytest.approx(183 / 366)  # 2023/24 holds 29 February 2024
+    # the budget year is labelled by the year it starts in: 2025 is April 2025 – March 2026
+    assert time_progress("2026-02-01", _APRIL, budget_year=2025) < 1.0
+    assert time_progress("2026-04-01", _APRIL, budget_year=2025) == 1.0
+    # the quarters are the fiscal year's: Q1 ends on 30 June
+    targets = {"time_progress": {"method": "targets", "targets": {"Q1": 0.2, "Q2": 0.45, "Q3": 0.7, "Q4": 1.0}},
+               **_APRIL}
+    assert time_progress("2025-06-29", targets) == 0.0
+    assert time_progress("2025-06-30", targets) == 0.2
+    assert time_progress("2025-12-31", targets) == 0.7
+    assert time_progress("2026-03-31", targets) == 1.0
+    # given explicitly, start_month wins over the params
+    assert time_progress("2025-09-30", {"method": "months"}, start_month=4) == pytest.approx(6 / 12)
+
+
+# --------------------------------------------------------------------------- currency and threshold_scale
+def test_currency_and_threshold_scale_default_to_yuan_unscaled() -> None:
+    p = resolve()
+    assert (p.currency, p.threshold_scale, p.scaled_thresholds) == ("CNY", 1.0, {})
+    assert p.indicator("PAY06")["threshold"] == 300000
+
+
+def test_threshold_scale_converts_the_default_money_thresholds_only() -> None:
+    p = resolve(overrides={"currency": "GBP", "threshold_scale": 0.11,
+                           "indicators": {"PAY02": {"alert": 6000}}})  # written in pounds: kept as written
+    assert p.indicator("PAY06")["threshold"] == 33000.0  # 300,000 yuan → £33,000
+    assert p.indicator("PAY02") == {"warning": 550.0, "alert": 6000}
+    assert p.indicator("PAY08")["min_amount"] == 11000.0 and p.indicator("PAY08")["multiple"] == 10000  # roundness: not scaled
+    assert p.indicator("PAY07")["window_days"] == 7 and p.indicator("BUD02")["warning"] == 0.25  # not money
+    assert p.module("procurement")["open_tender_limits"]["goods"] == 220000.0
+    assert p.scaled_thresholds["indicators.PAY06.threshold"] == {"stated": 300000.0, "effective": 33000.0}
+    assert "indicators.PAY02.alert" not in p.scaled_thresholds
+    # a warning written in pounds is ordered against the converted default alert, not the yuan one
+    q = resolve(overrides={"threshold_scale": 0.11, "indicators": {"PAY02": {"warning": 5000}}})
+    assert q.indicator("PAY02") == {"warning": 5000, "alert": 5500.0}
+
+
+def test_currency_and_threshold_scale_are_checked() -> None:
+    for bad in ({"currency": "pounds"}, {"currency": "gbp"}, {"threshold_scale": 0}, {"threshold_scale": -1},
+                {"threshold_scale": "0.11"}):
+        with pytest.raises(ParamsError, match=next(iter(bad))):
+            resolve(overrides=bad)
+
+
+def test_every_money_parameter_is_a_declared_number_with_a_default() -> None:
+    import fiscalrisk.indicators  # noqa: F401
+    from fiscalrisk.indicators.registry import money_paths
+
+    p = resolve()
+    for path in money_paths():
+        value = p.get(path)
+        numbers = list(value.values()) if isinstance(value, dict) else [value]
+        assert numbers and all(isinstance(v, int | float) for v in numbers), path

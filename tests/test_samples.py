@@ -235,3 +235,19 @@ def test_seal_approvers_differ_from_users_in_background(sample: dict[str, pd.Dat
 def test_unknown_size_is_refused() -> None:
     with pytest.raises(ValueError):
         samples.generate(size="huge")
+
+
+def test_every_planted_case_of_the_committed_sample_is_found(sample_dir: Path) -> None:
+    """Recall 100 % against labels.csv, with the materiality floor, the runs of identical charges and the
+    fiscal year in force: the planted duplicates (45,678.90 and 23,456.70, paid again days later) stay
+    alerts, the planted splits stay findings, and no PAY07 duplicate turns into a note."""
+    from fiscalrisk.data import load
+    from fiscalrisk.scan import evaluate, scan
+
+    ds = load(sample_dir)
+    labels = pd.read_csv(sample_dir / "labels.csv", dtype=str, keep_default_na=False)
+    result = scan(ds)
+    e = evaluate(result.findings, labels)
+    assert e["true_positives"].sum() == e["labelled"].sum(), e.loc[e["recall"] < 1].to_string()
+    pay07 = result.findings.loc[result.findings["indicator"] == "PAY07"]
+    assert set(pay07["level"].astype(str)) == {"alert"}

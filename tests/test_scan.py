@@ -136,3 +136,49 @@ def test_evaluate_recall_and_precision() -> None:
     assert (e.loc["PAY01", "labelled"], e.loc["PAY01", "found"], e.loc["PAY01", "true_positives"]) == (2, 2, 1)
     assert e.loc["PAY01", "recall"] == 0.5 and e.loc["PAY01", "precision"] == 0.5
     assert e.loc["PAY07", "recall"] == 1.0
+
+
+def test_evaluate_counts_only_warnings_and_alerts_as_found() -> None:
+    f = scan(_tables()).findings
+    note = f.iloc[[0]].assign(indicator="PAY07", subject_type="payment", subject_id="P3", finding_id="n1")
+    note["level"] = pd.Series(["info"], index=note.index).astype(LEVEL_DTYPE)
+    labels = pd.DataFrame({"indicator": ["PAY07"], "subject_type": "payment", "subject_id": ["P3"], "note": ""})
+    with_note = pd.concat([f, note], ignore_index=True)
+    e = evaluate(with_note, labels).set_index("indicator")
+    assert (e.loc["PAY07", "true_positives"], e.loc["PAY07", "recall"]) == (0, 0.0)
+    assert e.loc["PAY07", "found"] == evaluate(f, labels).set_index("indicator").loc["PAY07", "found"]
+
+
+# ------------------------------------------------------------------------- currency and fiscal year
+def test_manifest_states_currency_scale_and_fiscal_year() -> None:
+    m = scan(_tables()).manifest
+    assert (m["currency"], m["threshold_scale"], m["fiscal_year_start_month"], m["scaled_thresholds"]) == (
+        "CNY", 1.0, 1, {})
+    m = scan(_tables(), params={"currency": "GBP", "threshold_scale": 0.11,
+                                "calendar": {"fiscal_year_start_month": 4}}).manifest
+    assert (m["currency"], m["threshold_scale"], m["fiscal_year_start_month"]) == ("GBP", 0.11, 4)
+    assert m["scaled_thresholds"]["indicators.PAY06.threshold"] == {"stated": 300000.0, "effective": 33000.0}
+
+
+def test_a_data_set_in_another_currency_than_the_params_is_refused() -> None:
+    from fiscalrisk.data import DataSet
+    from fiscalrisk.errors import UserError
+
+    ds = DataSet(tables=_tables(), currency="GBP")
+    with pytest.raises(UserError, match="GBP.*currency CNY"):
+        scan(ds)
+    assert scan(ds, params={"currency": "GBP", "threshold_scale": 0.11}).manifest["data_currency"] == "GBP"
+
+
+def test_regions_may_not_disagree_on_the_fiscal_year(tmp_path: Path, monkeypatch) -> None:
+    from fiscalrisk.errors import UserError
+
+    params = tmp_path / "params"
+    params.mkdir()
+    (params / "defaults.yaml").write_text(
+        (Path(__file__).resolve().parent.parent / "params" / "defaults.yaml").read_text(encoding="utf-8"),
+        encoding="utf-8")
+    (params / "330521.yaml").write_text("calendar:\n  fiscal_year_start_month: 4\n", encoding="utf-8")
+    monkeypatch.setenv("FISCALRISK_PARAMS_DIR", str(params))
+    with pytest.raises(UserError, match="fiscal_year_start_month.*same for every region"):
+        scan(_tables())

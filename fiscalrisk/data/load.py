@@ -143,7 +143,8 @@ def _empty(table) -> pd.DataFrame:
 
 
 def _finish(frame: pd.DataFrame, table) -> pd.DataFrame:
-    """Drop provenance columns, put the contract's columns in order, fill contract defaults."""
+    """Drop provenance columns, put the contract's columns in order, fill contract defaults (budget's
+    adjusted_amount; a payment's budget_year is filled by the scan, from the fiscal year of pay_date)."""
     cols = [c for c in table.column_names if c in frame.columns]
     out = frame[cols].reset_index(drop=True)
     if table.name == "budget" and "adjusted_amount" in out.columns:
@@ -151,9 +152,9 @@ def _finish(frame: pd.DataFrame, table) -> pd.DataFrame:
         out["adjusted_amount"] = out["adjusted_amount"].fillna(out["original_amount"])
     elif table.name == "budget":
         out["adjusted_amount"] = out["original_amount"]
-    if table.name == "payments":
-        year = out["pay_date"].dt.year.astype("Int64")
-        out["budget_year"] = out["budget_year"].fillna(year) if "budget_year" in out.columns else year
+    # payments.budget_year, when absent, defaults to the *fiscal* year of pay_date, which depends on the
+    # scan's params (calendar.fiscal_year_start_month): the scan fills it (ScanContext.payments), not the
+    # loader, which does not know the params
     return out[[c for c in table.column_names if c in out.columns]]
 
 

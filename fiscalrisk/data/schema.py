@@ -151,6 +151,11 @@ TABLES: dict[str, Table] = {
                 _c("amount", "money", nonzero=True),
                 _c("purpose", "text", required=False),
                 _c("contract_id", "code", required=False),
+                # an extension of the contract (optional): the payment voucher / document number (支付凭证号,
+                # a council's "Transaction No.") shared by the lines of one payment; PAY07 reads identical
+                # lines of one voucher as items of one payment, not as duplicates
+                _c("voucher_id", "code", required=False,
+                   doc="payment voucher or document number shared by the lines of one payment (支付凭证号)"),
             ),
             key=("payment_id",),
             doc="Treasury payment lines (国库集中支付明细). Negative amounts are refunds or reversals.",

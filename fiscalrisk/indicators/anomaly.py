@@ -91,10 +91,15 @@ def last_complete_month(as_of: pd.Timestamp) -> pd.Period:
     return month if as_of.is_month_end else month - 1
 
 
-def complete_months(as_of: pd.Timestamp) -> int:
-    """Complete months of the year of ``as_of`` (0 in January before the 31st)."""
-    last = last_complete_month(as_of)
-    return int(last.month) if last.year == pd.Timestamp(as_of).year else 0
+def complete_months(as_of: pd.Timestamp, start_month: int = 1) -> int:
+    """Complete months of the fiscal year of ``as_of`` (0 in its first month before the month's last
+    day); the fiscal year starts in ``start_month`` (1: the calendar year)."""
+    from fiscalrisk.calendar import fiscal_month, fiscal_year
+
+    last = last_complete_month(as_of).to_timestamp()
+    if fiscal_year(last, start_month) != fiscal_year(pd.Timestamp(as_of), start_month):
+        return 0
+    return int(fiscal_month(last, start_month))
 
 
 def peer_groups(ctx: ScanContext) -> pd.Series:
@@ -627,8 +632,9 @@ def unit_year_metrics(ctx: ScanContext, metrics: Iterable[str] | None = None) ->
       both without the contingency reserve (:func:`contingency_mask`);
     * ``cash_share`` cash payments / all positive payments (value);
     * ``individual_share`` positive payments to individual payees / all positive payments (value);
-    * ``december_share`` net payments paid in December / annual net payments (as BUD02), completed
-      years only.
+    * ``december_share`` net payments paid in the budget year's last month (December; the last month
+      of the fiscal year, ``calendar.fiscal_year_start_month``) / annual net payments (as BUD02),
+      completed years only.
 
     Payments count for their ``budget_year`` (the year of pay_date when absent) up to ``as_of``; for
     the current year the metrics are year-to-date, which every peer shares (same date).
@@ -639,7 +645,7 @@ def unit_year_metrics(ctx: ScanContext, metrics: Iterable[str] | None = None) ->
         raise ValueError(f"indicator ANM04: parameter 'metrics' has unknown metric(s) {unknown}; expected "
                          f"some of {list(METRIC_DIRECTIONS)}")
     pay = ctx.payments
-    pay = pay.loc[pay["budget_year"] <= ctx.as_of.year]
+    pay = pay.loc[pay["budget_year"] <= ctx.year]
     keys = [pay["unit_code"].astype("str").rename("unit_code"), pay["budget_year"].astype("int64").rename("year")]
     amount = pay["amount"]
     pos = amount.clip(lower=0)
@@ -668,8 +674,9 @@ def unit_year_metrics(ctx: ScanContext, metrics: Iterable[str] | None = None) ->
         ind = pos.where(pay["payee_type"].astype("str") == "individual", 0.0).groupby(keys).sum()
         cols["individual_share"] = ind / gross
     if "december_share" in wanted:
-        dec = amount.where(pay["pay_date"].dt.month == 12, 0.0).groupby(keys).sum()
-        completed = base.index.get_level_values("year") < ctx.as_of.year
+        # the budget year's last month: December, or March for an April start (as BUD02)
+        dec = amount.where((ctx.fiscal_month(pay["pay_date"]) == 12).to_numpy(dtype=bool), 0.0).groupby(keys).sum()
+        completed = base.index.get_level_values("year") < ctx.year
         cols["december_share"] = (dec / base["net"].where(base["net"] > 0)).where(completed)
     out = base.assign(**cols).reset_index()
     out["peer_group"] = out["unit_code"].map(peer_groups(ctx)).fillna("unknown").astype("str")
@@ -746,7 +753,7 @@ def anm04(ctx: ScanContext, p: dict) -> pd.DataFrame:
     metrics = [str(m) for m in p.get("metrics", list(METRIC_DIRECTIONS))]
     frame = unit_year_metrics(ctx, metrics)
     if frame.empty:
-        raise NotAssessed(f"no payments of a budget year up to {ctx.as_of.year}")
+        raise NotAssessed(f"no payments of a budget year up to {ctx.year}")
     present = [m for m in metrics if m in frame.columns]
     if not present:
         raise NotAssessed("none of the metrics can be computed from the data set")
@@ -801,9 +808,10 @@ def anm04(ctx: ScanContext, p: dict) -> pd.DataFrame:
 def execution_trajectories(ctx: ScanContext) -> pd.DataFrame:
     """Cumulative execution rate at the end of each month, per unit × budget year (ANM05's input).
 
-    Index (unit_code, year), columns months 1..12, plus ``budget``. Payments count for their budget
-    year when paid within it (payments after 31 December are outside the year's trajectory). The
-    contingency reserve is left out of both sides (:func:`contingency_mask`).
+    Index (unit_code, year), columns months 1..12 of the fiscal year (``calendar.fiscal_year_start_month``;
+    month 1 = January in China), plus ``budget``. Payments count for their budget year when paid within
+    it (payments after the year's last day are outside the year's trajectory). The contingency reserve
+    is left out of both sides (:func:`contingency_mask`).
     """
     b = ctx.budget
     b = b.loc[~contingency_mask(ctx, b)]
@@ -811,10 +819,11 @@ def execution_trajectories(ctx: ScanContext) -> pd.DataFrame:
                      b["year"].astype("int64").rename("year")])["adjusted_amount"].sum()
     bud = bud.loc[bud > 0]
     pay = ctx.payments
-    pay = pay.loc[(pay["budget_year"] == pay["pay_date"].dt.year).to_numpy() & ~contingency_mask(ctx, pay)]
+    pay = pay.loc[(pay["budget_year"] == ctx.fiscal_year(pay["pay_date"])).to_numpy(dtype=bool)
+                  & ~contingency_mask(ctx, pay)]
     m = pay.groupby([pay["unit_code"].astype("str").rename("unit_code"),
                      pay["budget_year"].astype("int64").rename("year"),
-                     pay["pay_date"].dt.month.rename("month")])["amount"].sum()
+                     ctx.fiscal_month(pay["pay_date"]).astype("int64").rename("month")])["amount"].sum()
     m = m.unstack("month").reindex(columns=range(1, 13)).fillna(0.0)
     m = m.reindex(bud.index).fillna(0.0)
     cum = m.cumsum(axis=1).div(bud, axis=0)
@@ -824,9 +833,9 @@ def execution_trajectories(ctx: ScanContext) -> pd.DataFrame:
 
 def history_trajectories(ctx: ScanContext, traj: pd.DataFrame, year: int) -> pd.DataFrame:
     """The rows of ``traj`` usable as history for ``year``: earlier budget years that the payments
-    table covers from January (a year whose first months are missing has no true profile)."""
+    table covers from their first month (a year whose first months are missing has no true profile)."""
     first_pay = ctx.payments["pay_date"].min()
-    first_full = first_pay.year if (first_pay.month == 1) else first_pay.year + 1
+    first_full = ctx.fiscal_year(first_pay) + (0 if ctx.fiscal_month(first_pay) == 1 else 1)
     years = traj.index.get_level_values("year")
     return traj.loc[(years < year) & (years >= first_full)]
 
@@ -869,7 +878,7 @@ def forecast_history(hist: pd.DataFrame, unit: str, groups: pd.Series, min_years
     "idle money or a December rush.",
     source="statsmodels OLS prediction interval (percent-of-year-complete forecasting); MoF treasury "
     "monitoring (year-end execution); indicators.md ANM05",
-    message_zh="{unit_name} {period}年截至{months_used}月末预算执行率{current:.1%}，预测年末执行率{point:.1%}"
+    message_zh="{unit_name} {period}年截至{last_month_zh}末预算执行率{current:.1%}，预测年末执行率{point:.1%}"
     "（{interval:.0%}区间{lower:.1%}–{value:.1%}），区间上限低于{threshold:.0%}",
     message_en="{unit_name}: budget execution {current:.1%} at the end of month {months_used} of {period}; "
     "year-end forecast {point:.1%} ({interval:.0%} interval {lower:.1%}–{value:.1%}), upper bound below "
@@ -886,8 +895,10 @@ def forecast_history(hist: pd.DataFrame, unit: str, groups: pd.Series, min_years
 def anm05(ctx: ScanContext, p: dict) -> pd.DataFrame:
     """ANM05 年末执行预测（早知道）— year-end execution forecast.
 
-    **What.** For each unit with a budget in the year of ``as_of`` (subject the unit, period ``YYYY``):
-    the forecast of its execution rate at 31 December (net payments of the budget year paid within it
+    **What.** For each unit with a budget in the (fiscal) year of ``as_of`` (subject the unit, period
+    ``YYYY``): the forecast of its execution rate at the year's end — 31 December in China, the last day
+    of the fiscal year elsewhere (``calendar.fiscal_year_start_month``; months are counted from the
+    fiscal year's first) — (net payments of the budget year paid within it
     / the unit's adjusted budget), with a ``interval`` (80%) prediction interval. value = the interval's
     upper bound, graded *below* 0.90 warning, below 0.80 alert (grade ``lt``): even the optimistic end
     of the forecast leaves the budget far from spent.
@@ -929,8 +940,9 @@ def anm05(ctx: ScanContext, p: dict) -> pd.DataFrame:
     month: not assessed); units with no usable history (value NaN, with the reason). At k = 12 the year
     is complete and the actual rate is graded.
     """
-    year = int(ctx.as_of.year)
-    k = complete_months(ctx.as_of)
+    year = ctx.year
+    k = complete_months(ctx.as_of, ctx.fiscal_start)
+    last_month_zh = f"{(k - 1 + ctx.fiscal_start - 1) % 12 + 1}月"  # the calendar month that ends month k
     if k < 1:
         raise NotAssessed(f"no complete month of {year} on {ctx.as_of:%Y-%m-%d}")
     interval = float(p.get("interval", 0.8))
@@ -952,7 +964,7 @@ def anm05(ctx: ScanContext, p: dict) -> pd.DataFrame:
             "unit_code": unit, "subject_id": unit, "period": str(year),
             "value": res.upper, "point": res.point, "lower": res.lower, "upper": res.upper,
             "current": res.current, "months_used": res.months_used, "method": res.method,
-            "history": source, "n_history": res.n_history, "interval": interval,
+            "history": source, "n_history": res.n_history, "interval": interval, "last_month_zh": last_month_zh,
             "budget": round(float(r["budget"]), 2), "executed": round(float(r[k] * r["budget"]), 2),
             "reason": reason,
         })

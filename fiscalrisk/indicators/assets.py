@@ -3,7 +3,7 @@
 The ``assets`` table is the unit's asset register at the time of the extract: each asset with its
 category, acquisition date, original value (原值) and status (in use / idle / disposed). The register
 has no status history, so "idle" means idle in the extract; both indicators look at the unit as a
-whole at ``as_of`` and report the unit (period: the year of ``as_of``). Assets acquired after ``as_of``
+whole at ``as_of`` and report the unit (period: the fiscal year of ``as_of``). Assets acquired after ``as_of``
 are ignored.
 """
 
@@ -19,7 +19,8 @@ from fiscalrisk.indicators.registry import ScanContext, indicator
 __all__ = ["idle_while_buying", "idle_share"]
 
 
-def idle_while_buying(assets: pd.DataFrame, as_of: pd.Timestamp, *, lookback_months: int) -> pd.DataFrame:
+def idle_while_buying(assets: pd.DataFrame, as_of: pd.Timestamp, *, lookback_months: int,
+                      year: int | None = None) -> pd.DataFrame:
     """AST01: per unit, the largest ratio idle value / new purchases over the categories it bought.
 
     New purchases of a category = assets acquired in the ``lookback_months`` months up to ``as_of``
@@ -103,11 +104,11 @@ def idle_while_buying(assets: pd.DataFrame, as_of: pd.Timestamp, *, lookback_mon
             }
         )
     out = pd.DataFrame(rows)
-    out["period"] = str(as_of.year)
+    out["period"] = str(as_of.year if year is None else year)
     return out
 
 
-def idle_share(assets: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+def idle_share(assets: pd.DataFrame, as_of: pd.Timestamp, *, year: int | None = None) -> pd.DataFrame:
     """AST02: idle value / (in-use + idle) value of a unit's assets held at ``as_of`` (original values).
 
     Disposed assets are out of the register's active stock and do not count. Units whose active stock
@@ -133,7 +134,7 @@ def idle_share(assets: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
         {
             "subject_id": g.index.astype(str),
             "unit_code": g.index.astype(str),
-            "period": str(as_of.year),
+            "period": str(as_of.year if year is None else year),
             "value": g["idle_value"] / g["total_value"],
             "idle_value": g["idle_value"],
             "total_value": g["total_value"],
@@ -201,7 +202,8 @@ def ast01(ctx: ScanContext, p: dict) -> pd.DataFrame:
     **Exclusions.** Zero-value acquisitions (transfers, donations); idle assets from the same batch
     as the purchase; disposed assets.
     """
-    return idle_while_buying(ctx.tables["assets"], ctx.as_of, lookback_months=int(p["lookback_months"]))
+    return idle_while_buying(ctx.tables["assets"], ctx.as_of, lookback_months=int(p["lookback_months"]),
+                             year=ctx.year)
 
 
 @indicator(
@@ -246,4 +248,4 @@ def ast02(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
     **Exclusions.** Disposed assets; units whose active stock has no value.
     """
-    return idle_share(ctx.tables["assets"], ctx.as_of)
+    return idle_share(ctx.tables["assets"], ctx.as_of, year=ctx.year)

@@ -3,7 +3,8 @@
 Each function measures; :mod:`fiscalrisk.indicators.registry` grades. Net payments are payments minus
 refunds (negative amounts) up to ``as_of``, charged to a budget line through the payment's
 (budget_year, unit_code, function_code, economic_code, project_code); ``budget_year`` defaults to the
-year of ``pay_date``.
+fiscal year of ``pay_date``. "The current year" is the fiscal year of ``as_of`` (:attr:`ScanContext.year`;
+``calendar.fiscal_year_start_month``, 1 = the calendar year as in China).
 """
 
 from __future__ import annotations
@@ -22,43 +23,40 @@ __all__ = ["time_progress", "format_date_zh", "format_date_en", "sangong_codes"]
 LINE_KEYS = ["year", "unit_code", "function_code", "economic_code", "project_code"]
 
 
-def time_progress(as_of: pd.Timestamp, settings: Mapping[str, Any] | None = None) -> float:
+def time_progress(as_of: pd.Timestamp, settings: Mapping[str, Any] | None = None, *,
+                  start_month: int = 1) -> float:
     """序时进度 p(as_of): the share of the budget year elapsed on ``as_of`` (indicators.md, "Time progress").
 
-    ``method``:
+    The budget year is the fiscal year starting in ``start_month`` (``calendar.fiscal_year_start_month``;
+    1 = the calendar year). ``method``:
     - ``days`` (default, MoF treasury monitoring practice): days elapsed including ``as_of`` / days in
       the year. 2026-06-30 → 181 / 365 = 0.4959.
     - ``months``: completed months / 12 (a month counts once its last day is reached): 2026-06-30 → 0.5,
-      2026-06-29 → 5/12.
-    - ``targets``: administratively set quarterly targets ``targets: {Q1: .25, Q2: .50, Q3: .75, Q4: 1}``;
-      with ``interpolate: false`` the target of the latest quarter end reached (0 before the end of Q1),
-      with ``interpolate: true`` linear by days between quarter ends (from 0 on 1 January).
+      2026-06-29 → 5/12; with an April start, 2026-09-30 → 6/12.
+    - ``targets``: administratively set quarterly targets ``targets: {Q1: .25, Q2: .50, Q3: .75, Q4: 1}``
+      over the fiscal year's quarters; with ``interpolate: false`` the target of the latest quarter end
+      reached (0 before the end of Q1), with ``interpolate: true`` linear by days between quarter ends
+      (from 0 on the fiscal year's first day).
+
+    The one implementation is :func:`fiscalrisk.params.time_progress` (the reports use it too).
     """
-    s = dict(settings or {})
-    method = s.get("method", "days")
-    as_of = pd.Timestamp(as_of)
-    year = as_of.year
-    ndays = 366 if _calendar.isleap(year) else 365
-    if method == "days":
-        return as_of.day_of_year / ndays
-    if method == "months":
-        done = as_of.month if as_of.is_month_end else as_of.month - 1
-        return done / 12
-    if method == "targets":
-        targets = s.get("targets") or {"Q1": 0.25, "Q2": 0.5, "Q3": 0.75, "Q4": 1.0}
-        ends = [pd.Timestamp(year, 3, 31), pd.Timestamp(year, 6, 30), pd.Timestamp(year, 9, 30),
-                pd.Timestamp(year, 12, 31)]
-        values = [float(targets[q]) for q in ("Q1", "Q2", "Q3", "Q4")]
-        if not s.get("interpolate", False):
-            reached = [v for e, v in zip(ends, values, strict=True) if as_of >= e]
-            return reached[-1] if reached else 0.0
-        start, start_v = pd.Timestamp(year, 1, 1) - pd.Timedelta(days=1), 0.0
-        for e, v in zip(ends, values, strict=True):
-            if as_of <= e:
-                return start_v + (v - start_v) * (as_of - start).days / (e - start).days
-            start, start_v = e, v
-        return values[-1]
-    raise ValueError(f"time_progress: parameter 'method' expected days, months or targets; got {method!r}")
+    from fiscalrisk.params import time_progress as _time_progress
+
+    return _time_progress(as_of, dict(settings or {}), start_month=start_month)
+
+
+def _dated_months(months: list[int], year: int, start_month: int) -> tuple[str, str]:
+    """Fiscal months of fiscal year ``year`` named with their calendar year: ``2025年12月`` /
+    ``December 2025``; for an April start, month 12 of 2019 is ``2020年3月`` / ``March 2020``. Months
+    falling in two calendar years are named with the fiscal year (``2019年度12月、1月``)."""
+    from fiscalrisk.calendar import fiscal_month_names
+
+    zh, en = fiscal_month_names(months, start_month)
+    years = {year + (1 if (int(m) - 1 + start_month - 1) >= 12 else 0) for m in months}
+    if len(years) == 1:
+        (y,) = years
+        return f"{y}年{zh}", f"{en} {y}"
+    return f"{year}年度{zh}", f"{en} of budget year {year}"
 
 
 def format_date_zh(d: pd.Timestamp) -> str:
@@ -101,9 +99,10 @@ def _time_progress_settings(ctx: ScanContext) -> Mapping[str, Any]:
     message_zh="{unit_name} 截至{as_of_zh}预算执行率{rate:.1%}，低于序时进度{progress:.1%} {value:.1f}个百分点",
     message_en="{unit_name}: budget execution {rate:.1%} at {as_of_en}, {value:.1f} pp behind time "
     "progress of {progress:.1%}",
-    sections=("time_progress",),
+    sections=("time_progress", "calendar"),
     params={"min_budget": "budget lines with an adjusted amount below this (yuan) are left out",
             "warning": "percentage points behind time progress", "alert": "percentage points behind"},
+    money=("min_budget",),
 )
 def bud01(ctx: ScanContext, p: dict) -> pd.DataFrame:
     """BUD01 执行进度滞后 — budget execution behind schedule.
@@ -111,6 +110,8 @@ def bud01(ctx: ScanContext, p: dict) -> pd.DataFrame:
     **What.** For each unit, and for each region (its whole subtree), the execution rate of the current
     budget year r = net payments of the year up to ``as_of`` / adjusted budget, compared with the time
     progress p(as_of) (序时进度, :func:`time_progress`). value = (p − r) × 100, in percentage points.
+    The budget year is the fiscal year of ``as_of`` (``calendar.fiscal_year_start_month``: for an April
+    start, the progress on 30 September is 6/12 by months), and so is the time progress.
 
     **Method.** Lines of the budget year of ``as_of`` with adjusted amount ≥ ``min_budget`` (100,000);
     net payments charged to those lines (budget_year = that year, paid up to ``as_of``). Payments matching
@@ -126,7 +127,7 @@ def bud01(ctx: ScanContext, p: dict) -> pd.DataFrame:
     **Exclusions.** Units whose assessed lines add up to no budget; earlier years (see BUD02, BUD06).
     Region rows (subject ``region``) cover every unit of the region's subtree.
     """
-    year = ctx.as_of.year
+    year = ctx.year
     b = ctx.budget
     b = b.loc[(b["year"] == year) & (b["adjusted_amount"] >= float(p.get("min_budget", 0)))]
     if b.empty:
@@ -135,7 +136,7 @@ def bud01(ctx: ScanContext, p: dict) -> pd.DataFrame:
     lines = b[["line_id", "unit_code", "adjusted_amount"]].merge(net, on="line_id", how="left")
     lines["net"] = lines["net"].fillna(0.0)
     lines["region_code"] = lines["unit_code"].map(ctx.unit_region)
-    progress = time_progress(ctx.as_of, _time_progress_settings(ctx))
+    progress = time_progress(ctx.as_of, _time_progress_settings(ctx), start_month=ctx.fiscal_start)
 
     units = lines.groupby("unit_code", sort=True).agg(
         budget=("adjusted_amount", "sum"), net=("net", "sum"), lines=("line_id", "size"),
@@ -177,25 +178,30 @@ def bud01(ctx: ScanContext, p: dict) -> pd.DataFrame:
     name_en="Year-end spending surge",
     reads={"payments": ("pay_date", "unit_code", "amount")},
     grade="ge",
-    why_zh="12月集中支付往往是为了避免资金被收回而突击花钱，采购和验收程序容易被压缩。",
-    why_en="A large December share suggests spending to avoid losing the appropriation, with procurement "
-    "and acceptance checks compressed.",
+    why_zh="年末（12月）集中支付往往是为了避免资金被收回而突击花钱，采购和验收程序容易被压缩。",
+    why_en="A large share in the budget year's last month (December in China) suggests spending to avoid "
+    "losing the appropriation, with procurement and acceptance checks compressed.",
     source="财政部 预算执行管理 (年底突击花钱); indicators.md BUD02 (local practice thresholds)",
-    message_zh="{unit_name} {period}年12月净支付占全年{value:.1%}（11–12月合计{nov_dec_share:.1%}）",
-    message_en="{unit_name}: December {period} took {value:.1%} of the year's net payments "
-    "(November–December {nov_dec_share:.1%})",
-    params={"surge_months": "months whose share is graded (default [12])",
-            "report_months": "months whose share is reported (default [11, 12])",
+    message_zh="{unit_name} {surge_zh}净支付占全年{value:.1%}（{report_zh}合计{report_share:.1%}）",
+    message_en="{unit_name}: {surge_en} took {value:.1%} of the year's net payments "
+    "({report_en} {report_share:.1%})",
+    params={"surge_months": "months of the fiscal year whose share is graded, 12 = its last month "
+                            "(December; March for an April start) (default [12])",
+            "report_months": "months of the fiscal year whose share is reported (default [11, 12])",
             "warning": "share of annual net payments", "alert": "share of annual net payments"},
+    sections=("calendar",),
 )
 def bud02(ctx: ScanContext, p: dict) -> pd.DataFrame:
     """BUD02 年底突击花钱 — year-end spending surge.
 
-    **What.** Per unit × completed budget year: net payments made in December of that year / net
-    payments of the year (payments of that budget year). Also reported: the November–December share.
+    **What.** Per unit × completed budget year: net payments made in the year's last month (December)
+    / net payments of the year (payments of that budget year). Also reported: the last two months' share.
 
-    **Method.** Payments with budget_year = Y and pay_date in year Y; completed years only
-    (Y < year of ``as_of``). Months graded: ``surge_months`` (default December).
+    **Method.** Payments with budget_year = Y and pay_date in fiscal year Y; completed years only
+    (Y before the fiscal year of ``as_of``). Months graded: ``surge_months``, counted as **months of the
+    fiscal year** (``calendar.fiscal_year_start_month``): 12 is the year's last month — December for the
+    Chinese budget year, March for a UK financial year starting in April, whose year-end rush is in
+    March; 11 is the month before. The message names the calendar months.
 
     **Why it is a risk.** Rushed year-end spending (突击花钱) is a classic symptom of spending to avoid
     the return of unspent appropriations; controls are compressed.
@@ -206,13 +212,15 @@ def bud02(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
     **Exclusions.** The current (incomplete) year; unit-years whose annual net payments are not positive.
     """
+    from fiscalrisk.calendar import fiscal_month_names
+
     pay = ctx.payments
-    pay = pay.loc[(pay["budget_year"] < ctx.as_of.year) & (pay["pay_date"].dt.year == pay["budget_year"])]
+    pay = pay.loc[(pay["budget_year"] < ctx.year) & (ctx.fiscal_year(pay["pay_date"]) == pay["budget_year"])]
     if pay.empty:
         raise NotAssessed("no payments of a completed budget year")
     surge = [int(m) for m in p.get("surge_months", [12])]
     report = [int(m) for m in p.get("report_months", [11, 12])]
-    month = pay["pay_date"].dt.month
+    month = ctx.fiscal_month(pay["pay_date"])
     df = pd.DataFrame({
         "unit_code": pay["unit_code"].to_numpy(),
         "year": pay["budget_year"].to_numpy(),
@@ -223,7 +231,11 @@ def bud02(ctx: ScanContext, p: dict) -> pd.DataFrame:
     g = df.groupby(["unit_code", "year"], sort=True)[["amount", "surge", "report"]].sum().reset_index()
     ok = g["amount"] > 0
     g["value"] = np.where(ok, g["surge"] / g["amount"].where(ok), np.nan)
-    g["nov_dec_share"] = np.where(ok, g["report"] / g["amount"].where(ok), np.nan)
+    g["report_share"] = np.where(ok, g["report"] / g["amount"].where(ok), np.nan)
+    names = {int(y): _dated_months(surge, int(y), ctx.fiscal_start) for y in pd.unique(g["year"])}
+    g["surge_zh"] = g["year"].map(lambda y: names[int(y)][0])
+    g["surge_en"] = g["year"].map(lambda y: names[int(y)][1])
+    g["report_zh"], g["report_en"] = fiscal_month_names(report, ctx.fiscal_start)
     g["reason"] = np.where(ok, "", "annual net payments not positive")
     g["subject_id"] = g["unit_code"]
     g["period"] = g["year"].astype("str")
@@ -272,7 +284,7 @@ def bud03(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
     **Exclusions.** Lines without payments (ratio 0, assessed); payments matching no line (BUD04).
     """
-    b = ctx.budget.loc[ctx.budget["year"] <= ctx.as_of.year]
+    b = ctx.budget.loc[ctx.budget["year"] <= ctx.year]
     lines = b.merge(ctx.net_payments[["line_id", "net"]], on="line_id", how="left")
     lines["net"] = lines["net"].fillna(0.0)
     lines["available"] = lines["adjusted_amount"] + lines["carryover_amount"]
@@ -375,7 +387,7 @@ def bud05(ctx: ScanContext, p: dict) -> pd.DataFrame:
     """
     codes = sangong_codes(ctx)
     b = ctx.budget
-    b = b.loc[b["year"] <= ctx.as_of.year]
+    b = b.loc[b["year"] <= ctx.year]
     units_years = b[["unit_code", "year"]].drop_duplicates()
     sb = b.loc[b["economic_code"].isin(codes)]
     budget = sb.groupby(["unit_code", "year"])["adjusted_amount"].sum().rename("budget")
@@ -471,7 +483,7 @@ def bud06(ctx: ScanContext, p: dict) -> pd.DataFrame:
     if "payments" not in ctx.tables:
         raise NotAssessed("missing table: payments (whether the carry-over was spent is unknown)")
     b = ctx.budget
-    b = b.loc[(b["year"] <= ctx.as_of.year) & (b["carryover_amount"] > 0) & b["carryover_from_year"].notna()]
+    b = b.loc[(b["year"] <= ctx.year) & (b["carryover_amount"] > 0) & b["carryover_from_year"].notna()]
     lines = b.merge(ctx.net_payments[["line_id", "net"]], on="line_id", how="left")
     lines["net"] = lines["net"].fillna(0.0)
     lines["unspent"] = (lines["carryover_amount"] - lines["net"].clip(lower=0)).clip(lower=0).round(2)

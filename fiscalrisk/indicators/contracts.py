@@ -7,7 +7,7 @@ reversals included with their negative sign, so every sum is a *net* payment.
 
 Periods: a payment finding carries the month of its pay_date, a contract finding about its signing
 (CON03) the month of signed_date, and a finding about the state of a contract at ``as_of`` (CON01,
-CON04) the year of ``as_of``: one finding per contract and year, whose value the next scan of the year
+CON04) the (fiscal) year of ``as_of``: one finding per contract and year, whose value the next scan of the year
 updates instead of repeating it under a new id.
 
 :func:`normalise_party_name` is the one rule for "is this the same company" in the package (CON05 and
@@ -108,7 +108,8 @@ def _paid_for(ids: pd.Series, paid: pd.DataFrame) -> tuple[pd.Series, pd.Series]
 
 
 # ------------------------------------------------------------------------------------ computations
-def overpaid_contracts(contracts: pd.DataFrame, payments: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+def overpaid_contracts(contracts: pd.DataFrame, payments: pd.DataFrame, as_of: pd.Timestamp, *,
+                       year: int | None = None) -> pd.DataFrame:
     """CON01: net payments charged to a contract / the contract amount, at ``as_of``.
 
     Contracts signed after ``as_of`` and contracts of amount 0 (framework or unit-price contracts
@@ -124,7 +125,7 @@ def overpaid_contracts(contracts: pd.DataFrame, payments: pd.DataFrame, as_of: p
         {
             "subject_id": ids,
             "unit_code": c["unit_code"].astype(str),
-            "period": str(as_of.year),
+            "period": str(as_of.year if year is None else year),
             "value": paid / amount,
             "paid": paid,
             "amount": amount,
@@ -253,7 +254,8 @@ def unprocured_contracts(
     )
 
 
-def payment_progress(contracts: pd.DataFrame, payments: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+def payment_progress(contracts: pd.DataFrame, payments: pd.DataFrame, as_of: pd.Timestamp, *,
+                     year: int | None = None) -> pd.DataFrame:
     """CON04: paid share of a contract minus the elapsed share of its term, in percentage points.
 
     The term runs from ``start_date`` (``signed_date`` where no start is given) to ``end_date``;
@@ -277,7 +279,7 @@ def payment_progress(contracts: pd.DataFrame, payments: pd.DataFrame, as_of: pd.
         {
             "subject_id": ids,
             "unit_code": c["unit_code"].astype(str),
-            "period": str(as_of.year),
+            "period": str(as_of.year if year is None else year),
             "value": (paid_share - elapsed) * 100.0,
             "paid_share": paid_share,
             "elapsed_share": elapsed,
@@ -415,7 +417,7 @@ def con01(ctx: ScanContext, p: dict) -> pd.DataFrame:
     **Exclusions.** Contracts signed after ``as_of``; contracts of amount 0 (no total to compare
     with); payments naming a contract that is not in the table.
     """
-    return overpaid_contracts(ctx.tables["contracts"], ctx.payments, ctx.as_of)
+    return overpaid_contracts(ctx.tables["contracts"], ctx.payments, ctx.as_of, year=ctx.year)
 
 
 @indicator(
@@ -440,6 +442,7 @@ def con01(ctx: ScanContext, p: dict) -> pd.DataFrame:
         "exclude_economic_codes": "economic codes not assessed (not contracted by nature)",
         "level": "level of a payment without a contract",
     },
+    money=("min_amount",),
 )
 def con02(ctx: ScanContext, p: dict) -> pd.DataFrame:
     """CON02 无合同大额支付 — large payment without a contract.
@@ -610,7 +613,7 @@ def con04(ctx: ScanContext, p: dict) -> pd.DataFrame:
     **Exclusions.** Contracts not running at ``as_of`` (not started, or ended — CON01 covers overpaid
     finished contracts); contracts of amount 0 or with a term shorter than a day.
     """
-    return payment_progress(ctx.tables["contracts"], ctx.payments, ctx.as_of)
+    return payment_progress(ctx.tables["contracts"], ctx.payments, ctx.as_of, year=ctx.year)
 
 
 @indicator(

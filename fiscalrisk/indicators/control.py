@@ -26,6 +26,7 @@ def control_scores(
     public_weight: float,
     functional_weight: float,
     special_cap: float,
+    year: int | None = None,
 ) -> pd.DataFrame:
     """CTL01: score per unit × year.
 
@@ -35,7 +36,7 @@ def control_scores(
     items (or whose maxima sum to 0) cannot be scored: value NaN with the reason. Years after the year
     of ``as_of`` are left out.
     """
-    c = checklist.loc[checklist["year"].astype("Int64") <= as_of.year].copy()
+    c = checklist.loc[checklist["year"].astype("Int64") <= (as_of.year if year is None else year)].copy()
     if c.empty:
         return pd.DataFrame(columns=["subject_id", "unit_code", "period", "value", "evidence"])
     c["unit_code"] = c["unit_code"].astype(str)
@@ -176,4 +177,5 @@ def ctl01(ctx: ScanContext, p: dict) -> pd.DataFrame:
         public_weight=float(p["public_weight"]),
         functional_weight=float(p["functional_weight"]),
         special_cap=float(p["special_cap"]),
+        year=ctx.year,
     )

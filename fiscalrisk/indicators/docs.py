@@ -42,7 +42,8 @@ def page(code: str, params=None) -> str:
     ]
     if spec.params:
         lines += ["**Parameters** (`indicators." + spec.code + ".<name>` in params files)", ""]
-        lines += [f"- `{name}`: {text}" for name, text in sorted(spec.params.items())]
+        lines += [f"- `{name}`{' (money: × `threshold_scale` for data in another currency)' if name in spec.money else ''}"
+                  f": {text}" for name, text in sorted(spec.params.items())]
         lines.append("")
     lines += ["## Definition and method", "", spec.page, ""]
     return "\n".join(lines)

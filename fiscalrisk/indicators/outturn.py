@@ -168,7 +168,7 @@ def _prefixed(codes: pd.Series, prefixes: Sequence[str]) -> pd.Series:
 
 def expenditure_lines(ctx: ScanContext) -> pd.DataFrame:
     """Budget lines of completed years with ``original``, ``actual`` (outturn) and ``region_code``."""
-    b = ctx.budget.loc[ctx.budget["year"] < ctx.as_of.year].copy()
+    b = ctx.budget.loc[ctx.budget["year"] < ctx.year].copy()
     actual = b["actual_amount"] if "actual_amount" in b else pd.Series(np.nan, index=b.index)
     if "payments" in ctx.tables and ctx.tables["payments"] is not None:
         net = b["line_id"].map(ctx.net_payments.set_index("line_id")["net"]).fillna(0.0)
@@ -215,7 +215,7 @@ def _pefa_table(ctx: ScanContext) -> pd.DataFrame:
             frames.append(e)
     if "revenue" in ctx.tables and ctx.tables["revenue"] is not None and len(ctx.tables["revenue"]):
         r = ctx.tables["revenue"]
-        r = r.loc[r["year"] < ctx.as_of.year].copy()
+        r = r.loc[r["year"] < ctx.year].copy()
         r["rhead"] = r["revenue_code"].astype("str").str[:rd]
         r["original"] = r["budget_amount"].astype("float64")
         r["actual"] = r["actual_amount"].astype("float64")
@@ -283,8 +283,8 @@ def _ratio_rows(ctx: ScanContext, column: str, what: str) -> pd.DataFrame:
     """The last ``modules.outturn.years`` completed years of one PEFA ratio, one row per region × year."""
     t = pefa_table(ctx)
     n_years = int(_module(ctx).get("years", 3))
-    first = ctx.as_of.year - n_years
-    t = t.loc[(t["year"] >= first) & (t["year"] < ctx.as_of.year)]
+    first = ctx.year - n_years
+    t = t.loc[(t["year"] >= first) & (t["year"] < ctx.year)]
     t = t.loc[t[column].notna()]
     if t.empty:
         raise NotAssessed(f"no completed year with {what}")
@@ -400,7 +400,7 @@ def out04(ctx: ScanContext, p: dict) -> pd.DataFrame:
     """
     _need_outturn(ctx)
     t = pefa_table(ctx)
-    last = ctx.as_of.year - 1
+    last = ctx.year - 1
     years = [last - 2, last - 1, last]
     t = t.loc[t["year"].isin(years)]
     if t.empty:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from fiscalrisk.indicators.registry import ScanContext, indicator
+from fiscalrisk.indicators.registry import ScanContext, as_text, indicator
 
 __all__ = ["payment_frame", "cents"]
 
@@ -46,6 +46,9 @@ def _flag(out: pd.DataFrame, hit: np.ndarray, level: str | None = None) -> pd.Da
     out["level"] = pd.Categorical.from_codes(codes, categories=cats)
     return out
 
+
+_MATERIALITY_SHORT = ("the materiality floor (yuan; scaled by threshold_scale), 5,000: audit practice's "
+                      "clearly-trivial threshold, see PAY07")
 
 _METHOD_ZH = {"cash": "现金", "transfer": "转账", "official_card": "公务卡"}
 
@@ -106,6 +109,7 @@ def pay01(ctx: ScanContext, p: dict) -> pd.DataFrame:
     message_zh="{unit_name} 向个人“{payee_name}”支付{value:,.2f}元（经济分类{economic_code}）",
     message_en="{unit_name} paid {value:,.2f} to the individual “{payee_name}” (economic code {economic_code})",
     params={"warning": "amount (yuan)", "alert": "amount (yuan)"},
+    money=("warning", "alert"),
     evidence=_PAY_EVIDENCE,
 )
 def pay02(ctx: ScanContext, p: dict) -> pd.DataFrame:
@@ -153,6 +157,7 @@ def pay02(ctx: ScanContext, p: dict) -> pd.DataFrame:
     params={"single_warning": "single cash payment, yuan, strictly above → warning",
             "single_alert": "single cash payment, yuan, strictly above → alert",
             "monthly_alert": "unit × month cash total, yuan, strictly above → alert"},
+    money=("single_warning", "single_alert", "monthly_alert"),
     evidence=_PAY_EVIDENCE,
 )
 def pay03(ctx: ScanContext, p: dict) -> pd.DataFrame:
@@ -217,6 +222,7 @@ def pay03(ctx: ScanContext, p: dict) -> pd.DataFrame:
     message_en="{unit_name} paid {value:,.2f} on economic code {economic_code} by {method} instead of the "
     "official card",
     params={"warning": "amount (yuan)", "methods": "payment methods counted as not by official card"},
+    money=("warning",),
     evidence=_PAY_EVIDENCE,
 )
 def pay04(ctx: ScanContext, p: dict) -> pd.DataFrame:
@@ -257,6 +263,7 @@ def pay04(ctx: ScanContext, p: dict) -> pd.DataFrame:
     message_zh="{unit_name} 于非工作日{pay_date:%Y-%m-%d}向“{payee_name}”支付{value:,.2f}元",
     message_en="{unit_name} paid {value:,.2f} to “{payee_name}” on a non-working day ({pay_date:%Y-%m-%d})",
     params={"warning": "amount (yuan)", "alert": "amount (yuan)"},
+    money=("warning", "alert"),
     evidence=_PAY_EVIDENCE,
 )
 def pay05(ctx: ScanContext, p: dict) -> pd.DataFrame:
@@ -303,7 +310,9 @@ def pay05(ctx: ScanContext, p: dict) -> pd.DataFrame:
             "near_share": "a payment in [near_share × T, T) is just below the limit",
             "near_count": "alert when at least this many payments are just below",
             "exclude_economic_prefixes": "economic code prefixes left out (wages, transfers to households)",
-            "exclude_payee_types": "payee types left out (government bodies)"},
+            "exclude_payee_types": "payee types left out (government bodies)",
+            "materiality": "payments below it are no part of a split; " + _MATERIALITY_SHORT},
+    money=("threshold", "materiality"),
 )
 def pay06(ctx: ScanContext, p: dict) -> pd.DataFrame:
     """PAY06 拆分支付 — split payments.
@@ -325,12 +334,21 @@ def pay06(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
     **Source.** MoF treasury dynamic monitoring; local practice for T and the window.
 
-    **Parameters.** ``threshold``, ``window_days``, ``near_share``, ``near_count``.
+    **Parameters.** ``threshold``, ``window_days``, ``near_share``, ``near_count``, ``materiality``,
+    ``exclude_economic_prefixes``, ``exclude_payee_types``.
 
-    **Exclusions.** Refunds; payments at or above T (they went through the approval anyway); economic
-    prefixes ``exclude_economic_prefixes`` (301 wages and social insurance, 303 transfers to households:
-    statutory recurring payments, not purchases that can be split) and payee types
-    ``exclude_payee_types`` (government bodies such as the social insurance centre).
+    **Materiality (auditor's rule).** Payments below ``materiality`` (5,000 yuan; £550 with
+    ``threshold_scale`` 0.11) are no part of a split: they neither add to a window nor complete one,
+    so a trivial line (a £55 fee beside a £28,000 invoice, 0.01 after 299,999.99) can neither tip a
+    window over T nor become the subject of a finding. A split is a material purchase cut into
+    material parts; the floor is audit practice's clearly-trivial threshold (ISA 450 A2; see PAY07 for
+    its derivation). At the floor counts.
+
+    **Exclusions.** Refunds; payments at or above T (they went through the approval anyway); payments
+    below ``materiality``; economic prefixes ``exclude_economic_prefixes`` (301 wages and social
+    insurance, 303 transfers to households: statutory recurring payments, not purchases that can be
+    split) and payee types ``exclude_payee_types`` (government bodies such as the social insurance
+    centre).
     """
     T = float(p.get("threshold", 300000))
     ex_prefixes = tuple(str(x) for x in p.get("exclude_economic_prefixes", ["301", "303"]))
@@ -338,10 +356,12 @@ def pay06(ctx: ScanContext, p: dict) -> pd.DataFrame:
     window = int(p.get("window_days", 30))
     near_share = float(p.get("near_share", 0.8))
     near_count = int(p.get("near_count", 2))
+    floor = float(p.get("materiality", 0.0))
     out = payment_frame(ctx)
     out["level"] = pd.Series("ok", index=out.index, dtype="str")
     out["threshold"] = T
-    eligible = (out["amount"] > 0) & (out["amount"] < T)
+    c_amt = cents(out["amount"])
+    eligible = (out["amount"] > 0) & (out["amount"] < T) & (c_amt >= int(round(floor * 100)))
     if ex_prefixes:
         eligible &= ~out["economic_code"].astype("str").fillna("").str.startswith(ex_prefixes)
     if ex_payees and "payee_type" in out:
@@ -388,11 +408,19 @@ def pay06(ctx: ScanContext, p: dict) -> pd.DataFrame:
     ev = pd.Series([None] * len(out), index=out.index, dtype="object")
     ev.loc[subj] = [
         {"payment_ids": list(ids[s:e + 1]), "amounts": [round(a, 2) for a in amt[s:e + 1]],
-         "total": round(t, 2), "threshold": T, "window_days": window, "near_threshold": int(k)}
+         "total": round(t, 2), "threshold": T, "window_days": window, "near_threshold": int(k),
+         "materiality": floor}
         for s, e, t, k in zip(ep_start, ep_end, total, n_near, strict=True)
     ]
     out["evidence"] = ev
     return out
+
+
+_MATERIALITY = ("the materiality floor (yuan; scaled by threshold_scale): 5,000 = the clearly-trivial "
+                "threshold of audit practice (ISA 450 A2 / 中国注册会计师审计准则第1251号: about 5 % of overall "
+                "materiality) of a budget unit spending 10 million yuan a year at an overall materiality of 1 % of "
+                "expenditure (ISA 320 A8, public-sector benchmark); as £550 with the scale 0.11 it sits beside the "
+                "£500 line of the UK Local Government Transparency Code 2015")
 
 
 @indicator(
@@ -406,23 +434,69 @@ def pay06(ctx: ScanContext, p: dict) -> pd.DataFrame:
     why_zh="同一单位短期内向同一收款人支付相同金额，可能是重复支付或虚构业务。",
     why_en="The same amount paid twice to the same payee within days is a duplicate payment or a "
     "fictitious transaction.",
-    source=_SOURCE,
-    message_zh="{unit_name} 于{pay_date:%Y-%m-%d}向“{payee_name}”支付{value:,.2f}元，与{prev_date:%Y-%m-%d}的"
-    "支付{prev_id}金额相同，疑似重复支付",
-    message_en="{unit_name} paid {value:,.2f} to “{payee_name}” on {pay_date:%Y-%m-%d}, the same amount as "
-    "payment {prev_id} of {prev_date:%Y-%m-%d}: possible duplicate",
+    source=_SOURCE + "; accounts-payable duplicate testing (same vendor, amount, reference); ISA 320 / ISA 450 "
+    "(materiality, clearly trivial)",
+    message_zh="{unit_name} {detail_zh}",
+    message_en="{unit_name} {detail_en}",
     params={"window_days": "days between the two payments",
             "refund_days": "days after the duplicate within which a matching refund cancels it",
-            "level": "level of a duplicate"},
+            "level": "level of a true repeat: the same charge paid again in a later payment run",
+            "same_run_level": "level of identical lines paid in one payment run (the same day) on distinct "
+                              "vouchers (identical lines of one voucher raise nothing)",
+            "materiality": _MATERIALITY + "; a duplicate below it, and a run of identical charges whose total is "
+                           "below it, raise nothing",
+            "series_min": "a run of identical charges: the same unit, payee and amount paid at least this many "
+                          "times in a fiscal year is one info note, not a duplicate per charge (12: at least "
+                          "monthly over a year)"},
+    money=("materiality",),
 )
 def pay07(ctx: ScanContext, p: dict) -> pd.DataFrame:
     """PAY07 重复支付 — duplicate payment.
 
     **What.** A positive payment with the same unit, payee and amount (to the cent) as an earlier
-    payment dated at most ``window_days`` (7) before it; the later payment is the subject.
+    payment dated at most ``window_days`` (7) before it; the later payment is the subject. Two kinds,
+    told apart as an auditor would (see below): a **true repeat** (``level``, alert) and **identical
+    lines of one payment run** (``same_run_level``, warning); a **run of identical charges** is one
+    ``info`` note instead; and nothing is raised **below materiality**.
 
-    **Method.** Sort by (unit, payee, amount, date); each payment is compared with the previous one of
-    its group, so three equal payments in a week give two findings.
+    **Method.** Sort by (unit, payee, amount, reference, date); each payment is compared with the
+    previous one of its group, so three equal payments in a week give two findings.
+
+    **Materiality (auditor's rule).** A duplicate whose amount is below ``materiality`` raises nothing:
+    a £9.90 line paid twice is not worth a bureau's review, and thousands of such pairs bury the
+    duplicates that matter. The default, 5,000 yuan, is audit practice's *clearly trivial* threshold
+    (ISA 450 A2, 中国注册会计师审计准则第1251号: misstatements below about 5 % of overall materiality are
+    not accumulated) for a budget unit spending 10 million yuan a year at an overall materiality of 1 %
+    of expenditure (ISA 320 A8, the public-sector benchmark). It is a money parameter: with
+    ``threshold_scale`` 0.11 it is £550, beside the £500 publication line of the UK Local Government
+    Transparency Code 2015. At the floor counts as material.
+
+    **True repeat vs. one payment run (auditor's rule).** A payment run is the payments of one day; its
+    lines carry distinct line references (every line its own ``payment_id``; the optional
+    ``voucher_id`` names the payment voucher or document — 支付凭证号, a council's "Transaction No." —
+    that several lines share). Identical lines (same unit, payee, amount and reference) are read in
+    three ways:
+
+    * **lines of one voucher** (same ``voucher_id``, same day): items of one payment that was approved
+      as a whole — one charge per phone line or per vehicle on one bill. *Not raised.*
+    * **one run, distinct vouchers** (same day, different or unknown ``voucher_id``): several items
+      billed separately and paid together (agency workers at one weekly rate), or one invoice keyed
+      twice. The unit can answer which: ``same_run_level`` (**warning**).
+    * **a true repeat**: the same charge paid again in a *later* run (a later day within
+      ``window_days``) — the money has gone out twice: ``level`` (**alert**), the bureau reviews it.
+
+    **A run of identical charges (auditor's rule).** When the same unit pays the same payee the same
+    amount at least ``series_min`` (12) times in a fiscal year and at least two of those charges lie
+    within ``window_days`` of each other, the run is a standing charge (a tariff, a hire, a subscription,
+    a service charge per property), not N duplicates: it is **one note** at level ``info``
+    ("recurring identical charges" / 重复出现的相同金额支付; subject ``vendor``, id
+    ``unit|payee|amount``, period the fiscal year; value = number of charges, threshold =
+    ``series_min``; evidence: amount, count, total, first and last date, how many charges came within
+    ``window_days`` of the previous one, the first 100 payment ids) and its charges raise no duplicate
+    finding. References are ignored here: a run billed per property is still a run. A note is not a
+    risk: it earns no risk points and is no case of the register; it is raised only when the run's
+    total reaches ``materiality``. Early in a fiscal year, a run that has not yet reached
+    ``series_min`` charges is judged charge by charge.
 
     **Reversed by a refund (auditor's rule).** A duplicate is cancelled by a refund — a negative payment
     of the same unit and payee, of exactly minus the amount, dated on or after the *earlier* of the two
@@ -441,15 +515,20 @@ def pay07(ctx: ScanContext, p: dict) -> pd.DataFrame:
     **Why it is a risk.** Duplicate payments are money lost or a fictitious second transaction.
 
     **Source.** MoF treasury dynamic monitoring; the duplicate-payment test of accounts-payable audit
-    (same vendor, same amount, same invoice reference).
+    (same vendor, same amount, same invoice reference); ISA 320 and ISA 450 (materiality, clearly
+    trivial).
 
-    **Parameters.** ``window_days``, ``refund_days``, ``level``.
+    **Parameters.** ``window_days``, ``refund_days``, ``level``, ``same_run_level``, ``materiality``,
+    ``series_min``.
 
     **Exclusions.** Refunds themselves; duplicates reversed as above; equal amounts with different
-    references.
+    references; identical lines of one voucher; duplicates below ``materiality``; the charges of a run of
+    identical charges.
     """
     window = pd.Timedelta(days=int(p.get("window_days", 7)))
     refund_days = pd.Timedelta(days=int(p.get("refund_days", 30)))
+    floor = int(round(float(p.get("materiality", 0.0)) * 100))  # in cents
+    series_min = int(p.get("series_min", 12))
     out = payment_frame(ctx)
     out["level"] = pd.Series("ok", index=out.index, dtype="str")
     out["_cents"] = cents(out["amount"])
@@ -458,18 +537,63 @@ def pay07(ctx: ScanContext, p: dict) -> pd.DataFrame:
         out["_ref"] = ref.fillna("")
     else:
         out["_ref"] = ""
+    out["_voucher"] = out["voucher_id"].astype("str").fillna("") if "voucher_id" in out.columns else ""
+    out["prev_id"], out["prev_date"] = "", out["pay_date"]
+    out["detail_zh"], out["detail_en"] = "", ""
+    notes, in_series = _identical_runs(ctx, out, window, series_min, floor)
+
+    # the lines of one voucher sort together, so that a line is compared with its own voucher's first
     pos = out.loc[out["_cents"] > 0].sort_values(
-        ["unit_code", "payee_name", "_cents", "_ref", "pay_date", "payment_id"], kind="mergesort")
+        ["unit_code", "payee_name", "_cents", "_ref", "pay_date", "_voucher", "payment_id"], kind="mergesort")
     same = ((pos["unit_code"] == pos["unit_code"].shift()) & (pos["payee_name"] == pos["payee_name"].shift())
             & (pos["_cents"] == pos["_cents"].shift()) & (pos["_ref"] == pos["_ref"].shift()))
     gap = pos["pay_date"] - pos["pay_date"].shift()
-    dup = (same & (gap <= window)).fillna(False).to_numpy(dtype=bool)
+    one_voucher = ((pos["_voucher"] != "") & (pos["_voucher"] == pos["_voucher"].shift())
+                   & (gap == pd.Timedelta(0))).fillna(False).to_numpy(dtype=bool)
+    dup = ((same & (gap <= window)).fillna(False).to_numpy(dtype=bool) & ~one_voucher
+           & (pos["_cents"] >= floor).to_numpy() & ~pos["payment_id"].isin(in_series).to_numpy())
     d = pos.loc[dup, ["payment_id", "unit_code", "payee_name", "_cents", "pay_date"]].copy()
     d["prev_id"] = pos["payment_id"].shift().loc[dup].to_numpy()
     d["prev_date"] = pos["pay_date"].shift().loc[dup].to_numpy()
-    out["prev_id"], out["prev_date"] = "", out["pay_date"]
+    d = d.loc[~d["payment_id"].isin(_refunded(out, d, refund_days))]
     if d.empty:
-        return out.drop(columns=["_cents", "_ref"])
+        return _with_notes(out, notes)
+    idx = out.index[out["payment_id"].isin(set(d["payment_id"]))]
+    lookup = d.set_index("payment_id")
+    out.loc[idx, "prev_id"] = out.loc[idx, "payment_id"].map(lookup["prev_id"]).to_numpy()
+    out.loc[idx, "prev_date"] = out.loc[idx, "payment_id"].map(lookup["prev_date"]).to_numpy()
+    same_run = (out.loc[idx, "prev_date"] == out.loc[idx, "pay_date"]).to_numpy()
+    out.loc[idx, "level"] = np.where(same_run, str(p.get("same_run_level", "warning")), str(p.get("level", "alert")))
+    f = as_text(out.loc[idx])
+    day = f["pay_date"].dt.strftime("%Y-%m-%d")
+    prev = f["prev_date"].dt.strftime("%Y-%m-%d")
+    money = f["amount"].map("{:,.2f}".format)
+    out.loc[idx, "detail_zh"] = np.where(
+        same_run,
+        "于" + day + "向“" + f["payee_name"] + "”支付" + money + "元，与同日同一批次的支付" + f["prev_id"]
+        + "金额相同（不同明细行），请核实是否分项计费或重复录入",
+        "于" + day + "向“" + f["payee_name"] + "”支付" + money + "元，与" + prev + "的支付" + f["prev_id"]
+        + "金额相同，疑似重复支付")
+    out.loc[idx, "detail_en"] = np.where(
+        same_run,
+        "paid " + money + " to “" + f["payee_name"] + "” on " + day + ", the same amount as payment "
+        + f["prev_id"] + " of the same payment run (another line): items billed together, or one invoice keyed "
+        "twice?",
+        "paid " + money + " to “" + f["payee_name"] + "” on " + day + ", the same amount as payment "
+        + f["prev_id"] + " of " + prev + ": possible duplicate")
+    ev = pd.Series([None] * len(out), index=out.index, dtype="object")
+    ev.loc[idx] = [{"payment_ids": [a, b], "amount": round(v, 2), "window_days": window.days,
+                    "same_run": bool(r), "materiality": round(floor / 100, 2)}
+                   for a, b, v, r in zip(out.loc[idx, "prev_id"], out.loc[idx, "payment_id"],
+                                         out.loc[idx, "amount"], same_run, strict=True)]
+    out["evidence"] = ev
+    return _with_notes(out, notes)
+
+
+def _refunded(out: pd.DataFrame, d: pd.DataFrame, refund_days: pd.Timedelta) -> set[str]:
+    """PAY07: the duplicates of ``d`` that a refund cancels (one refund, one duplicate; in date order)."""
+    if d.empty:
+        return set()
     refunds = out.loc[out["_cents"] < 0, ["payment_id", "unit_code", "payee_name", "_cents", "pay_date"]].copy()
     refunds["_cents"] = -refunds["_cents"]
     refunds = refunds.rename(columns={"payment_id": "refund_id", "pay_date": "refund_date"})
@@ -484,20 +608,81 @@ def pay07(ctx: ScanContext, p: dict) -> pd.DataFrame:
         if pid not in cancelled and rid not in used:
             cancelled.add(pid)
             used.add(rid)
-    d = d.loc[~d["payment_id"].isin(cancelled)]
-    if d.empty:  # every duplicate was reversed by a refund
-        return out.drop(columns=["_cents", "_ref"])
-    idx = out.index[out["payment_id"].isin(set(d["payment_id"]))]
-    lookup = d.set_index("payment_id")
-    out.loc[idx, "level"] = str(p.get("level", "alert"))
-    out.loc[idx, "prev_id"] = out.loc[idx, "payment_id"].map(lookup["prev_id"]).to_numpy()
-    out.loc[idx, "prev_date"] = out.loc[idx, "payment_id"].map(lookup["prev_date"]).to_numpy()
-    ev = pd.Series([None] * len(out), index=out.index, dtype="object")
-    ev.loc[idx] = [{"payment_ids": [a, b], "amount": round(v, 2), "window_days": window.days}
-                   for a, b, v in zip(out.loc[idx, "prev_id"], out.loc[idx, "payment_id"],
-                                      out.loc[idx, "amount"], strict=True)]
-    out["evidence"] = ev
-    return out.drop(columns=["_cents", "_ref"])
+    return cancelled
+
+
+def _identical_runs(ctx: ScanContext, out: pd.DataFrame, window: pd.Timedelta, series_min: int,
+                    floor: int) -> tuple[pd.DataFrame, set[str]]:
+    """PAY07's runs of identical charges: (one note row per run, the payment ids of every run).
+
+    A run: positive payments of one unit, payee and amount (cents) in one fiscal year, at least
+    ``series_min`` of them, two of them at most ``window`` apart (references ignored). A run whose total
+    is below ``floor`` (cents) is not noted, but its charges still raise no duplicate (each is below the
+    floor too).
+    """
+    pos = out.loc[out["_cents"] > 0, ["payment_id", "unit_code", "payee_name", "_cents", "pay_date", "_ref"]]
+    empty = pd.DataFrame(columns=["subject_id", "unit_code", "period", "value"])
+    if pos.empty or series_min < 2:
+        return empty, set()
+    pos = pos.assign(_fy=ctx.fiscal_year(pos["pay_date"]).astype("int64"))
+    keys = ["unit_code", "payee_name", "_cents", "_fy"]
+    size = pos.groupby(keys, sort=False, dropna=False)["payment_id"].transform("size")
+    cand = pos.loc[size.to_numpy() >= series_min].sort_values([*keys, "pay_date", "payment_id"], kind="mergesort")
+    if cand.empty:
+        return empty, set()
+    first = cand.groupby(keys, sort=False, dropna=False).cumcount().to_numpy() == 0
+    close = ~first & ((cand["pay_date"] - cand["pay_date"].shift()) <= window).to_numpy()
+    cand = cand.assign(_close=close)
+    g = cand.groupby(keys, sort=True, dropna=False)
+    runs = g.agg(n=("payment_id", "size"), close=("_close", "sum"), first_date=("pay_date", "min"),
+                 last_date=("pay_date", "max"), refs=("_ref", "nunique"),
+                 ids=("payment_id", lambda x: list(x))).reset_index()
+    runs = runs.loc[runs["close"] > 0]
+    if runs.empty:
+        return empty, set()
+    runs = as_text(runs)
+    members = {pid for ids in runs["ids"] for pid in ids}
+    runs["total_cents"] = runs["_cents"] * runs["n"]
+    runs = runs.loc[runs["total_cents"] >= floor]
+    if runs.empty:
+        return empty, members
+    amount = runs["_cents"] / 100.0
+    total = runs["total_cents"] / 100.0
+    money, total_text = amount.map("{:,.2f}".format), total.map("{:,.2f}".format)
+    n, close_n = runs["n"].astype("str"), runs["close"].astype("int64").astype("str")
+    w = str(window.days)
+    notes = pd.DataFrame({
+        "subject_id": runs["unit_code"] + "|" + runs["payee_name"] + "|" + money.str.replace(",", ""),
+        "subject_type": "vendor",
+        "unit_code": runs["unit_code"],
+        "payee_name": runs["payee_name"],
+        "period": runs["_fy"].astype("str"),
+        "value": runs["n"].astype("float64"),
+        "threshold": float(series_min),
+        "level": "info",
+        "detail_zh": runs["_fy"].astype("str") + "年度向“" + runs["payee_name"] + "”支付相同金额" + money + "元共"
+        + n + "笔（合计" + total_text + "元，其中" + close_n + "笔与前一笔相隔不超过" + w
+        + "天）：重复出现的相同金额支付，属经常性收费，作一条提示，不逐笔预警",
+        "detail_en": "paid “" + runs["payee_name"] + "” the same " + money + " " + n + " times in budget year "
+        + runs["_fy"].astype("str") + " (together " + total_text + "; " + close_n + " within " + w
+        + " days of the previous one): recurring identical charges, one note rather than a duplicate alert each",
+    })
+    notes["evidence"] = [
+        {"amount": round(c / 100, 2), "count": int(k), "total": round(t / 100, 2), "first_date": a.strftime("%Y-%m-%d"),
+         "last_date": b.strftime("%Y-%m-%d"), "within_window": int(c2), "window_days": window.days,
+         "references": int(r), "series_min": series_min, "payment_ids": ids[:100],
+         **({"payment_ids_shown": 100} if len(ids) > 100 else {})}
+        for c, k, t, a, b, c2, r, ids in zip(runs["_cents"], runs["n"], runs["total_cents"], runs["first_date"],
+                                             runs["last_date"], runs["close"], runs["refs"], runs["ids"], strict=True)
+    ]
+    return notes.reset_index(drop=True), members
+
+
+def _with_notes(out: pd.DataFrame, notes: pd.DataFrame) -> pd.DataFrame:
+    out = out.drop(columns=["_cents", "_ref", "_voucher"])
+    if notes.empty:
+        return out
+    return pd.concat([out, notes], ignore_index=True)
 
 
 @indicator(
@@ -515,7 +700,10 @@ def pay07(ctx: ScanContext, p: dict) -> pd.DataFrame:
     message_zh="{unit_name} 于{pay_date:%Y-%m-%d}向“{payee_name}”支付整数金额{value:,.2f}元",
     message_en="{unit_name} paid the round amount {value:,.2f} to “{payee_name}” on {pay_date:%Y-%m-%d}",
     params={"min_amount": "amount at or above which round amounts are flagged (yuan)",
-            "multiple": "round unit (yuan)", "level": "level of a large round amount"},
+            "multiple": "round unit (yuan; not scaled by threshold_scale: roundness is a matter of the "
+                        "currency's digits, so set it in the data's own currency)",
+            "level": "level of a large round amount"},
+    money=("min_amount",),
     evidence=_PAY_EVIDENCE,
 )
 def pay08(ctx: ScanContext, p: dict) -> pd.DataFrame:
@@ -565,7 +753,9 @@ def pay08(ctx: ScanContext, p: dict) -> pd.DataFrame:
 def pay09(ctx: ScanContext, p: dict) -> pd.DataFrame:
     """PAY09 跨年支付 — payment after the budget year.
 
-    **What.** A positive payment with year(pay_date) > budget_year whose line has no carry-over.
+    **What.** A positive payment with year(pay_date) > budget_year whose line has no carry-over, where
+    year(pay_date) is the fiscal year of pay_date (``calendar.fiscal_year_start_month``: a UK payment of
+    March 2020 belongs to 2019/20, labelled 2019).
 
     **Method.** The carry-over of a line shows in the budget of the year the money is spent: the line
     with the same (unit, function, economic, project) key in year(pay_date) must have carryover_amount > 0
@@ -587,9 +777,9 @@ def pay09(ctx: ScanContext, p: dict) -> pd.DataFrame:
         carried["year"].astype("str") + "|" + carried["unit_code"] + "|" + carried["function_code"] + "|"
         + carried["economic_code"] + "|" + carried["project_code"]
     )
-    key = (out["pay_date"].dt.year.astype("str") + "|" + out["unit_code"].astype("str") + "|"
-           + out["function_code"].astype("str") + "|" + out["economic_code"].astype("str") + "|"
-           + out["project_code"].astype("str"))
-    late = (out["pay_date"].dt.year > out["budget_year"]).fillna(False).to_numpy(dtype=bool)
+    pay_year = ctx.fiscal_year(out["pay_date"])
+    key = (pay_year.astype("str") + "|" + out["unit_code"].astype("str") + "|" + out["function_code"].astype("str")
+           + "|" + out["economic_code"].astype("str") + "|" + out["project_code"].astype("str"))
+    late = (pay_year > out["budget_year"]).fillna(False).to_numpy(dtype=bool)
     hit = late & ~key.isin(carried_keys).to_numpy() & (out["amount"] > 0).to_numpy()
     return _flag(out, hit, str(p.get("level", "alert")))

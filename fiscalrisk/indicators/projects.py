@@ -6,7 +6,7 @@ a project is the net sum of the payments carrying its ``project_code`` up to ``a
 is the sum of the contracts carrying its ``project_code`` signed up to ``as_of``. The progress of a
 project is its latest report dated on or before ``as_of``.
 
-These indicators describe the state of a project at ``as_of``: their period is the year of ``as_of``,
+These indicators describe the state of a project at ``as_of``: their period is the (fiscal) year of ``as_of``,
 so a project that stays overdue or over budget is one finding per year, updated by each scan.
 """
 
@@ -59,7 +59,8 @@ def _started(projects: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
 
 
 def paid_ahead_of_works(
-    projects: pd.DataFrame, progress: pd.DataFrame, payments: pd.DataFrame, as_of: pd.Timestamp
+    projects: pd.DataFrame, progress: pd.DataFrame, payments: pd.DataFrame, as_of: pd.Timestamp, *,
+    year: int | None = None,
 ) -> pd.DataFrame:
     """PRJ01: paid share of the budget − latest physical progress, in percentage points.
 
@@ -84,7 +85,7 @@ def paid_ahead_of_works(
         {
             "subject_id": codes,
             "unit_code": pr["unit_code"].astype(str),
-            "period": str(as_of.year),
+            "period": str(as_of.year if year is None else year),
             "value": (paid_share - prog / 100.0) * 100.0,
             "paid": paid,
             "paid_share": paid_share,
@@ -105,7 +106,7 @@ def paid_ahead_of_works(
 
 
 def overdue_projects(
-    projects: pd.DataFrame, progress: pd.DataFrame | None, as_of: pd.Timestamp
+    projects: pd.DataFrame, progress: pd.DataFrame | None, as_of: pd.Timestamp, *, year: int | None = None
 ) -> pd.DataFrame:
     """PRJ02: days after the planned end of a project not finished at ``as_of``.
 
@@ -127,7 +128,7 @@ def overdue_projects(
         {
             "subject_id": codes,
             "unit_code": pr["unit_code"].astype(str),
-            "period": str(as_of.year),
+            "period": str(as_of.year if year is None else year),
             "value": days,
             "level": np.where(finished, "ok", None),
             "days": days,
@@ -149,7 +150,8 @@ def overdue_projects(
 
 
 def over_budget(
-    projects: pd.DataFrame, payments: pd.DataFrame, contracts: pd.DataFrame | None, as_of: pd.Timestamp
+    projects: pd.DataFrame, payments: pd.DataFrame, contracts: pd.DataFrame | None, as_of: pd.Timestamp, *,
+    year: int | None = None,
 ) -> pd.DataFrame:
     """PRJ03: the larger of net paid and contracted, over the project's budget (概算).
 
@@ -168,7 +170,7 @@ def over_budget(
         {
             "subject_id": codes,
             "unit_code": pr["unit_code"].astype(str),
-            "period": str(as_of.year),
+            "period": str(as_of.year if year is None else year),
             "value": np.maximum(paid, contracted) / budget,
             "paid": paid,
             "contracted": contracted,
@@ -239,7 +241,7 @@ def prj01(ctx: ScanContext, p: dict) -> pd.DataFrame:
     **Exclusions.** Projects not started at ``as_of``, with no budget, or with no progress report yet.
     """
     return paid_ahead_of_works(
-        ctx.tables["projects"], ctx.tables["project_progress"], ctx.payments, ctx.as_of
+        ctx.tables["projects"], ctx.tables["project_progress"], ctx.payments, ctx.as_of, year=ctx.year
     )
 
 
@@ -294,7 +296,7 @@ def prj02(ctx: ScanContext, p: dict) -> pd.DataFrame:
     progress = ctx.tables.get("project_progress")
     if "actual_end_date" not in projects.columns and (progress is None or progress.empty):
         raise NotAssessed("no completion data: neither projects.actual_end_date nor project_progress")
-    return overdue_projects(projects, progress, ctx.as_of)
+    return overdue_projects(projects, progress, ctx.as_of, year=ctx.year)
 
 
 @indicator(
@@ -344,4 +346,4 @@ def prj03(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
     **Exclusions.** Projects not started at ``as_of`` or without a budget.
     """
-    return over_budget(ctx.tables["projects"], ctx.payments, ctx.tables.get("contracts"), ctx.as_of)
+    return over_budget(ctx.tables["projects"], ctx.payments, ctx.tables.get("contracts"), ctx.as_of, year=ctx.year)

@@ -27,8 +27,9 @@ value           float: the measured value that is graded. NaN = the subject coul
                 (not counted as assessed; an optional ``reason`` column says why)
 evidence        optional dict per row: ids of the rows behind the value and the figures used; columns
                 listed in the decorator's ``evidence`` tuple are added to it
-level           optional: forces the level of a row (``ok`` / ``warning`` / ``alert`` / NaN = graded);
-                required by ``grade="flag"`` unless every returned row is a finding
+level           optional: forces the level of a row (``ok`` / ``info`` / ``warning`` / ``alert`` / NaN =
+                graded); required by ``grade="flag"`` unless every returned row is a finding. ``info``
+                is a note (findings.py): written with the findings, never counted as flagged
 threshold       optional: the cut-off recorded in the finding when the row forces its level
 subject_type    optional: overrides the declared subject type for a row (e.g. BUD01 also grades regions,
                 PAY03 also grades unit × month cash totals)
@@ -71,6 +72,7 @@ from fiscalrisk.findings import (
     ASSESSED_COLUMNS,
     FINDINGS_COLUMNS,
     LEVEL_DTYPE,
+    LEVELS,
     MODULES,
     empty_findings,
     finalize_assessed,
@@ -93,6 +95,8 @@ __all__ = [
     "run_indicator",
     "finding_id",
     "line_id",
+    "MODULE_MONEY",
+    "money_paths",
 ]
 
 GRADES: tuple[str, ...] = ("ge", "gt", "le", "lt", "outside", "flag")
@@ -139,6 +143,7 @@ class IndicatorSpec:
     doc: str = ""
     evidence: tuple[str, ...] = ()
     sections: tuple[str, ...] = ()  # top-level params sections read besides its own and its module's
+    money: tuple[str, ...] = ()  # parameters that are amounts of money (scaled by threshold_scale)
 
     @property
     def page(self) -> str:
@@ -150,6 +155,19 @@ class IndicatorSpec:
 
 
 REGISTRY: dict[str, IndicatorSpec] = {}
+
+#: Module parameters (``modules.<module>.<name>``) that are amounts of money, like an indicator's
+#: ``money``: the procurement limits of 国办发〔2019〕55号 (mappings of category → yuan).
+MODULE_MONEY: dict[str, tuple[str, ...]] = {
+    "procurement": ("open_tender_limits", "decentralised_limits"),
+}
+
+
+def money_paths() -> list[str]:
+    """Dotted params paths of every money parameter of the registered indicators and modules."""
+    paths = [f"indicators.{s.code}.{name}" for s in specs() for name in s.money]
+    paths += [f"modules.{m}.{name}" for m, names in MODULE_MONEY.items() for name in names]
+    return sorted(paths)
 
 
 def indicator(
@@ -170,6 +188,7 @@ def indicator(
     doc: str | None = None,
     evidence: tuple[str, ...] | list[str] = (),
     sections: tuple[str, ...] | list[str] = (),
+    money: tuple[str, ...] | list[str] = (),
 ) -> Callable[[Callable[..., pd.DataFrame]], Callable[..., pd.DataFrame]]:
     """Register an indicator function under ``code``.
 
@@ -178,7 +197,9 @@ def indicator(
     regions by exactly these values when their layered params differ.
 
     ``params`` documents the indicator's parameters (name → description; values live in
-    ``params/defaults.yaml`` under ``indicators.<code>``). ``doc`` overrides the function's docstring
+    ``params/defaults.yaml`` under ``indicators.<code>``). ``money`` names those of them that are amounts
+    of money, stated in yuan in the defaults: :func:`fiscalrisk.params.resolve` multiplies them by
+    ``threshold_scale`` for data in another currency (see :data:`MODULE_MONEY` for module parameters). ``doc`` overrides the function's docstring
     as the indicator's documentation page. ``evidence`` names result columns copied into each
     finding's evidence. The function is returned unchanged (with a ``spec`` attribute).
     """
@@ -192,6 +213,9 @@ def indicator(
         raise ValueError(f"indicator {code}: grade {grade!r} is not one of {', '.join(GRADES)}")
     if not reads:
         raise ValueError(f"indicator {code}: declare the tables and columns it reads")
+    undeclared = [m for m in money if m not in (params or {})]
+    if undeclared:
+        raise ValueError(f"indicator {code}: money parameter(s) {undeclared} are not among its declared params")
 
     def register(func: Callable[..., pd.DataFrame]) -> Callable[..., pd.DataFrame]:
         if code in REGISTRY:
@@ -217,6 +241,7 @@ def indicator(
             doc=doc or "",
             evidence=tuple(evidence),
             sections=tuple(sections),
+            money=tuple(money),
         )
         REGISTRY[code] = spec
         func.spec = spec  # type: ignore[attr-defined]
@@ -454,15 +479,45 @@ class ScanContext:
             return sorted(set(self.unit_region.dropna()))
         return sorted(r["region_code"].dropna().astype("str").unique())
 
+    # --- the fiscal year ---------------------------------------------------------------------------
+    @property
+    def fiscal_start(self) -> int:
+        """The month the fiscal (budget) year starts: ``calendar.fiscal_year_start_month`` (1 = January)."""
+        from fiscalrisk.params import Params, fiscal_year_start_month
+
+        if isinstance(self.params, Params | Mapping) or self.params is None:
+            return fiscal_year_start_month(self.params)
+        return int(getattr(self.params, "get", lambda *_: 1)("calendar.fiscal_year_start_month", 1) or 1)
+
+    def fiscal_year(self, dates: Any) -> Any:
+        """The fiscal year of ``dates`` (a Series → Int64 Series, a date → int), labelled by the calendar
+        year it starts in (:func:`fiscalrisk.calendar.fiscal_year`)."""
+        from fiscalrisk.calendar import fiscal_year
+
+        return fiscal_year(dates, self.fiscal_start)
+
+    def fiscal_month(self, dates: Any) -> Any:
+        """The month of the fiscal year, 1–12 (12 = its last month)."""
+        from fiscalrisk.calendar import fiscal_month
+
+        return fiscal_month(dates, self.fiscal_start)
+
+    @property
+    def year(self) -> int:
+        """The fiscal (budget) year of ``as_of``: the year a scan's "current year" indicators look at."""
+        return int(self.fiscal_year(self.as_of))
+
     # --- payments and budget, normalised once ------------------------------------------------------
     @_shared
     def payments(self) -> pd.DataFrame:
-        """Payments up to and including ``as_of``; ``budget_year`` filled from the year of pay_date
-        (as the contract says), ``project_code`` filled with the empty string, and ``pay_month``
-        (``YYYY-MM``, the period of payment findings)."""
+        """Payments up to and including ``as_of`` (codes, names and months as categoricals: take
+        :func:`as_text` of the rows that become findings before building text from them); ``budget_year`` filled from the fiscal year of
+        pay_date (the contract's "year of pay_date" where the fiscal year is the calendar year),
+        ``project_code`` filled with the empty string, and ``pay_month`` (``YYYY-MM``, the period of
+        payment findings)."""
         p = self.tables["payments"]
         p = p.loc[p["pay_date"] <= self.as_of].copy()
-        year = p["pay_date"].dt.year.astype("Int64")
+        year = self.fiscal_year(p["pay_date"]).astype("Int64")
         p["budget_year"] = p["budget_year"].astype("Int64").fillna(year) if "budget_year" in p else year
         p["project_code"] = p["project_code"].astype("str").fillna("") if "project_code" in p else ""
         p["project_code"] = p["project_code"].astype("str")
@@ -692,7 +747,7 @@ EVENT_SUBJECTS: frozenset[str] = frozenset({"payment", "seal_event"})
 def run_indicator(spec: IndicatorSpec | str, ctx: ScanContext) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Run one indicator on ``ctx``: returns (findings, assessed).
 
-    ``findings`` has the contract's columns (only warning and alert rows); ``assessed`` has one row per
+    ``findings`` has the contract's columns (warning and alert rows, and ``info`` notes); ``assessed`` has one row per
     region of the scan with the number of subjects assessed and flagged, or why the indicator was not
     assessed (missing table, missing column, empty table, or the function's :class:`NotAssessed`).
     """
@@ -745,7 +800,7 @@ def measure_and_grade(spec: IndicatorSpec | str, ctx: ScanContext) -> tuple[pd.D
         level = np.full(len(res), str(p.get("level", "alert")), dtype=object)
     else:
         has_forced = np.zeros(len(res), dtype=bool)
-    bad = set(pd.unique(level)) - {"ok", "warning", "alert"}
+    bad = set(pd.unique(level)) - set(LEVELS)
     if bad:
         raise ValueError(f"indicator {spec.code}: unknown level(s) {sorted(bad)}")
     if "threshold" in res:
@@ -856,6 +911,14 @@ def _graded_values(spec: IndicatorSpec, res: pd.DataFrame, value: np.ndarray, th
     for c in ("subject_id", "period"):
         v[c] = v[c].astype("str")
     return v.reset_index(drop=True)
+
+
+def as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its categorical columns as text: for the few rows that become findings, whose
+    codes and names go into messages and keys (``"|".join``-like concatenation is not defined on the
+    categoricals of :attr:`ScanContext.payments`)."""
+    cats = [c for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)]
+    return frame.astype(dict.fromkeys(cats, "str")) if cats else frame
 
 
 def _text(s: pd.Series) -> pd.Series:

@@ -44,7 +44,7 @@ __all__ = [
 FONT = "Noto Sans CJK SC, sans-serif"
 
 #: Colours of the levels: the bureau's yellow (黄色预警) and red (红色预警) warnings.
-LEVEL_COLORS: dict[str, str] = {"ok": "#4c9a6a", "warning": "#e8a317", "alert": "#c8102e"}
+LEVEL_COLORS: dict[str, str] = {"ok": "#4c9a6a", "info": "#6b7b8c", "warning": "#e8a317", "alert": "#c8102e"}
 
 #: PEFA letter grades from green (A) to red (D); NA grey.
 GRADE_COLORS: dict[str, str] = {"A": "#1a7f4b", "B": "#7cb342", "C": "#f2b01e", "D": "#c8102e", "NA": "#b8bec6"}

@@ -42,7 +42,8 @@ LANGS: Final[tuple[str, ...]] = ("zh-CN", "en")
 DEFAULT_LANG: Final[str] = "zh-CN"
 
 
-#: Finding levels shown to a manager (``ok`` is never a finding, but tiles and legends use it).
+#: Finding levels shown to a manager (``ok`` is never a finding, but tiles and legends use it; ``info``
+#: notes are listed with the findings but are no risk, so they have a label and no tile of their own).
 LEVELS: Final[tuple[str, ...]] = ("warning", "alert")
 
 _M = dict[str, str]
@@ -97,6 +98,7 @@ MESSAGES: Final[dict[str, _M]] = {
     "module.control": _m("内控", "Internal control"),
     # -- levels ------------------------------------------------------------------------------------
     "level.ok": _m("正常", "OK"),
+    "level.info": _m("提示", "Note"),
     "level.warning": _m("黄色预警", "Warning"),
     "level.alert": _m("红色预警", "Alert"),
     # -- region levels -------------------------------------------------------------------------

@@ -313,7 +313,9 @@ def test_bud02_report_months_are_reported_not_graded() -> None:
     f, _ = run("BUD02", context(t, "2026-06-30", {"BUD02": {"report_months": [11, 12], "warning": 0.1}}))
     g, _ = run("BUD02", context(t, "2026-06-30", {"BUD02": {"report_months": [12], "warning": 0.1}}))
     assert flagged(f) == flagged(g) == {"U1": "warning"}
-    assert "11–12月合计40.0%" in f["message_zh"].iloc[0] and "11–12月合计10.0%" in g["message_zh"].iloc[0]
+    # the message names the months reported (it used to say 11–12月 whatever report_months held)
+    assert "（11–12月合计40.0%）" in f["message_zh"].iloc[0] and "（12月合计10.0%）" in g["message_zh"].iloc[0]
+    assert "(November–December 40.0%)" in f["message_en"].iloc[0] and "(December 10.0%)" in g["message_en"].iloc[0]
 
 
 def test_bud02_only_completed_years_and_payments_within_their_year() -> None:
@@ -549,3 +551,56 @@ def test_bud06_age_is_the_line_year_minus_the_carry_over_year() -> None:
     bud = budget([_carried("U1", 2023, year=2025)], extra=_CARRY)
     pay = payments([payment("x", "2026-03-02", 1.0, economic_code="30299")])
     assert _levels("BUD06", {"budget": bud, "payments": pay}) == {"2025|U1|2050101|30201|": "warning"}
+
+
+# ---------------------------------------------------------------------------------------- fiscal years
+# A fiscal year starting in April (the United Kingdom's): 2025 is April 2025 – March 2026.
+_APRIL = {"calendar": {"fiscal_year_start_month": 4}}
+
+
+def test_bud01_time_progress_of_an_april_year_on_30_september_is_half() -> None:
+    # by months, 30 September is 6/12 of April–March; budgets of 1,000,000: 40 % spent is 10 pp behind
+    bud = budget([line(2025, u, 1_000_000.0) for u in ("U1", "U2")])
+    pay = payments([payment("P1", "2025-05-02", 399_900.0),  # 10.01 pp behind → warning
+                    payment("P2", "2025-05-02", 400_100.0, unit="U2"),  # 9.99 pp → ok
+                    payment("P0", "2025-03-31", 900_000.0)])  # March 2025 belongs to 2024/25: not this year's
+    more = {"time_progress": {"method": "months"}, **_APRIL}
+    f, _ = run("BUD01", context({"budget": bud, "payments": pay}, "2025-09-30", **more))
+    u = f.loc[f["subject_type"] == "unit"].set_index("subject_id")
+    assert list(u.index) == ["U1"] and u.loc["U1", "period"] == "2025"
+    assert json.loads(u.loc["U1", "evidence"])["time_progress"] == 0.5
+    # the same data read as calendar years: 30 September is 9/12, and P0 counts for 2025
+    g, _ = run("BUD01", context({"budget": bud, "payments": pay}, "2025-09-30", time_progress={"method": "months"}))
+    assert json.loads(g.set_index("subject_id").loc["U2", "evidence"])["time_progress"] == 0.75
+
+
+@covers("BUD02", "surge_months")
+def test_bud02_looks_at_march_when_the_fiscal_year_starts_in_april() -> None:
+    rows = [payment("A-apr", "2025-04-10", 60_000.0), payment("A-dec", "2025-12-10", 10_000.0),
+            payment("A-mar", "2026-03-10", 30_000.0),  # the year's last month: 30 %
+            payment("B-apr", "2025-04-10", 50_000.0, unit="U2"),
+            payment("B-dec", "2025-12-10", 50_000.0, unit="U2")]  # a December rush is no year-end rush here
+    t = {"payments": payments(rows)}
+    f, a = run("BUD02", context(t, "2026-04-01", **_APRIL))
+    assert flagged(f) == {"U1": "warning"}
+    u1 = f.iloc[0]
+    assert u1["period"] == "2025" and u1["value"] == pytest.approx(0.3)
+    assert u1["message_zh"].startswith("德清县教育局 2026年3月净支付占全年30.0%（2–3月合计30.0%）")
+    assert "March 2026 took 30.0%" in u1["message_en"]
+    # surge_months counts months of the fiscal year: 9 is December
+    assert _levels("BUD02", t, as_of="2026-04-01", more=_APRIL, surge_months=[9]) == {"U2": "alert"}
+    # on 31 March the fiscal year is not complete; read as calendar years, 2025 is (and December rules)
+    _, a = run("BUD02", context(t, "2026-03-31", **_APRIL))
+    assert set(a["status"]) == {"not_assessed"}
+    assert _levels("BUD02", t, as_of="2026-04-01") == {"U2": "alert"}
+
+
+def test_payments_without_a_budget_year_count_for_the_fiscal_year_of_their_date() -> None:
+    bud = budget([line(2025, "U1", 100_000.0)])
+    rows = [payment("P1", "2026-03-31", 5_000.0),  # March 2026: fiscal year 2025 → on the 2025 line
+            payment("P2", "2026-04-01", 5_000.0)]  # April 2026: 2026, which has no line
+    f, _ = run("BUD04", context({"budget": bud, "payments": payments(rows)}, "2026-04-30", **_APRIL))
+    assert flagged(f) == {}  # 2026 is absent from the budget altogether: not assessed, not flagged
+    ctx = context({"budget": bud, "payments": payments(rows)}, "2026-04-30", **_APRIL)
+    assert ctx.payments.set_index("payment_id")["budget_year"].to_dict() == {"P1": 2025, "P2": 2026}
+    assert ctx.year == 2026 and context({"payments": payments(rows)}, "2026-03-31", **_APRIL).year == 2025

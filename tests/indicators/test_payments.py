@@ -468,11 +468,15 @@ def test_pay06_total_and_each_payment_at_and_around_the_threshold() -> None:
         # ... one at T went through the approval: not part of a split
         payment("E1", "2026-03-02", 300000.0, payee_name="戊"), payment("E2", "2026-03-03", 10000.0, payee_name="戊"),
     ]
-    assert _levels("PAY06", rows) == {"Y2": "warning", "B2": "warning", "D2": "warning"}
+    # materiality 0: every payment can be a part (D2's cent would be immaterial: the floor has its own test)
+    assert _levels("PAY06", rows, materiality=0) == {"Y2": "warning", "B2": "warning", "D2": "warning"}
     # T a yuan lower: 甲 reaches it, 丁's first payment is no longer below it
-    assert _levels("PAY06", rows, threshold=299999) == {"J2": "warning", "Y2": "warning", "B2": "warning"}
+    assert _levels("PAY06", rows, threshold=299999, materiality=0) == {"J2": "warning", "Y2": "warning",
+                                                                       "B2": "warning"}
     # T a yuan higher: 乙, 丙 and 丁 no longer reach it, 戊's first payment is now below it
-    assert _levels("PAY06", rows, threshold=300001) == {"E2": "warning"}
+    assert _levels("PAY06", rows, threshold=300001, materiality=0) == {"E2": "warning"}
+    # with the default floor (5,000) 丁's cent is no part of a split
+    assert _levels("PAY06", rows) == {"Y2": "warning", "B2": "warning"}
 
 
 @covers("PAY06", "window_days")
@@ -583,6 +587,25 @@ def test_pay06_split_completed_on_as_of_counts_and_the_day_after_does_not() -> N
         payment("B1", "2026-06-20", 150000.0, payee_name="乙"), payment("B2", "2026-07-01", 150000.0, payee_name="乙"),
     ]
     assert _levels("PAY06", rows, as_of="2026-06-30") == {"A2": "warning"}
+
+
+@covers("PAY06", "materiality")
+def test_pay06_parts_at_under_and_over_the_materiality_floor() -> None:
+    rows = [
+        payment("A1", "2026-03-02", 296_000.0, payee_name="甲"), payment("A2", "2026-03-03", 5_000.0, payee_name="甲"),
+        payment("B1", "2026-03-02", 296_000.0, payee_name="乙"), payment("B2", "2026-03-03", 4_999.99, payee_name="乙"),
+        payment("C1", "2026-03-02", 296_000.0, payee_name="丙"), payment("C2", "2026-03-03", 5_000.01, payee_name="丙"),
+    ]
+    # at the floor a payment is material; a cent below it, it neither completes nor adds to a split
+    assert _levels("PAY06", rows) == {"A2": "warning", "C2": "warning"}
+    assert _levels("PAY06", rows, materiality=4_999.99) == {"A2": "warning", "B2": "warning", "C2": "warning"}
+    assert _levels("PAY06", rows, materiality=5_000.01) == {"C2": "warning"}
+    f, _ = _run("PAY06", rows)
+    assert json.loads(f["evidence"].iloc[0])["materiality"] == 5000.0
+    # an immaterial payment inside a window does not add to it either
+    rows = [payment("D1", "2026-03-02", 200_000.0, payee_name="丁"), payment("D2", "2026-03-03", 4_000.0, payee_name="丁"),
+            payment("D3", "2026-03-04", 96_000.0, payee_name="丁")]
+    assert _levels("PAY06", rows) == {} and _levels("PAY06", rows, materiality=0) == {"D3": "warning"}
 
 
 # ---------------------------------------------------------------------------------------- PAY07
@@ -745,3 +768,111 @@ def test_pay09_carry_over_of_the_paying_year_and_unit_and_the_year_end() -> None
     ]
     assert _levels("PAY09", rows, as_of="2026-03-31", tables={"budget": _pay09_budget()}) == {
         "U2-late": "alert", "U3-late": "alert", "U2-on": "alert"}
+
+
+def test_pay09_uses_the_fiscal_year_of_the_payment_date() -> None:
+    april = {"calendar": {"fiscal_year_start_month": 4}}
+    bud = budget([line(2025, "U1", 100_000.0, carryover_amount=None),
+                  line(2026, "U1", 100_000.0, carryover_amount=None)], extra=("carryover_amount",))
+    rows = [payment("P1", "2026-03-20", 5_000.0, budget_year=2025),  # within 2025/26: not after its year
+            payment("P2", "2026-04-20", 5_000.0, budget_year=2025)]  # in 2026/27: after, no carry-over
+    f, _ = run("PAY09", context({"payments": payments(rows), "budget": bud}, "2026-12-31", **april))
+    assert flagged(f) == {"P2": "alert"}
+    g, _ = run("PAY09", context({"payments": payments(rows), "budget": bud}, "2026-12-31"))
+    assert flagged(g) == {"P1": "alert", "P2": "alert"}  # read as calendar years, both are after 2025
+
+
+
+# ------------------------------------------------------------- PAY07: materiality, payment runs, series
+@covers("PAY07", "materiality")
+def test_pay07_duplicates_at_under_and_over_the_materiality_floor() -> None:
+    def pair(tag: str, amount: float) -> list[dict]:
+        return [payment(f"{tag}1", "2026-06-01", amount, payee_name=tag),
+                payment(f"{tag}2", "2026-06-03", amount, payee_name=tag)]
+
+    rows = [*pair("under", 4_999.99), *pair("at", 5_000.0), *pair("over", 5_000.01)]
+    assert _levels("PAY07", rows) == {"at2": "alert", "over2": "alert"}  # no alert below the floor
+    assert _levels("PAY07", rows, materiality=4_999.99) == {"under2": "alert", "at2": "alert", "over2": "alert"}
+    assert _levels("PAY07", rows, materiality=5_000.01) == {"over2": "alert"}
+    assert _levels("PAY07", rows, materiality=0) == {"under2": "alert", "at2": "alert", "over2": "alert"}
+
+
+@covers("PAY07", "same_run_level")
+def test_pay07_lines_of_one_payment_run_are_told_apart_from_true_repeats() -> None:
+    rows = [
+        # one payment run (the same day): two lines with distinct line references (their payment ids)
+        payment("R-0001-1", "2026-06-01", 8_000.0, payee_name="甲"), payment("R-0001-2", "2026-06-01", 8_000.0, payee_name="甲"),
+        # a true repeat: the same charge paid again in a later run
+        payment("T1", "2026-06-01", 9_000.0, payee_name="乙"), payment("T2", "2026-06-04", 9_000.0, payee_name="乙"),
+    ]
+    assert _levels("PAY07", rows) == {"R-0001-2": "warning", "T2": "alert"}
+    assert _levels("PAY07", rows, same_run_level="alert") == {"R-0001-2": "alert", "T2": "alert"}
+    assert _levels("PAY07", rows, level="warning") == {"R-0001-2": "warning", "T2": "warning"}
+    f, _ = _run("PAY07", rows)
+    f = f.set_index("subject_id")
+    assert json.loads(f.loc["R-0001-2", "evidence"])["same_run"] is True
+    assert json.loads(f.loc["T2", "evidence"])["same_run"] is False
+    assert "同日同一批次" in f.loc["R-0001-2", "message_zh"] and "疑似重复支付" in f.loc["T2", "message_zh"]
+    assert f.loc["T2", "message_zh"] == "德清县教育局 于2026-06-04向“乙”支付9,000.00元，与2026-06-01的支付T1金额相同，疑似重复支付"
+
+
+def test_pay07_identical_lines_of_one_voucher_are_items_of_one_payment() -> None:
+    rows = [
+        # voucher V1: three lines of 8,000 (three phone lines on one bill): items, not duplicates
+        payment("V1-1", "2026-06-01", 8_000.0, payee_name="甲", voucher_id="V1"),
+        payment("V1-2", "2026-06-01", 8_000.0, payee_name="甲", voucher_id="V1"),
+        payment("V1-3", "2026-06-01", 8_000.0, payee_name="甲", voucher_id="V1"),
+        # voucher V2 the same day: another document with the same line → one run, distinct vouchers
+        payment("V2-1", "2026-06-01", 8_000.0, payee_name="甲", voucher_id="V2"),
+        # voucher V3 three days later: the same charge again → a true repeat
+        payment("V3-1", "2026-06-04", 8_000.0, payee_name="甲", voucher_id="V3"),
+    ]
+    f, _ = run("PAY07", context({"payments": typed("payments", rows)}, "2026-12-31"))
+    assert flagged(f) == {"V2-1": "warning", "V3-1": "alert"}
+    # without voucher numbers, the lines of one day are told apart only from later repeats
+    bare = [{k: v for k, v in r.items() if k != "voucher_id"} for r in rows]
+    g, _ = run("PAY07", context({"payments": typed("payments", bare)}, "2026-12-31"))
+    assert flagged(g) == {"V1-2": "warning", "V1-3": "warning", "V2-1": "warning", "V3-1": "alert"}
+
+
+def _run_of(tag: str, n: int, amount: float, start: str = "2026-04-01", every: int = 3, **kw) -> list[dict]:
+    """``n`` identical charges to payee ``tag``, ``every`` days apart."""
+    day = pd.Timestamp(start)
+    return [payment(f"{tag}{i:02d}", (day + pd.Timedelta(days=every * i)).strftime("%Y-%m-%d"), amount,
+                    payee_name=tag, **kw) for i in range(n)]
+
+
+@covers("PAY07", "series_min")
+def test_pay07_a_run_of_identical_charges_is_one_note_not_a_duplicate_each() -> None:
+    rows = _run_of("甲", 12, 6_000.0) + _run_of("乙", 11, 6_000.0)
+    f, a = _run("PAY07", rows)
+    # N = 12 charges: one info note on the run; N − 1 = 11: judged charge by charge (10 repeats)
+    assert flagged(f) == {"U1|甲|6000.00": "info", **{f"乙{i:02d}": "alert" for i in range(1, 11)}}
+    note = f.loc[f["level"] == "info"].iloc[0]
+    assert (note["subject_type"], note["period"], note["value"], note["threshold"]) == ("vendor", "2026", 12, 12)
+    ev = json.loads(note["evidence"])
+    assert (ev["count"], ev["amount"], ev["total"], ev["within_window"]) == (12, 6000.0, 72000.0, 11)
+    assert ev["payment_ids"] == [f"甲{i:02d}" for i in range(12)] and ev["first_date"] == "2026-04-01"
+    assert "重复出现的相同金额支付" in note["message_zh"] and "recurring identical charges" in note["message_en"]
+    assert int(a["flagged"].sum()) == 10  # a note is not counted as flagged
+    assert _levels("PAY07", rows, series_min=11) == {"U1|甲|6000.00": "info", "U1|乙|6000.00": "info"}
+    assert _levels("PAY07", rows, series_min=13) == {**{f"甲{i:02d}": "alert" for i in range(1, 12)},
+                                                     **{f"乙{i:02d}": "alert" for i in range(1, 11)}}
+
+
+def test_pay07_run_notes_follow_materiality_fiscal_years_and_ignore_references() -> None:
+    # a run of trivial charges is noted once its total is material: 12 × 400 = 4,800 (nothing), 13 × 400
+    small = _run_of("甲", 12, 400.0) + _run_of("乙", 13, 400.0)
+    assert _levels("PAY07", small) == {"U1|乙|400.00": "info"}
+    # a run billed per property (one reference each) is still one run
+    per_property = [{**r, "purpose": f"property {i}"} for i, r in enumerate(_run_of("丙", 12, 9_816.0))]
+    f, _ = run("PAY07", context({"payments": typed("payments", per_property)}, "2026-12-31"))
+    assert flagged(f) == {"U1|丙|9816.00": "info"}
+    # twelve charges across two fiscal years are two short runs, not one: 6 + 6 with an April start
+    split = _run_of("丁", 12, 6_000.0, start="2026-03-15")
+    assert _levels("PAY07", split) == {"U1|丁|6000.00": "info"}
+    g, _ = _run("PAY07", split, calendar={"fiscal_year_start_month": 4})
+    assert set(g["level"].astype(str)) == {"alert"} and len(g) == 11
+    # a monthly charge (never two within a week) is no run to note: nothing at all
+    monthly = _run_of("戊", 12, 6_000.0, start="2026-01-05", every=30)
+    assert _levels("PAY07", monthly) == {}
