@@ -5,7 +5,7 @@ non-event subject come from the one grader (``ScanResult.values``, written as ``
 everything else a chart or a table draws is computed here, once, from the same validated tables, the
 same ``as_of`` and the same parameters the indicators saw, and written into the scan directory:
 
-``series/`` (:func:`series_tables`)
+``series/`` (:func:`series_tables`; amounts are yuan rounded to cents)
 
 ===================  ================================================================================
 ``monthly_units``    per unit × budget year × month (every month of every year up to ``as_of``'s):
@@ -202,6 +202,8 @@ def series_tables(ctx: Any, params_by_region: Mapping[str, Any] | None = None) -
     monthly_units[["net", "sangong", "budget"]] = monthly_units[["net", "sangong", "budget"]].fillna(0.0)
     monthly_units.insert(1, "region_code", monthly_units["unit_code"].map(unit_region).astype("str"))
     monthly_units = monthly_units[["unit_code", "region_code", "year", "month", "net", "sangong", "budget"]]
+    money = ["net", "sangong", "budget"]
+    monthly_units[money] = monthly_units[money].round(2)  # yuan in cents: sums read the same everywhere
 
     pairs = _region_pairs(regions)
     rolled = (monthly_units.merge(pairs, on="region_code")
@@ -212,7 +214,7 @@ def series_tables(ctx: Any, params_by_region: Mapping[str, Any] | None = None) -
     rgrid["year"] = rgrid["year"].astype("int64")
     rgrid["month"] = rgrid["month"].astype("int64")
     monthly_regions = rgrid.merge(rolled, on=["region_code", "year", "month"], how="left")
-    monthly_regions[["net", "sangong", "budget"]] = monthly_regions[["net", "sangong", "budget"]].fillna(0.0)
+    monthly_regions[money] = monthly_regions[money].fillna(0.0).round(2)
 
     # -- 三公 of the same period (1 January to as_of's day and month) of every year ------------------
     sg = pay.loc[pay["sangong"] != 0.0]
@@ -223,6 +225,7 @@ def series_tables(ctx: Any, params_by_region: Mapping[str, Any] | None = None) -
                .reset_index().rename(columns={"budget_year": "year"}))
     sangong.insert(1, "region_code", sangong["unit_code"].map(unit_region).astype("str"))
     sangong["year"] = sangong["year"].astype("int64")
+    sangong["actual_ytd"] = sangong["actual_ytd"].round(2)
 
     return {
         "monthly_units": monthly_units.reset_index(drop=True),
@@ -278,7 +281,7 @@ def forecast_table(monthly: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
 def _paid_by_year(keys: pd.Series, pay: pd.DataFrame, years: list[int]) -> pd.DataFrame:
     """Net payments per key (index) and calendar year of payment, one column ``paid_<YYYY>`` per year."""
     g = pay.assign(_key=keys, _year=pay["pay_date"].dt.year.astype("int64"))
-    g = g.loc[g["_key"] != ""].groupby(["_key", "_year"], sort=True)["amount"].sum().unstack(fill_value=0.0)
+    g = g.loc[g["_key"] != ""].groupby(["_key", "_year"], sort=True)["amount"].sum().round(2).unstack(fill_value=0.0)
     return pd.DataFrame({f"paid_{y}": (g[y] if y in g.columns else pd.Series(dtype="float64")) for y in years},
                         index=g.index)
 
