@@ -27,11 +27,13 @@ Typical monthly flow:
   fiscalrisk validate DATA_DIR            check the bureau's export against the data contract
   fiscalrisk scan DATA_DIR --out SCAN     compute every indicator; findings, scores, PEFA
   fiscalrisk evaluate DATA_DIR SCAN       compare findings with labels.csv (samples)
-  fiscalrisk report --data DATA_DIR --scan SCAN --out REPORTS
+  fiscalrisk report --scan SCAN --out REPORTS
                                           every region's report: notebook, HTML, findings.xlsx, index.html
   fiscalrisk export REPORTS --to BUNDLE.zip   a reproducible bundle; fiscalrisk verify BUNDLE.zip
-  fiscalrisk dashboard --scan SCAN --data DATA_DIR [--region CODE]
+  fiscalrisk dashboard --scan SCAN [--region CODE]
                                           serve the managers' dashboard (offline, token-protected)
+
+Reports and the dashboard read the scan directory only (scan format 2; docs/scan-directory.md).
 
 To try it without data: fiscalrisk sample --out DIR  (a synthetic Huzhou-like data set).
 """
@@ -331,7 +333,9 @@ def build_parser() -> argparse.ArgumentParser:
         "scan",
         help="compute every indicator and detector; write findings, scores, PEFA to a scan directory",
         description="Scan a data directory and write the scan directory of the data contract (section 2): "
-        "findings.csv/.parquet, assessed.csv, pefa.csv, pefa_scores.csv, scores.csv, manifest.json.",
+        "findings.csv/.parquet, assessed.csv, pefa.csv, pefa_scores.csv, scores.csv, the graded values "
+        "(values/), the series and reference tables reports and the dashboard draw (series/, reference/), "
+        "manifest.json (scan format 2; docs/scan-directory.md).",
     )
     p.add_argument("data_dir", metavar="DATA_DIR")
     p.add_argument("--out", required=True, metavar="OUT_DIR", help="scan directory to write (new, or a previous scan)")

@@ -7,11 +7,13 @@ leaving the machine.
 
 How it runs
 -----------
-``fiscalrisk dashboard --scan SCAN_DIR --data DATA_DIR [--region CODE] [--max-kernels N]
+``fiscalrisk dashboard --scan SCAN_DIR [--data DATA_DIR] [--region CODE] [--max-kernels N]
 [--cull-idle SECONDS] [--params FILE]``
 
-1. checks the scan directory (complete, readable manifest) and builds the dashboard cache from the
-   data directory (:func:`fiscalrisk.report.dashboard_data.prepare`; reused while nothing changes);
+1. checks the scan directory (complete, unaltered, of this scan format: a scan of an older fiscalrisk
+   is refused with "run the scan again"), which holds everything the dashboard shows; with ``--data``,
+   checks that the data is what the scan read; builds the offline chart bundle once
+   (:func:`fiscalrisk.report.dashboard_data.prepare`);
 2. starts Voila on ``notebooks/dashboard.ipynb`` (through :mod:`fiscalrisk.dashboard_server`), bound
    to 127.0.0.1 unless ``--ip`` says otherwise, with a random token (``secrets``), one preheated
    kernel (the notebook has already run when the manager arrives), tracebacks hidden, and a copy of
@@ -35,7 +37,7 @@ Errors stay on the server: pages run in the kernel of :mod:`fiscalrisk.dashboard
 writes tracebacks and everything sent to stderr to the server log and tells the browser only
 "内部错误 / internal error; see the server log" — also when a client sends a malformed widget message.
 
-The scan directory, cache and region reach the notebook through environment variables
+The scan directory, chart-bundle directory and region reach the notebook through environment variables
 (``FISCALRISK_SCAN_DIR``, ``FISCALRISK_CACHE_DIR``, ``FISCALRISK_REGION``, ``FISCALRISK_LANG``), never
 through the URL: query parameters would let a county manager edit the link and look at another
 county, and preheated kernels run before any request exists. A dashboard started with
@@ -108,11 +110,12 @@ def register(sub: argparse._SubParsersAction) -> None:
             "given by --region and its subordinate regions only. Prints the URL to open (with its "
             "token) and serves until interrupted."
         ),
-        epilog="example: fiscalrisk dashboard --scan out/scan --data data_samples/huzhou --region 330521",
+        epilog="example: fiscalrisk dashboard --scan out/scan --region 330521",
     )
-    p.add_argument("--scan", required=True, metavar="SCAN_DIR", help="output directory of `fiscalrisk scan`")
+    p.add_argument("--scan", required=True, metavar="SCAN_DIR",
+                   help="output directory of `fiscalrisk scan` (all the dashboard reads)")
     p.add_argument("--data", metavar="DIR",
-                   help="the data directory the scan read (needed the first time, to build the dashboard tables)")
+                   help="optional: the data directory the scan read; refused if its files differ from the scan's")
     p.add_argument("--region", metavar="CODE",
                    help="region the dashboard is for (default: the root of the region tree); its subtree only")
     p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
@@ -301,17 +304,17 @@ def _wait_for_port(ip: str, port: int, proc: subprocess.Popen[bytes], timeout: f
 
 
 def cmd_dashboard(args: argparse.Namespace) -> int:
-    """Prepare the cache, start Voila, print the URL; returns Voila's exit status."""
+    """Check the scan directory, start Voila, print the URL; returns Voila's exit status."""
     from fiscalrisk.cli import UserError
     from fiscalrisk.report.dashboard_data import ScanDirError, prepare
+    from fiscalrisk.scan import read_reference
 
     try:
         cache = prepare(args.scan, args.data)
     except ScanDirError as exc:
         raise UserError(str(exc)) from None
-    import pandas as pd
 
-    regions = pd.read_parquet(cache / "regions.parquet")
+    regions = read_reference(args.scan, "regions")
     codes = set(regions["region_code"])
     roots = sorted(regions.loc[regions["parent_code"] == "", "region_code"])
     region = args.region or (roots[0] if roots else "")
@@ -644,7 +647,7 @@ class DashboardApp:
 
     @classmethod
     def from_env(cls) -> DashboardApp:
-        """The app for the scan, cache, region and language given by the dashboard's environment."""
+        """The app for the scan, chart bundle, region and language given by the dashboard's environment."""
         from fiscalrisk.report.dashboard_data import DashboardData
 
         scan = os.environ.get(ENV_SCAN)

@@ -9,7 +9,8 @@
     params/                     the params files the scan layered (defaults, regions, extra files)
     params-resolved.yaml        the parameters as resolved by the scan
     environment.lock            exact versions of every installed distribution (importlib.metadata)
-    scan/                       findings (csv, parquet), assessed, pefa, pefa_scores, scores, manifest
+    scan/                       findings (csv, parquet), assessed, pefa, pefa_scores, scores, manifest,
+                                and the values/, series/ and reference/ tables the reports read
     index.html                  the regions' index
     reports/<region>/           report.ipynb (executed), report.html, findings.xlsx
     figures/<region>-<name>.svg and .png   every chart, rendered by vl-convert from its Vega-Lite spec
@@ -186,6 +187,15 @@ def export_run(out_dir: str | os.PathLike[str], bundle: str | os.PathLike[str], 
         if f.is_file():
             files[f"scan/{f.name}"] = f.read_bytes()
     scan_manifest = json.loads((scan_dir / "manifest.json").read_text(encoding="utf-8"))
+    from fiscalrisk.scan import ScanDirError, scan_file_names
+
+    try:  # the values, series and reference tables the reports read (scan format 2), as listed
+        listed = [n for n in scan_file_names(scan_manifest) if "/" in n]
+    except ScanDirError:
+        listed = []
+    for name in listed:
+        if (scan_dir / name).is_file():
+            files[f"scan/{name}"] = (scan_dir / name).read_bytes()
     params_dir = out / "params"
     if params_dir.is_dir():
         for f in sorted(params_dir.iterdir()):

@@ -51,13 +51,14 @@ def main(argv: list[str] | None = None) -> int:
             return rc
     reports = out / "reports"
     print(f"\n==> every region's report into {reports} (papermill, {args.workers} workers)")
-    rc = cli(["report", "--data", str(data), "--scan", str(scan_dir), "--out", str(reports), "--workers", str(args.workers),
+    # the reports read the scan directory only
+    rc = cli(["report", "--scan", str(scan_dir), "--out", str(reports), "--workers", str(args.workers),
               "--db", str(db)])
     print("\noutputs:")
     print(f"  {scan_dir}/findings.csv   one row per finding, with zh/en explanations and evidence")
     print(f"  {scan_dir}/scores.csv     risk scores per unit and region; pefa_scores.csv: PEFA letters")
     print(f"  {reports / 'index.html'}  every region's report (open it in a browser)")
-    print(f"  dashboard: .venv/bin/fiscalrisk dashboard --scan {scan_dir} --data {data} --db {db}")
+    print(f"  dashboard: .venv/bin/fiscalrisk dashboard --scan {scan_dir} --db {db}")
     print(f"  register:  .venv/bin/fiscalrisk register list --db {db}   (then: user add, act, tasks, kpi, casedesk)")
     return rc
 

@@ -1,7 +1,10 @@
 """Regional reports for every region: ``fiscalrisk report``.
 
 One run scans the data once (or reuses a scan directory), then executes the papermill template
-``notebooks/regional_report.ipynb`` for every region of the tree (or the ones asked for) and writes::
+``notebooks/regional_report.ipynb`` for every region of the tree (or the ones asked for). The reports
+read the scan directory only (scan format 2: findings, graded values, series, reference tables), so
+``fiscalrisk report --scan SCAN --out OUT`` needs no data directory; ``--data`` alone scans first, and
+``--data`` with ``--scan`` checks that the scan was made from that data. It writes::
 
     OUT/
       scan/                       the scan directory the reports read (data contract, section 2)
@@ -725,26 +728,34 @@ def _scores_by_region(scan_dir: Path) -> dict[str, dict[str, Any]]:
 
 def _prepare_scan(dataset: Any, scan_dir: Path, reuse: Path | None, as_of: str | None,
                   params_files: Sequence[str]) -> dict[str, Any]:
-    """Scan into ``scan_dir`` (or copy the scan to reuse); returns the scan's manifest."""
+    """Scan into ``scan_dir`` (or copy the scan to reuse); returns the scan's manifest.
+
+    A reused scan is checked (:func:`fiscalrisk.scan.open_scan`) and, when ``dataset`` is given, must
+    have been made from it; only the files its manifest lists are copied (not a dashboard's chart
+    bundle or anything else lying in the directory).
+    """
     if reuse is not None:
-        manifest_path = reuse / "manifest.json"
-        if not manifest_path.is_file():
-            raise FileNotFoundError(f"--scan {reuse}: not a scan directory (no manifest.json)")
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        from fiscalrisk.scan import open_scan, scan_file_names
+
+        manifest = open_scan(reuse)
         if as_of and manifest.get("as_of") != as_of:
             raise ValueError(
                 f"--scan {reuse}: the scan is as of {manifest.get('as_of')}, the report asks for {as_of}; "
                 "scan again or drop --scan"
             )
-        recorded = {k: v.get("sha256") for k, v in (manifest.get("inputs") or {}).items() if v.get("sha256")}
-        current = dict(getattr(dataset, "fingerprints", {}) or {})
-        differ = sorted(k for k, v in recorded.items() if current.get(k) not in (None, v))
-        if differ:
-            raise ValueError(
-                f"--scan {reuse}: the scan was made from other data (SHA-256 differs for {', '.join(differ)}); "
-                "scan again or drop --scan"
-            )
-        shutil.copytree(reuse, scan_dir)
+        if dataset is not None:
+            recorded = {k: v.get("sha256") for k, v in (manifest.get("inputs") or {}).items() if v.get("sha256")}
+            current = dict(getattr(dataset, "fingerprints", {}) or {})
+            differ = sorted(k for k, v in recorded.items() if current.get(k) not in (None, v))
+            if differ:
+                raise ValueError(
+                    f"--scan {reuse}: the scan was made from other data (SHA-256 differs for {', '.join(differ)}); "
+                    "scan again or drop --scan"
+                )
+        for name in [*scan_file_names(manifest), "manifest.json"]:
+            target = scan_dir / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(reuse / name, target)
         return manifest
     from fiscalrisk.scan import scan, write_scan
 
@@ -777,7 +788,7 @@ def _params_snapshot(dest: Path, params_files: Sequence[str]) -> dict[str, Any]:
 
 
 def run_reports(
-    data_dir: str | os.PathLike[str],
+    data_dir: str | os.PathLike[str] | None,
     out_dir: str | os.PathLike[str],
     *,
     as_of: str | None = None,
@@ -797,15 +808,19 @@ def run_reports(
 ) -> RunResult:
     """Produce every region's report (see the module docstring); returns the outcomes and manifest.
 
-    ``parameters`` are passed to every notebook, ``region_parameters[code]`` to one region's
-    notebook only (on top). Unknown or bad ones fail that region, as the template validates them.
-    Raises ``ValueError`` / ``FileNotFoundError`` / ``FileExistsError`` for bad arguments before
-    anything is written.
+    ``data_dir`` (may be None with ``scan_dir``) is scanned unless ``scan_dir`` is given; with both,
+    the scan must have been made from that data (SHA-256 per table). ``parameters`` are passed to
+    every notebook, ``region_parameters[code]`` to one region's notebook only (on top). Unknown or bad
+    ones fail that region, as the template validates them. Raises ``ValueError`` (a
+    :class:`fiscalrisk.scan.ScanDirError` for a scan directory of an older format) /
+    ``FileNotFoundError`` / ``FileExistsError`` for bad arguments before anything is written.
     """
     from fiscalrisk.cli import load_or_explain
     from fiscalrisk.hierarchy import RegionTree
 
-    data = Path(data_dir).resolve()
+    if data_dir is None and scan_dir is None:
+        raise ValueError("give --scan SCAN_DIR (a scan directory to report on) or --data DATA_DIR (to scan first)")
+    data = Path(data_dir).resolve() if data_dir is not None else None
     out = Path(out_dir).resolve()
     template_path = Path(template).resolve() if template else DEFAULT_TEMPLATE
     if not template_path.is_file():
@@ -824,8 +839,14 @@ def run_reports(
 
     t0 = time.perf_counter()
     started = dt.datetime.now(dt.UTC)
-    dataset = load_or_explain(str(data), mapping)
-    tree = RegionTree.from_frame(dataset["regions"])
+    if reuse is not None:
+        from fiscalrisk.scan import open_scan, read_reference
+
+        open_scan(reuse)  # complete, unaltered, of this scan format (else: scan again)
+        tree = RegionTree.from_frame(read_reference(reuse, "regions"))
+    dataset = load_or_explain(str(data), mapping) if data is not None else None
+    if reuse is None:
+        tree = RegionTree.from_frame(dataset["regions"])
     if regions:
         wanted = [str(r) for r in regions]
         unknown = [r for r in wanted if r not in tree]
@@ -858,8 +879,7 @@ def run_reports(
             nb_params: dict[str, Any] = {
                 "region": code,
                 "as_of": as_of or "",
-                "scan_dir": f"../{SCAN_SUBDIR}",
-                "data_dir": str(data),
+                "scan_dir": f"../{SCAN_SUBDIR}",  # the reports read the scan directory and nothing else
                 "language": language,
             }
             nb_params.update(parameters or {})
@@ -895,7 +915,7 @@ def run_reports(
             "fiscalrisk": fiscalrisk.__version__,
             "run": {
                 "as_of": as_of,
-                "data_dir": str(data),
+                "data_dir": str(data) if data is not None else None,
                 "mapping": mapping,
                 "scan_reused_from": str(reuse) if reuse else None,
                 "regions": codes,
@@ -951,11 +971,13 @@ def _swap_into_place(staged: StagedOutput) -> None:
 REPORT_EPILOG = """\
 examples:
   fiscalrisk report --data data_samples/huzhou --as-of 2026-06-30 --out out/reports
-  fiscalrisk report --data DATA --scan out/scan --as-of 2026-06-30 --out OUT --regions 330521 330500
+  fiscalrisk report --scan out/scan --out OUT --regions 330521 330500     (the scan directory alone)
+  fiscalrisk report --data DATA --scan out/scan --out OUT     (checks the scan was made from DATA)
   fiscalrisk report --data DATA --as-of 2026-06-30 --out OUT --scheduler tcp://10.0.0.5:8786
 
 exit status: 0 every region's report was produced; 1 at least one region failed (see OUT/manifest.json
-and OUT/index.html); 2 bad arguments or bad input data.
+and OUT/index.html); 2 bad arguments, bad input data, or a scan directory of an older fiscalrisk (scan
+again).
 
 monthly cron line (3rd of the month, 02:30, as of the last day of the previous month):
   30 2 3 * * cd /srv/fiscalrisk && flock -n /tmp/fiscalrisk-report.lock .venv/bin/fiscalrisk report --data /srv/data/current --as-of "$(date -d "$(date +\\%Y-\\%m-01) -1 day" +\\%F)" --out /srv/reports/latest --workers 2 >> /var/log/fiscalrisk-report.log 2>&1
@@ -1038,13 +1060,16 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="execute the regional report notebook for every region (papermill; HTML, findings.xlsx, index)",
         description="Every region's report: scan the data once (or reuse --scan), then execute the papermill "
                     "template for each region, writing OUT/<region>/report.ipynb, report.html and findings.xlsx, "
-                    "OUT/index.html and OUT/manifest.json. The run is written beside OUT and replaces it when complete.",
+                    "OUT/index.html and OUT/manifest.json. The reports read the scan directory only: --scan alone "
+                    "is enough. The run is written beside OUT and replaces it when complete.",
         epilog=REPORT_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--data", required=True, metavar="DIR", help="data directory (the data contract)")
+    p.add_argument("--data", metavar="DIR", help="data directory (the data contract): scanned unless --scan is given; "
+                                                 "with --scan, the scan must have been made from it")
     p.add_argument("--mapping", metavar="FILE", help="column-mapping YAML for a foreign source")
-    p.add_argument("--scan", metavar="DIR", help="reuse this scan directory instead of scanning again")
+    p.add_argument("--scan", metavar="DIR", help="report on this scan directory (nothing else is read) instead of "
+                                                 "scanning again")
     p.add_argument("--as-of", metavar="DATE", help="YYYY-MM-DD the reports look from (default: the scan's)")
     p.add_argument("--out", required=True, metavar="OUT", help="output directory (replaced when the run completes)")
     p.add_argument("--regions", nargs="+", metavar="CODE", help="only these regions (default: every region)")

@@ -3,8 +3,12 @@
 ``scan(dataset) -> ScanResult`` is the whole flow after loading: build the :class:`ScanContext`
 (tables, ``as_of``, parameters, region tree, working-day calendar), run each indicator through the
 registry (which grades, writes messages and evidence and gives stable ids), compute the PEFA table and
-scores and the risk scores. ``write_scan(result, out_dir)`` writes the files of the data contract,
-section 2, atomically and byte-identically for the same input.
+scores and the risk scores, and the series and reference tables presentation draws
+(:mod:`fiscalrisk.series`). ``write_scan(result, out_dir)`` writes the files of the data contract,
+section 2, atomically and byte-identically for the same input: everything a report or the dashboard
+needs, so that they read the scan directory and nothing else (``docs/scan-directory.md``).
+:func:`open_scan` checks a scan directory (complete, of this :data:`SCAN_FORMAT`) before anything
+reads it; :func:`read_values`, :func:`read_series` and :func:`read_reference` read its tables.
 
 Parameters per region: when the scan resolves the parameters itself, each region gets its own layered
 parameters (defaults → city → county → township). An indicator whose parameters are the same for every
@@ -18,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -29,6 +34,7 @@ import pandas as pd
 
 import fiscalrisk
 from fiscalrisk.cells import escape_frame, unescape_frame
+from fiscalrisk.errors import UserError
 from fiscalrisk.findings import (
     LEVEL_DTYPE,
     RISK_LEVELS,
@@ -42,7 +48,13 @@ from fiscalrisk.indicators.outturn import PEFA_COLUMNS, pefa_scores, pefa_table
 from fiscalrisk.indicators.registry import ScanContext, measure_and_grade
 
 __all__ = ["ScanResult", "scan", "write_scan", "evaluate", "make_context", "subset_tables", "read_findings",
-           "OUTPUT_FILES"]
+           "OUTPUT_FILES", "SCAN_FORMAT", "ScanDirError", "open_scan", "scan_file_names", "read_values",
+           "read_series", "read_reference"]
+
+#: The version of the scan directory's layout, recorded as ``scan_format`` in ``manifest.json``.
+#: 1 (no ``scan_format``): findings, assessed, PEFA, scores only; presentation re-ran indicators on the
+#: raw data. 2: also ``values/``, ``series/`` and ``reference/``; presentation reads nothing else.
+SCAN_FORMAT = 2
 
 OUTPUT_FILES: tuple[str, ...] = (
     "findings.csv",
@@ -71,6 +83,10 @@ class ScanResult:
     #: indicator code → every non-event subject it measured, graded by the one grader (the indicator's
     #: own result columns plus region_code, value, threshold, level); see ``registry.measure_and_grade``
     values: dict[str, pd.DataFrame] = field(default_factory=dict)
+    #: name → the series presentation draws (:func:`fiscalrisk.series.series_tables`)
+    series: dict[str, pd.DataFrame] = field(default_factory=dict)
+    #: name → the reference tables presentation names things with (:func:`fiscalrisk.series.reference_tables`)
+    reference: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     def __repr__(self) -> str:
         lv = self.findings["level"].astype("str").value_counts()
@@ -326,12 +342,14 @@ def finish_scan(run: IndicatorRuns, ctx: ScanContext, data: Any, region: str | N
     pscores = pefa_scores(pefa, last_year=ctx.year - 1, regions=tree_codes)
     settings = base.scores if hasattr(base, "scores") else {}
     scores = risk_scores(all_findings, ctx.tables["units"], ctx.tables["regions"], settings)
+    series_frames, reference_frames = _presentation_tables(ctx, base, per_region)
     timings = {spec.code: run.timings.get(spec.code, 0.0) for spec in specs}
     manifest = _manifest(data, ctx.tables, ctx.as_of, region, base, per_region, specs,
                          all_findings, started, time.perf_counter() - t0, timings)
     manifest["errors"] = {code: _first_line(tb) for code, tb in sorted(run.errors.items())}
     return ScanResult(findings=all_findings, assessed=all_assessed, pefa=pefa, pefa_scores=pscores,
-                      scores=scores, manifest=manifest, errors=dict(sorted(run.errors.items())), values=values)
+                      scores=scores, manifest=manifest, errors=dict(sorted(run.errors.items())), values=values,
+                      series=series_frames, reference=reference_frames)
 
 
 #: Parameters that hold for a whole scan: one data set has one currency and one fiscal year, so a
@@ -359,6 +377,14 @@ def _check_scan_wide(data: Any, base: Any, per_region: Mapping[str, Any]) -> Non
             f"the data set states its amounts are {stated} (its mapping's currency) but the params say "
             f"currency {base.get('currency', 'CNY')}: give a params file that sets currency: {stated} and "
             f"its threshold_scale (e.g. mappings/harrogate-params.yaml for GBP)")
+
+
+def _presentation_tables(ctx: ScanContext, base: Any,
+                         per_region: Mapping[str, Any]) -> tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame]]:
+    """The series and reference tables of :mod:`fiscalrisk.series`, each region with its own params."""
+    from fiscalrisk import series
+
+    return series.series_tables(ctx, per_region), series.reference_tables(ctx, base)
 
 
 def _first_line(tb: str) -> str:
@@ -507,8 +533,44 @@ def _findings_for_file(findings: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _arrow_ready(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with every object column Arrow cannot type as it is (mixed types, dicts, lists) as text.
+
+    Lists and dicts become sorted JSON, other values ``str``; missing values stay missing. Columns
+    Arrow reads as they are keep their type.
+    """
+    import pyarrow as pa
+
+    out = df.reset_index(drop=True)
+    for c in out.columns:
+        col = out[c]
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            out[c] = col.astype("str")
+            continue
+        if col.dtype != object:
+            continue
+        try:
+            pa.array(col, from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError, ValueError):
+            def text(v: Any) -> Any:
+                if v is None or (isinstance(v, float) and v != v) or v is pd.NA or v is pd.NaT:
+                    return None
+                if isinstance(v, (dict, list, tuple)):
+                    return json.dumps(v, sort_keys=True, ensure_ascii=False, default=str)
+                return str(v)
+
+            out[c] = pd.Series([text(v) for v in col], index=out.index, dtype="str")
+    out.columns = [str(c) for c in out.columns]
+    return out
+
+
+def _write_parquet(df: pd.DataFrame, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _arrow_ready(df).to_parquet(path, index=False, engine="pyarrow", compression="snappy")
+
+
 def write_scan(result: ScanResult, out_dir: str | os.PathLike[str]) -> Path:
-    """Write the scan directory (data contract, section 2) atomically.
+    """Write the scan directory (data contract, section 2; ``docs/scan-directory.md``) atomically.
 
     The files are written into a hidden sibling directory, which is then renamed onto ``out_dir``: a
     failure leaves either the previous output or nothing, never a half-written directory that looks
@@ -519,9 +581,12 @@ def write_scan(result: ScanResult, out_dir: str | os.PathLike[str]) -> Path:
     turns a full disk into :class:`fiscalrisk.staging.DiskFullError` (see :mod:`fiscalrisk.staging`).
 
     The data files are byte-identical for the same input and parameters: rows sorted, no timestamps
-    (start and end times live in ``manifest.json`` only).
+    (start and end times live in ``manifest.json`` only). Besides the files of :data:`OUTPUT_FILES`:
+    ``values/<CODE>.parquet`` (``result.values``), ``series/<name>.parquet`` and
+    ``reference/<name>.parquet``; ``manifest.json`` lists every file with its SHA-256 under ``files``
+    and records :data:`SCAN_FORMAT`.
     """
-    from fiscalrisk.staging import StagedOutput
+    from fiscalrisk.staging import StagedOutput, safe_child
 
     out = Path(out_dir)
 
@@ -546,11 +611,17 @@ def write_scan(result: ScanResult, out_dir: str | os.PathLike[str]) -> Path:
         (tmp / "pefa.csv").write_bytes(_csv_bytes(pefa))
         (tmp / "pefa_scores.csv").write_bytes(_csv_bytes(result.pefa_scores))
         (tmp / "scores.csv").write_bytes(_csv_bytes(result.scores))
+        names = [name for name in OUTPUT_FILES if name != "manifest.json"]
+        for folder, frames in (("values", result.values), ("series", result.series),
+                               ("reference", result.reference)):
+            for key in sorted(frames):
+                # an indicator code or a table name, never text from the data: still checked as a name
+                path = safe_child(tmp / folder, key, f"{folder} name").with_suffix(".parquet")
+                _write_parquet(frames[key], path)
+                names.append(f"{folder}/{path.name}")
         manifest = dict(result.manifest)
-        manifest["files"] = {
-            name: hashlib.sha256((tmp / name).read_bytes()).hexdigest()
-            for name in OUTPUT_FILES if name != "manifest.json"
-        }
+        manifest["scan_format"] = SCAN_FORMAT
+        manifest["files"] = {name: hashlib.sha256((tmp / name).read_bytes()).hexdigest() for name in names}
         (tmp / "manifest.json").write_text(
             json.dumps(manifest, sort_keys=True, ensure_ascii=False, indent=2, default=str) + "\n",
             encoding="utf-8",
@@ -603,3 +674,128 @@ def read_findings(path: str | os.PathLike[str]) -> pd.DataFrame:
             df[c] = pd.to_numeric(df[c], errors="coerce")
     df["level"] = df["level"].astype("str").astype(LEVEL_DTYPE)
     return df
+
+
+# --------------------------------------------------------------------------------------------------
+# Reading the scan directory
+# --------------------------------------------------------------------------------------------------
+
+# The files a scan directory may list besides OUTPUT_FILES: one folder level, a code-like stem.
+_LISTED = re.compile(r"(values|series|reference)/[A-Za-z0-9_-]{1,64}\.parquet")
+
+
+class ScanDirError(UserError, ValueError):
+    """A scan directory that is missing, incomplete, altered or of another format; the message says
+    what to do (a user error: the commands exit 2 with it, no traceback)."""
+
+
+def scan_file_names(manifest: Mapping[str, Any]) -> list[str]:
+    """The data files ``manifest.json`` lists (``files``), checked to be names a scan writes.
+
+    A name from the manifest never becomes a path outside the scan directory: only the names of
+    :data:`OUTPUT_FILES` and ``values/``, ``series/``, ``reference/`` + ``<code>.parquet`` are accepted.
+    """
+    files = manifest.get("files") if isinstance(manifest, Mapping) else None
+    if not isinstance(files, Mapping):
+        raise ScanDirError("manifest.json lists no files (not the manifest of a fiscalrisk scan)")
+    names = []
+    for name in files:
+        if not isinstance(name, str) or not (name in OUTPUT_FILES or _LISTED.fullmatch(name)):
+            raise ScanDirError(f"manifest.json lists {str(name)[:80]!r}, which is not a file a scan writes")
+        names.append(name)
+    return sorted(names)
+
+
+def open_scan(scan_dir: str | os.PathLike[str], *, verify: bool = True) -> dict[str, Any]:
+    """Check that ``scan_dir`` is a complete scan directory of this format; return its manifest.
+
+    Refused with :class:`ScanDirError`, naming the directory: a path that is not a directory, missing
+    files (every one named), an unreadable manifest, a scan written by an older fiscalrisk (no
+    ``scan_format``, or a lower one: run the scan again) or a newer one, and — with ``verify`` — a file
+    whose SHA-256 differs from the manifest's (changed after the scan wrote it).
+    """
+    from fiscalrisk import series
+
+    path = Path(scan_dir)
+    again = f"run `fiscalrisk scan DATA_DIR --out {path}` again"
+    if not path.exists():
+        raise ScanDirError(f"scan directory {path} does not exist; run `fiscalrisk scan DATA_DIR --out {path}` first")
+    if not path.is_dir():
+        raise ScanDirError(f"{path} is not a directory; expected the output directory of `fiscalrisk scan`")
+    missing = [name for name in OUTPUT_FILES if not (path / name).is_file()]
+    if missing:
+        raise ScanDirError(f"scan directory {path} is incomplete: missing {', '.join(missing)} "
+                           f"(expected {', '.join(OUTPUT_FILES)}); {again}")
+    try:
+        manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ScanDirError(f"{path / 'manifest.json'}: not readable JSON ({exc}); {again}") from None
+    if not isinstance(manifest, dict) or "as_of" not in manifest:
+        raise ScanDirError(f"{path / 'manifest.json'}: expected a scan manifest with 'as_of'; {again}")
+    fmt = manifest.get("scan_format")
+    if not isinstance(fmt, int) or isinstance(fmt, bool) or fmt < SCAN_FORMAT:
+        shown = 1 if fmt is None else fmt
+        raise ScanDirError(
+            f"scan directory {path} was written by an older fiscalrisk (scan format {str(shown)[:20]}; this version "
+            f"reads format {SCAN_FORMAT}, which also holds the graded values and series reports and the dashboard "
+            f"read): {again}")
+    if fmt > SCAN_FORMAT:
+        raise ScanDirError(f"scan directory {path} has scan format {fmt}, newer than this fiscalrisk reads "
+                           f"({SCAN_FORMAT}): use the fiscalrisk that wrote it, or {again}")
+    try:
+        pd.Timestamp(manifest["as_of"])
+    except (ValueError, TypeError):
+        raise ScanDirError(f"{path / 'manifest.json'}: as_of {manifest['as_of']!r} is not a date") from None
+    try:
+        names = scan_file_names(manifest)
+    except ScanDirError as exc:
+        raise ScanDirError(f"{path}: {exc}; {again}") from None
+    required = [f"{folder}/{n}.parquet" for folder, group in (("series", series.SERIES),
+                                                                ("reference", series.REFERENCE)) for n in group]
+    unlisted = [n for n in required if n not in names]
+    absent = [n for n in names if not (path / n).is_file()]
+    if unlisted or absent:
+        raise ScanDirError(f"scan directory {path} is incomplete: missing {', '.join(absent + unlisted)}; {again}")
+    if verify:
+        files = manifest["files"]
+        changed = [n for n in names if hashlib.sha256((path / n).read_bytes()).hexdigest() != files[n]]
+        if changed:
+            raise ScanDirError(f"scan directory {path}: {', '.join(changed)} changed after the scan wrote it "
+                               f"(SHA-256 differs from manifest.json); {again}")
+    return manifest
+
+
+def read_values(scan_dir: str | os.PathLike[str], code: str, region_codes: Any = None) -> pd.DataFrame:
+    """The graded values of indicator ``code`` (``values/<code>.parquet``), of ``region_codes`` only when
+    given; an empty frame when the indicator has none (not assessed, event subjects, nothing measured)."""
+    from fiscalrisk.staging import UnsafeNameError, safe_child
+
+    try:
+        path = safe_child(Path(scan_dir) / "values", code, "indicator code").with_suffix(".parquet")
+    except UnsafeNameError:
+        return pd.DataFrame()
+    if not path.is_file():
+        return pd.DataFrame()
+    v = pd.read_parquet(path)
+    if region_codes is not None:
+        v = v.loc[v["region_code"].isin(set(map(str, region_codes)))]
+    return v.reset_index(drop=True)
+
+
+def _read_listed(scan_dir: str | os.PathLike[str], folder: str, name: str) -> pd.DataFrame:
+    from fiscalrisk.staging import safe_child
+
+    path = safe_child(Path(scan_dir) / folder, name, f"{folder} name").with_suffix(".parquet")
+    if not path.is_file():
+        raise ScanDirError(f"{path} is missing; run `fiscalrisk scan DATA_DIR --out {scan_dir}` again")
+    return pd.read_parquet(path)
+
+
+def read_series(scan_dir: str | os.PathLike[str], name: str) -> pd.DataFrame:
+    """A series table of the scan directory (``series/<name>.parquet``; see :mod:`fiscalrisk.series`)."""
+    return _read_listed(scan_dir, "series", name)
+
+
+def read_reference(scan_dir: str | os.PathLike[str], name: str) -> pd.DataFrame:
+    """A reference table of the scan directory (``reference/<name>.parquet``; see :mod:`fiscalrisk.series`)."""
+    return _read_listed(scan_dir, "reference", name)

@@ -199,6 +199,15 @@ def test_the_products_readers_see_the_datas_text_unchanged(hostile_scan) -> None
     from_parquet = read_findings(out / "findings.parquet").sort_values("finding_id").reset_index(drop=True)
     assert from_csv["message_zh"].tolist() == from_parquet["message_zh"].tolist()
     assert from_parquet["message_zh"].str.startswith("=").any()
+    # the reference tables reports and the dashboard name things with hold the data's text as it is
+    # (Parquet is no spreadsheet; the HTML they are shown in escapes it)
+    from fiscalrisk.scan import read_reference
+
+    data, _ = hostile_scan
+    names = load(data)["units"].set_index("unit_code")["name"]  # as validated (whitespace trimmed)
+    units = read_reference(out, "units").set_index("unit_code")["name"]
+    assert units.to_dict() == names.to_dict() and units.str.startswith("=").any()
+    assert read_reference(out, "regions")["name"].str.startswith("=").all()
 
 
 def test_findings_workbook_holds_no_formula_cell(hostile_scan, tmp_path: Path) -> None:
@@ -268,14 +277,14 @@ def test_pay07_refund_cancelling_the_only_duplicate() -> None:
 def test_a_failing_indicator_is_not_assessed_and_the_scan_finishes(sample_tables, monkeypatch) -> None:
     import fiscalrisk.scan as scan_module
 
-    real = scan_module.run_indicator
+    real = scan_module.measure_and_grade
 
     def broken(spec, ctx):
         if spec.code == "PAY06":
             raise ZeroDivisionError("boom")
         return real(spec, ctx)
 
-    monkeypatch.setattr(scan_module, "run_indicator", broken)
+    monkeypatch.setattr(scan_module, "measure_and_grade", broken)
     result = scan(sample_tables)
     pay06 = result.assessed[result.assessed["indicator"] == "PAY06"]
     assert len(pay06) > 0 and set(pay06["status"].astype(str)) == {"not_assessed"}
@@ -289,8 +298,8 @@ def test_a_failing_indicator_is_not_assessed_and_the_scan_finishes(sample_tables
 def test_cli_scan_with_a_failing_indicator_writes_the_scan_and_exits_1(tmp_path: Path, monkeypatch, capsys) -> None:
     import fiscalrisk.scan as scan_module
 
-    real = scan_module.run_indicator
-    monkeypatch.setattr(scan_module, "run_indicator",
+    real = scan_module.measure_and_grade
+    monkeypatch.setattr(scan_module, "measure_and_grade",
                         lambda spec, ctx: (_ for _ in ()).throw(KeyError("x")) if spec.code == "CON01"
                         else real(spec, ctx))
     out = tmp_path / "scan"

@@ -182,3 +182,117 @@ def test_regions_may_not_disagree_on_the_fiscal_year(tmp_path: Path, monkeypatch
     monkeypatch.setenv("FISCALRISK_PARAMS_DIR", str(params))
     with pytest.raises(UserError, match="fiscal_year_start_month.*same for every region"):
         scan(_tables())
+
+
+# -- the scan directory holds everything presentation reads (scan format 2) ----------------------------
+
+
+def test_scan_directory_holds_values_series_and_reference_listed_in_the_manifest(tmp_path: Path) -> None:
+    import hashlib
+
+    from fiscalrisk import series
+    from fiscalrisk.scan import SCAN_FORMAT, open_scan, read_reference, read_series, read_values
+
+    r = scan(_tables())
+    out = write_scan(r, tmp_path / "scan")
+    m = open_scan(out)
+    assert m["scan_format"] == SCAN_FORMAT == 2
+    expected = {f"values/{c}.parquet" for c in r.values} | {f"series/{n}.parquet" for n in series.SERIES} \
+        | {f"reference/{n}.parquet" for n in series.REFERENCE} | set(DATA_FILES)
+    assert set(m["files"]) == expected
+    for name, sha in m["files"].items():
+        assert hashlib.sha256((out / name).read_bytes()).hexdigest() == sha, name
+    bud01 = read_values(out, "BUD01")
+    assert {"unit_code", "region_code", "budget", "net", "rate", "progress", "value", "threshold",
+            "level"} <= set(bud01.columns)
+    assert read_values(out, "BUD01", ["330500"])["region_code"].unique().tolist() == ["330500"]
+    assert read_values(out, "PAY01").empty  # payments are events: their findings are the output
+    assert read_values(out, "../manifest").empty  # a code never becomes a path
+    units = read_reference(out, "units")
+    assert units["unit_code"].tolist() == ["U1", "U2", "U3"]
+    monthly = read_series(out, "monthly_units")
+    june = monthly.loc[(monthly["unit_code"] == "U1") & (monthly["year"] == 2026) & (monthly["month"] == 6)]
+    assert june["net"].tolist() == [640000.0]  # P1 + P2
+
+
+def test_values_series_and_reference_are_byte_identical_across_runs(tmp_path: Path) -> None:
+    a = write_scan(scan(_tables()), tmp_path / "a")
+    b = write_scan(scan(_tables()), tmp_path / "b")
+    ma = json.loads((a / "manifest.json").read_text(encoding="utf-8"))
+    assert [n for n in ma["files"] if "/" in n], "the scan wrote values, series and reference files"
+    for name in ma["files"]:
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+
+
+def test_object_columns_of_mixed_types_are_written_as_text(tmp_path: Path) -> None:
+    import dataclasses
+
+    r = scan(_tables())
+    odd = pd.DataFrame({"subject_id": ["a", "b", "c", "d"], "region_code": "330500",
+                        "mixed": pd.Series([1, "x", {"k": [1, 2]}, None], dtype=object),
+                        "value": [1.0, 2.0, 3.0, 4.0]})
+    out = write_scan(dataclasses.replace(r, values={**r.values, "XYZ01": odd}), tmp_path / "scan")
+    back = pd.read_parquet(out / "values" / "XYZ01.parquet")
+    assert back["mixed"].tolist()[:3] == ["1", "x", '{"k": [1, 2]}'] and pd.isna(back["mixed"].iloc[3])
+    assert back["value"].tolist() == [1.0, 2.0, 3.0, 4.0]
+
+
+def test_values_are_graded_with_each_regions_own_params(tmp_path: Path, monkeypatch) -> None:
+    import shutil
+
+    from fiscalrisk.params import default_params_dir
+    from fiscalrisk.scan import read_values
+
+    # 德清县 raises BUD01's thresholds to 30 / 40 pp; the city keeps 10 / 20. U1 (德清县) is 27.3 pp
+    # behind time progress: ok under the county's params, an alert under the city's.
+    params = tmp_path / "params"
+    shutil.copytree(default_params_dir(), params)
+    with open(params / "330521.yaml", "a", encoding="utf-8") as f:
+        f.write("  BUD01:\n    warning: 30\n    alert: 40\n")
+    monkeypatch.setenv("FISCALRISK_PARAMS_DIR", str(params))
+    r = scan(_tables())
+    out = write_scan(r, tmp_path / "scan")
+    v = read_values(out, "BUD01").set_index(["subject_type", "subject_id"])
+    assert v.loc[("unit", "U1"), "value"] == pytest.approx(27.34, abs=0.01)
+    assert v.loc[("unit", "U1"), "level"] == v.loc[("region", "330521"), "level"] == "ok"
+    bud01 = r.findings.loc[r.findings["indicator"] == "BUD01"]
+    assert not {"U1", "330521"} & set(bud01["subject_id"])
+    # the same data under the city's params everywhere: U1 is an alert
+    monkeypatch.delenv("FISCALRISK_PARAMS_DIR")
+    assert read_values(write_scan(scan(_tables()), tmp_path / "plain"), "BUD01").set_index(
+        ["subject_type", "subject_id"]).loc[("unit", "U1"), "level"] == "alert"
+
+
+@pytest.mark.parametrize("fmt", [None, 1, "2"])
+def test_a_scan_directory_of_an_older_format_is_refused(tmp_path: Path, fmt) -> None:
+    from fiscalrisk.errors import UserError
+    from fiscalrisk.scan import ScanDirError, open_scan
+
+    out = write_scan(scan(_tables()), tmp_path / "scan")
+    m = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    if fmt is None:
+        del m["scan_format"]
+    else:
+        m["scan_format"] = fmt
+    (out / "manifest.json").write_text(json.dumps(m), encoding="utf-8")
+    with pytest.raises(ScanDirError, match="older fiscalrisk .* run `fiscalrisk scan DATA_DIR --out") as err:
+        open_scan(out)
+    assert isinstance(err.value, UserError)
+
+
+def test_a_scan_directory_changed_or_incomplete_is_refused(tmp_path: Path) -> None:
+    from fiscalrisk.scan import ScanDirError, open_scan
+
+    out = write_scan(scan(_tables()), tmp_path / "scan")
+    (out / "series" / "forecast.parquet").unlink()
+    with pytest.raises(ScanDirError, match="missing series/forecast.parquet"):
+        open_scan(out)
+    out = write_scan(scan(_tables()), tmp_path / "scan2")
+    (out / "values" / "BUD01.parquet").write_bytes(b"changed")
+    with pytest.raises(ScanDirError, match="values/BUD01.parquet changed after the scan wrote it"):
+        open_scan(out)
+    m = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    m["files"]["../../etc/passwd"] = "0" * 64
+    (out / "manifest.json").write_text(json.dumps(m), encoding="utf-8")
+    with pytest.raises(ScanDirError, match="not a file a scan writes"):
+        open_scan(out)

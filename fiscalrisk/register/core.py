@@ -186,7 +186,7 @@ class _Scan:
 def _read_scan(scan_dir: str | Any) -> _Scan:
     """A complete, unaltered scan directory, or :class:`RegisterError` saying what is wrong with it."""
     from fiscalrisk.cells import read_csv
-    from fiscalrisk.scan import OUTPUT_FILES, read_findings
+    from fiscalrisk.scan import OUTPUT_FILES, ScanDirError, read_findings, scan_file_names
 
     d = Path(scan_dir)
     if not d.is_dir():
@@ -201,9 +201,13 @@ def _read_scan(scan_dir: str | Any) -> _Scan:
     files = manifest.get("files") if isinstance(manifest, dict) else None
     if manifest.get("package") != "fiscalrisk" or not isinstance(files, dict):
         raise RegisterError(f"{d}: manifest.json is not the manifest of a fiscalrisk scan")
+    try:
+        listed = set(scan_file_names(manifest))  # names a scan writes, never a path out of the directory
+    except ScanDirError as exc:
+        raise RegisterError(f"{d}: {exc}; scan again") from None
     for name, sha in sorted(files.items()):
         path = d / str(name)
-        if str(name) not in OUTPUT_FILES or not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != sha:
+        if str(name) not in listed or not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != sha:
             raise RegisterError(f"{path}: does not match the scan's manifest.json (the scan directory was "
                                 "changed after it was written, or is incomplete); scan again")
     regions = manifest.get("regions")

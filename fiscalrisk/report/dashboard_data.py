@@ -1,38 +1,38 @@
-"""Data behind the managers' dashboard: precomputed once, sliced per region and period on demand.
+"""Data behind the managers' dashboard: read from the scan directory, sliced per region and period on demand.
 
 The dashboard must open in about two seconds on a two-core machine, so nothing heavy happens when a
-page loads. The work is split in two:
+page loads, and nothing is computed from raw data at all: everything comes from the scan directory
+(scan format 2, ``docs/scan-directory.md``), which the scan wrote once:
 
-1. :func:`prepare` runs once, when ``fiscalrisk dashboard`` starts. It checks the scan directory,
-   reads the data directory the scan was computed from (``--data``), and writes a handful of small
-   tables into a *dashboard cache* (``<scan_dir>/dashboard/``, or a private temporary directory
-   when the scan directory is read-only):
+===============================  ===================================================================
+``reference/regions.parquet``    the region tree (code, name, name_en, level, parent_code)
+``reference/units.parquet``      budget units (code, name, name_en, region_code)
+``reference/personal_payees``    names and accounts of personal payees (payee_type = individual), so
+                                 the manager view can mask them wherever they appear
+``reference/catalogue``          the indicator catalogue with the thresholds the scan used
+``series/monthly_regions``       per region *subtree* × budget year × month: net payments, 三公 net
+                                 payments, and the adjusted budget of the year — enough for execution
+                                 rates, the cumulative curve and 三公 year on year
+``series/forecast``              the year-end execution forecast per region (ANM05's method, 80 %)
+``series/contracts``             per contract: unit, region, amount, signed/end dates, paid per year
+``series/projects``              per project: unit, region, budget, dates, paid and physical progress
+                                 per year
+findings, scores, PEFA scores    the scan's own files
+===============================  ===================================================================
 
-   ===================== ===========================================================================
-   ``regions.parquet``   the region tree (code, name, name_en, level, parent_code)
-   ``units.parquet``     budget units (code, name, name_en, region_code)
-   ``monthly.parquet``   per region *subtree* × budget year × month: net payments, 三公 net payments,
-                         and the adjusted budget of the year — enough for execution rates, the
-                         cumulative curve and 三公 year on year
-   ``forecast.parquet``  the year-end execution forecast per region (ANM05's method, 80% interval)
-   ``contracts.parquet`` per contract: unit, region, amount, signed/end dates, paid per year
-   ``projects.parquet``  per project: unit, region, budget, dates, paid and physical progress per year
-   ``personal.parquet``  names and accounts of personal payees (payee_type = individual), so the
-                         manager view can mask them wherever they appear in messages and evidence
-   ``catalogue.parquet`` the indicator catalogue with the thresholds the scan used
-   ``jupyterchart-*.js`` the offline chart bundle (built once instead of in every kernel)
-   ``cache.json``        what the cache was built from (scan manifest hash, data files), as_of, params
-   ===================== ===========================================================================
+1. :func:`prepare` runs once, when ``fiscalrisk dashboard`` starts: it checks the scan directory
+   (:func:`fiscalrisk.scan.open_scan`: complete, unaltered, of this scan format — a scan of an older
+   fiscalrisk is refused with "run the scan again"), checks ``--data`` when given (the files must be
+   those the scan read), and builds the offline chart bundle (``jupyterchart-offline.js``, a
+   rendering artefact, not data) into ``<scan_dir>/dashboard/`` (or a private temporary directory
+   when the scan directory is read-only), once per Altair / vl-convert version.
 
-   The cache is rebuilt only when the scan or the data files change. Without ``--data`` an existing
-   cache is reused; the region tree is never guessed from codes, so a dashboard cannot leak another
-   county's rows through a wrong parent.
-
-2. :class:`DashboardData` is what a dashboard kernel holds: the scan outputs and the cache, **cut to
-   the subtree of the region the dashboard was started for** at load time — a county dashboard's
-   kernel never holds another county's findings, scores or names. Its methods return small frames
-   and dicts for the tiles, charts and the alert table, and are cheap enough to run on every widget
-   change (a region switch recomputes everything in well under a second).
+2. :class:`DashboardData` is what a dashboard kernel holds: the scan's tables **cut to the subtree of
+   the region the dashboard was started for** at load time — a county dashboard's kernel never holds
+   another county's findings, scores or names. Its methods return small frames and dicts for the
+   tiles, charts and the alert table, and are cheap enough to run on every widget change (a region
+   switch recomputes everything in well under a second). Time progress (序时进度) follows each
+   region's own parameters as the scan recorded them (长兴县's quarterly targets for 长兴县).
 
 Personal payees are masked in every text the view returns (:func:`mask_name`, :func:`mask_account`):
 张三 → 张*, 6222021234561234 → 6222********1234.
@@ -40,7 +40,6 @@ Personal payees are masked in every text the view returns (:func:`mask_name`, :f
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import os
@@ -58,14 +57,14 @@ import pandas as pd
 from fiscalrisk.cells import read_csv as read_scan_csv
 from fiscalrisk.report.i18n import MODULES, normalize_lang, t
 from fiscalrisk.scan import OUTPUT_FILES as SCAN_FILES  # files a scan directory must hold
+from fiscalrisk.scan import ScanDirError, open_scan, read_reference, read_series
+from fiscalrisk.series import is_personal_name
 
 __all__ = [
     "SCAN_FILES",
-    "CACHE_FILES",
     "ScanDirError",
     "check_scan_dir",
-    "cache_is_fresh",
-    "build_tables",
+    "check_data_dir",
     "prepare",
     "mask_name",
     "mask_account",
@@ -75,35 +74,15 @@ __all__ = [
     "Kpis",
 ]
 
-
-
-CACHE_FILES: tuple[str, ...] = (
-    "regions.parquet",
-    "units.parquet",
-    "monthly.parquet",
-    "forecast.parquet",
-    "contracts.parquet",
-    "projects.parquet",
-    "personal.parquet",
-    "catalogue.parquet",
-    "cache.json",
-)
-
-CACHE_VERSION = 2
-#: The offline JupyterChart bundle, built once per cache (see :func:`fiscalrisk.report.charts.save_offline_bundle`).
+#: The offline JupyterChart bundle, built once per Altair / vl-convert version (see
+#: :func:`fiscalrisk.report.charts.save_offline_bundle`).
 BUNDLE_FILE = "jupyterchart-offline.js"
-_SANGONG_DEFAULT = ("30212", "30217", "30231", "31013")
 _LEVEL_RANK = {"alert": 2, "warning": 1, "ok": 0}
-
-
-class ScanDirError(ValueError):
-    """A scan directory that is missing, incomplete or unreadable; the message says what to do."""
 
 
 # --------------------------------------------------------------------------------------------------
 # Masking of personal payees
 # --------------------------------------------------------------------------------------------------
-
 
 def mask_name(name: str) -> str:
     """A person's name with every character after the first masked: 张三 → 张*, 张三丰 → 张**.
@@ -134,17 +113,6 @@ def mask_account(account: str) -> str:
 # longer number or a decimal.
 _ACCOUNT_RE = re.compile(r"(?<![A-Za-z0-9_.\-])\d{12,19}(?![A-Za-z0-9_.])")
 
-# Payee names of payee_type = individual that are not one person: payroll batches (工资统发) and
-# similar collective payees are shown as they are.
-_COLLECTIVE_RE = re.compile(r"职工|统发|工资|（|\(|公司|单位|中心|政府|委员会|集体|等\d*人")
-
-
-def is_personal_name(name: str) -> bool:
-    """Whether an individual payee's name is a person's name to mask (not a collective payee such as
-    "乾元镇人民政府职工（工资统发）")."""
-    text = str(name).strip()
-    return len(text) >= 2 and not _COLLECTIVE_RE.search(text)
-
 
 @dataclass(frozen=True)
 class Masker:
@@ -173,42 +141,63 @@ class Masker:
 # --------------------------------------------------------------------------------------------------
 
 
-def check_scan_dir(scan_dir: str | os.PathLike[str]) -> dict[str, Any]:
-    """Check that ``scan_dir`` is a complete scan output and return its manifest.
+def check_scan_dir(scan_dir: str | os.PathLike[str], *, verify: bool = True) -> dict[str, Any]:
+    """Check that ``scan_dir`` is a complete scan output of this scan format and return its manifest.
 
-    Raises :class:`ScanDirError` naming the directory and every missing file (a half-written or
-    foreign directory is refused, never shown as "no findings").
+    Raises :class:`ScanDirError` (a user error) naming the directory and every missing file (a
+    half-written or foreign directory is refused, never shown as "no findings"), a changed file (with
+    ``verify``), or a scan written by an older fiscalrisk (run the scan again); see
+    :func:`fiscalrisk.scan.open_scan`.
     """
-    path = Path(scan_dir)
-    if not path.exists():
-        raise ScanDirError(f"scan directory {path} does not exist; run `fiscalrisk scan DATA_DIR --out {path}` first")
-    if not path.is_dir():
-        raise ScanDirError(f"{path} is not a directory; --scan expects the output directory of `fiscalrisk scan`")
-    missing = [name for name in SCAN_FILES if not (path / name).is_file()]
-    if missing:
-        raise ScanDirError(
-            f"scan directory {path} is incomplete: missing {', '.join(missing)} "
-            f"(expected {', '.join(SCAN_FILES)}); run `fiscalrisk scan DATA_DIR --out {path}` again"
-        )
-    try:
-        manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ScanDirError(f"{path / 'manifest.json'}: not readable JSON ({exc})") from None
-    if not isinstance(manifest, dict) or "as_of" not in manifest:
-        raise ScanDirError(f"{path / 'manifest.json'}: expected a scan manifest with 'as_of'")
-    try:
-        pd.Timestamp(manifest["as_of"])
-    except (ValueError, TypeError):
-        raise ScanDirError(f"{path / 'manifest.json'}: as_of {manifest['as_of']!r} is not a date") from None
-    return manifest
+    return open_scan(scan_dir, verify=verify)
 
 
 def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
 
 
-def _data_files(data_dir: Path) -> list[list[Any]]:
-    return [[p.name, p.stat().st_size, p.stat().st_mtime_ns] for p in sorted(data_dir.iterdir()) if p.is_file()]
+def check_data_dir(manifest: Mapping[str, Any], data_dir: str | os.PathLike[str] | None, *, dataset: Any = None,
+                   scan_dir: str | os.PathLike[str] = "the scan") -> None:
+    """Refuse a data directory that is not the one the scan read.
+
+    Every input file the manifest records (``input_files``: name → SHA-256) that ``data_dir`` holds must
+    have the same bytes, and none may be missing; with ``dataset`` (the directory already loaded) its
+    table fingerprints are compared with ``inputs`` instead. Nothing else is read from the data: the
+    dashboard shows the scan directory only.
+    """
+    data = Path(data_dir) if data_dir is not None else None
+    if data is not None and not data.is_dir():
+        raise ScanDirError(f"data directory {data} does not exist or is not a directory")
+    if dataset is not None:
+        fingerprints = getattr(dataset, "fingerprints", {}) or {}
+        inputs = manifest.get("inputs") or {}
+        differs = sorted(name for name, entry in inputs.items()
+                         if isinstance(entry, dict) and entry.get("sha256") and fingerprints.get(name)
+                         and entry["sha256"] != fingerprints[name])
+    elif data is not None:
+        from fiscalrisk.staging import UnsafeNameError, check_code
+
+        differs = []
+        for name, sha in sorted((manifest.get("input_files") or {}).items()):
+            stem, dot, ext = str(name).partition(".")
+            try:  # a name from the manifest never becomes a path out of the data directory
+                check_code(stem, "input file")
+            except UnsafeNameError:
+                differs.append(str(name)[:80])
+                continue
+            path = data / f"{stem}{dot}{ext}"
+            if not path.is_file() or "/" in ext or _sha256(path) != sha:
+                differs.append(str(name))
+    if differs:
+        raise ScanDirError(
+            f"{data or 'the data'} is not the data the scan in {scan_dir} was computed from: {', '.join(differs)} differ(s) "
+            "(SHA-256 in manifest.json); scan it again or pass the right --data (or no --data: the scan "
+            "directory holds everything the dashboard shows)"
+        )
 
 
 def default_cache_dir(scan_dir: str | os.PathLike[str]) -> Path:
@@ -219,245 +208,6 @@ def default_cache_dir(scan_dir: str | os.PathLike[str]) -> Path:
     return Path(tempfile.mkdtemp(prefix="fiscalrisk-dashboard-"))
 
 
-def cache_is_fresh(cache_dir: Path, scan_dir: Path, data_dir: Path | None) -> bool:
-    """Whether ``cache_dir`` was built from this scan (and these data files, when ``data_dir`` is given)."""
-    meta_path = cache_dir / "cache.json"
-    if not all((cache_dir / f).is_file() for f in CACHE_FILES):
-        return False
-    try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    if meta.get("version") != CACHE_VERSION or meta.get("manifest_sha256") != _sha256(scan_dir / "manifest.json"):
-        return False
-    return data_dir is None or meta.get("data_files") == _data_files(data_dir)
-
-
-# --------------------------------------------------------------------------------------------------
-# Precomputation (runs once, when the dashboard starts)
-# --------------------------------------------------------------------------------------------------
-
-
-def _str(s: pd.Series) -> pd.Series:
-    return s.astype("str").fillna("").str.strip().replace({"nan": "", "<NA>": "", "None": ""})
-
-
-def _subtree_pairs(regions: pd.DataFrame) -> pd.DataFrame:
-    """(region_code, ancestor_code) for every region and each ancestor *and itself*."""
-    parent = dict(zip(regions["region_code"], regions["parent_code"], strict=True))
-    rows = []
-    for code in regions["region_code"]:
-        node: str | None = code
-        seen: set[str] = set()
-        while node and node not in seen:
-            rows.append((code, node))
-            seen.add(node)
-            node = parent.get(node) or None
-    return pd.DataFrame(rows, columns=["region_code", "ancestor_code"])
-
-
-def _net_payments(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
-    pay = tables.get("payments")
-    if pay is None or pay.empty:
-        return pd.DataFrame(columns=["unit_code", "economic_code", "project_code", "contract_id", "pay_date",
-                                     "budget_year", "amount", "payee_type", "payee_name", "payee_account"])
-    p = pay.copy()
-    p["pay_date"] = pd.to_datetime(p["pay_date"])
-    if "budget_year" in p.columns:
-        p["budget_year"] = pd.to_numeric(p["budget_year"], errors="coerce").fillna(p["pay_date"].dt.year)
-    else:
-        p["budget_year"] = p["pay_date"].dt.year
-    p["budget_year"] = p["budget_year"].astype("int64")
-    for c in ("unit_code", "economic_code", "project_code", "contract_id", "payee_type", "payee_name", "payee_account"):
-        p[c] = _str(p[c]) if c in p.columns else ""
-    p["amount"] = pd.to_numeric(p["amount"], errors="coerce").fillna(0.0)
-    return p
-
-
-def build_tables(
-    tables: Mapping[str, pd.DataFrame],
-    *,
-    as_of: str | dt.date | pd.Timestamp,
-    params: Mapping[str, Any] | None = None,
-) -> dict[str, pd.DataFrame]:
-    """The dashboard's small tables from the validated input tables (see the module docstring).
-
-    ``as_of`` is the scan's date: payments after it are ignored, so the dashboard shows what the scan
-    saw. ``params`` is the resolved params mapping of the scan (for the 三公 economic codes).
-    """
-    as_of_ts = pd.Timestamp(as_of).normalize()
-    params = dict(params or {})
-    regions = tables["regions"].copy()
-    regions["region_code"] = _str(regions["region_code"])
-    regions["parent_code"] = _str(regions["parent_code"]) if "parent_code" in regions else ""
-    regions["name"] = _str(regions["name"]) if "name" in regions else regions["region_code"]
-    regions["name_en"] = _str(regions["name_en"]) if "name_en" in regions else ""
-    regions["level"] = _str(regions["level"]) if "level" in regions else ""
-    regions = regions[["region_code", "name", "name_en", "level", "parent_code"]].sort_values("region_code",
-                                                                                             ignore_index=True)
-    units = tables["units"].copy()
-    for c in ("unit_code", "name", "region_code"):
-        units[c] = _str(units[c])
-    units["name_en"] = _str(units["name_en"]) if "name_en" in units else ""
-    units = units[["unit_code", "name", "name_en", "region_code"]].drop_duplicates("unit_code")
-    units = units.sort_values("unit_code", ignore_index=True)
-    unit_region = units.set_index("unit_code")["region_code"]
-    pairs = _subtree_pairs(regions)
-
-    pay = _net_payments(tables)
-    pay = pay.loc[pay["pay_date"] <= as_of_ts]
-    pay["region_code"] = pay["unit_code"].map(unit_region).fillna("")
-
-    # -- monthly execution per region subtree ------------------------------------------------------
-    budget_mod = (params.get("modules") or {}).get("budget") or {}
-    sangong = tuple(str(c) for c in budget_mod.get("sangong_economic_codes", _SANGONG_DEFAULT))
-    in_year = pay.loc[pay["pay_date"].dt.year == pay["budget_year"]].copy()
-    in_year["month"] = in_year["pay_date"].dt.month.astype("int64")
-    in_year["sangong"] = np.where(in_year["economic_code"].isin(sangong), in_year["amount"], 0.0)
-    by_region = (in_year.groupby(["region_code", "budget_year", "month"], sort=True)[["amount", "sangong"]].sum()
-                 .reset_index().rename(columns={"budget_year": "year", "amount": "net"}))
-    by_region = by_region.merge(pairs, on="region_code").groupby(["ancestor_code", "year", "month"], sort=True)[
-        ["net", "sangong"]].sum().reset_index().rename(columns={"ancestor_code": "region_code"})
-
-    bud = tables["budget"].copy()
-    bud["unit_code"] = _str(bud["unit_code"])
-    orig = pd.to_numeric(bud["original_amount"], errors="coerce").fillna(0.0)
-    adj = pd.to_numeric(bud["adjusted_amount"], errors="coerce") if "adjusted_amount" in bud else orig
-    bud["budget"] = adj.fillna(orig)
-    bud["year"] = pd.to_numeric(bud["year"], errors="coerce").astype("int64")
-    bud["region_code"] = bud["unit_code"].map(unit_region).fillna("")
-    budget = (bud.groupby(["region_code", "year"])["budget"].sum().reset_index().merge(pairs, on="region_code")
-              .groupby(["ancestor_code", "year"])["budget"].sum().reset_index()
-              .rename(columns={"ancestor_code": "region_code"}))
-    years = sorted(set(budget["year"]) | set(by_region["year"]))
-    years = [y for y in years if y <= as_of_ts.year]
-    grid = pd.MultiIndex.from_product([regions["region_code"], years, range(1, 13)],
-                                      names=["region_code", "year", "month"]).to_frame(index=False)
-    monthly = grid.merge(by_region, on=["region_code", "year", "month"], how="left")
-    monthly = monthly.merge(budget, on=["region_code", "year"], how="left")
-    monthly[["net", "sangong", "budget"]] = monthly[["net", "sangong", "budget"]].fillna(0.0)
-    monthly["year"] = monthly["year"].astype("int64")
-    monthly["month"] = monthly["month"].astype("int64")
-
-    # -- contracts: amount and payments per year ---------------------------------------------------
-    con = tables.get("contracts")
-    if con is not None and not con.empty:
-        c = con.copy()
-        c["contract_id"] = _str(c["contract_id"])
-        c["unit_code"] = _str(c["unit_code"])
-        c["region_code"] = c["unit_code"].map(unit_region).fillna("")
-        c["amount"] = pd.to_numeric(c["amount"], errors="coerce").fillna(0.0)
-        c["signed_date"] = pd.to_datetime(c["signed_date"], errors="coerce")
-        c["end_date"] = pd.to_datetime(c["end_date"], errors="coerce")
-        paid = pay.loc[pay["contract_id"] != ""].assign(year=lambda d: d["pay_date"].dt.year)
-        paid = paid.groupby(["contract_id", "year"])["amount"].sum().unstack(fill_value=0.0)
-        contracts = c[["contract_id", "unit_code", "region_code", "amount", "signed_date", "end_date"]]
-        for y in years:
-            col = paid[y] if y in paid.columns else pd.Series(dtype="float64")
-            contracts[f"paid_{y}"] = contracts["contract_id"].map(col).fillna(0.0)
-    else:
-        contracts = pd.DataFrame(columns=["contract_id", "unit_code", "region_code", "amount", "signed_date", "end_date"])
-
-    # -- projects: paid and physical progress per year --------------------------------------------
-    prj = tables.get("projects")
-    if prj is not None and not prj.empty:
-        pj = prj.copy()
-        pj["project_code"] = _str(pj["project_code"])
-        pj["unit_code"] = _str(pj["unit_code"])
-        pj["region_code"] = pj["unit_code"].map(unit_region).fillna("")
-        pj["budget_amount"] = pd.to_numeric(pj["budget_amount"], errors="coerce").fillna(0.0)
-        pj["start_date"] = pd.to_datetime(pj["start_date"], errors="coerce")
-        pj["planned_end_date"] = pd.to_datetime(pj["planned_end_date"], errors="coerce")
-        # A payment counts for a project through its project_code, or through its contract's project.
-        con_project = {}
-        if con is not None and "project_code" in con.columns:
-            con_project = dict(zip(_str(con["contract_id"]), _str(con["project_code"]), strict=True))
-        pcode = pay["project_code"].where(pay["project_code"] != "", pay["contract_id"].map(con_project).fillna(""))
-        ppaid = pay.assign(project=pcode, year=pay["pay_date"].dt.year)
-        ppaid = ppaid.loc[ppaid["project"].isin(set(pj["project_code"]))]
-        ppaid = ppaid.groupby(["project", "year"])["amount"].sum().unstack(fill_value=0.0)
-        prog = tables.get("project_progress")
-        projects = pj[["project_code", "unit_code", "region_code", "budget_amount", "start_date", "planned_end_date"]]
-        for y in years:
-            col = ppaid[y] if y in ppaid.columns else pd.Series(dtype="float64")
-            projects[f"paid_{y}"] = projects["project_code"].map(col).fillna(0.0)
-            if prog is not None and not prog.empty:
-                pr = prog.copy()
-                pr["project_code"] = _str(pr["project_code"])
-                pr["report_date"] = pd.to_datetime(pr["report_date"], errors="coerce")
-                cut = min(pd.Timestamp(year=y, month=12, day=31), as_of_ts)
-                latest = (pr.loc[pr["report_date"] <= cut].sort_values("report_date")
-                          .groupby("project_code")["physical_progress"].last())
-                projects[f"physical_{y}"] = projects["project_code"].map(pd.to_numeric(latest, errors="coerce"))
-            else:
-                projects[f"physical_{y}"] = np.nan
-    else:
-        projects = pd.DataFrame(columns=["project_code", "unit_code", "region_code", "budget_amount", "start_date",
-                                         "planned_end_date"])
-
-    # -- personal payees (for masking) -------------------------------------------------------------
-    indiv = pay.loc[pay["payee_type"] == "individual", ["payee_name", "payee_account"]]
-    indiv = indiv.loc[indiv["payee_name"].map(is_personal_name)]
-    personal = indiv.drop_duplicates().sort_values(["payee_name", "payee_account"], ignore_index=True)
-    personal.columns = ["name", "account"]
-
-    return {
-        "regions": regions,
-        "units": units,
-        "monthly": monthly,
-        "forecast": forecast_table(monthly, as_of_ts),
-        "contracts": contracts.reset_index(drop=True),
-        "projects": projects.reset_index(drop=True),
-        "personal": personal,
-    }
-
-
-def _cumulative_rates(monthly: pd.DataFrame, region: str, year: int) -> pd.Series | None:
-    m = monthly.loc[(monthly["region_code"] == region) & (monthly["year"] == year)]
-    budget = float(m["budget"].iloc[0]) if len(m) else 0.0
-    if budget <= 0:
-        return None
-    return m.set_index("month")["net"].reindex(range(1, 13), fill_value=0.0).cumsum() / budget
-
-
-def forecast_table(monthly: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
-    """Year-end execution forecast of every region subtree for the budget year of ``as_of``.
-
-    ANM05's method (:func:`fiscalrisk.detectors.forecast.forecast_year_end`, 80% prediction
-    interval) on the region's own cumulative execution of earlier years. Columns: region_code, year,
-    month (the last actual month), current, point, lower, upper, method. Empty when as_of is in
-    December (the year is complete) or no earlier year exists.
-    """
-    cols = ["region_code", "year", "month", "current", "point", "lower", "upper", "method"]
-    year, last = int(as_of.year), int(as_of.month)
-    if last >= 12 or monthly.empty:
-        return pd.DataFrame(columns=cols)
-    from fiscalrisk.detectors.forecast import forecast_year_end
-
-    rows = []
-    earlier = sorted(y for y in monthly["year"].unique() if y < year)
-    for region in sorted(monthly["region_code"].unique()):
-        cum = _cumulative_rates(monthly, region, year)
-        if cum is None:
-            continue
-        hist = {y: c.to_numpy() for y in earlier if (c := _cumulative_rates(monthly, region, y)) is not None}
-        if not hist:
-            continue
-        history = pd.DataFrame.from_dict(hist, orient="index", columns=list(range(1, 13)))
-        r = forecast_year_end(cum.loc[1:last], history, interval=0.8)
-        rows.append((region, year, last, float(cum[last]), r.point, r.lower, r.upper, r.method))
-    return pd.DataFrame(rows, columns=cols)
-
-
-def _catalogue(params: Mapping[str, Any] | None) -> pd.DataFrame:
-    import fiscalrisk.scan  # noqa: F401  (registers every indicator and detector)
-    from fiscalrisk.indicators.registry import catalogue
-    from fiscalrisk.params import Params
-
-    p = Params(dict(params)) if params else None
-    return catalogue(p)
-
-
 def prepare(
     scan_dir: str | os.PathLike[str],
     data_dir: str | os.PathLike[str] | None = None,
@@ -466,68 +216,41 @@ def prepare(
     force: bool = False,
     dataset: Any = None,
 ) -> Path:
-    """Check the scan directory and build (or reuse) the dashboard cache; return the cache directory.
+    """Check the scan directory (and ``data_dir`` when given), build the chart bundle; return its directory.
 
-    ``data_dir`` is the directory the scan read; required the first time (the cache is built from
-    it), optional afterwards; ``dataset`` is that directory already loaded (:func:`fiscalrisk.data.load`),
-    to skip reading it again. Raises :class:`ScanDirError` for a bad scan directory or a missing
-    data directory, :class:`fiscalrisk.data.DataError` for invalid data.
+    The scan directory is all the dashboard reads; ``data_dir`` (``--data``) is optional and only
+    checked to be the data the scan read (:func:`check_data_dir`; ``dataset`` is that directory already
+    loaded). The offline chart bundle is built into ``cache_dir`` (default :func:`default_cache_dir`)
+    unless one for the installed Altair and vl-convert is there (``force`` rebuilds it). Raises
+    :class:`ScanDirError` for a bad or old scan directory, or data that is not the scan's.
     """
+    from fiscalrisk.report.charts import _bundle_key, save_offline_bundle
+
     scan = Path(scan_dir)
     manifest = check_scan_dir(scan)
-    data = Path(data_dir) if data_dir is not None else None
-    if data is not None and not data.is_dir():
-        raise ScanDirError(f"data directory {data} does not exist or is not a directory")
+    if data_dir is not None or dataset is not None:
+        check_data_dir(manifest, data_dir, dataset=dataset, scan_dir=scan)
     cache = Path(cache_dir) if cache_dir is not None else default_cache_dir(scan)
-    if not force and cache_is_fresh(cache, scan, data):
-        return cache
-    if data is None:
-        raise ScanDirError(
-            f"{scan} has no dashboard tables for this scan yet; pass --data DATA_DIR (the directory the scan "
-            "read) once to build them"
-        )
-    if dataset is None:
-        from fiscalrisk.data import load
-
-        dataset = load(data)
-    tables = dataset.tables if hasattr(dataset, "tables") else dict(dataset)
-    inputs = manifest.get("inputs") or {}
-    fingerprints = getattr(dataset, "fingerprints", {}) or {}
-    differs = sorted(name for name, entry in inputs.items()
-                     if isinstance(entry, dict) and entry.get("sha256") and fingerprints.get(name)
-                     and entry["sha256"] != fingerprints[name])
-    if differs:
-        raise ScanDirError(
-            f"{data} is not the data the scan in {scan} was computed from: {', '.join(differs)} differ(s) "
-            "(SHA-256 in manifest.json); scan it again or pass the right --data"
-        )
-    params = manifest.get("params") or {}
-    built = build_tables(tables, as_of=manifest["as_of"], params=params)
-    built["catalogue"] = _catalogue(params)
-    from fiscalrisk.report.charts import save_offline_bundle
-    cache.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".building-", dir=cache))
-    try:
-        for name, frame in built.items():
-            frame.to_parquet(tmp / f"{name}.parquet", index=False)
-        meta = {
-            "version": CACHE_VERSION,
-            "manifest_sha256": _sha256(scan / "manifest.json"),
-            "data_dir": str(data.resolve()),
-            "data_files": _data_files(data),
-            "as_of": manifest["as_of"],
-            "time_progress": (params.get("time_progress") if isinstance(params, dict) else None) or {},
-        }
-        save_offline_bundle(tmp / BUNDLE_FILE)
-        (tmp / "cache.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-        # cache.json last: a cache without it is never taken for complete.
-        for path in sorted(tmp.iterdir(), key=lambda p: p.name == "cache.json"):
-            os.replace(path, cache / path.name)
-    finally:
-        for path in tmp.glob("*"):
-            path.unlink(missing_ok=True)
-        tmp.rmdir()
+    bundle = cache / BUNDLE_FILE
+    key = bundle.with_suffix(".key")
+    fresh = bundle.is_file() and key.is_file() and key.read_text(encoding="utf-8") == _bundle_key()
+    if force or not fresh:
+        cache.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".building-", dir=cache))
+        try:
+            save_offline_bundle(tmp / BUNDLE_FILE)
+            # the bundle first, its key last: a bundle without a matching key is never taken as built
+            os.replace(tmp / BUNDLE_FILE, bundle)
+            os.replace((tmp / BUNDLE_FILE).with_suffix(".key"), key)
+        finally:
+            for path in tmp.glob("*"):
+                path.unlink(missing_ok=True)
+            tmp.rmdir()
     return cache
+
+
+def _str(s: pd.Series) -> pd.Series:
+    return s.astype("str").fillna("").str.strip().replace({"nan": "", "<NA>": "", "None": ""})
 
 
 # --------------------------------------------------------------------------------------------------
@@ -581,26 +304,23 @@ def _time_progress(day: pd.Timestamp, year: int, tp: Mapping[str, Any]) -> float
 
 
 class DashboardData:
-    """Scan outputs and dashboard cache, restricted to one region's subtree.
+    """The scan directory's tables, restricted to one region's subtree.
 
     ``root`` is the region the dashboard was started for (default: the root of the tree). Every
     method takes a region code that must lie in that subtree; anything else raises
     :class:`PermissionError`, so a county dashboard cannot be talked into showing a neighbour.
+    ``cache_dir`` is where :func:`prepare` put the offline chart bundle (default
+    ``<scan_dir>/dashboard``; without one the kernel builds it); no data is read from it.
     """
 
     def __init__(self, scan_dir: str | os.PathLike[str], cache_dir: str | os.PathLike[str] | None = None,
                  root: str | None = None) -> None:
         self.scan_dir = Path(scan_dir)
-        self.manifest = check_scan_dir(self.scan_dir)
-        cache = Path(cache_dir) if cache_dir else self.scan_dir / "dashboard"
-        missing = [f for f in CACHE_FILES if not (cache / f).is_file()]
-        if missing:
-            raise ScanDirError(f"dashboard tables missing in {cache}: {', '.join(missing)}; start the dashboard with "
-                               "`fiscalrisk dashboard --scan SCAN_DIR --data DATA_DIR`")
-        self.cache_dir = cache
-        self.meta = json.loads((cache / "cache.json").read_text(encoding="utf-8"))
+        # complete and of this format; the files' SHA-256 were checked once when the server started
+        self.manifest = check_scan_dir(self.scan_dir, verify=False)
+        self.cache_dir = Path(cache_dir) if cache_dir else self.scan_dir / "dashboard"
         self.as_of = pd.Timestamp(self.manifest["as_of"]).normalize()
-        regions = pd.read_parquet(cache / "regions.parquet")
+        regions = read_reference(self.scan_dir, "regions")
         roots = sorted(regions.loc[regions["parent_code"] == "", "region_code"])
         self.root = str(root) if root else (roots[0] if roots else "")
         if self.root not in set(regions["region_code"]):
@@ -613,14 +333,19 @@ class DashboardData:
         self.scope: list[str] = self._subtree_codes(self.root)
         scope = set(self.scope)
         self.regions = regions.loc[regions["region_code"].isin(scope)].set_index("region_code", drop=False)
-        units = pd.read_parquet(cache / "units.parquet")
+        units = read_reference(self.scan_dir, "units")
         self.units = units.loc[units["region_code"].isin(scope)].set_index("unit_code", drop=False)
-        self.monthly = pd.read_parquet(cache / "monthly.parquet").query("region_code in @scope")
-        self.forecasts = pd.read_parquet(cache / "forecast.parquet").query("region_code in @scope")
-        self.contracts = pd.read_parquet(cache / "contracts.parquet").query("region_code in @scope")
-        self.projects = pd.read_parquet(cache / "projects.parquet").query("region_code in @scope")
-        personal = pd.read_parquet(cache / "personal.parquet")
-        self._catalogue = pd.read_parquet(cache / "catalogue.parquet")
+
+        def series(name: str) -> pd.DataFrame:
+            frame = read_series(self.scan_dir, name)
+            return frame.loc[frame["region_code"].isin(scope)].reset_index(drop=True)
+
+        self.monthly = series("monthly_regions")
+        self.forecasts = series("forecast")
+        self.contracts = series("contracts")
+        self.projects = series("projects")
+        personal = read_reference(self.scan_dir, "personal_payees")
+        self._catalogue = read_reference(self.scan_dir, "catalogue")
         self.findings = self._read_findings(scope)
         # Personal names also come from the evidence of payment-to-individual findings (PAY02), so
         # masking holds even when a payee is missing from the personal table.
@@ -633,6 +358,14 @@ class DashboardData:
                                  | scores["subject_id"].astype("str").isin(scope)].reset_index(drop=True)
         pefa = read_scan_csv(self.scan_dir / "pefa_scores.csv", dtype="str", keep_default_na=False)
         self.pefa_scores = pefa.loc[pefa["region_code"].isin(scope)].reset_index(drop=True)
+
+    def time_progress_settings(self, region: str) -> dict[str, Any]:
+        """The ``time_progress`` parameters the scan used for ``region`` (its own layered params, e.g.
+        长兴县's quarterly targets; the scan's base params where the region has none of its own)."""
+        own = (self.manifest.get("params_by_region") or {}).get(str(region))
+        params = own if isinstance(own, Mapping) else (self.manifest.get("params") or {})
+        tp = params.get("time_progress") if isinstance(params, Mapping) else None
+        return dict(tp) if isinstance(tp, Mapping) else {}
 
     # -- structure ---------------------------------------------------------------------------------
 
@@ -754,7 +487,7 @@ class DashboardData:
         months = self._months(region, year)
         budget = float(months["budget"].iloc[0]) if len(months) else 0.0
         executed = float(months.loc[months["month"] <= last, "net"].sum())
-        tp = _time_progress(self.as_of, year, self.meta.get("time_progress") or {})
+        tp = _time_progress(self.as_of, year, self.time_progress_settings(region))
         sangong = float(months.loc[months["month"] <= last, "sangong"].sum())
         prev = self._months(region, year - 1)
         sangong_prev = float(prev.loc[prev["month"] <= last, "sangong"].sum()) if len(prev) else float("nan")
@@ -814,7 +547,7 @@ class DashboardData:
         months = self._months(region, year)
         out = pd.DataFrame({"month": range(1, 13)})
         budget = float(months["budget"].iloc[0]) if len(months) else 0.0
-        tp = self.meta.get("time_progress") or {}
+        tp = self.time_progress_settings(region)
         out["progress"] = [
             _time_progress(min(pd.Timestamp(year=year, month=m, day=1) + pd.offsets.MonthEnd(0),
                                pd.Timestamp(year=year, month=12, day=31)), year, tp)
@@ -985,7 +718,7 @@ class DashboardData:
 
     def names_outside_scope(self) -> list[str]:
         """Names of regions outside this dashboard's scope (for tests of isolation)."""
-        regions = pd.read_parquet(self.cache_dir / "regions.parquet")
+        regions = read_reference(self.scan_dir, "regions")
         return sorted(regions.loc[~regions["region_code"].isin(set(self.scope)), "name"])
 
 

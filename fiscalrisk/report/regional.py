@@ -2,9 +2,11 @@
 
 The papermill template ``notebooks/regional_report.ipynb`` is thin: it validates its parameters with
 :func:`validate_parameters`, opens a :class:`RegionalReport` and shows what its methods return. Every
-number comes from here, and so from the scan directory (data contract, section 2) and the indicator
-functions of :mod:`fiscalrisk.indicators` run over the region's subtree with the parameters the scan
-recorded: the report and the scan cannot disagree.
+number comes from here, and so from the scan directory alone (data contract, section 2;
+``docs/scan-directory.md``): the findings, the graded values of every subject (``values/``, graded once
+by the registry with each region's own parameters), the series the charts draw (``series/``) and the
+names (``reference/``). A report computes no indicator and reads no raw data, so the report and the
+scan cannot disagree.
 
 Sections, in the order of the report:
 
@@ -67,7 +69,8 @@ PARAMETERS: dict[str, tuple[type, Any, str]] = {
     "region": (str, "330500", "region code (行政区划代码); the report covers the region and its subtree"),
     "as_of": (str, "", "date the report looks from, YYYY-MM-DD; empty: the scan's as_of (must match it)"),
     "scan_dir": (str, "scan", "scan directory (fiscalrisk scan --out), relative to the working directory"),
-    "data_dir": (str, "", "data directory the scan read (per-unit tables are computed from it)"),
+    "data_dir": (str, "", "not read (the scan directory holds everything since scan format 2); accepted so "
+                          "older command lines still run"),
     "language": (str, "zh-CN", "zh-CN or en"),
     "top_n": (int, 20, "rows shown in ranked tables (the alert list shows every alert)"),
     "db": (str, "", "the alert register's database URL (fiscalrisk register); empty: no closed-loop section"),
@@ -86,7 +89,7 @@ class ReportParameters:
     region: str
     as_of: str
     scan_dir: Path
-    data_dir: Path
+    data_dir: Path | None
     language: str
     top_n: int
     db: str = ""
@@ -115,8 +118,10 @@ def validate_parameters(values: Mapping[str, Any], where: str = "notebook parame
     """Check the notebook's parameters; raise :class:`ParamsError` listing every problem.
 
     Unknown names are refused with a "did you mean" (a typo must stop the run, not fall back to a
-    default); types, the language, the date, the directories and the region are checked.
+    default); types, the language, the date, the scan directory (its manifest, of this scan format) and
+    the region are checked. ``data_dir`` is accepted and not read.
     """
+    from fiscalrisk.scan import SCAN_FORMAT
     validate_keys(values, PARAMETERS.keys(), where, what="the regional report")
     merged = {name: spec[1] for name, spec in PARAMETERS.items()}
     merged.update(values)
@@ -147,13 +152,20 @@ def validate_parameters(values: Mapping[str, Any], where: str = "notebook parame
     if not (scan_dir / "manifest.json").is_file():
         problems.append(_problem("scan_dir", where, "a scan directory (with manifest.json)", repr(merged["scan_dir"])))
     else:
-        manifest = json.loads((scan_dir / "manifest.json").read_text(encoding="utf-8"))
-        if as_of and manifest.get("as_of") and as_of != manifest["as_of"]:
+        try:
+            manifest = json.loads((scan_dir / "manifest.json").read_text(encoding="utf-8"))
+        except ValueError:
+            manifest = {}
+        fmt = manifest.get("scan_format") if isinstance(manifest, dict) else None
+        if fmt != SCAN_FORMAT:
+            problems.append(_problem(
+                "scan_dir", where, f"a scan directory of scan format {SCAN_FORMAT} (one written by an older "
+                "fiscalrisk is not read: run `fiscalrisk scan DATA_DIR --out SCAN_DIR` again)",
+                f"{merged['scan_dir']!r} of scan format {1 if fmt is None else fmt}"))
+        elif as_of and manifest.get("as_of") and as_of != manifest["as_of"]:
             problems.append(_problem("as_of", where, f"the scan's date {manifest['as_of']} (or empty)", repr(as_of)))
         as_of = as_of or str(manifest.get("as_of") or "")
-    data_dir = Path(merged["data_dir"]).expanduser().resolve() if merged["data_dir"] else Path()
-    if not merged["data_dir"] or not data_dir.is_dir():
-        problems.append(_problem("data_dir", where, "the data directory the scan read", repr(merged["data_dir"])))
+    data_dir = Path(merged["data_dir"]).expanduser().resolve() if merged["data_dir"] else None
     region = str(merged["region"]).strip()
     if not problems:
         known = _region_codes(scan_dir)
@@ -493,49 +505,46 @@ _TEXT: dict[str, tuple[str, str]] = {
 
 
 class RegionalReport:
-    """One region's report data: the scan's files and the data set, restricted to the subtree.
+    """One region's report data: the scan directory's files, restricted to the subtree.
 
     ``RegionalReport.from_parameters(validate_parameters(...))`` in the template; every method
-    returns a DataFrame with stable English column names (``column_label`` translates them).
+    returns a DataFrame with stable English column names (``column_label`` translates them). Only the
+    scan directory is read (:func:`fiscalrisk.scan.open_scan` checks it first: complete, unaltered, of
+    this scan format); ``data_dir`` is accepted for older callers and not read.
     """
 
-    def __init__(self, scan_dir: str | os.PathLike[str], region: str, *, data_dir: str | os.PathLike[str],
-                 language: str = "zh-CN", top_n: int = 20, db: str = "") -> None:
+    def __init__(self, scan_dir: str | os.PathLike[str], region: str, *,
+                 data_dir: str | os.PathLike[str] | None = None, language: str = "zh-CN", top_n: int = 20,
+                 db: str = "") -> None:
         from fiscalrisk.hierarchy import RegionTree
+        from fiscalrisk.scan import open_scan, read_reference
 
         self.scan_dir = Path(scan_dir)
-        self.data_dir = Path(data_dir)
+        self.data_dir = Path(data_dir) if data_dir else None
         self.region = str(region)
         self.language = language
         self.top_n = top_n
         self.db = db
+        open_scan(self.scan_dir, verify=False)  # complete, of this format (the commands check the SHA-256)
         self.scan = read_scan(self.scan_dir)
         self.as_of = pd.Timestamp(self.scan.manifest["as_of"])
-        self._check_inputs()
-        self.tree = RegionTree.from_frame(self.dataset["regions"])
+        self.regions = read_reference(self.scan_dir, "regions")
+        self.units = read_reference(self.scan_dir, "units")
+        self.tree = RegionTree.from_frame(self.regions)
+        if self.region not in self.tree:
+            raise ParamsError(_problem("region", "notebook parameters", "a region of the scan", repr(self.region)))
         self.subtree = self.tree.subtree(self.region)
 
     @classmethod
     def from_parameters(cls, p: ReportParameters) -> RegionalReport:
         return cls(p.scan_dir, p.region, data_dir=p.data_dir, language=p.language, top_n=p.top_n, db=p.db)
 
-    # -- inputs ---------------------------------------------------------------------------------
-    @cached_property
-    def dataset(self) -> Any:
-        from fiscalrisk.data import load
+    # -- inputs: the scan directory -------------------------------------------------------------
+    def series(self, name: str) -> pd.DataFrame:
+        """A series table of the scan (``series/<name>.parquet``), whole; callers cut it to the subtree."""
+        from fiscalrisk.scan import read_series
 
-        return load(self.data_dir)
-
-    def _check_inputs(self) -> None:
-        """Refuse a data directory that is not the one the scan read (SHA-256 per table)."""
-        recorded = {t: e.get("sha256") for t, e in (self.scan.manifest.get("inputs") or {}).items()
-                    if isinstance(e, Mapping) and e.get("sha256")}
-        actual = dict(getattr(self.dataset, "fingerprints", {}) or {})
-        differ = sorted(t for t, h in recorded.items() if actual.get(t) not in (None, h))
-        if differ:
-            raise ParamsError(_problem("data_dir", "notebook parameters",
-                                       "the data the scan read (same SHA-256 per table)",
-                                       f"{str(self.data_dir)!r}, whose {', '.join(differ)} differ"))
+        return read_series(self.scan_dir, name)
 
     @cached_property
     def params(self) -> Any:
@@ -550,15 +559,6 @@ class RegionalReport:
             return resolve(self.region, tree=self.tree)
         return Params(data, sources=["scan manifest"], region_code=self.region)
 
-    @cached_property
-    def context(self) -> Any:
-        """A scan context over the subtree's tables, as of the scan's date, with the scan's params."""
-        from fiscalrisk.hierarchy import RegionTree
-        from fiscalrisk.scan import make_context, subset_tables
-
-        tables = subset_tables(self.dataset.tables, self.subtree)
-        return make_context(tables, self.as_of, self.params, tree=RegionTree.from_frame(tables["regions"]))
-
     def text(self, key: str, **fields: Any) -> str:
         zh, en = _TEXT[key]
         return (zh if self.language == "zh-CN" else en).format(**fields)
@@ -569,7 +569,7 @@ class RegionalReport:
 
     @cached_property
     def unit_names(self) -> dict[str, str]:
-        u = self.dataset["units"]
+        u = self.units
         return dict(zip(u["unit_code"].astype("str"), u["name"].astype("str"), strict=True))
 
     @cached_property
@@ -581,38 +581,34 @@ class RegionalReport:
     def indicator_values(self, code: str) -> tuple[pd.DataFrame, str]:
         """Every subject the indicator assessed in the subtree, graded; ('' or why not assessed).
 
-        Runs the registered indicator function on the subtree's tables (the same function the scan
-        ran) and grades the values with the thresholds the scan used for this region, so ``level``
-        here and in the findings agree. (Where a region below sets other thresholds in its params
-        file, the findings, graded with those, are authoritative for its subjects.)
+        Read from the scan's ``values/<code>.parquet``: the values the scan measured and the registry
+        graded once, each region with its own parameters (德清县's thresholds for 德清县's subjects), so
+        ``level`` here and in the findings agree. Nothing is computed again. The reason, when the
+        indicator was not assessed anywhere in the subtree, comes from ``assessed.csv``.
         """
-        from fiscalrisk.indicators import registry
+        from fiscalrisk.scan import read_values
 
-        try:
-            spec = registry.get(code)
-        except KeyError:
-            return pd.DataFrame(), f"{code} is not in the indicator registry"
-        reason = registry.missing_inputs(spec, self.context.tables)
-        if reason:
-            return pd.DataFrame(), reason
-        p = dict(self.params.indicator(code))
-        try:
-            res = spec(self.context, p)
-        except registry.NotAssessed as exc:
-            return pd.DataFrame(), str(exc)
-        if res is None or len(res) == 0:
-            return pd.DataFrame(), ""
-        res = res.reset_index(drop=True)
-        value = pd.to_numeric(res["value"], errors="coerce").to_numpy(dtype="float64")
-        level, _ = registry.grade_values(value, spec.grade, p.get("warning"), p.get("alert"), code)
-        if "level" in res:
-            forced = res["level"].astype("str")
-            level = np.where(forced.notna().to_numpy(), forced.fillna("ok").to_numpy(dtype=object), level)
-        res["level"] = level
-        if "unit_code" in res:
-            res["unit_code"] = res["unit_code"].astype("str")
-            res["unit_name"] = res["unit_code"].map(self.unit_names)
-        return res, ""
+        v = read_values(self.scan_dir, code, self.subtree)
+        if v.empty:
+            return pd.DataFrame(), self._not_assessed(code)
+        if "unit_code" in v:
+            v["unit_code"] = v["unit_code"].astype("str")
+            v["unit_name"] = v["unit_code"].map(self.unit_names)
+        return v, ""
+
+    def _not_assessed(self, code: str) -> str:
+        """Why ``code`` has no values in the subtree ('' when it was assessed and measured nothing)."""
+        if code not in (self.scan.manifest.get("indicators") or []):
+            return f"{code} was not part of this scan"
+        a = self.scan.assessed
+        if a.empty:
+            return ""
+        rows = a.loc[(a["indicator"] == code) & a["region_code"].isin(self.subtree)]
+        if rows.empty or (rows["status"] == "assessed").any():
+            return ""
+        own = rows.loc[rows["region_code"] == self.region]
+        reasons = [r for r in (own if len(own) else rows)["reason"].fillna("").astype("str") if r]
+        return reasons[0] if reasons else ""
 
     # -- sections -------------------------------------------------------------------------------
     def headline(self) -> dict[str, Any]:
@@ -622,7 +618,7 @@ class RegionalReport:
         sub = rows.loc["subtree"] if "subtree" in rows.index else None
         own = rows.loc["own"] if "own" in rows.index else None
         lv = self.findings["level"].astype("str").value_counts()
-        units = self.dataset["units"]
+        units = self.units
         return {
             "region": self.region,
             "name": self.region_name(),
@@ -677,68 +673,52 @@ class RegionalReport:
         capped at ``as_of``), forecast, lower, upper (the year-end forecast's straight path from the
         last actual month, as the chart draws it).
         """
-        from fiscalrisk.detectors import forecast_year_end
         from fiscalrisk.params import time_progress
 
-        ctx = self.context
         year = self.as_of.year
-        monthly = self._monthly_rates()
         months = list(range(1, 13))
         progress = [
             time_progress(min(pd.Timestamp(year, m, 1) + pd.offsets.MonthEnd(0), pd.Timestamp(year, 12, 31)),
-                          ctx.params)
+                          self.params)
             for m in months
         ]
-        cur = monthly.get(year, pd.Series(dtype="float64"))
+        m = self.series("monthly_regions")
+        m = m.loc[(m["region_code"] == self.region) & (m["year"] == year)].set_index("month")
+        budget = float(m["budget"].iloc[0]) if len(m) else 0.0
         k = self.as_of.month
-        executed = [float(cur.get(m, np.nan)) if m <= k else np.nan for m in months]
+        if budget > 0:
+            cum = m["net"].reindex(months, fill_value=0.0).cumsum() / budget
+            executed = [float(cum[i]) if i <= k else np.nan for i in months]
+        else:
+            executed = [np.nan] * 12
         out = pd.DataFrame({"month": months, "executed": executed, "progress": progress})
-        hist = pd.DataFrame({y: s for y, s in monthly.items() if y < year}).T
-        fc = forecast_year_end(pd.Series({m: executed[m - 1] for m in range(1, k + 1)}), hist) if k >= 1 else None
         out["forecast"], out["lower"], out["upper"] = np.nan, np.nan, np.nan
-        if fc is not None and not math.isnan(float(fc.point)) and k < 12:
+        fc = self._forecast
+        if fc is not None and not math.isnan(float(fc["point"])) and k < 12:
             x = executed[k - 1]
-            for m in range(k, 13):
-                w = (m - k) / (12 - k)
-                out.loc[out["month"] == m, "forecast"] = x + w * (fc.point - x)
-                out.loc[out["month"] == m, "lower"] = x + w * (fc.lower - x)
-                out.loc[out["month"] == m, "upper"] = x + w * (fc.upper - x)
-        self._forecast = fc
+            for i in range(k, 13):
+                w = (i - k) / (12 - k)
+                out.loc[out["month"] == i, "forecast"] = x + w * (fc["point"] - x)
+                out.loc[out["month"] == i, "lower"] = x + w * (fc["lower"] - x)
+                out.loc[out["month"] == i, "upper"] = x + w * (fc["upper"] - x)
         return out
 
-    def _monthly_rates(self) -> dict[int, pd.Series]:
-        """Cumulative net payments by month / adjusted budget, per budget year, over the subtree."""
-        ctx = self.context
-        b = ctx.budget
-        budget = b.groupby("year")["adjusted_amount"].sum()
-        p = ctx.payments
-        if p.empty:
-            return {}
-        p = p.assign(month=p["pay_date"].dt.month, py=p["pay_date"].dt.year)
-        p = p.loc[p["py"] == p["budget_year"]]
-        net = p.groupby(["budget_year", "month"])["amount"].sum()
-        out: dict[int, pd.Series] = {}
-        for year in sorted({int(y) for y in net.index.get_level_values(0)}):
-            total = float(budget.get(year, 0.0))
-            if total <= 0:
-                continue
-            s = net.loc[year].reindex(range(1, 13), fill_value=0.0).cumsum() / total
-            if year == self.as_of.year:
-                s = s.loc[: self.as_of.month]
-            out[year] = s.astype("float64")
-        return out
+    @cached_property
+    def _forecast(self) -> pd.Series | None:
+        """The scan's year-end forecast of the subtree (``series/forecast``), or None."""
+        f = self.series("forecast")
+        hit = f.loc[(f["region_code"] == self.region) & (f["year"] == self.as_of.year)]
+        return hit.iloc[0] if len(hit) else None
 
     def year_end_forecast(self) -> pd.DataFrame:
         """The subtree's forecast year-end execution rate with its interval (method of ANM05)."""
-        if not hasattr(self, "_forecast"):
-            self.execution_curve()
         fc = self._forecast
         if fc is None:
             return pd.DataFrame()
         return pd.DataFrame([{
-            "executed": float(fc.current),
-            "forecast": float(fc.point), "lower": float(fc.lower), "upper": float(fc.upper),
-            "method": str(fc.method),
+            "executed": float(fc["current"]),
+            "forecast": float(fc["point"]), "lower": float(fc["lower"]), "upper": float(fc["upper"]),
+            "method": str(fc["method"]),
         }])
 
     def forecast_by_unit(self) -> tuple[pd.DataFrame, str]:
@@ -757,18 +737,10 @@ class RegionalReport:
 
     def _sangong_same_period(self) -> pd.DataFrame:
         """三公 net payments per unit and budget year, each year counted from 1 January up to the
-        day and month of ``as_of`` (上年同期: the same period), over the subtree."""
-        from fiscalrisk.indicators.budget import sangong_codes
-
-        ctx = self.context
-        p = ctx.payments
-        p = p.loc[p["economic_code"].isin(sangong_codes(ctx))]
-        year = p["budget_year"].astype("int64")
-        cut = pd.to_datetime({"year": year, "month": self.as_of.month, "day": min(self.as_of.day, 28)
-                              if self.as_of.month == 2 else self.as_of.day})
-        p = p.loc[p["pay_date"] <= cut]
-        g = p.groupby([p["unit_code"].astype("str"), p["budget_year"].astype("int64").rename("year")])["amount"].sum()
-        return g.rename("actual_ytd").reset_index()
+        day and month of ``as_of`` (上年同期: the same period), over the subtree (``series/sangong``)."""
+        s = self.series("sangong")
+        s = s.loc[s["region_code"].isin(self.subtree), ["unit_code", "year", "actual_ytd"]]
+        return s.astype({"unit_code": "str", "year": "int64"}).reset_index(drop=True)
 
     def sangong(self) -> tuple[pd.DataFrame, str]:
         """三公 spending per unit this year (BUD05, 只减不增): budget against last year's, and spending
@@ -812,36 +784,43 @@ class RegionalReport:
         rows += [{"category": a_label, "year": y, "value": float(actual.get(y, 0.0))} for y in years]
         return pd.DataFrame(rows)
 
-    def _value_table(self, code: str, columns: Mapping[str, str], sort: str) -> tuple[pd.DataFrame, str]:
+    def _value_table(self, code: str, columns: Mapping[str, str],
+                     extra: tuple[str, str, Mapping[str, str]] | None = None) -> tuple[pd.DataFrame, str]:
+        """The values of ``code`` as a table (``columns``: new name → values column), largest value first.
+
+        ``extra`` = (series name, its key column, {values column: series column}): figures the indicator
+        does not keep among its values, taken from a series of the scan by the subject's id (e.g. the
+        contract amount from ``series/contracts``).
+        """
         v, reason = self.indicator_values(code)
         if v.empty:
             return v, reason
-        evidence = [e if isinstance(e, Mapping) else {} for e in v.get("evidence", pd.Series([{}] * len(v)))]
-
-        def column(old: str) -> Any:
-            if old in v.columns:
-                return v[old].to_numpy()
-            # figures an indicator keeps in its evidence only (e.g. the contract amount)
-            return [e.get(old, np.nan) for e in evidence]
-
-        out = pd.DataFrame({new: column(old) for new, old in columns.items()})
+        if extra is not None:
+            name, key, cols = extra
+            table = self.series(name).drop_duplicates(key).set_index(key)
+            for new, old in cols.items():
+                v[new] = v["subject_id"].map(table[old]) if old in table.columns else np.nan
+        out = pd.DataFrame({new: (v[old].to_numpy() if old in v.columns else np.nan) for new, old in columns.items()})
         out["level"] = [_level_label(x, self.language) for x in v["level"]]
         out["_v"] = pd.to_numeric(v["value"], errors="coerce")
         out = out.sort_values(["_v", out.columns[0]], ascending=[False, True], kind="mergesort")
         return out.drop(columns="_v").head(self.top_n).reset_index(drop=True), ""
 
     def contract_progress(self) -> tuple[pd.DataFrame, str]:
-        """CON04 per contract: paid share against the elapsed share of the contract's term."""
+        """CON04 per contract: paid share against the elapsed share of the contract's term (amount and
+        net paid to ``as_of`` from ``series/contracts``)."""
         return self._value_table("CON04", {
             "contract_id": "subject_id", "unit_name": "unit_name", "vendor_name": "vendor_name",
             "amount": "contract_amount", "paid": "net_paid", "paid_share": "paid_share", "elapsed_share": "elapsed_share",
-            "value": "value"}, "value")
+            "value": "value"}, ("contracts", "contract_id", {"contract_amount": "amount", "net_paid": "paid"}))
 
     def construction(self) -> tuple[pd.DataFrame, str]:
-        """PRJ01 per project: paid share of the budget against the reported physical progress."""
+        """PRJ01 per project: paid share of the budget against the reported physical progress (the
+        budget from ``series/projects``)."""
         return self._value_table("PRJ01", {
             "project_code": "subject_id", "name": "name", "unit_name": "unit_name", "budget": "budget_amount",
-            "paid": "paid", "paid_share": "paid_share", "physical": "progress", "gap_pp": "value"}, "value")
+            "paid": "paid", "paid_share": "paid_share", "physical": "progress", "gap_pp": "value"},
+            ("projects", "project_code", {"budget_amount": "budget_amount"}))
 
     def internal_control(self) -> tuple[pd.DataFrame, str]:
         """CTL01 per unit and year: the internal-control evaluation score (0–100)."""

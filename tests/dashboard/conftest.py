@@ -36,9 +36,9 @@ OTHER_COUNTY_NAMES = ("吴兴区", "南浔区", "长兴县", "安吉县", "织�
 
 @dataclass
 class ScanEnv:
-    data: Path
+    data: Path  # the data the scan read: for the tests' own reference figures, never for the dashboard
     scan: Path
-    cache: Path
+    cache: Path  # the offline chart bundle prepare() built (no data)
 
 
 def _data_dir(base: Path) -> Path:
@@ -58,7 +58,8 @@ def _data_dir(base: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def scan_env(tmp_path_factory: pytest.TempPathFactory) -> ScanEnv:
-    """The sample data, a scan of it (indicator subset) and the dashboard cache built from both."""
+    """The sample data, a scan of it (indicator subset) and the chart bundle; the dashboard reads the
+    scan directory only."""
     from fiscalrisk.data import load
     from fiscalrisk.report.dashboard_data import prepare
     from fiscalrisk.scan import scan, write_scan
@@ -67,7 +68,7 @@ def scan_env(tmp_path_factory: pytest.TempPathFactory) -> ScanEnv:
     data = _data_dir(base)
     dataset = load(data)
     out = write_scan(scan(dataset, codes=SCAN_CODES), base / "scan")
-    cache = prepare(out, data, dataset=dataset)
+    cache = prepare(out)
     return ScanEnv(data=data, scan=Path(out), cache=cache)
 
 
@@ -88,10 +89,14 @@ class Server:
     output: list[str] = field(default_factory=list)
 
 
-def launch_dashboard(env: ScanEnv, region: str | None = None, lang: str = "zh-CN") -> subprocess.Popen[str]:
-    """Start ``python -m fiscalrisk.dashboard`` (returns at once; see :func:`wait_for_url`)."""
-    cmd = [sys.executable, "-m", "fiscalrisk.dashboard", "--scan", str(env.scan), "--data", str(env.data),
+def launch_dashboard(env: ScanEnv, region: str | None = None, lang: str = "zh-CN", *,
+                     data: bool = False) -> subprocess.Popen[str]:
+    """Start ``python -m fiscalrisk.dashboard --scan SCAN`` (returns at once; see :func:`wait_for_url`);
+    ``data``: also pass ``--data`` (still accepted: checked to be the data the scan read)."""
+    cmd = [sys.executable, "-m", "fiscalrisk.dashboard", "--scan", str(env.scan),
            "--port", str(free_port()), "--lang", lang]
+    if data:
+        cmd += ["--data", str(env.data)]
     if region:
         cmd += ["--region", region]
     return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
@@ -117,10 +122,13 @@ def wait_for_url(proc: subprocess.Popen[str], timeout: float = 120) -> Server:
 
 @pytest.fixture(scope="session")
 def servers(scan_env: ScanEnv) -> Iterator[dict[str, Server]]:
-    """A city dashboard and a 德清县 dashboard, started together (their kernels preheat in parallel)."""
+    """A city dashboard and a 德清县 dashboard, started together (their kernels preheat in parallel).
+
+    The county's is started with ``--scan`` alone (the scan directory is all a dashboard reads); the
+    city's also with ``--data`` (still accepted, and checked against the scan)."""
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is absent (apt-get install chromium); browser tests skipped")
-    procs = {"city": launch_dashboard(scan_env), "county": launch_dashboard(scan_env, COUNTY)}
+    procs = {"city": launch_dashboard(scan_env, data=True), "county": launch_dashboard(scan_env, COUNTY)}
     try:
         yield {name: wait_for_url(proc) for name, proc in procs.items()}
     finally:

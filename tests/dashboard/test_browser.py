@@ -122,7 +122,7 @@ def test_city_dashboard_loads_offline_with_charts_and_no_code(city_page: Browser
 
 def test_alert_table_masks_personal_payees(city_page: Browser, scan_env: ScanEnv) -> None:
     page = city_page.page
-    personal = pd.read_parquet(scan_env.cache / "personal.parquet")
+    personal = pd.read_parquet(scan_env.scan / "reference" / "personal_payees.parquet")
     names = [n for n in personal["name"] if len(n) >= 2]
     # the year whose findings name the most people: the table must have names to mask
     raw = subtree_findings(scan_env.scan, scan_env.data, CITY)
@@ -221,6 +221,8 @@ def test_language_switch_changes_labels(city_page: Browser, scan_env: ScanEnv, t
 def test_county_dashboard_never_shows_another_county(servers: dict[str, Server], browser_page: Browser,
                                                      scan_env: ScanEnv, tmp_path: Path) -> None:
     page = browser_page.page
+    # started from the scan directory alone: no data directory behind this dashboard
+    assert "--data" not in servers["county"].proc.args
     open_dashboard(page, servers["county"].url)
     shots = screenshot_dir(tmp_path)
     page.screenshot(path=str(shots / "county-overview.png"), full_page=True)

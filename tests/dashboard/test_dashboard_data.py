@@ -6,9 +6,11 @@ import argparse
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from fiscalrisk.report.dashboard_data import SCAN_FILES, DashboardData, ScanDirError, check_scan_dir
+from tests.conftest import subtree_findings
 from tests.dashboard.conftest import CITY, COUNTY, OTHER_COUNTY_NAMES, ScanEnv
 
 
@@ -82,7 +84,7 @@ def test_alert_table_is_masked_and_alerts_come_first(scan_env: ScanEnv) -> None:
     levels = list(rows["level"])
     assert levels == sorted(levels, key=lambda v: v != "alert")
     assert len(rows) == total > 0
-    personal = pd.read_parquet(scan_env.cache / "personal.parquet")
+    personal = pd.read_parquet(scan_env.scan / "reference" / "personal_payees.parquet")
     text = " ".join(rows["message"]) + " ".join(v for ev in rows["evidence"] for _, v in ev)
     assert not [n for n in personal["name"] if n in text]
     # there were names to mask: the scan's own (unmasked) findings of these rows name personal payees,
@@ -124,7 +126,7 @@ def test_evidence_masks_personal_payees(scan_env: ScanEnv) -> None:
     import pandas as pd
 
     d = DashboardData(scan_env.scan, scan_env.cache, CITY)
-    name, account = pd.read_parquet(scan_env.cache / "personal.parquet").iloc[0]
+    name, account = pd.read_parquet(scan_env.scan / "reference" / "personal_payees.parquet").iloc[0]
     items = dict(d.evidence_items(json.dumps({"payee_name": name, "payee_account": account, "amount": 5000.0},
                                               ensure_ascii=False)))
     assert items["payee_name"] == name[0] + "*" * (len(name) - 1)
@@ -132,16 +134,80 @@ def test_evidence_masks_personal_payees(scan_env: ScanEnv) -> None:
     assert d.masker(f"向个人“{name}”支付") == f"向个人“{items['payee_name']}”支付"
 
 
-def test_dashboard_without_data_needs_a_cache(scan_env: ScanEnv, tmp_path: Path,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+def _scan_copy(scan_env: ScanEnv, dest: Path) -> Path:
+    """The scan directory alone, somewhere else (no chart bundle, no data directory beside it)."""
+    return Path(shutil.copytree(scan_env.scan, dest, ignore=shutil.ignore_patterns("dashboard")))
+
+
+def test_dashboard_data_from_the_scan_directory_alone_matches_the_raw_data(scan_env: ScanEnv,
+                                                                             tmp_path: Path) -> None:
+    scan = _scan_copy(scan_env, tmp_path / "elsewhere" / "scan")
+    d = DashboardData(scan, root=COUNTY)  # no cache, no data: everything from the scan directory
+    year = d.as_of.year
+    k = d.kpis(COUNTY, year)
+
+    # the reference figures, from the raw CSV files with pandas (not the product's code)
+    regions = pd.read_csv(scan_env.data / "regions.csv", dtype=str)
+    units = pd.read_csv(scan_env.data / "units.csv", dtype=str)
+    subtree = {COUNTY} | set(regions.loc[regions["parent_code"] == COUNTY, "region_code"])
+    mine = set(units.loc[units["region_code"].isin(subtree), "unit_code"])
+    pay = pd.read_csv(scan_env.data / "payments.csv", dtype={"unit_code": str, "economic_code": str},
+                      parse_dates=["pay_date"])
+    pay = pay.loc[pay["unit_code"].isin(mine) & (pay["pay_date"] <= d.as_of)]
+    budget_year = pay["budget_year"].fillna(pay["pay_date"].dt.year) if "budget_year" in pay else pay["pay_date"].dt.year
+    executed = pay.loc[(budget_year == year) & (pay["pay_date"].dt.year == year), "amount"].sum()
+    bud = pd.read_csv(scan_env.data / "budget.csv", dtype={"unit_code": str})
+    bud = bud.loc[bud["unit_code"].isin(mine) & (bud["year"] == year)]
+    budget = bud["adjusted_amount"].fillna(bud["original_amount"]).sum()
+    assert k.executed == pytest.approx(executed, abs=0.05)
+    assert k.budget == pytest.approx(budget, abs=0.05)
+    assert k.execution_rate == pytest.approx(executed / budget)
+    con = pd.read_csv(scan_env.data / "contracts.csv", dtype={"unit_code": str, "contract_id": str},
+                      parse_dates=["signed_date", "end_date"])
+    con = con.loc[con["unit_code"].isin(mine)]
+    running = con.loc[(con["signed_date"] <= min(pd.Timestamp(year, 12, 31), d.as_of))
+                      & ~(con["end_date"] < pd.Timestamp(year, 1, 1))]
+    assert k.contract_amount == pytest.approx(running["amount"].sum(), abs=0.05)
+    expected = subtree_findings(scan_env.scan, scan_env.data, COUNTY)
+    assert sorted(d.findings["finding_id"]) == sorted(f["finding_id"] for f in expected) and expected
+
+
+def test_time_progress_follows_each_regions_own_params(scan_env: ScanEnv) -> None:
+    # 长兴县 (330522) measures 序时进度 against quarterly targets (params/330522.yaml): 50 % at the end
+    # of June; the city counts days (181 of 365)
+    d = DashboardData(scan_env.scan, root=CITY)
+    assert d.as_of == pd.Timestamp("2026-06-30")
+    assert d.kpis("330522", 2026).time_progress == pytest.approx(0.5)
+    assert d.kpis("330522102", 2026).time_progress == pytest.approx(0.5)  # its townships inherit them
+    assert d.kpis(CITY, 2026).time_progress == pytest.approx(181 / 365)
+
+
+def test_cli_refuses_a_scan_directory_of_an_older_format(scan_env: ScanEnv, tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
     from fiscalrisk.dashboard import main
 
-    scan = tmp_path / "scan"
-    scan.mkdir()
-    for name in SCAN_FILES:
-        shutil.copy(scan_env.scan / name, scan / name)
+    scan = _scan_copy(scan_env, tmp_path / "old")
+    manifest = json.loads((scan / "manifest.json").read_text(encoding="utf-8"))
+    del manifest["scan_format"]  # what a scan of an earlier fiscalrisk wrote
+    (scan / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     assert main(["--scan", str(scan)]) == 2
-    assert "--data" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "Traceback" not in err
+    assert "older fiscalrisk" in err and f"fiscalrisk scan DATA_DIR --out {scan}" in err
+
+
+def test_cli_refuses_data_that_is_not_the_scans(scan_env: ScanEnv, tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    from fiscalrisk.dashboard import main
+
+    data = Path(shutil.copytree(scan_env.data, tmp_path / "data"))
+    with open(data / "payments.csv", "a", encoding="utf-8") as f:
+        f.write("\n")
+    assert main(["--scan", str(scan_env.scan), "--data", str(data)]) == 2
+    err = capsys.readouterr().err
+    assert "payments.csv" in err and "is not the data the scan" in err
 
 
 @pytest.mark.parametrize("remove", [None, "findings.parquet"])

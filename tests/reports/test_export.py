@@ -35,6 +35,10 @@ def test_bundle_holds_the_run_and_is_deterministic(bundle, report_run, tmp_path)
                      "figures/330521-execution.png", "figures/330521-execution.svg"):
             assert name in names, name
         assert z.read("figures/330521-execution.png")[:8] == b"\x89PNG\r\n\x1a\n"
+        # the whole scan the reports read: every file its manifest lists (values, series, reference)
+        listed = json.loads(z.read("scan/manifest.json"))["files"]
+        assert {"values/BUD01.parquet", "series/monthly_regions.parquet", "reference/units.parquet"} <= set(listed)
+        assert {f"scan/{n}" for n in listed} <= set(names)
         lock = z.read("environment.lock").decode()
         assert "papermill==" in lock and "pandas==" in lock
 

@@ -34,7 +34,7 @@ def test_template_has_one_parameters_cell_validated_right_after_it():
 def scan_like(tmp_path: Path) -> tuple[Path, Path]:
     scan = tmp_path / "scan"
     scan.mkdir()
-    (scan / "manifest.json").write_text(json.dumps({"as_of": "2026-06-30"}), encoding="utf-8")
+    (scan / "manifest.json").write_text(json.dumps({"as_of": "2026-06-30", "scan_format": 2}), encoding="utf-8")
     (scan / "scores.csv").write_text("subject_type,subject_id\nregion,330500\nregion,330521\n", encoding="utf-8")
     data = tmp_path / "data"
     data.mkdir()
@@ -76,6 +76,18 @@ def test_good_parameters_resolve_paths_and_default_the_date(scan_like):
     p = regional.validate_parameters({"region": 330521, "scan_dir": str(scan), "data_dir": str(data)})
     assert (p.region, p.as_of, p.language, p.top_n) == ("330521", "2026-06-30", "zh-CN", 20)
     assert p.scan_dir == scan.resolve()
+    # the scan directory is all a report reads: no data directory needed (data_dir is still accepted)
+    p = regional.validate_parameters({"region": "330521", "scan_dir": str(scan)})
+    assert p.data_dir is None
+
+
+def test_a_scan_directory_of_an_older_format_is_refused(scan_like):
+    scan, _ = scan_like
+    (scan / "manifest.json").write_text(json.dumps({"as_of": "2026-06-30"}), encoding="utf-8")
+    problems = _problems({"region": "330521", "scan_dir": str(scan)})
+    assert len(problems) == 1 and "'scan_dir'" in problems[0]
+    assert "scan format 2" in problems[0] and "fiscalrisk scan DATA_DIR --out SCAN_DIR` again" in problems[0]
+    assert "of scan format 1" in problems[0]
 
 
 def test_only_plain_values_count_as_parameters():
