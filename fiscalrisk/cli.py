@@ -50,9 +50,19 @@ def cmd_sample(args: argparse.Namespace) -> int:
     from . import samples
 
     out = Path(args.out)
-    written = samples.write(out, seed=args.seed, size=args.size)
-    counts = {name: sum(1 for _ in open(path, encoding="utf-8")) - 1 for name, path in sorted(written.items())}
-    print(f"sample written to {out} (seed {args.seed}, size {args.size})")
+    if args.size in samples.PROVINCE_SIZES:
+        from . import samples_province
+
+        manifest = samples_province.write(out, seed=args.seed, size=args.size, log=_print_err)
+        counts = manifest["counts"]
+        tree = manifest["tree"]
+        print(f"province sample written to {out} (seed {args.seed}, size {args.size}): {tree['city']} cities, "
+              f"{tree['county']} counties, {tree['township']} townships, payments in "
+              f"{len(manifest['payments_partitions'])} county partitions (Parquet)")
+    else:
+        written = samples.write(out, seed=args.seed, size=args.size)
+        counts = {name: sum(1 for _ in open(path, encoding="utf-8")) - 1 for name, path in sorted(written.items())}
+        print(f"sample written to {out} (seed {args.seed}, size {args.size})")
     for name, n in counts.items():
         print(f"  {name:<18} {n:>10,} rows")
     return EXIT_OK
@@ -309,7 +319,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sample", help="write a synthetic Huzhou-like data set with planted risks and labels.csv")
     p.add_argument("--out", required=True, help="directory to create (must be new, or a previous sample)")
     p.add_argument("--seed", type=int, default=0, help="random seed; the same seed gives byte-identical files")
-    p.add_argument("--size", choices=["small", "full"], default="small", help="small (a few MB) or full (≥ 1M payments)")
+    p.add_argument(
+        "--size",
+        choices=["small", "full", "province", "province-small"],
+        default="small",
+        help="small (a few MB, CSV), full (≥ 1M payments, CSV), province (10 cities, ≥ 10M payments, Parquet "
+        "partitioned by county: payments/county=<code>/part-<NNNNN>.parquet) or province-small (3 cities, "
+        "same layout, for tests)",
+    )
     p.set_defaults(func=cmd_sample)
 
     p = sub.add_parser("validate", help="check a data directory against the data contract")

@@ -29,6 +29,18 @@ the units with fabricated amounts). Deliberate background signals that are *not*
 - monthly STL residuals (ANM02): on 42 months a robust z of STL residuals exceeds 3.5 for a large
   share of purely Gaussian series, so a detector needs a residual scale that accounts for that;
   the background itself has no spikes beyond planned contract and project instalments.
+
+Sizes (``fiscalrisk sample --size``):
+
+- ``small`` (default): Huzhou, 16 regions, 150 units, about 50,000 payments; CSV files, a few MB.
+- ``full``: the same city with about 1.2 million payments (discretionary payments 100x denser,
+  seal events 15x); CSV.
+- ``province``: a province root (浙江省 330000) over ten Huzhou-like cities of size ``full``
+  (50 counties, 100 townships, 1,500 units, about 12 million payments), written city by city as
+  Parquet with payments partitioned by county (``payments/county=<code>/part-<NNNNN>.parquet``);
+  see :mod:`fiscalrisk.samples_province` for the layout.
+- ``province-small``: the same layout with three cities of size ``small`` (15 counties, 450 units,
+  about 140,000 payments), for tests.
 """
 
 from __future__ import annotations
@@ -44,14 +56,18 @@ import pandas as pd
 
 from fiscalrisk.data.schema import TABLES
 
-__all__ = ["SIZES", "AS_OF", "YEARS", "generate", "write"]
+__all__ = ["ALL_SIZES", "SIZES", "PROVINCE_SIZES", "AS_OF", "YEARS", "generate", "write"]
 
-#: Generation sizes. ``density`` multiplies the number of discretionary payments per budget line;
-#: ``seals`` the number of e-seal events per unit and year.
+#: Generation sizes of one city. ``density`` multiplies the number of discretionary payments per
+#: budget line; ``seals`` the number of e-seal events per unit and year.
 SIZES: dict[str, dict[str, float]] = {
     "small": {"density": 0.3, "seals": 0.2},
     "full": {"density": 30.0, "seals": 3.0},
 }
+#: Province sizes, written by :mod:`fiscalrisk.samples_province` (cities of size small or full).
+PROVINCE_SIZES = ("province", "province-small")
+#: Every size ``write`` (and ``fiscalrisk sample --size``) accepts.
+ALL_SIZES = (*SIZES, *PROVINCE_SIZES)
 
 YEARS: tuple[int, ...] = (2023, 2024, 2025, 2026)
 COMPLETED_YEARS: tuple[int, ...] = (2023, 2024, 2025)
@@ -2903,7 +2919,10 @@ def generate(seed: int = 0, size: str = "small") -> dict[str, pd.DataFrame]:
 
     ``size`` is a key of :data:`SIZES`: ``"small"`` (about 50,000 payments, a few MB) or ``"full"``
     (over a million payments, for scale runs). Deterministic in ``seed``; independent of the clock.
+    The province sizes (:data:`PROVINCE_SIZES`) are too large to hold in memory: :func:`write` them.
     """
+    if size in PROVINCE_SIZES:
+        raise ValueError(f"size {size!r} is written city by city: use write(out_dir, size={size!r})")
     return _Builder(seed, size).run()
 
 
@@ -2950,14 +2969,23 @@ def _format(name: str, df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _is_previous_sample(path: Path) -> bool:
-    """A directory we may replace: it holds the marker and nothing but sample CSV files."""
+    """A directory we may replace: it holds the marker and nothing but sample CSV files, or it is a
+    province sample (:func:`fiscalrisk.samples_province.is_previous_province_sample`)."""
+    from fiscalrisk.samples_province import is_previous_province_sample
+
     names = {p.name for p in path.iterdir()}
     allowed = {f"{t}.csv" for t in TABLES} | {MARKER}
-    return MARKER in names and names <= allowed and all((path / n).is_file() for n in names)
+    if MARKER in names and names <= allowed and all((path / n).is_file() for n in names):
+        return True
+    return is_previous_province_sample(path)
 
 
 def write(out_dir: str | os.PathLike[str], seed: int = 0, size: str = "small") -> dict[str, Path]:
     """Generate a sample and write one ``<table>.csv`` per table plus ``labels.csv`` into ``out_dir``.
+
+    For a province size (``province``, ``province-small``) the sample is written city by city as
+    Parquet by :func:`fiscalrisk.samples_province.write` instead (payments partitioned by county; the
+    ``payments`` entry of the result is the ``payments/`` folder).
 
     Files are UTF-8 with a header, rows sorted by the table's key, and byte-identical for the same
     seed and size. The directory is written next to its destination and renamed into place, so a
@@ -2969,6 +2997,13 @@ def write(out_dir: str | os.PathLike[str], seed: int = 0, size: str = "small") -
     """
     from fiscalrisk.staging import StagedOutput
 
+    if size in PROVINCE_SIZES:
+        from fiscalrisk import samples_province
+
+        manifest = samples_province.write(out_dir, seed=seed, size=size)
+        out = Path(out_dir)
+        return {name: out / (f"{name}.csv" if name == "labels" else name if name == "payments" else f"{name}.parquet")
+                for name in manifest["counts"]}
     out = Path(out_dir)
 
     def check(out: Path) -> None:
