@@ -340,6 +340,7 @@ def scan_data_dir(data_dir: str | Path, as_of: Any = None, *, region: str | None
         run.extend(r)
         reduced.append(red)
         rows += n
+    run.assessed.append(_unseen_regions(run.assessed, local, tree.codes))
     tables = dict(small)
     if reduced:
         tables["payments"] = _concat_reduced(reduced, order)
@@ -352,6 +353,34 @@ def scan_data_dir(data_dir: str | Path, as_of: Any = None, *, region: str | None
     result.manifest["partitions"] = {"count": len(parts), "workers": workers, "scheduler": scheduler,
                                      "split_by_scan": order is not None}
     return result
+
+
+def _unseen_regions(assessed: list[pd.DataFrame], codes: list[str], regions: list[str]) -> pd.DataFrame:
+    """The ``assessed`` rows a one-piece scan gives the regions no partition holds units of (e.g. a
+    province root): "no subjects", or the indicator's reason when no partition could assess it."""
+    from fiscalrisk.findings import ASSESSED_COLUMNS, finalize_assessed
+    from fiscalrisk.indicators import registry
+
+    frames = [a for a in assessed if len(a)]
+    seen = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(ASSESSED_COLUMNS))
+    rows = []
+    for code in codes:
+        mine = seen.loc[seen["indicator"] == code]
+        missing = sorted(set(regions) - set(mine["region_code"].astype("str")))
+        if not missing:
+            continue
+        status = mine["status"].astype("str")
+        not_assessed = len(mine) > 0 and (status == "not_assessed").all() and mine["reason"].nunique() == 1
+        module = registry.get(code).module
+        for region in missing:
+            rows.append({"indicator": code, "module": module, "region_code": region,
+                         "status": "not_assessed" if not_assessed else "assessed",
+                         "assessed": pd.NA if not_assessed else 0, "flagged": pd.NA if not_assessed else 0,
+                         "warnings": pd.NA if not_assessed else 0, "alerts": pd.NA if not_assessed else 0,
+                         "reason": str(mine["reason"].iloc[0]) if not_assessed else "no subjects"})
+    if not rows:
+        return pd.DataFrame(columns=list(ASSESSED_COLUMNS))
+    return finalize_assessed(pd.DataFrame(rows)[list(ASSESSED_COLUMNS)])
 
 
 def _latest_pay_date(parts: list[Partition], small: Mapping[str, pd.DataFrame]) -> pd.Timestamp:

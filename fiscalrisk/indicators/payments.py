@@ -378,9 +378,10 @@ def pay06(ctx: ScanContext, p: dict) -> pd.DataFrame:
     idx = np.arange(len(c))
     amt = c["amount"].to_numpy(dtype="float64")
     near = (amt >= near_share * T).astype("int64")
-    csum = np.concatenate([[0.0], np.cumsum(amt)])
+    # window sums in whole cents: exact, so a sum never depends on the other groups' rows before it
+    csum = np.concatenate([[0], np.cumsum(cents(c["amount"]))])
     cnear = np.concatenate([[0], np.cumsum(near)])
-    wsum = csum[idx + 1] - csum[start]
+    wsum = (csum[idx + 1] - csum[start]) / 100.0
     wn = idx - start + 1
     qual = (wn >= 2) & (wsum >= T - 0.005)
     if not qual.any():
@@ -396,7 +397,7 @@ def pay06(ctx: ScanContext, p: dict) -> pd.DataFrame:
     ep_end = pd.Series(qi).groupby(ep).max().to_numpy()
     ids = c["payment_id"].to_numpy()
     dates = c["pay_date"].to_numpy()
-    total = csum[ep_end + 1] - csum[ep_start]
+    total = (csum[ep_end + 1] - csum[ep_start]) / 100.0
     n_near = cnear[ep_end + 1] - cnear[ep_start]
     subj = c.index.to_numpy()[ep_end]
     out.loc[subj, "level"] = np.where(n_near >= near_count, "alert", "warning")
@@ -427,6 +428,7 @@ _MATERIALITY = ("the materiality floor (yuan; scaled by threshold_scale): 5,000 
     code="PAY07",
     module="payments",
     subject_type="payment",
+    value_unit="money",  # the duplicated amount
     name_zh="重复支付",
     name_en="Duplicate payment",
     reads={"payments": ("payment_id", "pay_date", "unit_code", "payee_name", "amount")},

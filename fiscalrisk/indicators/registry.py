@@ -144,6 +144,9 @@ class IndicatorSpec:
     evidence: tuple[str, ...] = ()
     sections: tuple[str, ...] = ()  # top-level params sections read besides its own and its module's
     money: tuple[str, ...] = ()  # parameters that are amounts of money (scaled by threshold_scale)
+    #: what the finding's value is: "money" (an amount in the data's currency) or "" (not declared; a
+    #: message printing ``{value:,.2f}元`` also says money)
+    value_unit: str = ""
 
     @property
     def page(self) -> str:
@@ -189,6 +192,7 @@ def indicator(
     evidence: tuple[str, ...] | list[str] = (),
     sections: tuple[str, ...] | list[str] = (),
     money: tuple[str, ...] | list[str] = (),
+    value_unit: str = "",
 ) -> Callable[[Callable[..., pd.DataFrame]], Callable[..., pd.DataFrame]]:
     """Register an indicator function under ``code``.
 
@@ -242,6 +246,7 @@ def indicator(
             evidence=tuple(evidence),
             sections=tuple(sections),
             money=tuple(money),
+            value_unit=value_unit,
         )
         REGISTRY[code] = spec
         func.spec = spec  # type: ignore[attr-defined]

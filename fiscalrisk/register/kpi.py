@@ -45,10 +45,12 @@ _WAITING = ("dispatched", "rectifying")
 
 
 def money_indicators() -> frozenset[str]:
-    """Indicators whose value is an amount in yuan: their declared message prints the value as yuan."""
+    """Indicators whose value is an amount of money: declared (``value_unit="money"``) or printed as yuan
+    by their message."""
     from fiscalrisk.indicators import registry
 
-    return frozenset(s.code for s in registry.specs() if re.search(r"\{value:,\.2f\}\s*元", s.message_zh))
+    return frozenset(s.code for s in registry.specs()
+                     if s.value_unit == "money" or re.search(r"\{value:,\.2f\}\s*元", s.message_zh))
 
 
 def _days(engine: Any, later: Any, earlier: Any) -> Any:
