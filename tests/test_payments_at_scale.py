@@ -109,13 +109,17 @@ def expected_findings(pay: pd.DataFrame) -> dict[str, dict[str, str]]:
     return out
 
 
+MATERIALITY = 5_000.0  # PAY06 and PAY07's default floor (params/defaults.yaml)
+
+
 def _splits(rows: list[dict], T: float = 300_000, window: int = 30, near: float = 0.8) -> dict[str, str]:
     """Per (unit, payee, economic code): each payment's window is the candidates dated within 30 days
     before it; a window of two or more summing to T qualifies; overlapping qualifying windows form one
-    episode, reported on its last payment (alert with two or more payments of at least 0.8 T)."""
+    episode, reported on its last payment (alert with two or more payments of at least 0.8 T).
+    Candidates are payments from the materiality floor up to T."""
     groups = defaultdict(list)
     for r in rows:
-        if 0 < r["amount"] < T and not r["economic_code"].startswith(("301", "303")) \
+        if MATERIALITY <= r["amount"] < T and not r["economic_code"].startswith(("301", "303")) \
                 and r["payee_type"] != "government":
             groups[(r["unit_code"], r["payee_name"], r["economic_code"])].append(
                 (r["pay_date"], r["payment_id"], r["amount"]))
@@ -139,10 +143,14 @@ def _splits(rows: list[dict], T: float = 300_000, window: int = 30, near: float 
     return found
 
 
-def _duplicates(rows: list[dict], window: int = 7, refund_days: int = 30) -> dict[str, str]:
-    """Same unit, payee and amount (to the cent) as the previous such payment, at most 7 days later;
-    unless a refund of exactly that amount, dated from the earlier payment to 30 days after the
-    duplicate, cancels it (each refund one duplicate, the earliest it can, refunds taken by date)."""
+def _duplicates(rows: list[dict], window: int = 7, refund_days: int = 30, series_min: int = 12) -> dict[str, str]:
+    """Same unit, payee and amount (to the cent) as the previous such payment, at most 7 days later:
+    an alert on a later day, a warning on the same day (one payment run); nothing below the materiality
+    floor; unless a refund of exactly that amount, dated from the earlier payment to 30 days after the
+    duplicate, cancels it (each refund one duplicate, the earliest it can, refunds taken by date).
+    A run of the same charge, at least 12 times in a (calendar = fiscal) year with two of them within
+    7 days and a total at the floor or above, is one info note (subject unit|payee|amount) and its
+    charges are no duplicates."""
     groups, refunds = defaultdict(list), defaultdict(list)
     for r in rows:
         key = (r["unit_code"], r["payee_name"], abs(_cents(r["amount"])))
@@ -151,16 +159,29 @@ def _duplicates(rows: list[dict], window: int = 7, refund_days: int = 30) -> dic
         elif r["amount"] < 0:
             refunds[key].append((r["pay_date"], r["payment_id"]))
     found = {}
+    in_run: set[str] = set()
+    for (unit, payee, c), items in groups.items():
+        by_year = defaultdict(list)
+        for day, pid in sorted(items):
+            by_year[day.year].append((day, pid))
+        for year_items in by_year.values():
+            close = any((b[0] - a[0]).days <= window for a, b in zip(year_items, year_items[1:], strict=False))
+            if len(year_items) >= series_min and close:
+                in_run.update(pid for _, pid in year_items)
+                if c * len(year_items) >= MATERIALITY * 100:
+                    found[f"{unit}|{payee}|{c / 100:.2f}"] = "info"
     for key, items in groups.items():
+        if key[2] < MATERIALITY * 100:
+            continue
         items.sort()
         dups = [(d1, pid, d0) for (d0, _), (d1, pid) in zip(items, items[1:], strict=False)
-                if (d1 - d0).days <= window]
+                if (d1 - d0).days <= window and pid not in in_run]
         for refund_day, _ in sorted(refunds.get(key, [])):
             for k, (d1, _, d0) in enumerate(dups):
                 if d0 <= refund_day <= d1 + pd.Timedelta(days=refund_days):
                     del dups[k]
                     break
-        found.update({pid: "alert" for _, pid, _ in dups})
+        found.update({pid: "warning" if d1 == d0 else "alert" for d1, pid, d0 in dups})
     return found
 
 

@@ -150,15 +150,15 @@ def test_a_region_code_that_is_not_a_code_is_refused_by_the_report_writer(tmp_pa
                                                                        monkeypatch, code):
     if code == "ABSOLUTE":
         code = str(tmp_path / "x")  # like /tmp/x, inside this test's folder
-    scan_dir = write_scan(scan_result, tmp_path / "scan")
-    regions = pd.concat([dataset["regions"], pd.DataFrame(
-        {"region_code": [code], "name": ["p"], "level": ["county"], "parent_code": ["330500"]})],
-        ignore_index=True)
-    hostile = dataclasses.replace(dataset, tables={**dataset.tables, "regions": regions})
-    monkeypatch.setattr(cli, "load_or_explain", lambda *a, **k: hostile)  # validation bypassed
+    # validation bypassed: the hostile code sits in the scan directory's region tree, which the reports read
+    ref = dict(scan_result.reference)
+    extra = pd.DataFrame({c: [""] for c in ref["regions"].columns})
+    extra = extra.assign(region_code=code, name="p", level="county", parent_code="330500")
+    ref["regions"] = pd.concat([ref["regions"], extra.astype(ref["regions"].dtypes.to_dict())], ignore_index=True)
+    scan_dir = write_scan(dataclasses.replace(scan_result, reference=ref), tmp_path / "scan")
     (tmp_path / "reports").mkdir()
     with pytest.raises(UserError, match="cannot name a file or folder"):
-        runner.run_reports(tmp_path, tmp_path / "reports" / "out", scan_dir=scan_dir, regions=[code],
+        runner.run_reports(None, tmp_path / "reports" / "out", scan_dir=scan_dir, regions=[code],
                            template=trivial_template(tmp_path / "t.ipynb", "1"), progress=False)
     assert _names(tmp_path / "reports") == []
     assert _names(tmp_path) == ["reports", "scan", "t.ipynb"]
