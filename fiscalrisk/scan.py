@@ -550,7 +550,9 @@ def _arrow_ready(df: pd.DataFrame) -> pd.DataFrame:
         if col.dtype != object:
             continue
         try:
-            pa.array(col, from_pandas=True)
+            typed = pa.array(col, from_pandas=True)
+            if pa.types.is_string(typed.type) or pa.types.is_large_string(typed.type):
+                out[c] = col.astype("str")  # text held as objects: one dtype, so one file whatever built it
         except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError, ValueError):
             def text(v: Any) -> Any:
                 if v is None or (isinstance(v, float) and v != v) or v is pd.NA or v is pd.NaT:

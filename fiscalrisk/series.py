@@ -73,7 +73,15 @@ def is_personal_name(name: str) -> bool:
 
 
 def _text(s: pd.Series) -> pd.Series:
-    """Codes and names as stripped text, missing as ""."""
+    """Codes and names as stripped text, missing as "" (a categorical stays one: its few categories are
+    stripped, not every row)."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        cats = np.asarray(s.cat.categories.astype("str").str.strip(), dtype=object)
+        uniq, inv = np.unique(np.append(cats, ""), return_inverse=True)
+        codes = s.cat.codes.to_numpy()
+        blank = int(inv[-1])
+        new = np.where(codes >= 0, inv[:-1][np.maximum(codes, 0)], blank)
+        return pd.Series(pd.Categorical.from_codes(new, categories=pd.Index(uniq, dtype="str")), index=s.index)
     return s.astype("str").fillna("").str.strip()
 
 
@@ -91,6 +99,12 @@ def _payments(ctx: Any) -> pd.DataFrame:
     """The payments the indicators saw (up to ``as_of``), codes as text, budget_year an integer."""
     if "payments" not in ctx.tables or ctx.tables["payments"] is None:
         return _blank_payments()
+    if hasattr(ctx, "memo"):
+        return ctx.memo("series_payments", None, lambda: _payments_of(ctx))
+    return _payments_of(ctx)
+
+
+def _payments_of(ctx: Any) -> pd.DataFrame:
     p = ctx.payments
     out = pd.DataFrame(index=p.index)
     for c in ("unit_code", "economic_code", "contract_id", "project_code", "payee_type", "payee_name",
