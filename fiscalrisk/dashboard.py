@@ -518,6 +518,8 @@ body, .jp-Notebook, #rendered_cells { background: var(--fr-bg) !important; }
 .fr-table td.fr-ev { min-width: 64px; }
 .fr-table td.fr-ev summary { white-space: nowrap; }
 .fr-table td.fr-num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
+.fr-table tr.fr-more td { color: var(--fr-muted); font-size: 12px; padding-top: 2px; }
+.fr-top-title { margin: 4px 0 2px 2px; font-size: 14px; }
 .fr-badge { display: inline-block; padding: 2px 8px; border-radius: 10px; font-size: 12px; font-weight: 600; white-space: nowrap; }
 .fr-badge.alert { background: #fde7ea; color: var(--fr-alert); } .fr-badge.warning { background: #fdf3dc; color: #a8650b; }
 .fr-code { font-family: "DejaVu Sans Mono", monospace; font-size: 12px; color: var(--fr-muted); }
@@ -625,9 +627,10 @@ class DashboardApp:
         self.module_label, self.level_label = w.HTML(), w.HTML()
         filters = w.HBox([self.module_label, self.module_dd, self.level_label, self.level_dd])
         filters.add_class("fr-controls")
+        self.top = w.HTML()
         self.table_note = w.HTML()
         self.table = w.HTML()
-        alerts = w.VBox([filters, self.table_note, self.table])
+        alerts = w.VBox([filters, self.top, self.table_note, self.table])
 
         self.about = w.HTML()
         self.loop = w.HTML()
@@ -827,9 +830,53 @@ class DashboardApp:
         else:
             self.pefa_note.value = f"<div class='fr-note'>{_e(self._t('app.no_data'))}</div>"
 
+    #: findings of each unit, and units, at the top of the alerts tab
+    top_per_unit: int = 3
+    top_units: int = 10
+
+    def _draw_top(self) -> None:
+        """The most urgent findings of each unit (by priority), each unit saying how many more it has."""
+        from fiscalrisk.report.i18n import level_label
+
+        d, lang = self.data, self.lang
+        rows, top = d.top_findings(self.region, self.year, lang, module=self.module_dd.value or None,
+                                   level=self.level_dd.value or None, per_unit=self.top_per_unit,
+                                   max_units=self.top_units)
+        if rows.empty:
+            self.top.value = ""
+            return
+        heads = ["table.priority", "table.unit", "table.level", "table.indicator", "table.period",
+                 "table.amount_at_risk", "table.message"]
+        out = [f"<div id='fr-top' class='fr-tablewrap'><h4 class='fr-top-title'>"
+               f"{_e(self._t('table.top', per_unit=self.top_per_unit))}</h4>"
+               "<table class='fr-table fr-top'><thead><tr>"]
+        out += [f"<th>{_e(self._t(h))}</th>" for h in heads]
+        out.append("</tr></thead><tbody>")
+        groups = rows["group"].tolist()
+        for i, r in enumerate(rows.itertuples(index=False)):
+            out.append(
+                f"<tr data-finding='{_e(r.finding_id)}'>"
+                f"<td class='fr-num'>{_e(f'{r.priority:,}')}</td><td class='fr-who'>{_e(r.unit)}</td>"
+                f"<td><span class='fr-badge {_e(r.level)}'>{_e(level_label(r.level, lang))}</span></td>"
+                f"<td class='fr-ind'><span class='fr-code'>{_e(r.indicator)}</span><br>{_e(r.indicator_name)}</td>"
+                f"<td class='fr-nowrap'>{_e(r.period)}</td>"
+                f"<td class='fr-num'>{_e(_num(r.amount_at_risk))}</td>"
+                f"<td class='fr-msg'>{_e(r.message)}</td></tr>"
+            )
+            last = i + 1 == len(rows) or groups[i + 1] != r.group
+            if last and r.more > 0:
+                out.append(f"<tr class='fr-more'><td></td><td colspan='{len(heads) - 1}'>"
+                           f"{_e(self._t('table.more_unit', n=f'{r.more:,}'))}</td></tr>")
+        out.append("</tbody></table>")
+        note = self._t("table.top_note", total=f"{top.total:,}", units=f"{top.units:,}", shown=f"{top.shown:,}",
+                       more=f"{top.more:,}")
+        out.append(f"<div class='fr-note' style='margin:4px 0 14px 2px'>{_e(note)}</div></div>")
+        self.top.value = "".join(out)
+
     def _draw_table(self) -> None:
         from fiscalrisk.report.i18n import level_label, module_label
 
+        self._draw_top()
         d, lang = self.data, self.lang
         rows, total = d.alert_table(self.region, self.year, lang, module=self.module_dd.value or None,
                                     level=self.level_dd.value or None, limit=200)
@@ -841,8 +888,8 @@ class DashboardApp:
         if rows.empty:
             self.table.value = f"<div id='fr-alerts' class='fr-empty'>{_e(self._t('table.empty'))}</div>"
             return
-        heads = ["table.level", "table.module", "table.indicator", "table.unit", "table.period", "table.value",
-                 "table.threshold", "table.message", "table.evidence"]
+        heads = ["table.priority", "table.level", "table.module", "table.indicator", "table.unit", "table.period",
+                 "table.value", "table.threshold", "table.amount_at_risk", "table.message", "table.evidence"]
         out = ["<div id='fr-alerts' class='fr-tablewrap'><table class='fr-table'><thead><tr>"]
         out += [f"<th>{_e(self._t(h))}</th>" for h in heads]
         out.append("</tr></thead><tbody>")
@@ -853,11 +900,13 @@ class DashboardApp:
                         "</details>") if ev else ""
             out.append(
                 f"<tr data-finding='{_e(r.finding_id)}'>"
+                f"<td class='fr-num'>{_e(f'{r.priority:,}')}</td>"
                 f"<td><span class='fr-badge {_e(r.level)}'>{_e(level_label(r.level, lang))}</span></td>"
                 f"<td class='fr-nowrap'>{_e(module_label(r.module, lang))}</td>"
                 f"<td class='fr-ind'><span class='fr-code'>{_e(r.indicator)}</span><br>{_e(r.indicator_name)}</td>"
                 f"<td class='fr-who'>{_e(who)}</td><td class='fr-nowrap'>{_e(r.period)}</td>"
                 f"<td class='fr-num'>{_e(_num(r.value))}</td><td class='fr-num'>{_e(_num(r.threshold))}</td>"
+                f"<td class='fr-num'>{_e(_num(r.amount_at_risk))}</td>"
                 f"<td class='fr-msg'>{_e(r.message)}</td>"
                 f"<td class='fr-ev'>{evidence}</td>"
                 "</tr>"

@@ -12,13 +12,28 @@ charge (PAY07). Notes are rows of the findings table (so that they are read wher
 but they earn no risk points (:func:`finding_points`), they are not cases of the alert register, and
 recall against labelled cases (:func:`fiscalrisk.scan.evaluate`) counts only warnings and alerts.
 :data:`RISK_LEVELS` names the levels that are risks.
+
+Two columns follow the contract's (after ``evidence``):
+
+- ``amount_at_risk``: the money a finding concerns, in the data's currency (a payment's amount, a
+  split's total, the overpaid part of a contract, ...; NaN where no amount is meaningful, e.g. a score
+  or a Benford test). Each indicator declares its rule once, in its ``@indicator(at_risk=...,
+  at_risk_rule=...)``; the registry copies the declared result column (``registry._amount_at_risk``)
+  and the indicator's page prints the rule.
+- ``priority``: the rank of the finding among all the findings of the scan, 1 = most urgent; a total
+  order (:func:`priority_ranks`): by level (alert, warning, info), then the amount at risk (larger
+  first, none last), then the period (later first: a scan has no previous run to compare with, so the
+  newer period stands for "new"), then ``finding_id``. :func:`top_findings` cuts the ranked findings
+  per unit for the reports, the findings workbook and the dashboard.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 #: The modules of the findings table (data contract, section 2), in the order the bureau lists them.
@@ -71,6 +86,8 @@ FINDINGS_COLUMNS: tuple[str, ...] = (
     "message_zh",
     "message_en",
     "evidence",
+    "amount_at_risk",
+    "priority",
 )
 
 SORT_KEYS: tuple[str, ...] = ("indicator", "region_code", "unit_code", "subject_id", "period", "finding_id")
@@ -87,15 +104,18 @@ ASSESSED_COLUMNS: tuple[str, ...] = (
     "reason",
 )
 
-_STR_FINDING_COLUMNS = tuple(c for c in FINDINGS_COLUMNS if c not in ("level", "value", "threshold"))
+_NUMBER_FINDING_COLUMNS = ("value", "threshold", "amount_at_risk")
+_STR_FINDING_COLUMNS = tuple(c for c in FINDINGS_COLUMNS
+                             if c not in ("level", "priority", *_NUMBER_FINDING_COLUMNS))
 
 
 def empty_findings() -> pd.DataFrame:
     """A findings table with no rows and the contract's columns and dtypes."""
     df = pd.DataFrame({c: pd.Series([], dtype="str") for c in _STR_FINDING_COLUMNS})
     df["level"] = pd.Series([], dtype=LEVEL_DTYPE)
-    df["value"] = pd.Series([], dtype="float64")
-    df["threshold"] = pd.Series([], dtype="float64")
+    for c in _NUMBER_FINDING_COLUMNS:
+        df[c] = pd.Series([], dtype="float64")
+    df["priority"] = pd.Series([], dtype="int64")
     return df[list(FINDINGS_COLUMNS)]
 
 
@@ -105,24 +125,125 @@ def empty_assessed() -> pd.DataFrame:
 
 
 def finalize_findings(frames: list[pd.DataFrame] | pd.DataFrame) -> pd.DataFrame:
-    """Concatenate findings, fix column order and dtypes, and sort them deterministically.
+    """Concatenate findings, fix column order and dtypes, sort them deterministically, and rank them.
 
     Sort order: (indicator, region_code, unit_code, subject_id, period, finding_id); empty unit codes
-    (region-level findings) sort first within their region.
+    (region-level findings) sort first within their region. ``amount_at_risk`` is NaN where a frame
+    lacks it; ``priority`` is computed afresh over all the rows given (:func:`priority_ranks`), so the
+    findings of a whole scan, finalised together, carry one order.
     """
     if isinstance(frames, pd.DataFrame):
         frames = [frames]
     frames = [f for f in frames if f is not None and len(f)]
     if not frames:
         return empty_findings()
-    df = pd.concat([f[list(FINDINGS_COLUMNS)] for f in frames], ignore_index=True)
+    cols = [c for c in FINDINGS_COLUMNS if c != "priority"]
+    frames = [f if "amount_at_risk" in f.columns else f.assign(amount_at_risk=np.nan) for f in frames]
+    df = pd.concat([f[cols] for f in frames], ignore_index=True)
     for c in _STR_FINDING_COLUMNS:
         df[c] = df[c].astype("str").fillna("")
     df["level"] = df["level"].astype("str").astype(LEVEL_DTYPE)
-    df["value"] = pd.to_numeric(df["value"], errors="coerce").astype("float64")
-    df["threshold"] = pd.to_numeric(df["threshold"], errors="coerce").astype("float64")
+    for c in _NUMBER_FINDING_COLUMNS:
+        df[c] = pd.to_numeric(df[c], errors="coerce").astype("float64")
     df = df.sort_values(list(SORT_KEYS), kind="mergesort", ignore_index=True)
-    return df
+    df["priority"] = priority_ranks(df)
+    return df[list(FINDINGS_COLUMNS)]
+
+
+def priority_ranks(findings: pd.DataFrame) -> pd.Series:
+    """The priority of each finding: 1 = most urgent, a total order over the rows of ``findings``.
+
+    Ordered by, in turn:
+
+    1. ``level``: alert, then warning, then info (a note);
+    2. ``amount_at_risk``: larger first; a finding without an amount (NaN) after every one with one, so
+       an alert about 100 comes before a warning about a million, and a Benford alert after every
+       alert with money;
+    3. ``period``: later first (as text: ``2026-03`` before ``2026-02`` before ``2025``; a month of a
+       year before the year itself). A scan does not know the previous run, so the newer period stands
+       for novelty: a finding about last month is more likely new than one about two years ago;
+    4. ``finding_id``: ties broken by the stable id, so the order is the same on every run.
+
+    ``amount_at_risk`` missing from ``findings`` counts as NaN (an older scan). Returns int64 ranks
+    aligned with ``findings``' index.
+    """
+    n = len(findings)
+    if n == 0:
+        return pd.Series([], index=findings.index, dtype="int64")
+    level = findings["level"].astype("str").astype(LEVEL_DTYPE).cat.codes.to_numpy()
+    amount = (pd.to_numeric(findings["amount_at_risk"], errors="coerce").to_numpy(dtype="float64")
+              if "amount_at_risk" in findings else np.full(n, np.nan))
+    missing = ~np.isfinite(amount)
+    key = pd.DataFrame({
+        "level": -level.astype("int64"),
+        "missing": missing,
+        "amount": -np.where(missing, 0.0, amount),
+        "period": findings["period"].astype("str").fillna("").to_numpy(),
+        "finding_id": findings["finding_id"].astype("str").fillna("").to_numpy(),
+    })
+    order = key.sort_values(["level", "missing", "amount", "period", "finding_id"],
+                            ascending=[True, True, True, False, True], kind="mergesort").index.to_numpy()
+    ranks = np.empty(n, dtype="int64")
+    ranks[order] = np.arange(1, n + 1)
+    return pd.Series(ranks, index=findings.index, dtype="int64")
+
+
+@dataclass(frozen=True)
+class TopFindings:
+    """The most urgent findings of each unit (:func:`top_findings`).
+
+    ``rows``: the findings shown, unit by unit — units in the order of their most urgent finding, each
+    unit's findings by ``priority`` — with two columns added: ``group`` (the unit code, or the region
+    code for a region-level finding: the region answers for those) and ``more`` (how many findings of
+    that unit are not shown). ``total`` findings were considered, in ``units`` units.
+    """
+
+    rows: pd.DataFrame
+    total: int
+    units: int
+
+    @property
+    def shown(self) -> int:
+        return int(len(self.rows))
+
+    @property
+    def more(self) -> int:
+        """Findings not shown (in the units shown and in the units left out)."""
+        return self.total - self.shown
+
+    @property
+    def units_shown(self) -> int:
+        return int(self.rows["group"].nunique()) if len(self.rows) else 0
+
+
+def top_findings(findings: pd.DataFrame, per_unit: int = 3, max_units: int | None = None,
+                 levels: tuple[str, ...] = RISK_LEVELS) -> TopFindings:
+    """The ``per_unit`` most urgent findings (by ``priority``) of each unit, for the top of a report.
+
+    Only findings of ``levels`` count (warnings and alerts: a note is not a risk a unit answers for).
+    Units are ordered by their most urgent finding; ``max_units`` keeps the first ones (None: all).
+    Findings without ``priority`` (a frame of an older scan) are ranked here first.
+    """
+    if per_unit < 1:
+        raise ValueError(f"top_findings: per_unit expected a whole number ≥ 1; got {per_unit!r}")
+    f = findings.loc[findings["level"].astype("str").isin(levels)].copy()
+    if "priority" not in f.columns or f["priority"].isna().any():
+        f["priority"] = priority_ranks(f)
+    unit = f["unit_code"].astype("str").fillna("")
+    f["group"] = unit.where(unit != "", f["region_code"].astype("str"))
+    f = f.sort_values("priority", kind="mergesort")
+    best = f.groupby("group", sort=False)["priority"].transform("min")
+    f["_unit_order"] = best
+    f = f.sort_values(["_unit_order", "priority"], kind="mergesort")
+    n_in_group = f.groupby("group", sort=False)["priority"].transform("size")
+    pos = f.groupby("group", sort=False).cumcount()
+    f["more"] = (n_in_group - np.minimum(n_in_group, per_unit)).astype("int64")
+    shown = f.loc[pos < per_unit]
+    groups = list(dict.fromkeys(shown["group"]))
+    if max_units is not None:
+        shown = shown.loc[shown["group"].isin(set(groups[:max_units]))]
+    rows = shown.drop(columns="_unit_order").reset_index(drop=True)
+    return TopFindings(rows=rows, total=int(len(f)), units=len(groups))
 
 
 def finalize_assessed(frames: list[pd.DataFrame] | pd.DataFrame) -> pd.DataFrame:

@@ -664,7 +664,13 @@ def evaluate(findings: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame:
 
 
 def read_findings(path: str | os.PathLike[str]) -> pd.DataFrame:
-    """Read ``findings.parquet`` (or ``findings.csv``) back with ``level`` as the ordered categorical."""
+    """Read ``findings.parquet`` (or ``findings.csv``) back with ``level`` as the ordered categorical.
+
+    A scan written before ``amount_at_risk`` and ``priority`` existed reads with ``amount_at_risk`` NaN
+    and ``priority`` ranked here (level, then period, then id: :func:`fiscalrisk.findings.priority_ranks`).
+    """
+    from fiscalrisk.findings import priority_ranks
+
     path = Path(path)
     if path.is_dir():
         path = path / "findings.parquet"
@@ -672,9 +678,15 @@ def read_findings(path: str | os.PathLike[str]) -> pd.DataFrame:
         df = pd.read_parquet(path)
     else:
         df = unescape_frame(pd.read_csv(path, dtype="str", keep_default_na=False))
-        for c in ("value", "threshold"):
-            df[c] = pd.to_numeric(df[c], errors="coerce")
+        for c in ("value", "threshold", "amount_at_risk", "priority"):
+            if c in df.columns:
+                df[c] = pd.to_numeric(df[c], errors="coerce")
     df["level"] = df["level"].astype("str").astype(LEVEL_DTYPE)
+    if "amount_at_risk" not in df.columns:
+        df["amount_at_risk"] = float("nan")
+    if "priority" not in df.columns or df["priority"].isna().any():
+        df["priority"] = priority_ranks(df)
+    df["priority"] = df["priority"].astype("int64")
     return df
 
 

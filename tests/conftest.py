@@ -131,3 +131,19 @@ def subtree_findings(scan_dir: Path, data_dir: Path, region: str) -> list[dict[s
         grew = bool(more)
     with open(scan_dir / "findings.csv", encoding="utf-8-sig", newline="") as fh:
         return [r for r in csv.DictReader(fh) if r["region_code"] in subtree]
+
+
+def top_per_unit(findings: list[dict[str, str]], per_unit: int = 3,
+                 max_units: int | None = None) -> tuple[list[tuple[str, list[str], int]], int]:
+    """The most urgent warnings and alerts of each unit, worked out from ``findings.csv`` rows (as
+    :func:`subtree_findings` reads them) without the product's code: a unit's findings by their
+    ``priority`` (a region-level finding under its region), units by their first one, the first
+    ``max_units`` units. Returns ([(unit, the ids of its first ``per_unit`` findings, how many more)],
+    the warnings and alerts counted)."""
+    risk = [f for f in findings if f["level"] in ("warning", "alert")]
+    by_unit: dict[str, list[dict[str, str]]] = {}
+    for f in sorted(risk, key=lambda f: int(f["priority"])):
+        by_unit.setdefault(f["unit_code"] or f["region_code"], []).append(f)
+    units = sorted(by_unit.items(), key=lambda item: int(item[1][0]["priority"]))[:max_units]
+    return [(unit, [f["finding_id"] for f in rows[:per_unit]], max(0, len(rows) - per_unit))
+            for unit, rows in units], len(risk)

@@ -104,3 +104,79 @@ def test_info_notes_earn_no_points_and_no_counts() -> None:
     b = risk_scores(with_notes, units(), regions(), settings)
     pd.testing.assert_frame_equal(a, b)
     assert finding_points(with_notes.loc[with_notes["level"] == "info"], settings).sum() == 0
+
+
+# ------------------------------------------------------------------------------------------ priority
+def _p(fid: str, level: str, amount: float | None, period: str = "2026-03", unit: str = "U1") -> dict:
+    row = _f("PAY01", "payments", level, unit, "330521" if unit else "330500", fid)
+    return {**row, "finding_id": fid, "period": period, "amount_at_risk": amount}
+
+
+def _ranked(rows: list[dict]) -> list[str]:
+    f = finalize_findings(pd.DataFrame(rows))
+    return f.sort_values("priority")["finding_id"].tolist()
+
+
+def test_an_alert_with_less_money_comes_before_a_warning_with_more() -> None:
+    assert _ranked([_p("w-big", "warning", 5_000_000.0), _p("a-small", "alert", 100.0)]) == ["a-small", "w-big"]
+
+
+def test_larger_amounts_first_and_no_amount_last_within_a_level() -> None:
+    rows = [_p("a-none", "alert", None), _p("a-10", "alert", 10.0), _p("a-1000", "alert", 1000.0),
+            _p("w-none", "warning", float("nan")), _p("w-5", "warning", 5.0), _p("i-big", "info", 1e9)]
+    assert _ranked(rows) == ["a-1000", "a-10", "a-none", "w-5", "w-none", "i-big"]
+
+
+def test_equal_money_later_period_first_then_the_id() -> None:
+    rows = [_p("b", "alert", 500.0, "2026-02"), _p("a", "alert", 500.0, "2026-02"),
+            _p("c", "alert", 500.0, "2026-03"), _p("d", "alert", 500.0, "2025")]
+    assert _ranked(rows) == ["c", "a", "b", "d"]
+
+
+def test_priority_is_a_total_order_from_one_whatever_the_row_order() -> None:
+    rows = [_p(f"id{i:02d}", ("alert", "warning", "info")[i % 3], [None, 10.0, 10.0, 99.5][i % 4],
+               f"2026-0{1 + i % 5}") for i in range(30)]
+    f = finalize_findings(pd.DataFrame(rows))
+    assert sorted(f["priority"]) == list(range(1, 31)) and f["priority"].dtype == "int64"
+    shuffled = finalize_findings(pd.DataFrame(rows).sample(frac=1, random_state=7))
+    pd.testing.assert_frame_equal(f, shuffled)
+    assert list(f.columns)[-2:] == ["amount_at_risk", "priority"]
+
+
+def test_findings_without_an_amount_column_rank_on_the_other_keys() -> None:
+    f = finalize_findings(pd.DataFrame([_f("PAY07", "payments", "warning", "U1", "330521", "W"),
+                                        _f("PAY07", "payments", "alert", "U1", "330521", "A")]))
+    assert f["amount_at_risk"].isna().all()
+    assert f.set_index("subject_id")["priority"].to_dict() == {"A": 1, "W": 2}
+
+
+def test_top_findings_keep_the_first_per_unit_and_count_the_rest() -> None:
+    from fiscalrisk.findings import top_findings
+
+    rows = [_p(f"u1-{i}", "warning", 100.0 * i, unit="U1") for i in range(1, 6)]  # 5 warnings of U1
+    rows += [_p("u2-a", "alert", 1.0, unit="U2"), _p("u2-w", "warning", 1e6, unit="U2")]
+    rows += [_p("reg", "alert", None, unit="")]  # region-level: counts for its region 330500
+    rows += [_p("note", "info", 1e9, unit="U3")]  # a note is not listed
+    top = top_findings(finalize_findings(pd.DataFrame(rows)), per_unit=3)
+    shown = top.rows
+    # U2 and the region lead (their alerts), U2's alert having money; U1 shows its three largest
+    assert shown["group"].tolist() == ["U2", "U2", "330500", "U1", "U1", "U1"]
+    assert shown["finding_id"].tolist() == ["u2-a", "u2-w", "reg", "u1-5", "u1-4", "u1-3"]
+    assert shown.groupby("group")["more"].first().to_dict() == {"330500": 0, "U1": 2, "U2": 0}
+    assert (top.total, top.units, top.shown, top.more) == (8, 3, 6, 2)
+    two = top_findings(finalize_findings(pd.DataFrame(rows)), per_unit=1, max_units=2)
+    assert two.rows["finding_id"].tolist() == ["u2-a", "reg"]
+    assert (two.shown, two.more, two.units, two.units_shown) == (2, 6, 3, 2)
+
+
+def test_an_old_scan_without_the_columns_reads_with_priorities(tmp_path) -> None:
+    from fiscalrisk.scan import read_findings
+
+    old = finalize_findings(pd.DataFrame([_p("w", "warning", 7.0), _p("a", "alert", 1.0)]))
+    old = old.drop(columns=["amount_at_risk", "priority"])
+    old.assign(level=old["level"].astype(str)).to_csv(tmp_path / "findings.csv", index=False)
+    old.assign(level=old["level"].astype(str)).to_parquet(tmp_path / "findings.parquet", index=False)
+    for name in ("findings.csv", "findings.parquet"):
+        f = read_findings(tmp_path / name)
+        assert f["amount_at_risk"].isna().all()
+        assert f.set_index("finding_id")["priority"].to_dict() == {"a": 1, "w": 2}

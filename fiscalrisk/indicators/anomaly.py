@@ -214,6 +214,7 @@ def _benford_row(amounts: np.ndarray, p: dict, q: float, bands: dict[str, list[f
 
 @indicator(
     code="ANM01",
+    at_risk_rule="none: a digit test of the unit-year's amounts, not an amount",
     module="anomaly",
     subject_type="unit",
     name_zh="Benford 数字分布异常",
@@ -313,6 +314,9 @@ def anm01(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
 @indicator(
     code="ANM02",
+    at_risk="excess",
+    at_risk_rule="the month's departure from its expected level: |observed − expected| net payments "
+    "(expected = STL trend + season)",
     module="anomaly",
     subject_type="unit",
     name_zh="月度支出异常",
@@ -448,6 +452,7 @@ def anm02(ctx: ScanContext, p: dict) -> pd.DataFrame:
         out["level"] = None
     out["level"] = out["level"].astype("str")
     out["expected"] = out["trend"] + out["seasonal"]
+    out["excess"] = (out["observed"] - out["expected"]).abs()
     mk = out["mkey"].to_numpy(dtype="int64")
     out["year"] = mk // 12
     out["month"] = mk % 12 + 1
@@ -486,6 +491,8 @@ def anm02(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
 @indicator(
     code="ANM03",
+    at_risk="amount",
+    at_risk_rule="the payment's amount",
     module="anomaly",
     subject_type="payment",
     name_zh="支付金额异常",
@@ -685,6 +692,7 @@ def unit_year_metrics(ctx: ScanContext, metrics: Iterable[str] | None = None) ->
 
 @indicator(
     code="ANM04",
+    at_risk_rule="none: a robust z against the peers (the metrics are shares and per-head figures)",
     module="anomaly",
     subject_type="unit",
     name_zh="同级比较异常",
@@ -865,6 +873,9 @@ def forecast_history(hist: pd.DataFrame, unit: str, groups: pd.Series, min_years
 
 @indicator(
     code="ANM05",
+    at_risk="unspent",
+    at_risk_rule="the budget forecast to stay unspent even at the interval's upper end: "
+    "budget × (1 − upper bound), at least 0",
     module="anomaly",
     subject_type="unit",
     name_zh="年末执行预测（早知道）",
@@ -966,6 +977,8 @@ def anm05(ctx: ScanContext, p: dict) -> pd.DataFrame:
             "current": res.current, "months_used": res.months_used, "method": res.method,
             "history": source, "n_history": res.n_history, "interval": interval, "last_month_zh": last_month_zh,
             "budget": round(float(r["budget"]), 2), "executed": round(float(r[k] * r["budget"]), 2),
+            "unspent": (round(max(0.0, 1.0 - float(res.upper)) * float(r["budget"]), 2)
+                        if np.isfinite(res.upper) else np.nan),
             "reason": reason,
         })
     return pd.DataFrame(rows)

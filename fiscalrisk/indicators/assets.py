@@ -32,7 +32,7 @@ def idle_while_buying(assets: pd.DataFrame, as_of: pd.Timestamp, *, lookback_mon
     value warns, idle value at least equal to the purchases alerts). Units that bought something in
     the window are assessed; those without such a category are ``ok``.
     """
-    cols = ("level", "categories", "idle_value", "new_value")
+    cols = ("level", "categories", "idle_value", "new_value", "avoidable")
     a = assets.loc[assets["acquired_date"] <= as_of].copy()
     a["unit_code"] = a["unit_code"].astype(str)
     a["category"] = a["category"].astype(str)
@@ -75,6 +75,7 @@ def idle_while_buying(assets: pd.DataFrame, as_of: pd.Timestamp, *, lookback_mon
                     "categories": "",
                     "idle_value": 0.0,
                     "new_value": 0.0,
+                    "avoidable": 0.0,
                     "evidence": {},
                 }
             )
@@ -89,6 +90,7 @@ def idle_while_buying(assets: pd.DataFrame, as_of: pd.Timestamp, *, lookback_mon
                 "categories": "、".join(h["category"] for h in hits),
                 "idle_value": sum(h["idle_value"] for h in hits),
                 "new_value": sum(h["new_value"] for h in hits),
+                "avoidable": round(sum(min(h["idle_value"], h["new_value"]) for h in hits), 2),
                 "evidence": {
                     "window_start": (start + pd.Timedelta(days=1)).date().isoformat(),
                     "as_of": as_of.date().isoformat(),
@@ -149,6 +151,9 @@ def idle_share(assets: pd.DataFrame, as_of: pd.Timestamp, *, year: int | None = 
 # ------------------------------------------------------------------------------------- registration
 @indicator(
     code="AST01",
+    at_risk="avoidable",
+    at_risk_rule="the purchases the idle stock could have replaced: per category flagged, the smaller of "
+    "the idle value and the new purchases, summed",
     module="assets",
     subject_type="unit",
     name_zh="闲置仍新购",
@@ -208,6 +213,8 @@ def ast01(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
 @indicator(
     code="AST02",
+    at_risk="idle_value",
+    at_risk_rule="the original value of the idle assets",
     module="assets",
     subject_type="unit",
     name_zh="资产闲置率",

@@ -85,6 +85,9 @@ def _time_progress_settings(ctx: ScanContext) -> Mapping[str, Any]:
 
 @indicator(
     code="BUD01",
+    at_risk="behind",
+    at_risk_rule="the amount behind schedule: time progress × adjusted budget − net payments "
+    "(= value / 100 × budget), what should have been spent by as_of and was not",
     module="budget",
     subject_type="unit",
     name_zh="执行进度滞后",
@@ -159,6 +162,7 @@ def bud01(ctx: ScanContext, p: dict) -> pd.DataFrame:
     out["rate"] = out["net"] / out["budget"]
     out["progress"] = progress
     out["value"] = (progress - out["rate"]) * 100.0
+    out["behind"] = progress * out["budget"] - out["net"]
     out["period"] = str(year)
     out["as_of_zh"] = format_date_zh(ctx.as_of)
     out["as_of_en"] = format_date_en(ctx.as_of)
@@ -172,6 +176,8 @@ def bud01(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
 @indicator(
     code="BUD02",
+    at_risk="surge",
+    at_risk_rule="the net payments of the surge months (December): the spending rushed out at year end",
     module="budget",
     subject_type="unit",
     name_zh="年底突击花钱",
@@ -249,6 +255,9 @@ def bud02(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
 @indicator(
     code="BUD03",
+    at_risk="over",
+    at_risk_rule="the over-executed amount: net payments − available (adjusted + carry-over; "
+    "all of the net payments where nothing was available)",
     module="budget",
     subject_type="budget_line",
     name_zh="超预算支付",
@@ -291,6 +300,7 @@ def bud03(ctx: ScanContext, p: dict) -> pd.DataFrame:
     pos = lines["available"] > 0
     lines["value"] = np.where(pos, lines["net"] / lines["available"].where(pos),
                               np.where(lines["net"] > 0, np.inf, 0.0))
+    lines["over"] = lines["net"] - lines["available"].clip(lower=0)
     lines["subject_id"] = lines["line_id"]
     lines["period"] = lines["year"].astype("str")
     return lines
@@ -298,6 +308,8 @@ def bud03(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
 @indicator(
     code="BUD04",
+    at_risk="amount",
+    at_risk_rule="the payment's amount",
     module="budget",
     subject_type="payment",
     name_zh="无预算支出",
@@ -349,6 +361,9 @@ def bud04(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
 @indicator(
     code="BUD05",
+    at_risk="excess",
+    at_risk_rule="the amount that breaks the rule: value − threshold (actual − budget when over budget; "
+    "the increase over last year when growing)",
     module="budget",
     subject_type="unit",
     name_zh="三公经费控制（只减不增）",
@@ -426,6 +441,7 @@ def bud05(ctx: ScanContext, p: dict) -> pd.DataFrame:
     df["value"] = np.where(over | a_up, df["actual"], np.where(b_up, df["budget"], df["actual"]))
     df["threshold"] = np.where(over, df["budget"],
                                np.where(a_up, df["actual_prev"], np.where(b_up, df["budget_prev"], np.nan)))
+    df["excess"] = df["value"] - df["threshold"]
     df["issue_zh"] = np.where(over, "实际支出超预算", np.where(a_up, "实际支出高于上年",
                                                         np.where(b_up, "预算高于上年", "")))
     df["issue_en"] = np.where(over, "actual above budget", np.where(a_up, "actual above last year",
@@ -442,6 +458,8 @@ def bud05(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
 @indicator(
     code="BUD06",
+    at_risk="unspent",
+    at_risk_rule="the unspent carry-over: carryover_amount − net payments charged to the line (≥ 0)",
     module="budget",
     subject_type="budget_line",
     name_zh="结转资金滞留",

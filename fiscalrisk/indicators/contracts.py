@@ -117,7 +117,7 @@ def overpaid_contracts(contracts: pd.DataFrame, payments: pd.DataFrame, as_of: p
     """
     c = contracts[(contracts["signed_date"] <= as_of) & contracts["amount"].gt(0)]
     if c.empty:
-        return _empty("paid", "amount")
+        return _empty("paid", "amount", "overpaid")
     ids = c["contract_id"].astype(str).str.strip()
     paid, pids = _paid_for(ids, net_paid_by(payments, "contract_id"))
     amount = c["amount"].astype(float)
@@ -129,6 +129,7 @@ def overpaid_contracts(contracts: pd.DataFrame, payments: pd.DataFrame, as_of: p
             "value": paid / amount,
             "paid": paid,
             "amount": amount,
+            "overpaid": paid - amount,
             "vendor_name": c["vendor_name"].astype(str),
             "evidence": [
                 {"contract_id": i, "contract_amount": _money(a), "net_paid": _money(s), "payment_ids": ps}
@@ -269,7 +270,7 @@ def payment_progress(contracts: pd.DataFrame, payments: pd.DataFrame, as_of: pd.
     keep = (start <= day) & (day <= end) & (end > start)
     c, start, end = c[keep], start[keep], end[keep]
     if c.empty:
-        return _empty("paid_share", "elapsed_share")
+        return _empty("paid_share", "elapsed_share", "ahead")
     ids = c["contract_id"].astype(str).str.strip()
     paid, pids = _paid_for(ids, net_paid_by(payments, "contract_id"))
     amount = c["amount"].astype(float)
@@ -283,6 +284,7 @@ def payment_progress(contracts: pd.DataFrame, payments: pd.DataFrame, as_of: pd.
             "value": (paid_share - elapsed) * 100.0,
             "paid_share": paid_share,
             "elapsed_share": elapsed,
+            "ahead": paid - elapsed * amount,
             "vendor_name": c["vendor_name"].astype(str),
             "evidence": [
                 {
@@ -374,6 +376,8 @@ def payee_mismatches(
 # ------------------------------------------------------------------------------------- registration
 @indicator(
     code="CON01",
+    at_risk="overpaid",
+    at_risk_rule="the overpaid part: net paid − contract amount",
     module="contracts",
     subject_type="contract",
     name_zh="超合同付款",
@@ -422,6 +426,8 @@ def con01(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
 @indicator(
     code="CON02",
+    at_risk="amount",
+    at_risk_rule="the payment's amount",
     module="contracts",
     subject_type="payment",
     name_zh="无合同大额支付",
@@ -482,6 +488,8 @@ def con02(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
 @indicator(
     code="CON03",
+    at_risk="amount",
+    at_risk_rule="the contract amount",
     module="contracts",
     subject_type="contract",
     name_zh="应采未采 / 先签后采",
@@ -563,6 +571,9 @@ def con03(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
 @indicator(
     code="CON04",
+    at_risk="ahead",
+    at_risk_rule="the amount paid ahead of the term: net paid − elapsed share × contract amount "
+    "(= value / 100 × amount)",
     module="contracts",
     subject_type="contract",
     name_zh="付款进度异常",
@@ -618,6 +629,8 @@ def con04(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
 @indicator(
     code="CON05",
+    at_risk="amount",
+    at_risk_rule="the payment's amount",
     module="contracts",
     subject_type="payment",
     name_zh="收款人与合同方不符",

@@ -116,6 +116,7 @@ def control_scores(
 
 @indicator(
     code="CTL01",
+    at_risk_rule="none: an evaluation score, not an amount",
     module="control",
     subject_type="unit",
     name_zh="内控考核得分",

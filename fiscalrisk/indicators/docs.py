@@ -1,7 +1,8 @@
 """One documentation page per indicator, generated from the registry (``docs/indicators/<CODE>.md``).
 
 The page is the indicator's own docstring (what, method, why it is a risk, source, parameters,
-exclusions) under a header built from its declared metadata and its default thresholds, so the docs
+exclusions) under a header built from its declared metadata (with the rule of its findings'
+``amount_at_risk``) and its default thresholds, so the docs
 cannot drift from the code: ``python -m fiscalrisk.indicators.docs docs/indicators`` rewrites them
 and a test checks that the committed pages are current.
 """
@@ -33,6 +34,7 @@ def page(code: str, params=None) -> str:
         f"| subject | {spec.subject_type} |",
         f"| grading | `{spec.grade}`; {levels} (params/defaults.yaml) |",
         f"| reads | {reads} |",
+        f"| amount at risk | {_at_risk(spec)} |",
         f"| source | {spec.source} |",
         "",
         f"**Why this is a risk.** {spec.why_en}",
@@ -47,6 +49,14 @@ def page(code: str, params=None) -> str:
         lines.append("")
     lines += ["## Definition and method", "", spec.page, ""]
     return "\n".join(lines)
+
+
+def _at_risk(spec: registry.IndicatorSpec) -> str:
+    """The amount-at-risk rule as the page states it: the rule, and the result column it comes from."""
+    rule = spec.at_risk_rule.replace("|", "\\|")
+    if spec.at_risk is None:
+        return f"{rule} (`amount_at_risk` empty)"
+    return f"{rule} (`amount_at_risk` ← result column `{spec.at_risk}`)"
 
 
 def write_all(out_dir: str | Path) -> list[Path]:

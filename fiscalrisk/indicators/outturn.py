@@ -277,6 +277,9 @@ def pefa_scores(table: pd.DataFrame, last_year: int | None = None,
 _BUDGET_READS = {"budget": ("year", "unit_code", "function_code", "economic_code", "original_amount")}
 _REVENUE_READS = {"revenue": ("year", "region_code", "revenue_code", "budget_amount", "actual_amount")}
 _PEFA_SOURCE = "PEFA 2016 Framework (pefa.org), pillar I budget reliability"
+_AT_RISK_RULE = ("none: a PEFA budget-reliability ratio of the whole region-year, which scores how credible the "
+                 "budget was rather than putting an amount at risk (the units' unspent and over-executed amounts "
+                 "are BUD01's, BUD03's and ANM05's)")
 
 
 def _ratio_rows(ctx: ScanContext, column: str, what: str) -> pd.DataFrame:
@@ -308,6 +311,7 @@ def _need_outturn(ctx: ScanContext) -> None:
 
 @indicator(
     code="OUT01", module="outturn", subject_type="region",
+    at_risk_rule=_AT_RISK_RULE,
     name_zh="PI-1 支出总额执行偏差", name_en="PI-1 Aggregate expenditure outturn",
     reads=_BUDGET_READS, grade="outside",
     why_zh="实际支出总额偏离年初预算过大，说明预算编制不可靠，人大批准的预算约束力弱。",
@@ -333,6 +337,7 @@ def out01(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
 @indicator(
     code="OUT02", module="outturn", subject_type="region",
+    at_risk_rule=_AT_RISK_RULE,
     name_zh="PI-2.1 按功能分类支出结构偏差", name_en="PI-2.1 Composition variance by function",
     reads=_BUDGET_READS, grade="ge",
     why_zh="支出结构相对预算大幅调整，说明预算资源配置被执行环节改变。",
@@ -356,6 +361,7 @@ def out02(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
 @indicator(
     code="OUT03", module="outturn", subject_type="region",
+    at_risk_rule=_AT_RISK_RULE,
     name_zh="PI-2.2 按经济分类支出结构偏差", name_en="PI-2.2 Composition variance by economic type",
     reads=_BUDGET_READS, grade="ge",
     why_zh="经济分类结构偏差大，说明人员、公用、资本性支出之间在执行中被大幅调剂。",
@@ -379,6 +385,7 @@ def out03(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
 @indicator(
     code="OUT04", module="outturn", subject_type="region",
+    at_risk_rule=_AT_RISK_RULE,
     name_zh="PI-2.3 预备费支出占比", name_en="PI-2.3 Expenditure from contingency reserves",
     reads=_BUDGET_READS, grade="gt",
     why_zh="大量支出从预备费列支，说明预算编制不完整，资金安排绕过正常预算程序。",
@@ -425,6 +432,7 @@ def out04(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
 @indicator(
     code="OUT05", module="outturn", subject_type="region",
+    at_risk_rule=_AT_RISK_RULE,
     name_zh="PI-3.1 收入总额执行偏差", name_en="PI-3.1 Aggregate revenue outturn",
     reads=_REVENUE_READS, grade="outside",
     why_zh="收入预算与实际偏离过大，说明收入预测不可靠，支出预算缺乏保障或存在虚列收入。",
@@ -445,6 +453,7 @@ def out05(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
 @indicator(
     code="OUT06", module="outturn", subject_type="region",
+    at_risk_rule=_AT_RISK_RULE,
     name_zh="PI-3.2 收入结构偏差", name_en="PI-3.2 Revenue composition variance",
     reads=_REVENUE_READS, grade="ge",
     why_zh="收入结构偏差大，说明各类收入预测失准或收入组织存在调节。",

@@ -57,6 +57,8 @@ _PAY_EVIDENCE = ("payment_id", "pay_date", "payee_name", "economic_code", "metho
 
 @indicator(
     code="PAY01",
+    at_risk="amount",
+    at_risk_rule="the payment's amount",
     module="payments",
     subject_type="payment",
     name_zh="向本单位实有资金账户划款",
@@ -95,6 +97,8 @@ def pay01(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
 @indicator(
     code="PAY02",
+    at_risk="amount",
+    at_risk_rule="the payment's amount",
     module="payments",
     subject_type="payment",
     name_zh="向个人账户支付",
@@ -142,6 +146,8 @@ def pay02(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
 @indicator(
     code="PAY03",
+    at_risk="amount_at_risk",
+    at_risk_rule="the payment's amount (single cash payment); the unit's cash total of the month (monthly check)",
     module="payments",
     subject_type="payment",
     name_zh="超限额提取现金",
@@ -186,6 +192,7 @@ def pay03(ctx: ScanContext, p: dict) -> pd.DataFrame:
     amt = out["amount"].to_numpy(dtype="float64")
     out["level"] = np.where(cash & (amt > sa), "alert", np.where(cash & (amt > sw), "warning", "ok"))
     out["threshold"] = np.where(cash & (amt > sa), sa, np.where(cash & (amt > sw), sw, np.nan))
+    out["amount_at_risk"] = out["amount"]
     out["what_zh"] = "单笔现金支付"
     out["what_en"] = "single cash payment of"
 
@@ -196,6 +203,7 @@ def pay03(ctx: ScanContext, p: dict) -> pd.DataFrame:
     month["value"] = month["value"].round(2)  # a total of cents: 100,000.00000000001 is exactly the limit
     month["subject_id"] = month["unit_code"]
     month["subject_type"] = "unit"
+    month["amount_at_risk"] = month["value"]
     month["level"] = np.where(month["value"] > ma, "alert", "ok")
     month["threshold"] = np.where(month["value"] > ma, ma, np.nan)
     period = month["period"].astype("str")
@@ -208,6 +216,8 @@ def pay03(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
 @indicator(
     code="PAY04",
+    at_risk="amount",
+    at_risk_rule="the payment's amount",
     module="payments",
     subject_type="payment",
     name_zh="公务卡强制结算目录未用公务卡",
@@ -250,6 +260,8 @@ def pay04(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
 @indicator(
     code="PAY05",
+    at_risk="amount",
+    at_risk_rule="the payment's amount",
     module="payments",
     subject_type="payment",
     name_zh="非工作日支付",
@@ -291,6 +303,8 @@ def pay05(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
 @indicator(
     code="PAY06",
+    at_risk="value",
+    at_risk_rule="the split's total: the sum of the payments of the episode (the finding's value)",
     module="payments",
     subject_type="payment",
     name_zh="拆分支付",
@@ -426,6 +440,9 @@ _MATERIALITY = ("the materiality floor (yuan; scaled by threshold_scale): 5,000 
 
 @indicator(
     code="PAY07",
+    at_risk="amount_at_risk",
+    at_risk_rule="the duplicated amount: the amount of the later payment, paid again; for a run of identical "
+    "charges (an info note), the run's total",
     module="payments",
     subject_type="payment",
     value_unit="money",  # the duplicated amount
@@ -540,6 +557,7 @@ def pay07(ctx: ScanContext, p: dict) -> pd.DataFrame:
     else:
         out["_ref"] = ""
     out["_voucher"] = out["voucher_id"].astype("str").fillna("") if "voucher_id" in out.columns else ""
+    out["amount_at_risk"] = out["amount"]
     out["prev_id"], out["prev_date"] = "", out["pay_date"]
     out["detail_zh"], out["detail_en"] = "", ""
     notes, in_series = _identical_runs(ctx, out, window, series_min, floor)
@@ -660,6 +678,7 @@ def _identical_runs(ctx: ScanContext, out: pd.DataFrame, window: pd.Timedelta, s
         "payee_name": runs["payee_name"],
         "period": runs["_fy"].astype("str"),
         "value": runs["n"].astype("float64"),
+        "amount_at_risk": total,
         "threshold": float(series_min),
         "level": "info",
         "detail_zh": runs["_fy"].astype("str") + "年度向“" + runs["payee_name"] + "”支付相同金额" + money + "元共"
@@ -689,6 +708,8 @@ def _with_notes(out: pd.DataFrame, notes: pd.DataFrame) -> pd.DataFrame:
 
 @indicator(
     code="PAY08",
+    at_risk="amount",
+    at_risk_rule="the payment's amount",
     module="payments",
     subject_type="payment",
     name_zh="大额整数支付",
@@ -732,6 +753,8 @@ def pay08(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
 @indicator(
     code="PAY09",
+    at_risk="amount",
+    at_risk_rule="the payment's amount",
     module="payments",
     subject_type="payment",
     name_zh="跨年支付",

@@ -169,6 +169,7 @@ def bidder_levels(
             "level": level,
             "method": df["method"].astype(str),
             "bidders": bidders.astype(int),
+            "procurement_value": _procurement_value(df),
             **_method_names(df["method"]),
             "evidence": [
                 {"procurement_id": pid, "method": m, "bidders": int(b)}
@@ -216,6 +217,7 @@ def submission_periods(
             "value": days,
             "level": np.where(short, level, "ok"),
             "threshold": minimum,
+            "procurement_value": _procurement_value(df),
             "method": df["method"].astype(str),
             **_method_names(df["method"]),
             "day_unit_zh": np.where(workdays, "个工作日", "日"),
@@ -351,6 +353,14 @@ def split_purchases(
     )
     out["period"] = _month(out["date"], as_of)
     return out.drop(columns="date")
+
+
+def _procurement_value(df: pd.DataFrame) -> pd.Series:
+    """The money of a procurement (PRC01, PRC02's amount at risk): the award where there is one, else the
+    estimate; NaN where a frame carries neither column."""
+    award = pd.to_numeric(_opt(df, "award_amount"), errors="coerce").astype(float)
+    estimate = pd.to_numeric(_opt(df, "estimated_amount"), errors="coerce").astype(float)
+    return award.where(award.notna(), estimate)
 
 
 def _award_value(df: pd.DataFrame) -> pd.Series:
@@ -497,6 +507,7 @@ def supplier_concentration(
                 "awards": len(g),
                 "top_winner": top_name,
                 "top_share": float(top.iloc[0]),
+                "top_value": round(float(by_winner[top_key]), 2),
                 "evidence": {
                     "procurement_ids": sorted(g["pid"].tolist()),
                     "awarded_value": _money(total),
@@ -560,6 +571,8 @@ def _module(ctx: ScanContext) -> dict[str, Any]:
 
 @indicator(
     code="PRC01",
+    at_risk="procurement_value",
+    at_risk_rule="the procurement's value: the award amount where awarded, else the estimated amount",
     module="procurement",
     subject_type="procurement",
     name_zh="投标人不足",
@@ -617,6 +630,8 @@ def prc01(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
 @indicator(
     code="PRC02",
+    at_risk="procurement_value",
+    at_risk_rule="the procurement's value: the award amount where awarded, else the estimated amount",
     module="procurement",
     subject_type="procurement",
     name_zh="等标期过短",
@@ -679,6 +694,8 @@ def prc02(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
 @indicator(
     code="PRC03",
+    at_risk="window_sum",
+    at_risk_rule="the split's total: the estimated amounts of the window's purchases (the finding's value)",
     module="procurement",
     subject_type="procurement",
     name_zh="拆分采购规避",
@@ -756,6 +773,8 @@ def prc03(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
 @indicator(
     code="PRC04",
+    at_risk="single_value",
+    at_risk_rule="the unit-year's single-source value (award amount where awarded, else the estimate)",
     module="procurement",
     subject_type="unit",
     name_zh="单一来源采购",
@@ -831,6 +850,9 @@ def prc04(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
 @indicator(
     code="PRC05",
+    at_risk="top_value",
+    at_risk_rule="the value awarded to the largest supplier in the unit-year (the money of the "
+    "concentration; the index itself is a score)",
     module="procurement",
     subject_type="unit",
     name_zh="供应商集中",
@@ -887,6 +909,8 @@ def prc05(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
 @indicator(
     code="PRC06",
+    at_risk="award_amount",
+    at_risk_rule="the award amount",
     module="procurement",
     subject_type="procurement",
     name_zh="中标价贴近预算",

@@ -75,7 +75,7 @@ def paid_ahead_of_works(
     has = codes.isin(latest.index)
     pr, codes = pr[has], codes[has]
     if pr.empty:
-        return _empty("paid", "paid_share", "progress", "name")
+        return _empty("paid", "paid_share", "progress", "name", "ahead")
     paid = codes.map(paid_by_project(payments)).fillna(0.0).astype(float)
     budget = pr["budget_amount"].astype(float)
     prog = codes.map(latest["progress"]).astype(float)
@@ -87,6 +87,7 @@ def paid_ahead_of_works(
             "unit_code": pr["unit_code"].astype(str),
             "period": str(as_of.year if year is None else year),
             "value": (paid_share - prog / 100.0) * 100.0,
+            "ahead": paid - prog / 100.0 * budget,
             "paid": paid,
             "paid_share": paid_share,
             "progress": prog,
@@ -117,7 +118,7 @@ def overdue_projects(
     """
     pr = _started(projects, as_of)
     if pr.empty:
-        return _empty("level", "days", "progress_text", "name")
+        return _empty("level", "days", "progress_text", "name", "budget_amount")
     codes = pr["project_code"].astype(str).str.strip()
     latest = latest_progress(progress, as_of)
     prog = codes.map(latest["progress"]).astype(float)
@@ -132,6 +133,8 @@ def overdue_projects(
             "value": days,
             "level": np.where(finished, "ok", None),
             "days": days,
+            "budget_amount": (pr["budget_amount"].astype(float) if "budget_amount" in pr
+                              else pd.Series(np.nan, index=pr.index)),
             "progress_text": prog.map(lambda v: "无进度报告" if pd.isna(v) else f"{v:g}%"),
             "progress_text_en": prog.map(lambda v: "no progress report" if pd.isna(v) else f"{v:g}%"),
             "planned_end": pr["planned_end_date"].dt.strftime("%Y-%m-%d"),
@@ -161,7 +164,7 @@ def over_budget(
     pr = _started(projects, as_of)
     pr = pr.loc[pr["budget_amount"].gt(0)]
     if pr.empty:
-        return _empty("paid", "contracted", "name")
+        return _empty("paid", "contracted", "name", "over")
     codes = pr["project_code"].astype(str).str.strip()
     paid = codes.map(paid_by_project(payments)).fillna(0.0).astype(float)
     contracted = codes.map(_committed_by_project(contracts, as_of)).fillna(0.0).astype(float)
@@ -172,6 +175,7 @@ def over_budget(
             "unit_code": pr["unit_code"].astype(str),
             "period": str(as_of.year if year is None else year),
             "value": np.maximum(paid, contracted) / budget,
+            "over": np.maximum(paid, contracted) - budget,
             "paid": paid,
             "contracted": contracted,
             "budget_amount": budget,
@@ -192,6 +196,9 @@ def over_budget(
 # ------------------------------------------------------------------------------------- registration
 @indicator(
     code="PRJ01",
+    at_risk="ahead",
+    at_risk_rule="the amount paid ahead of the works: net paid − physical progress × budget "
+    "(= value / 100 × budget_amount)",
     module="projects",
     subject_type="project",
     name_zh="支付超工程进度",
@@ -247,6 +254,8 @@ def prj01(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
 @indicator(
     code="PRJ02",
+    at_risk="budget_amount",
+    at_risk_rule="the project's approved budget (概算): the money tied up in the overdue project",
     module="projects",
     subject_type="project",
     name_zh="工程延期",
@@ -301,6 +310,8 @@ def prj02(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
 @indicator(
     code="PRJ03",
+    at_risk="over",
+    at_risk_rule="the amount over the budget: max(net paid, contracted) − budget_amount",
     module="projects",
     subject_type="project",
     name_zh="超概算",

@@ -70,7 +70,6 @@ import pandas as pd
 
 from fiscalrisk.findings import (
     ASSESSED_COLUMNS,
-    FINDINGS_COLUMNS,
     LEVEL_DTYPE,
     LEVELS,
     MODULES,
@@ -147,6 +146,11 @@ class IndicatorSpec:
     #: what the finding's value is: "money" (an amount in the data's currency) or "" (not declared; a
     #: message printing ``{value:,.2f}元`` also says money)
     value_unit: str = ""
+    #: the result column whose value is the finding's ``amount_at_risk`` (the money it concerns, in the
+    #: data's currency), or None where no amount is meaningful (a score, a test, a count of days)
+    at_risk: str | None = None
+    #: the rule in words, for the indicator's page: what the amount is, or why there is none
+    at_risk_rule: str = ""
 
     @property
     def page(self) -> str:
@@ -193,6 +197,8 @@ def indicator(
     sections: tuple[str, ...] | list[str] = (),
     money: tuple[str, ...] | list[str] = (),
     value_unit: str = "",
+    at_risk: str | None = None,
+    at_risk_rule: str = "",
 ) -> Callable[[Callable[..., pd.DataFrame]], Callable[..., pd.DataFrame]]:
     """Register an indicator function under ``code``.
 
@@ -206,6 +212,11 @@ def indicator(
     ``threshold_scale`` for data in another currency (see :data:`MODULE_MONEY` for module parameters). ``doc`` overrides the function's docstring
     as the indicator's documentation page. ``evidence`` names result columns copied into each
     finding's evidence. The function is returned unchanged (with a ``spec`` attribute).
+
+    ``at_risk`` names the result column the registry copies into each finding's ``amount_at_risk``
+    (the money the finding concerns: a payment's amount, the overpaid part of a contract, ...), or is
+    None where no amount is meaningful; ``at_risk_rule`` says which in words (required: it is printed
+    on the indicator's page).
     """
     if not _CODE_RE.match(code):
         raise ValueError(f"indicator code {code!r}: expected three capitals and two digits, e.g. PAY01")
@@ -227,6 +238,9 @@ def indicator(
             raise ValueError(
                 f"indicator {code} is already registered by {other.__module__}.{other.__qualname__}"
             )
+        if not at_risk_rule.strip():
+            raise ValueError(f"indicator {code}: declare at_risk_rule, the amount at risk of a finding in words "
+                             "(or why there is none)")
         spec = IndicatorSpec(
             code=code,
             module=module,
@@ -247,6 +261,8 @@ def indicator(
             sections=tuple(sections),
             money=tuple(money),
             value_unit=value_unit,
+            at_risk=at_risk,
+            at_risk_rule=at_risk_rule.strip(),
         )
         REGISTRY[code] = spec
         func.spec = spec  # type: ignore[attr-defined]
@@ -850,6 +866,7 @@ def measure_and_grade(spec: IndicatorSpec | str, ctx: ScanContext) -> tuple[pd.D
             "period": f["period"].to_numpy(),
             "value": f["_value"].to_numpy(),
             "threshold": f["_threshold"].to_numpy(),
+            "amount_at_risk": _amount_at_risk(spec, f),
         }
     )
     out["finding_id"] = [
@@ -896,7 +913,18 @@ def measure_and_grade(spec: IndicatorSpec | str, ctx: ScanContext) -> tuple[pd.D
     out["message_en"] = en
     out["evidence"] = ev
     out["level"] = out["level"].astype(LEVEL_DTYPE)
-    return finalize_findings(out[list(FINDINGS_COLUMNS)]), assessed, values
+    return finalize_findings(out), assessed, values
+
+
+def _amount_at_risk(spec: IndicatorSpec, f: pd.DataFrame) -> np.ndarray:
+    """The findings' ``amount_at_risk``: the declared result column (``at_risk``), rounded to cents; NaN
+    where the indicator declares no amount or a row has none."""
+    if spec.at_risk is None:
+        return np.full(len(f), np.nan)
+    if spec.at_risk not in f.columns:
+        raise ValueError(f"indicator {spec.code}: its result lacks the column {spec.at_risk!r} declared as at_risk")
+    amount = pd.to_numeric(f[spec.at_risk], errors="coerce").to_numpy(dtype="float64")
+    return np.where(np.isfinite(amount), np.round(amount, 2), np.nan)
 
 
 def _graded_values(spec: IndicatorSpec, res: pd.DataFrame, value: np.ndarray, thr: np.ndarray,

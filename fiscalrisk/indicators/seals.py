@@ -211,6 +211,7 @@ _READS = ("event_id", "seal_id", "seal_type", "unit_code", "used_at", "user_id")
 
 @indicator(
     code="SEL01",
+    at_risk_rule="none: a seal use carries no amount",
     module="seals",
     subject_type="seal_event",
     name_zh="非工作时间用印",
@@ -263,6 +264,7 @@ def sel01(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
 @indicator(
     code="SEL02",
+    at_risk_rule="none: a seal use carries no amount",
     module="seals",
     subject_type="seal_event",
     name_zh="未经审批用印",
@@ -300,6 +302,7 @@ def sel02(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
 @indicator(
     code="SEL03",
+    at_risk_rule="none: a seal use carries no amount",
     module="seals",
     subject_type="seal_event",
     name_zh="自批自用",
@@ -336,6 +339,7 @@ def sel03(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
 @indicator(
     code="SEL04",
+    at_risk_rule="none: a seal use carries no amount",
     module="seals",
     subject_type="seal_event",
     name_zh="合同章无合同",

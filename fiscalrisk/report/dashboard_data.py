@@ -440,8 +440,13 @@ class DashboardData:
                   "period", "message_zh", "message_en", "evidence"):
             f[c] = _str(f[c]) if c in f.columns else ""
         f["level"] = f["level"].astype("str")
-        f["value"] = pd.to_numeric(f["value"], errors="coerce")
-        f["threshold"] = pd.to_numeric(f["threshold"], errors="coerce")
+        for c in ("value", "threshold", "amount_at_risk", "priority"):
+            f[c] = pd.to_numeric(f[c], errors="coerce") if c in f.columns else float("nan")
+        if f["priority"].isna().any():  # a scan written before the priority column: rank it here, scan-wide
+            from fiscalrisk.findings import priority_ranks
+
+            f["priority"] = priority_ranks(f)
+        f["priority"] = f["priority"].astype("int64")
         f = f.loc[f["region_code"].isin(scope) & f["level"].isin(["warning", "alert"])].reset_index(drop=True)
         f["year"] = pd.to_numeric(f["period"].str[:4], errors="coerce").astype("Int64")
         f["rank"] = f["level"].map(_LEVEL_RANK).astype("int64")
@@ -623,17 +628,53 @@ class DashboardData:
 
     # -- alert table ---------------------------------------------------------------------------------
 
+    def top_findings(self, region: str, year: int | None, lang: str = "zh-CN", *, module: str | None = None,
+                     level: str | None = None, per_unit: int = 3, max_units: int | None = 10) -> tuple[pd.DataFrame, Any]:
+        """The ``per_unit`` most urgent findings of each unit of ``region``'s subtree (by ``priority``),
+        for the top of the alerts tab: the ``max_units`` units whose most urgent finding ranks first.
+
+        Returns (rows, :class:`fiscalrisk.findings.TopFindings`). Columns: finding_id, priority, level,
+        indicator, indicator_name, unit (the unit's name; the region's for a region-level finding),
+        period, amount_at_risk, message (masked), more (that unit's findings not shown; on every row of
+        the unit), group (the unit code, or the region code of a region-level finding).
+        """
+        from fiscalrisk.findings import top_findings
+
+        lang = normalize_lang(lang)
+        f = self.findings_for(region, year, module=module, level=level)
+        top = top_findings(f, per_unit=per_unit, max_units=max_units)
+        r = top.rows
+        names = self._catalogue.set_index("code")
+        name_col = "name_zh" if lang == "zh-CN" else "name_en"
+        msg_col = "message_zh" if lang == "zh-CN" else "message_en"
+        out = pd.DataFrame({
+            "finding_id": r["finding_id"].astype("str").to_numpy(),
+            "priority": r["priority"].astype("int64").to_numpy(),
+            "level": r["level"].astype("str").to_numpy(),
+            "indicator": r["indicator"].astype("str").to_numpy(),
+            "indicator_name": [str(names.at[c, name_col]) if c in names.index else c for c in r["indicator"]],
+            "unit": [self.unit_name(u, lang) if u else
+                     (self.region_name(g, lang) if g in self.regions.index else g)
+                     for u, g in zip(r["unit_code"].astype("str"), r["group"].astype("str"), strict=True)],
+            "period": r["period"].astype("str").to_numpy(),
+            "amount_at_risk": r["amount_at_risk"].astype("float64").to_numpy(),
+            "message": [self.masker(m) for m in r[msg_col]],
+            "more": r["more"].astype("int64").to_numpy(),
+            "group": r["group"].astype("str").to_numpy(),
+        })
+        return out, top
+
     def alert_table(self, region: str, year: int | None, lang: str = "zh-CN", *, module: str | None = None,
                     level: str | None = None, limit: int | None = 200) -> tuple[pd.DataFrame, int]:
-        """Findings for the table, masked, alerts first; returns (rows, total before ``limit``).
+        """Findings for the table, masked, by priority (alerts first, then the larger amount at risk);
+        returns (rows, total before ``limit``).
 
-        Columns: finding_id, level, module, indicator, indicator_name, region, unit, period, value,
-        threshold, message, evidence (a list of (key, text) pairs, masked).
+        Columns: finding_id, priority, level, module, indicator, indicator_name, region, unit, period,
+        value, threshold, amount_at_risk, message, evidence (a list of (key, text) pairs, masked).
         """
         lang = normalize_lang(lang)
         f = self.findings_for(region, year, module=module, level=level)
-        f = f.sort_values(["rank", "indicator", "region_code", "unit_code", "period", "finding_id"],
-                          ascending=[False, True, True, True, False, True])
+        f = f.sort_values(["priority", "finding_id"], kind="mergesort")
         total = len(f)
         if limit is not None:
             f = f.head(limit)
@@ -642,6 +683,7 @@ class DashboardData:
         msg_col = "message_zh" if lang == "zh-CN" else "message_en"
         out = pd.DataFrame({
             "finding_id": f["finding_id"].to_numpy(),
+            "priority": f["priority"].astype("int64").to_numpy(),
             "level": f["level"].to_numpy(),
             "module": f["module"].to_numpy(),
             "indicator": f["indicator"].to_numpy(),
@@ -651,6 +693,7 @@ class DashboardData:
             "period": f["period"].to_numpy(),
             "value": f["value"].to_numpy(),
             "threshold": f["threshold"].to_numpy(),
+            "amount_at_risk": f["amount_at_risk"].to_numpy(),
             "message": [self.masker(m) for m in f[msg_col]],
             "evidence": [self.evidence_items(e) for e in f["evidence"]],
         })

@@ -197,6 +197,16 @@ MESSAGES: Final[dict[str, _M]] = {
     "table.empty": _m("当前筛选条件下没有预警。", "No findings match the current filters."),
     "table.more": _m("仅显示前 {limit} 条，请缩小筛选范围。", "Only the first {limit} are shown; narrow the filters."),
     "table.masked_note": _m("个人收款人姓名与账号已脱敏。", "Personal payee names and accounts are masked."),
+    "table.priority": _m("优先级", "Priority"),
+    "table.amount_at_risk": _m("涉及金额", "Amount at risk"),
+    "table.top": _m("优先处理：各单位前 {per_unit} 条（按优先级）", "Most urgent: the first {per_unit} of each unit, by priority"),
+    "table.top_note": _m(
+        "共 {total} 条，涉及 {units} 个单位；此处列出 {shown} 条，另有 {more} 条见下表。"
+        "优先级：红色预警先于黄色预警，同等级按涉及金额从大到小，再按期间从新到旧。",
+        "{total} in {units} unit(s); {shown} listed here, and {more} more in the table below. "
+        "Priority: alerts before warnings, then the larger amount at risk, then the later period.",
+    ),
+    "table.more_unit": _m("另有 {n} 条", "and {n} more"),
     # -- about tab ---------------------------------------------------------------------------------
     "about.title": _m("指标目录", "Indicator catalogue"),
     "about.intro": _m(

@@ -14,6 +14,8 @@ Sections, in the order of the report:
 method                    what it shows
 ========================  =====================================================================
 ``headline``              risk score of the region (subtree and own units), alerts, warnings
+``top_findings``          the most urgent warnings and alerts of each unit (by ``priority``), with
+                          how many more each unit has
 ``drivers``               the indicators contributing the most points to the score
 ``budget_execution``      execution rate by unit against time progress (序时进度), BUD01
 ``execution_curve``       cumulative monthly execution of the subtree with the year-end forecast
@@ -59,6 +61,8 @@ __all__ = [
     "read_scan",
     "region_findings",
     "write_region_findings",
+    "top_findings_for_people",
+    "more_text",
 ]
 
 LANGUAGES: tuple[str, ...] = ("zh-CN", "en")
@@ -229,22 +233,23 @@ def _subtree_of(tree: Any, region: str) -> list[str]:
 
 
 def region_findings(scan_dir: str | os.PathLike[str] | ScanTables, region: str, tree: Any = None) -> pd.DataFrame:
-    """The findings of ``region`` and its subtree (alerts first, then by indicator and subject).
+    """The findings of ``region`` and its subtree, by ``priority`` (1 first: alerts, then warnings, then
+    notes; within a level the largest amount at risk first; see :func:`fiscalrisk.findings.priority_ranks`).
 
     ``scan_dir`` is a scan directory or the :class:`ScanTables` already read from one.
     """
     scan = scan_dir if isinstance(scan_dir, ScanTables) else read_scan(scan_dir)
     codes = set(_subtree_of(tree, str(region)))
     f = scan.findings.loc[scan.findings["region_code"].isin(codes)].copy()
-    f["_rank"] = -f["level"].cat.codes
-    f = f.sort_values(["_rank", "indicator", "region_code", "unit_code", "subject_id", "period", "finding_id"],
-                      kind="mergesort").drop(columns="_rank")
+    f = f.sort_values(["priority", "finding_id"], kind="mergesort")
     return f.reset_index(drop=True)
 
 
 # Column labels of the tables shown to people (findings workbook, report tables).
 _COLUMNS: dict[str, tuple[str, str]] = {
     "finding_id": ("编号", "ID"),
+    "priority": ("优先级", "Priority"),
+    "more": ("其余", "More"),
     "level": ("等级", "Level"),
     "indicator": ("指标", "Indicator"),
     "indicator_name": ("指标名称", "Indicator name"),
@@ -311,7 +316,7 @@ _COLUMNS: dict[str, tuple[str, str]] = {
     "on_time_rate": ("按期销号率", "On-time rate"),
     "median_days_to_close": ("销号天数中位数", "Median days to close"),
     "repeats": ("复发", "Repeats"),
-    "amount_at_risk": ("风险金额（元）", "Amount at risk (yuan)"),
+    "amount_at_risk": ("涉及金额", "Amount at risk"),
     "amount_recovered": ("整改金额（元）", "Amount recovered (yuan)"),
     "confirmed": ("确认问题", "Confirmed"),
     "dismissed": ("已排除", "Dismissed"),
@@ -345,6 +350,7 @@ def findings_for_people(findings: pd.DataFrame, language: str, unit_names: Mappi
     names = _indicator_names(language)
     out = pd.DataFrame({
         "level": [_level_label(v, language) for v in findings["level"].astype("str")],
+        "priority": findings["priority"].to_numpy(),
         "indicator": findings["indicator"].to_numpy(),
         "indicator_name": findings["indicator"].map(names).fillna("").to_numpy(),
         "region_code": findings["region_code"].to_numpy(),
@@ -356,11 +362,52 @@ def findings_for_people(findings: pd.DataFrame, language: str, unit_names: Mappi
         "period": findings["period"].to_numpy(),
         "value": findings["value"].to_numpy(),
         "threshold": findings["threshold"].to_numpy(),
+        "amount_at_risk": findings["amount_at_risk"].to_numpy(),
         "message": (findings["message_zh"] if language == "zh-CN" else findings["message_en"]).to_numpy(),
         "evidence": findings["evidence"].to_numpy(),
         "finding_id": findings["finding_id"].to_numpy(),
     })
     return out.rename(columns={c: column_label(c, language) for c in out.columns})
+
+
+def more_text(n: int, language: str) -> str:
+    """"另有 12 条" / "and 12 more": the findings of a unit (or a list) that are not shown."""
+    return f"另有 {int(n):,} 条" if language == "zh-CN" else f"and {int(n):,} more"
+
+
+def top_findings_for_people(findings: pd.DataFrame, language: str, unit_names: Mapping[str, str],
+                            region_names: Mapping[str, str], *, per_unit: int = 3,
+                            max_units: int | None = None) -> tuple[pd.DataFrame, Any]:
+    """The ``per_unit`` most urgent warnings and alerts of each unit (:func:`fiscalrisk.findings.top_findings`)
+    as people read them, and the :class:`~fiscalrisk.findings.TopFindings` they come from.
+
+    Columns (English names; :func:`column_label` translates): priority, unit_name, level, indicator,
+    indicator_name, amount_at_risk, period, message, more ("另有 N 条" / "and N more" on a unit's last
+    row when it has more findings than shown, else empty), finding_id. A region-level finding is listed
+    under its region's name.
+    """
+    from fiscalrisk.findings import top_findings
+
+    top = top_findings(findings, per_unit=per_unit, max_units=max_units)
+    r = top.rows
+    names = _indicator_names(language)
+    last = (r["group"] != r["group"].shift(-1)).to_numpy() if len(r) else []
+    who = [(unit_names.get(u) or u) if u else (region_names.get(g) or g)
+           for u, g in zip(r["unit_code"].astype("str"), r["group"].astype("str"), strict=True)]
+    out = pd.DataFrame({
+        "priority": r["priority"].astype("int64").to_numpy(),
+        "unit_name": who,
+        "level": [_level_label(v, language) for v in r["level"].astype("str")],
+        "indicator": r["indicator"].to_numpy(),
+        "indicator_name": r["indicator"].map(names).fillna("").to_numpy(),
+        "amount_at_risk": r["amount_at_risk"].astype("float64").to_numpy(),
+        "period": r["period"].to_numpy(),
+        "message": (r["message_zh"] if language == "zh-CN" else r["message_en"]).to_numpy(),
+        "more": [more_text(m, language) if end and m > 0 else ""
+                 for m, end in zip(r["more"], last, strict=True)],
+        "finding_id": r["finding_id"].to_numpy(),
+    })
+    return out, top
 
 
 def _names_from_scores(scores: pd.DataFrame) -> tuple[dict[str, str], dict[str, str]]:
@@ -376,8 +423,11 @@ def write_region_findings(scan_dir: str | os.PathLike[str] | ScanTables, region:
                           path: str | os.PathLike[str], *, tree: Any = None, language: str = "zh-CN") -> Path:
     """Write the findings workbook of ``region`` (its subtree) for the unit officers.
 
-    One sheet of findings (alerts first) with the message in ``language`` and the evidence; one
-    sheet counting them per unit. Byte-identical for the same scan.
+    The first sheet leads with the three most urgent warnings and alerts of each unit (by
+    ``priority``; units in the order of their most urgent finding) and says on a unit's last row how
+    many more it has ("另有 N 条" / "and N more"); the second lists every finding by priority with the
+    message in ``language`` and the evidence; the third counts them per unit. Byte-identical for the
+    same scan.
     """
     from fiscalrisk.runner import write_xlsx
 
@@ -385,6 +435,8 @@ def write_region_findings(scan_dir: str | os.PathLike[str] | ScanTables, region:
     f = region_findings(scan, region, tree)
     unit_names, region_names = _names_from_scores(scan.scores)
     people = findings_for_people(f, language, unit_names, region_names)
+    top, _ = top_findings_for_people(f, language, unit_names, region_names)
+    top = top.rename(columns={c: column_label(c, language) for c in top.columns})
     counts = (
         f.assign(unit=f["unit_code"].where(f["unit_code"] != "", f["region_code"]))
         .groupby("unit", sort=True)["level"].value_counts().unstack(fill_value=0)
@@ -395,7 +447,8 @@ def write_region_findings(scan_dir: str | os.PathLike[str] | ScanTables, region:
     counts = counts.rename(columns={"unit": column_label("unit_code", language), "name": column_label("name", language),
                                     "alert": column_label("alerts", language),
                                     "warning": column_label("warnings", language)})
-    sheets = {"预警清单" if language == "zh-CN" else "findings": people,
+    sheets = {"重点预警" if language == "zh-CN" else "top findings": top,
+              "预警清单" if language == "zh-CN" else "findings": people,
               "按单位汇总" if language == "zh-CN" else "by unit": counts}
     return write_xlsx(sheets, path)
 
@@ -477,6 +530,13 @@ _TEXT: dict[str, tuple[str, str]] = {
     "scope": ("范围：{name}（{code}）及其下级地区，{n} 个地区、{units} 个预算单位；数据截至 {as_of}。",
               "Scope: {name} ({code}) and the regions below it, {n} region(s), {units} budget unit(s); data as of {as_of}."),
     "headline": ("风险评分", "Risk score"),
+    "top": ("优先处理的预警（各单位前 {per_unit} 条，按优先级）",
+            "Most urgent findings (the first {per_unit} of each unit, by priority)"),
+    "top.note": ("共 {total} 条预警，涉及 {units} 个单位；上表列出其中 {units_shown} 个单位的 {shown} 条，另有 {more} 条"
+                 "（完整清单见 findings.xlsx）。优先级：红色预警先于黄色预警，同等级按涉及金额从大到小，再按期间从新到旧。",
+                 "{total} warnings and alerts in {units} unit(s); the table lists {shown} of them, in {units_shown} "
+                 "unit(s), and {more} more (findings.xlsx lists them all). Priority: alerts before warnings, then the "
+                 "larger amount at risk, then the later period."),
     "headline.text": ("风险评分 {score:.1f}（0–100，含下级），本级单位 {score_own:.1f}；红色预警 {alerts} 条，黄色预警 {warnings} 条。",
                       "Risk score {score:.1f} (0–100, subtree), own units {score_own:.1f}; {alerts} alert(s), {warnings} warning(s)."),
     "drivers": ("主要风险来源", "What drives the score"),
@@ -632,6 +692,28 @@ class RegionalReport:
             "units": int(units["region_code"].isin(self.subtree).sum()),
             "top_indicators": str(sub["top_indicators"]) if sub is not None and isinstance(sub["top_indicators"], str) else "",
         }
+
+    #: findings shown per unit at the top of the report
+    per_unit: int = 3
+
+    @cached_property
+    def _top(self) -> tuple[pd.DataFrame, Any]:
+        names = {r: self.region_name(r) for r in self.subtree}
+        return top_findings_for_people(self.findings, self.language, self.unit_names, names,
+                                       per_unit=self.per_unit, max_units=self.top_n)
+
+    def top_findings(self) -> pd.DataFrame:
+        """The ``per_unit`` (3) most urgent warnings and alerts of each unit of the subtree, for the top of
+        the report: the ``top_n`` units whose most urgent finding ranks first, each with "另有 N 条" /
+        "and N more" on its last row when it has more (:func:`top_findings_for_people`)."""
+        return self._top[0].drop(columns="finding_id")
+
+    def top_counts(self) -> dict[str, str]:
+        """The figures of the sentence under the top findings (``top.note``): warnings and alerts in all,
+        units, shown, units shown, and how many more."""
+        top = self._top[1]
+        return {"total": f"{top.total:,}", "units": f"{top.units:,}", "shown": f"{top.shown:,}",
+                "units_shown": f"{top.units_shown:,}", "more": f"{top.more:,}"}
 
     def drivers(self) -> pd.DataFrame:
         """Points per indicator in the subtree (the score's drivers), largest first."""
@@ -833,10 +915,9 @@ class RegionalReport:
         return out.sort_values(["score", "unit_code"], kind="mergesort").head(self.top_n).reset_index(drop=True), ""
 
     def module_findings(self, module: str) -> pd.DataFrame:
-        """Findings of one module in the subtree, for people (alerts first)."""
+        """Findings of one module in the subtree, for people (by priority: alerts first)."""
         f = self.findings.loc[self.findings["module"] == module]
-        f = f.assign(_r=-f["level"].cat.codes).sort_values(
-            ["_r", "indicator", "unit_code", "subject_id", "period"], kind="mergesort").drop(columns="_r")
+        f = f.sort_values(["priority", "finding_id"], kind="mergesort")
         return self._people(f)
 
     def procurement_flags(self) -> pd.DataFrame:
@@ -875,10 +956,8 @@ class RegionalReport:
         return scores, yearly.reset_index(drop=True)
 
     def alerts(self) -> pd.DataFrame:
-        """Every alert of the subtree (warnings follow, up to ``top_n``), with the evidence."""
-        f = self.findings
-        f = f.assign(_r=-f["level"].cat.codes).sort_values(
-            ["_r", "indicator", "region_code", "unit_code", "subject_id", "period"], kind="mergesort")
+        """Every alert of the subtree (warnings follow, up to ``top_n``), by priority, with the evidence."""
+        f = self.findings.sort_values(["priority", "finding_id"], kind="mergesort")
         alerts = f.loc[f["level"].astype("str") == "alert"]
         warnings = f.loc[f["level"].astype("str") == "warning"].head(self.top_n)
         return self._people(pd.concat([alerts, warnings]), evidence=True).reset_index(drop=True)

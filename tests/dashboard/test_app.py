@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from traitlets import TraitError
 
@@ -34,6 +36,40 @@ def test_every_selection_redraws_cleanly(env_vars: ScanEnv, monkeypatch: pytest.
         assert "fr-tile" in app.tiles.value and "fr-header" in app.header.value
     assert app.tabs.titles == ("Overview", "Alerts", "Closed loop", "Indicators")
     assert "fiscalrisk dashboard --db" in app.loop.value  # no register given: the tab says how to get one
+
+
+def test_the_alerts_tab_leads_with_each_units_most_urgent_findings(env_vars: ScanEnv,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+
+    from fiscalrisk.dashboard import DashboardApp
+    from tests.conftest import subtree_findings, top_per_unit
+
+    monkeypatch.setenv("FISCALRISK_REGION", CITY)
+    app = DashboardApp.from_env()
+    app.top_per_unit, app.top_units = 1, 1000  # every unit: some have more than one finding
+    raw = subtree_findings(env_vars.scan, env_vars.data, CITY)
+
+    def in_year(y: int) -> list[dict[str, str]]:
+        return [f for f in raw if f["period"][:4] == str(y)]
+
+    # a year in which some unit has more than one finding
+    year = next(y for y in sorted(app.data.years(), reverse=True) if any(n for _, _, n in top_per_unit(in_year(y), 1)[0]))
+    mine = app.data.findings.loc[app.data.findings["year"] == year].sort_values("priority")
+    app.data.findings.loc[mine.index[0], "message_zh"] = "<script>alert(1)</script>=HYPERLINK(\"x\")"
+    app.period_dd.value = year
+    top = app.top.value
+    assert top.startswith("<div id='fr-top'")
+    units, total = top_per_unit(in_year(year), per_unit=1)
+    assert re.findall(r"data-finding='([0-9a-f]+)'", top) == [ids[0] for _, ids, _ in units]
+    assert top.count("另有 ") == sum(1 for _, _, n in units if n) + 1  # each unit's, and the note's
+    assert any(n for _, _, n in units)
+    for _, _, n in units:
+        if n:
+            assert f"另有 {n:,} 条</td>" in top
+    assert f"共 {total:,} 条" in top and f"另有 {total - len(units):,} 条见下表" in top
+    assert "<script>" not in top and "&lt;script&gt;alert(1)&lt;/script&gt;" in top
+    app.lang_tb.value = "en"
+    assert "Most urgent" in app.top.value and f"and {total - len(units):,} more in the table below" in app.top.value
 
 
 def test_county_app_offers_only_its_subtree(env_vars: ScanEnv, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from fiscalrisk.report.dashboard_data import SCAN_FILES, DashboardData, ScanDirError, check_scan_dir
-from tests.conftest import subtree_findings
+from tests.conftest import subtree_findings, top_per_unit
 from tests.dashboard.conftest import CITY, COUNTY, OTHER_COUNTY_NAMES, ScanEnv
 
 
@@ -97,6 +97,31 @@ def test_alert_table_is_masked_and_alerts_come_first(scan_env: ScanEnv) -> None:
         assert n[0] + "*" * (len(n) - 1) in text, f"{n} is not shown masked"
     only = d.alert_table(CITY, None, "en", module="payments", level="alert")[0]
     assert set(only["module"]) <= {"payments"} and set(only["level"]) <= {"alert"}
+
+
+def test_alert_table_is_in_priority_order_with_the_amount_at_risk(scan_env: ScanEnv) -> None:
+    d = DashboardData(scan_env.scan, scan_env.cache, CITY)
+    rows, total = d.alert_table(CITY, None, "en", limit=None)
+    raw = {f["finding_id"]: f for f in subtree_findings(scan_env.scan, scan_env.data, CITY)}
+    want = sorted((f for f in raw.values() if f["level"] in ("warning", "alert")), key=lambda f: int(f["priority"]))
+    assert rows["finding_id"].tolist() == [f["finding_id"] for f in want] and total == len(want)
+    amounts = [float(f["amount_at_risk"]) if f["amount_at_risk"] else None for f in want]
+    got = [None if pd.isna(v) else v for v in rows["amount_at_risk"]]
+    assert got == amounts and any(a is not None for a in amounts) and any(a is None for a in amounts)
+
+
+@pytest.mark.parametrize(("region", "per_unit", "max_units"), [(CITY, 1, None), (CITY, 3, 8), (COUNTY, 2, 4)])
+def test_top_findings_per_unit_and_how_many_more(scan_env: ScanEnv, region: str, per_unit: int,
+                                                 max_units: int | None) -> None:
+    """The dashboard's top of the alerts tab against the same cut worked out from findings.csv."""
+    d = DashboardData(scan_env.scan, scan_env.cache, region)
+    rows, top = d.top_findings(region, None, "zh-CN", per_unit=per_unit, max_units=max_units)
+    units, total = top_per_unit(subtree_findings(scan_env.scan, scan_env.data, region), per_unit, max_units)
+    assert rows["finding_id"].tolist() == [i for _, ids, _ in units for i in ids]
+    assert rows.groupby("group", sort=False)["more"].first().to_dict() == {u: n for u, _, n in units}
+    assert top.total == total and top.more == total - len(rows)
+    if per_unit == 1:
+        assert any(n for _, _, n in units), "some unit has more than one finding"
 
 
 def test_catalogue_lists_every_indicator_with_source(scan_env: ScanEnv) -> None:

@@ -68,6 +68,33 @@ def test_ingest_opens_cases_and_the_same_scan_twice_changes_nothing(reg: Registe
     assert list(frame["case_id"]) == [1, 2] and set(frame["state"]) == {"open"}
 
 
+def test_a_scan_with_or_without_the_priority_columns_ingests_alike(reg: Register, tmp_path: Path) -> None:
+    """findings.csv gained amount_at_risk and priority; the register reads neither, and a scan written
+    before them (the same findings without the two columns) still ingests, to the same cases."""
+    import hashlib
+    import json
+
+    import pandas as pd
+
+    rows = [finding("PAY07", "U1", "P1", "2025-01", 100.0), finding("BUD01", "U2", "U2", "2025", 0.1)]
+    new = make_scan(tmp_path / "new", "2025-01-31", rows)
+    assert list(pd.read_csv(new / "findings.csv").columns)[-2:] == ["amount_at_risk", "priority"]
+    old = make_scan(tmp_path / "old", "2025-01-31", rows)
+    manifest = json.loads((old / "manifest.json").read_text(encoding="utf-8"))
+    for name in ("findings.csv", "findings.parquet"):
+        path = old / name
+        if name.endswith(".csv"):
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+            frame.drop(columns=["amount_at_risk", "priority"]).to_csv(path, index=False, lineterminator="\n")
+        else:
+            pd.read_parquet(path).drop(columns=["amount_at_risk", "priority"]).to_parquet(path, index=False)
+        manifest["files"][name] = hashlib.sha256(path.read_bytes()).hexdigest()
+    (old / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    assert reg.ingest(old, today="2025-02-03").counts()["new"] == 2
+    again = reg.ingest(new, today="2025-02-04").counts()
+    assert again["new"] == 0 and again["changed"] == 0 and again["unchanged"] == 2
+
+
 def test_a_whole_year_of_monthly_scans(reg: Register, tmp_path: Path) -> None:
     """Twelve monthly scans; every expected count and state below is worked out by hand from the story."""
     reg.add_user("li", "unit", unit="U3", by="wang")

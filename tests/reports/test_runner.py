@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 
 from fiscalrisk import cli, runner
-from tests.conftest import subtree_findings
+from tests.conftest import subtree_findings, top_per_unit
 from tests.reports.conftest import BAD_REGION, REGIONS, trivial_template
 
 
@@ -91,7 +91,8 @@ def test_executed_notebook_carries_no_timestamps_or_absolute_output_paths(report
 
 def test_findings_workbook_lists_the_subtree_alerts_first(report_run, report_data, scan_dir):
     wb = openpyxl.load_workbook(report_run.out_dir / "330521" / "findings.xlsx", read_only=True)
-    ws = wb[wb.sheetnames[0]]
+    assert wb.sheetnames == ["重点预警", "预警清单", "按单位汇总"]
+    ws = wb["预警清单"]
     rows = list(ws.iter_rows(values_only=True))
     header, body = rows[0], rows[1:]
     assert header[0] == "等级"
@@ -104,6 +105,26 @@ def test_findings_workbook_lists_the_subtree_alerts_first(report_run, report_dat
     assert levels.count("红色预警") == sum(f["level"] == "alert" for f in expected) > 0
     assert levels.count("黄色预警") == sum(f["level"] == "warning" for f in expected) > 0
     assert levels == sorted(levels, key=lambda v: v != "红色预警")
+    by_id = {f["finding_id"]: f for f in expected}
+    assert [int(by_id[i]["priority"]) for i in ids] == sorted(int(f["priority"]) for f in expected)
+
+
+def test_findings_workbook_leads_with_the_top_findings_per_unit(report_run, report_data, scan_dir):
+    """The first sheet: each unit's three most urgent warnings and alerts, "另有 N 条" on the unit's last
+    row when it has more; worked out here from findings.csv alone."""
+    wb = openpyxl.load_workbook(report_run.out_dir / "330500" / "findings.xlsx", read_only=True)
+    rows = list(wb["重点预警"].iter_rows(values_only=True))
+    header, body = rows[0], rows[1:]
+    assert header[:3] == ("优先级", "单位", "等级") and "涉及金额" in header and "其余" in header
+    units, total = top_per_unit(subtree_findings(scan_dir, report_data, "330500"), per_unit=3)
+    assert [r[header.index("编号")] for r in body] == [i for _, ids, _ in units for i in ids]
+    more = [r[header.index("其余")] or None for r in body]
+    want = []
+    for _, ids, n in units:
+        want += [None] * (len(ids) - 1) + [f"另有 {n} 条" if n else None]
+    assert more == want
+    assert any(n for _, _, n in units), "a unit of the sample has more than three findings"
+    assert len(body) + sum(n for _, _, n in units) == total
 
 
 def test_same_inputs_give_byte_identical_outputs(report_run, report_data, scan_dir, tmp_path):
