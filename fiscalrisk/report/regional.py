@@ -512,6 +512,10 @@ class Table:
         return f"<table: {len(self.frame)} rows × {len(self.frame.columns)} columns>"
 
 
+_MONTH_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+             "November", "December")
+
+
 def _fmt(v: Any, fmt: str | None) -> tuple[str, bool]:
     if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA or v is pd.NaT:
         return "", False
@@ -527,8 +531,9 @@ def _fmt(v: Any, fmt: str | None) -> tuple[str, bool]:
 # -------------------------------------------------------------------------------------- report
 _TEXT: dict[str, tuple[str, str]] = {
     "title": ("{name} 财政风险监测报告", "Fiscal risk report: {name}"),
-    "scope": ("范围：{name}（{code}）及其下级地区，{n} 个地区、{units} 个预算单位；数据截至 {as_of}。",
-              "Scope: {name} ({code}) and the regions below it, {n} region(s), {units} budget unit(s); data as of {as_of}."),
+    "scope": ("范围：{name}（{code}）及其下级地区，{n} 个地区、{units} 个预算单位；数据截至 {as_of}。{money}",
+              "Scope: {name} ({code}) and the regions below it, {n} region(s), {units} budget unit(s); data as of {as_of}. "
+              "{money}"),
     "headline": ("风险评分", "Risk score"),
     "top": ("优先处理的预警（各单位前 {per_unit} 条，按优先级）",
             "Most urgent findings (the first {per_unit} of each unit, by priority)"),
@@ -691,7 +696,24 @@ class RegionalReport:
             "regions": len(self.subtree),
             "units": int(units["region_code"].isin(self.subtree).sum()),
             "top_indicators": str(sub["top_indicators"]) if sub is not None and isinstance(sub["top_indicators"], str) else "",
+            "money": self.money_note(),
         }
+
+    def money_note(self) -> str:
+        """The scan's currency, threshold scale and fiscal year, in a sentence (from its manifest)."""
+        m = self.scan.manifest
+        currency = str(m.get("currency") or "CNY")
+        scale = m.get("threshold_scale", 1.0)
+        start = int(m.get("fiscal_year_start_month") or 1)
+        zh = f"金额单位：{'元' if currency == 'CNY' else currency}"
+        en = f"Amounts in {currency}"
+        if scale not in (None, 1, 1.0):
+            zh += f"（金额阈值按 {scale:g} 折算为 {currency}）"
+            en += f" (money thresholds converted at {scale:g} {currency} per yuan)"
+        if start != 1:
+            zh += f"；财政年度自每年 {start} 月 1 日起"
+            en += f"; the fiscal year starts on 1 {_MONTH_EN[start - 1]}"
+        return (zh + "。") if self.language == "zh-CN" else (en + ".")
 
     #: findings shown per unit at the top of the report
     per_unit: int = 3

@@ -149,3 +149,20 @@ def test_cli_report_needs_a_scan_or_data(tmp_path: Path, monkeypatch, capsys: py
     monkeypatch.setattr(cli, "_EXTENSIONS", [runner.register])
     assert cli.main(["report", "--out", str(tmp_path / "o")]) == 2
     assert "--scan" in capsys.readouterr().err
+
+
+def test_the_report_states_the_scans_currency_scale_and_fiscal_year(report_data: Path, tmp_path: Path) -> None:
+    """A scan of pounds with an April year (as for the UK exports) says so in the report's scope line;
+    a scan in yuan says 元 and nothing about the year."""
+    from fiscalrisk.data import load
+    from fiscalrisk.scan import scan, write_scan
+
+    ds = load(report_data)
+    gbp = write_scan(scan(ds, region="330521", params={"currency": "GBP", "threshold_scale": 0.11,
+                                                       "calendar": {"fiscal_year_start_month": 4}}), tmp_path / "gbp")
+    en = regional.RegionalReport(gbp, "330521", language="en").headline()["money"]
+    zh = regional.RegionalReport(gbp, "330521").headline()["money"]
+    assert en == "Amounts in GBP (money thresholds converted at 0.11 GBP per yuan); the fiscal year starts on 1 April."
+    assert zh == "金额单位：GBP（金额阈值按 0.11 折算为 GBP）；财政年度自每年 4 月 1 日起。"
+    cny = write_scan(scan(ds), tmp_path / "cny")
+    assert regional.RegionalReport(cny, "330500").headline()["money"] == "金额单位：元。"
