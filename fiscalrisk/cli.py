@@ -222,7 +222,9 @@ def cmd_scan(args: argparse.Namespace) -> int:
     workers, scheduler = int(getattr(args, "workers", 1) or 1), getattr(args, "scheduler", None)
     if workers < 1:
         raise UserError(f"--workers expects a whole number ≥ 1, got {workers}")
-    if is_partitioned(args.data_dir) or workers > 1 or scheduler:
+    from .partitions import is_partitioned
+
+    if (Path(args.data_dir).is_dir() and is_partitioned(args.data_dir)) or workers > 1 or scheduler:
         # partition by partition (payments/county=<code>/), here or on a Dask cluster
         if args.mapping:
             raise UserError("--mapping reads a foreign export in one piece; it cannot be combined with a "
@@ -257,12 +259,6 @@ def cmd_scan(args: argparse.Namespace) -> int:
                 _print_err(tb)
         return EXIT_INTERNAL
     return EXIT_OK
-
-
-def is_partitioned(data_dir: str) -> bool:
-    from .partitions import is_partitioned as partitioned
-
-    return Path(data_dir).is_dir() and partitioned(data_dir)
 
 
 def _scan_partitioned(args: argparse.Namespace, as_of, limits, workers: int, scheduler: str | None):

@@ -292,6 +292,7 @@ def scan_data_dir(data_dir: str | Path, as_of: Any = None, *, region: str | None
         default_as_of,
         finish_scan,
         make_context,
+        region_subtree,
         run_specs,
         subset_tables,
     )
@@ -317,10 +318,7 @@ def scan_data_dir(data_dir: str | Path, as_of: Any = None, *, region: str | None
     tree = full_tree
     all_units = small["units"]
     if region is not None:
-        if str(region) not in full_tree:
-            raise UserError(f"region '{str(region)[:80]}' is not in the regions table "
-                            f"({len(full_tree.codes)} regions, e.g. {', '.join(full_tree.codes[:5])})")
-        small = subset_tables(small, full_tree.subtree(str(region)))
+        small = subset_tables(small, region_subtree(full_tree, region))
         tree = RegionTree.from_frame(small["regions"])
         inside = set(tree.codes)
         parts = [p for p in parts if p.key in full_tree and inside & set(full_tree.subtree(p.key))]

@@ -141,6 +141,16 @@ def subset_tables(tables: Mapping[str, pd.DataFrame], region_codes: list[str] | 
     return out
 
 
+def region_subtree(tree: Any, region: str) -> list[str]:
+    """The codes of ``region``'s subtree; a region not in the tree is a user error (exit 2)."""
+    if str(region) not in tree:
+        from fiscalrisk.errors import UserError
+
+        raise UserError(f"region '{str(region)[:80]}' is not in the regions table "
+                        f"({len(tree.codes)} regions, e.g. {', '.join(tree.codes[:5])})")
+    return tree.subtree(str(region))
+
+
 def default_as_of(tables: Mapping[str, pd.DataFrame]) -> pd.Timestamp:
     """The latest pay_date; without payments, 31 December of the latest budget year."""
     pay = tables.get("payments")
@@ -231,12 +241,7 @@ def scan(
             raise ValueError(f"scan: the table {req!r} is required")
     full_tree = RegionTree.from_frame(tables["regions"])
     if region is not None:
-        if str(region) not in full_tree:
-            from fiscalrisk.errors import UserError
-
-            raise UserError(f"region '{str(region)[:80]}' is not in the regions table "
-                            f"({len(full_tree.codes)} regions, e.g. {', '.join(full_tree.codes[:5])})")
-        tables = subset_tables(tables, full_tree.subtree(str(region)))
+        tables = subset_tables(tables, region_subtree(full_tree, region))
     tree = RegionTree.from_frame(tables["regions"])
     as_of_ts = default_as_of(tables) if as_of is None else pd.Timestamp(as_of).normalize()
 
