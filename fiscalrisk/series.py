@@ -80,7 +80,8 @@ def _text(s: pd.Series) -> pd.Series:
         uniq, inv = np.unique(np.append(cats, ""), return_inverse=True)
         codes = s.cat.codes.to_numpy()
         blank = int(inv[-1])
-        new = np.where(codes >= 0, inv[:-1][np.maximum(codes, 0)], blank)
+        per_code = np.append(inv[:-1], blank)  # code -1 (missing) → the blank's code
+        new = per_code[np.where(codes >= 0, codes, len(cats))]
         return pd.Series(pd.Categorical.from_codes(new, categories=pd.Index(uniq, dtype="str")), index=s.index)
     return s.astype("str").fillna("").str.strip()
 
