@@ -126,7 +126,7 @@ def partition_keys(units: pd.DataFrame, tree: Any) -> pd.Series:
 
 def _check_layout(data_dir: Path, parts: list[Partition], units: pd.DataFrame, tree: Any) -> None:
     """Before any scanning: every partition readable with the same columns, each unit in one partition,
-    and in the partition of its county; every county with units that pay has its partition."""
+    and in the partition of its county; every county with units has its partition."""
     import pyarrow.parquet as pq
 
     expected = partition_keys(units, tree)
@@ -140,8 +140,15 @@ def _check_layout(data_dir: Path, parts: list[Partition], units: pd.DataFrame, t
             rel = f"{part.name}/{Path(f).name}"
             try:
                 schema = pq.read_schema(f)
-                col = pq.read_table(f, columns=["unit_code"]).column("unit_code")
             except Exception as exc:  # noqa: BLE001 - any unreadable file is the user's, named
+                raise PartitionError(f"{data_dir}: {rel}: cannot be read as Parquet "
+                                     f"({type(exc).__name__}: {str(exc)[:120]})") from None
+            if "unit_code" not in schema.names:
+                raise PartitionError(f"{data_dir}: {rel}: expected the payments column unit_code "
+                                     f"(the file has {', '.join(schema.names)[:200]})")
+            try:
+                col = pq.read_table(f, columns=["unit_code"]).column("unit_code")
+            except Exception as exc:  # noqa: BLE001
                 raise PartitionError(f"{data_dir}: {rel}: cannot be read as Parquet "
                                      f"({type(exc).__name__}: {str(exc)[:120]})") from None
             cols = tuple(n for n in schema.names if n != "county")

@@ -202,3 +202,11 @@ def test_a_bad_value_in_a_partition_is_reported_with_file_row_and_column(partiti
     t.to_parquet(f, index=False)
     err = _run_bad(data, tmp_path)
     assert "payments/county=330502/part-00000.parquet" in err and "NO-SUCH-UNIT" in err and "unit_code" in err
+
+
+def test_a_partition_without_unit_codes_is_named(partitioned: Path, tmp_path: Path) -> None:
+    data = _copy(partitioned, tmp_path)
+    f = data / "payments" / "county=330500" / "part-00000.parquet"
+    pq.write_table(pq.read_table(f).drop(["unit_code"]), f)
+    err = _run_bad(data, tmp_path)
+    assert "payments/county=330500/part-00000.parquet: expected the payments column unit_code" in err
