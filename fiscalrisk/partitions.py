@@ -16,8 +16,8 @@ The scan runs in two passes:
    year-end surge, monthly anomalies…) run here, and keep the findings of the partition's regions. The
    partition also returns its payments reduced to the few columns the second pass reads (codes as
    categoricals): a tenth of their size.
-2. **Over the data set**: the indicators that compare across regions or roll up the tree (Benford by
-   region, payment outliers fitted on every payment, peer comparison, the execution-rate rollup, PEFA,
+2. **Over the data set**: the indicators that compare across regions or roll up the tree (payment
+   outliers fitted on every payment, peer comparison, the execution-rate rollup, PEFA,
    every indicator that does not read payments) run once on the small tables and the reduced payments;
    then the risk scores.
 
@@ -48,10 +48,11 @@ __all__ = ["LOCAL_EXCLUDED", "Partition", "find_partitions", "is_partitioned", "
            "scan_data_dir", "scan_partition"]
 
 #: Payment-reading indicators that are *not* partition-local: their result for a subject depends on
-#: payments of other counties (a region's Benford test, the payment-outlier forest fitted on every
-#: payment, peer groups across the data set, the forecast's peer history, the execution-rate rollup
-#: up the tree). They run in the second pass over the reduced payments.
-LOCAL_EXCLUDED: frozenset[str] = frozenset({"ANM01", "ANM03", "ANM04", "ANM05", "BUD01"})
+#: payments of other counties (the payment-outlier forest fitted on a sample of every payment, peer
+#: groups across the data set, the forecast's peer history, the execution-rate rollup up the tree).
+#: They run in the second pass over the reduced payments. (ANM01's Benford tests are per unit and per
+#: region of the units' own payments, which one partition holds whole: it is partition-local.)
+LOCAL_EXCLUDED: frozenset[str] = frozenset({"ANM03", "ANM04", "ANM05", "BUD01"})
 
 #: The payment columns the second pass reads (net payments per budget line, contracts and projects
 #: paid, and the cross-region detectors), besides those of :data:`LOCAL_EXCLUDED`'s declared reads.

@@ -35,6 +35,18 @@ def _signed_log(a: np.ndarray) -> np.ndarray:
     return np.sign(a) * np.log10(1.0 + np.abs(a))
 
 
+def _keys(s: pd.Series, prefix: int | None = None) -> np.ndarray:
+    """Integer group codes of a text column, missing values grouped with "" (optionally of its first
+    ``prefix`` characters): the groups of the text, computed on a categorical's few categories."""
+    c = s if isinstance(s.dtype, pd.CategoricalDtype) else s.astype("string").astype("category")
+    text = pd.Index(c.cat.categories.astype("str"))
+    if prefix is not None:
+        text = text.str.slice(0, prefix)
+    per_category, _ = pd.factorize(np.append(text.to_numpy(dtype=object), ""))
+    codes = c.cat.codes.to_numpy()
+    return per_category[np.where(codes >= 0, codes, len(text))].astype(np.int64)
+
+
 def payment_features(
     payments: pd.DataFrame,
     units: pd.DataFrame | None = None,
@@ -65,16 +77,17 @@ def payment_features(
     p = payments
     amount = p["amount"].astype("float64").to_numpy()
     date = pd.to_datetime(p["pay_date"])
-    unit = p["unit_code"].astype("string")
-    econ = p["economic_code"].astype("string")
-    payee = p["payee_name"].astype("string").fillna("")
+    # groups by integer codes of the text (missing = ""), not by a string per payment
+    unit = _keys(p["unit_code"])
+    econ = _keys(p["economic_code"])
+    payee = _keys(p["payee_name"])
 
-    freq = p.groupby([unit, payee], dropna=False)["amount"].transform("size").to_numpy(dtype=np.float64)
+    freq = pd.Series(amount, index=p.index).groupby([unit, payee]).transform("size").to_numpy(dtype=np.float64)
 
     pos = amount > 0
     log_pos = np.where(pos, np.log10(np.where(pos, amount, 1.0)), np.nan)
     log_s = pd.Series(log_pos, index=p.index)
-    unit_med = log_s.groupby([unit, econ], dropna=False).transform("median").to_numpy()
+    unit_med = log_s.groupby([unit, econ]).transform("median").to_numpy()
     rel = np.where(pos & np.isfinite(unit_med), log_pos - unit_med, 0.0)
 
     X = pd.DataFrame(
@@ -89,14 +102,13 @@ def payment_features(
     )
 
     if "region_code" in p.columns:
-        region = p["region_code"].astype("string")
+        region = _keys(p["region_code"])
     elif units is not None and "region_code" in units.columns:
         mapping = units.drop_duplicates("unit_code").set_index("unit_code")["region_code"].astype("string")
-        region = unit.map(mapping)
+        region = _keys(p["unit_code"].astype("string").map(mapping))
     else:
-        region = pd.Series("", index=p.index, dtype="string")
-    prefix = econ.str.slice(0, economic_digits)
-    keys = [prefix.fillna("").to_numpy(), region.fillna("").to_numpy()]
+        region = np.zeros(len(p), dtype=np.int64)
+    keys = [_keys(p["economic_code"], prefix=economic_digits), region]
     # robust z within group, vectorised (same rule as robust.robust_z, MAD = 0 → mean-AD fallback)
     grouped = log_s.groupby(keys, dropna=False)
     med = grouped.transform("median")

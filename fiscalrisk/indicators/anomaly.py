@@ -563,7 +563,9 @@ def anm03(ctx: ScanContext, p: dict) -> pd.DataFrame:
     ``min_group_size`` (z = 0: never outliers).
     """
     pay = ctx.payments
-    pay = pay.loc[pay["amount"] > 0]
+    cols = [c for c in ("payment_id", "unit_code", "region_code", "pay_date", "economic_code", "payee_name",
+                        "amount") if c in pay.columns]
+    pay = pay.loc[(pay["amount"] > 0).to_numpy(), cols]  # only the columns used: a province has millions
     if pay.empty:
         raise NotAssessed("no positive payment amounts")
     if not pay["payment_id"].is_monotonic_increasing:  # row order must not change the forest
