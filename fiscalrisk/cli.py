@@ -73,18 +73,25 @@ def load_or_explain(data_dir: str, mapping: str | None = None, *, limits=None):
 
     ``limits``: the :class:`fiscalrisk.data.limits.InputLimits` to read with (default: params' defaults).
     """
-    from .data import MappingError, check, format_problems
+    from .data import MappingError, check
 
     try:
         dataset, problems = check(data_dir, mapping, limits=limits)
     except MappingError as exc:
         raise UserError(f"bad column mapping: {exc}") from None
     if dataset is None:
-        raise UserError(
-            f"{data_dir}: {len(problems)} problem{'s' if len(problems) != 1 else ''} in the input "
-            "(file:row: column value: what was expected)\n" + format_problems(problems)
-        )
+        raise problems_error(data_dir, problems)
     return dataset
+
+
+def problems_error(where, problems) -> UserError:
+    """The user error of bad input: how many problems, then the table (file:row: column value: expected)."""
+    from .data import format_problems
+
+    return UserError(
+        f"{where}: {len(problems)} problem{'s' if len(problems) != 1 else ''} in the input "
+        "(file:row: column value: what was expected)\n" + format_problems(problems)
+    )
 
 
 def files_in_brief(files: Sequence[str]) -> str:
@@ -263,19 +270,14 @@ def cmd_scan(args: argparse.Namespace) -> int:
 
 def _scan_partitioned(args: argparse.Namespace, as_of, limits, workers: int, scheduler: str | None):
     """:func:`fiscalrisk.partitions.scan_data_dir`, with the data's problems as the usual table (exit 2)."""
-    from .data import DataError, format_problems
+    from .data import DataError
     from .partitions import scan_data_dir
 
     try:
         return scan_data_dir(args.data_dir, as_of, region=args.region, files=tuple(args.params or ()),
                              limits=limits, workers=workers, scheduler=scheduler)
     except DataError as exc:
-        problems = exc.problems
-        where = getattr(exc, "context", "") or args.data_dir
-        raise UserError(
-            f"{where}: {len(problems)} problem{'s' if len(problems) != 1 else ''} in the input "
-            "(file:row: column value: what was expected)\n" + format_problems(problems)
-        ) from None
+        raise problems_error(getattr(exc, "context", "") or args.data_dir, exc.problems) from None
     except OSError as exc:
         if scheduler:
             raise UserError(f"--scheduler {scheduler}: cannot reach the Dask scheduler ({exc})") from None
