@@ -393,8 +393,15 @@ def yoy_bar(
     palette = ["#c5cbd3", "#9aa4b1", "#6b7785"][-max(len(years) - 1, 0):] if len(years) > 1 else []
     colors = (palette + [_ACCENT])[-len(years):] if years else [_ACCENT]
     cats = list(dict.fromkeys(data[category].astype("str")))
+    # money axes as a reader says them: 万元 in Chinese ("0M 1M 2M" reads as nothing), millions in English
+    if lang == "zh-CN":
+        axis = alt.Axis(labelExpr="format(datum.value / 10000, ',.0f')")
+        axis_title = value_title or t("chart.yoy.y_wan", lang)
+    else:
+        axis = alt.Axis(labelExpr="format(datum.value / 1000000, ',.1f')")
+        axis_title = value_title or t("chart.yoy.y_million", lang)
     enc: dict[str, Any] = {
-        "y": alt.Y(f"{value}:Q", title=value_title or t("chart.yoy.y", lang), axis=alt.Axis(format="~s")),
+        "y": alt.Y(f"{value}:Q", title=axis_title, axis=axis),
         "color": alt.Color(f"{year}:N", title=t("chart.yoy.x", lang), scale=alt.Scale(domain=years, range=colors)),
         "tooltip": [alt.Tooltip(f"{category}:N", title=t("chart.value", lang)),
                     alt.Tooltip(f"{year}:N", title=t("chart.yoy.x", lang)),
