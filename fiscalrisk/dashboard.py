@@ -537,6 +537,35 @@ body, .jp-Notebook, #rendered_cells { background: var(--fr-bg) !important; }
 .fr-app .jupyter-widgets.widget-tab > .widget-tab-contents { background: transparent; border: none; padding: 12px 0 0 0; }
 .fr-app .vega-embed { padding-right: 0 !important; }
 .fr-app .vega-embed summary { display: none; }
+.fr-app .vega-embed svg { max-width: 100%; height: auto; }
+.fr-controls { flex-wrap: wrap !important; row-gap: 6px; }
+.fr-controls .widget-dropdown, .fr-controls .widget-text { max-width: 100%; }
+.fr-export a { display: inline-block; margin-left: 6px; font-size: 13px; color: var(--fr-accent); }
+/* phones (≤ 640 px): one column, controls wrap, charts fit their card, the alert tables become cards */
+@media (max-width: 640px) {
+  .fr-app { padding: 0 8px 24px 8px; }
+  .fr-header { margin: 0 -8px 10px -8px; padding: 14px 14px 12px 14px; border-radius: 0 0 10px 10px; }
+  .fr-header h1 { font-size: 19px; }
+  .fr-tiles { grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 8px; }
+  .fr-tile { min-height: 0; padding: 10px; } .fr-tile .fr-value { font-size: 21px; }
+  .fr-row > .fr-card { flex: 1 1 100%; margin-right: 0; min-width: 0; }
+  .fr-card { padding: 10px; margin-right: 0; }
+  .fr-controls { gap: 6px; padding: 8px; }
+  .fr-controls .widget-dropdown, .fr-controls .widget-text { width: 100% !important; }
+  .fr-app .lm-TabBar-tab, .fr-app .p-TabBar-tab { min-width: 0; flex: 1 1 auto; font-size: 13px; padding: 0 6px; }
+  .fr-app .widget-tab > .lm-TabBar, .fr-app .widget-tab > .p-TabBar { overflow-x: auto; }
+  .fr-tablewrap, .fr-scroll { overflow-x: visible; box-shadow: none; }
+  .fr-table.fr-cards thead { display: none; }
+  .fr-table.fr-cards, .fr-table.fr-cards tbody { display: block; width: 100%; }
+  .fr-table.fr-cards tr { display: block; background: white; border-radius: 10px; margin: 0 0 10px 0; padding: 8px 10px;
+                          box-shadow: 0 1px 3px rgba(16,24,40,.10); }
+  .fr-table.fr-cards tr.fr-more { box-shadow: none; background: transparent; padding: 0 10px; margin-top: -6px; }
+  .fr-table.fr-cards td { display: block; border: none; padding: 2px 0; min-width: 0 !important; max-width: none;
+                          text-align: left !important; white-space: normal; }
+  .fr-table.fr-cards td[data-label]::before { content: attr(data-label) "："; color: var(--fr-muted); font-size: 12px; }
+  .fr-table.fr-cards td:empty { display: none; }
+  .fr-table details .fr-kv { min-width: 0; max-width: none; }
+}
 </style>
 """
 
@@ -624,8 +653,15 @@ class DashboardApp:
 
         self.module_dd = w.Dropdown(layout=w.Layout(width="220px"))
         self.level_dd = w.Dropdown(layout=w.Layout(width="160px"))
+        self.search_tx = w.Text(layout=w.Layout(width="220px"), continuous_update=False)
+        self.sort_dd = w.Dropdown(layout=w.Layout(width="180px"))
+        self.export_btn = w.Button(layout=w.Layout(width="auto"))
+        self.export_link = w.HTML()
+        self.export_link.add_class("fr-export")
         self.module_label, self.level_label = w.HTML(), w.HTML()
-        filters = w.HBox([self.module_label, self.module_dd, self.level_label, self.level_dd])
+        self.search_label, self.sort_label = w.HTML(), w.HTML()
+        filters = w.HBox([self.module_label, self.module_dd, self.level_label, self.level_dd, self.search_label,
+                          self.search_tx, self.sort_label, self.sort_dd, self.export_btn, self.export_link])
         filters.add_class("fr-controls")
         self.top = w.HTML()
         self.table_note = w.HTML()
@@ -647,6 +683,9 @@ class DashboardApp:
         self.lang_tb.observe(self._on_lang, names="value")
         self.module_dd.observe(self._on_filter, names="value")
         self.level_dd.observe(self._on_filter, names="value")
+        self.search_tx.observe(self._on_filter, names="value")
+        self.sort_dd.observe(self._on_filter, names="value")
+        self.export_btn.on_click(lambda _button: self._guard(self._export))
 
     @classmethod
     def from_env(cls) -> DashboardApp:
@@ -690,6 +729,14 @@ class DashboardApp:
             self.level_dd.options = [(self._t("app.all"), ""), (self._t("level.alert"), "alert"),
                                      (self._t("level.warning"), "warning")]
             self.level_dd.value = level
+            self.search_label.value = f"<span class='widget-label'>{_e(self._t('table.search'))}</span>"
+            self.search_tx.placeholder = self._t("table.search_hint")
+            self.sort_label.value = f"<span class='widget-label'>{_e(self._t('table.sort'))}</span>"
+            sort = self.sort_dd.value or "priority"
+            self.sort_dd.options = [(self._t(f"table.sort.{k}"), k) for k in ("priority", "amount", "unit",
+                                                                             "indicator", "period")]
+            self.sort_dd.value = sort
+            self.export_btn.description = self._t("table.export")
             self.tabs.titles = (self._t("tab.overview"), self._t("tab.alerts"), self._t("tab.loop"),
                                 self._t("tab.about"))
         finally:
@@ -715,7 +762,25 @@ class DashboardApp:
 
     def _on_filter(self, change: dict[str, Any]) -> None:
         if not self._silent:
+            self.export_link.value = ""
             self._guard(self._draw_table)
+
+    def _filters(self) -> dict[str, Any]:
+        """The alert tab's filters, search and order, as :meth:`DashboardData.alert_table` takes them."""
+        return {"module": self.module_dd.value or None, "level": self.level_dd.value or None,
+                "search": self.search_tx.value or None, "sort": self.sort_dd.value or "priority"}
+
+    def _export(self) -> None:
+        """The alert table as shown (every row, masked) as an .xlsx download link: built in the kernel,
+        handed to the browser as a data: URL, so nothing is written on the server and nothing leaves it."""
+        import base64
+
+        data = self.data.alert_workbook(self.region, self.year, self.lang, **self._filters())
+        name = f"alerts-{self.region}-{self.year}.xlsx"
+        href = ("data:application/vnd.openxmlformats-officedocument.spreadsheetml.sheet;base64,"
+                + base64.b64encode(data).decode("ascii"))
+        self.export_link.value = (f"<a id='fr-export' download='{_e(name)}' href='{href}'>"
+                                  f"{_e(self._t('table.export_ready', name=name))}</a>")
 
     def _guard(self, fn: Callable[[], None]) -> None:
         """Run a redraw; a failure shows one calm line instead of a traceback on a manager's screen."""
@@ -842,6 +907,8 @@ class DashboardApp:
         rows, top = d.top_findings(self.region, self.year, lang, module=self.module_dd.value or None,
                                    level=self.level_dd.value or None, per_unit=self.top_per_unit,
                                    max_units=self.top_units)
+        label = {h: _e(self._t(h)) for h in ("table.priority", "table.unit", "table.period",
+                                             "table.amount_at_risk")}
         if rows.empty:
             self.top.value = ""
             return
@@ -849,18 +916,19 @@ class DashboardApp:
                  "table.amount_at_risk", "table.message"]
         out = [f"<div id='fr-top' class='fr-tablewrap'><h4 class='fr-top-title'>"
                f"{_e(self._t('table.top', per_unit=self.top_per_unit))}</h4>"
-               "<table class='fr-table fr-top'><thead><tr>"]
+               "<table class='fr-table fr-top fr-cards'><thead><tr>"]
         out += [f"<th>{_e(self._t(h))}</th>" for h in heads]
         out.append("</tr></thead><tbody>")
         groups = rows["group"].tolist()
         for i, r in enumerate(rows.itertuples(index=False)):
             out.append(
                 f"<tr data-finding='{_e(r.finding_id)}'>"
-                f"<td class='fr-num'>{_e(f'{r.priority:,}')}</td><td class='fr-who'>{_e(r.unit)}</td>"
+                f"<td class='fr-num' data-label='{label['table.priority']}'>{_e(f'{r.priority:,}')}</td>"
+                f"<td class='fr-who' data-label='{label['table.unit']}'>{_e(r.unit)}</td>"
                 f"<td><span class='fr-badge {_e(r.level)}'>{_e(level_label(r.level, lang))}</span></td>"
-                f"<td class='fr-ind'><span class='fr-code'>{_e(r.indicator)}</span><br>{_e(r.indicator_name)}</td>"
-                f"<td class='fr-nowrap'>{_e(r.period)}</td>"
-                f"<td class='fr-num'>{_e(_num(r.amount_at_risk))}</td>"
+                f"<td class='fr-ind'><span class='fr-code'>{_e(r.indicator)}</span> {_e(r.indicator_name)}</td>"
+                f"<td class='fr-nowrap' data-label='{label['table.period']}'>{_e(r.period)}</td>"
+                f"<td class='fr-num' data-label='{label['table.amount_at_risk']}'>{_e(_num(r.amount_at_risk))}</td>"
                 f"<td class='fr-msg'>{_e(r.message)}</td></tr>"
             )
             last = i + 1 == len(rows) or groups[i + 1] != r.group
@@ -878,8 +946,7 @@ class DashboardApp:
 
         self._draw_top()
         d, lang = self.data, self.lang
-        rows, total = d.alert_table(self.region, self.year, lang, module=self.module_dd.value or None,
-                                    level=self.level_dd.value or None, limit=200)
+        rows, total = d.alert_table(self.region, self.year, lang, limit=200, **self._filters())
         note = self._t("app.shown_of", shown=f"{len(rows):,}", total=f"{total:,}")
         if total > len(rows):
             note += " · " + self._t("table.more", limit=len(rows))
@@ -890,9 +957,10 @@ class DashboardApp:
             return
         heads = ["table.priority", "table.level", "table.module", "table.indicator", "table.unit", "table.period",
                  "table.value", "table.threshold", "table.amount_at_risk", "table.message", "table.evidence"]
-        out = ["<div id='fr-alerts' class='fr-tablewrap'><table class='fr-table'><thead><tr>"]
+        out = ["<div id='fr-alerts' class='fr-tablewrap'><table class='fr-table fr-cards'><thead><tr>"]
         out += [f"<th>{_e(self._t(h))}</th>" for h in heads]
         out.append("</tr></thead><tbody>")
+        label = {h: _e(self._t(h)) for h in heads}
         for r in rows.itertuples(index=False):
             who = r.unit or r.region
             ev = "".join(f"<div><span>{_e(k)}</span>{_e(v)}</div>" for k, v in r.evidence)
@@ -900,13 +968,15 @@ class DashboardApp:
                         "</details>") if ev else ""
             out.append(
                 f"<tr data-finding='{_e(r.finding_id)}'>"
-                f"<td class='fr-num'>{_e(f'{r.priority:,}')}</td>"
+                f"<td class='fr-num' data-label='{label['table.priority']}'>{_e(f'{r.priority:,}')}</td>"
                 f"<td><span class='fr-badge {_e(r.level)}'>{_e(level_label(r.level, lang))}</span></td>"
-                f"<td class='fr-nowrap'>{_e(module_label(r.module, lang))}</td>"
-                f"<td class='fr-ind'><span class='fr-code'>{_e(r.indicator)}</span><br>{_e(r.indicator_name)}</td>"
-                f"<td class='fr-who'>{_e(who)}</td><td class='fr-nowrap'>{_e(r.period)}</td>"
-                f"<td class='fr-num'>{_e(_num(r.value))}</td><td class='fr-num'>{_e(_num(r.threshold))}</td>"
-                f"<td class='fr-num'>{_e(_num(r.amount_at_risk))}</td>"
+                f"<td class='fr-nowrap' data-label='{label['table.module']}'>{_e(module_label(r.module, lang))}</td>"
+                f"<td class='fr-ind'><span class='fr-code'>{_e(r.indicator)}</span> {_e(r.indicator_name)}</td>"
+                f"<td class='fr-who' data-label='{label['table.unit']}'>{_e(who)}</td>"
+                f"<td class='fr-nowrap' data-label='{label['table.period']}'>{_e(r.period)}</td>"
+                f"<td class='fr-num' data-label='{label['table.value']}'>{_e(_num(r.value))}</td>"
+                f"<td class='fr-num' data-label='{label['table.threshold']}'>{_e(_num(r.threshold))}</td>"
+                f"<td class='fr-num' data-label='{label['table.amount_at_risk']}'>{_e(_num(r.amount_at_risk))}</td>"
                 f"<td class='fr-msg'>{_e(r.message)}</td>"
                 f"<td class='fr-ev'>{evidence}</td>"
                 "</tr>"

@@ -664,20 +664,32 @@ class DashboardData:
         })
         return out, top
 
+    #: orders of the alert table: name → (columns, ascending)
+    SORTS: dict[str, tuple[list[str], list[bool]]] = {
+        "priority": (["priority", "finding_id"], [True, True]),
+        "amount": (["amount_at_risk", "priority"], [False, True]),
+        "unit": (["unit", "priority"], [True, True]),
+        "indicator": (["indicator", "priority"], [True, True]),
+        "period": (["period", "priority"], [False, True]),
+    }
+
     def alert_table(self, region: str, year: int | None, lang: str = "zh-CN", *, module: str | None = None,
-                    level: str | None = None, limit: int | None = 200) -> tuple[pd.DataFrame, int]:
-        """Findings for the table, masked, by priority (alerts first, then the larger amount at risk);
-        returns (rows, total before ``limit``).
+                    level: str | None = None, limit: int | None = 200, search: str | None = None,
+                    sort: str = "priority") -> tuple[pd.DataFrame, int]:
+        """Findings for the table, masked, in the order ``sort`` (:data:`SORTS`; default by priority:
+        alerts first, then the larger amount at risk); returns (rows, total before ``limit``).
+
+        ``search``: only the rows where every word of it appears (case-insensitive) in the indicator,
+        its name, the region, the unit, the period or the (masked) message: what is searched is what
+        is shown, so a masked name cannot be found by its full spelling.
 
         Columns: finding_id, priority, level, module, indicator, indicator_name, region, unit, period,
-        value, threshold, amount_at_risk, message, evidence (a list of (key, text) pairs, masked).
+        value, threshold, amount_at_risk, message, evidence (a list of (label, text) pairs, masked).
         """
         lang = normalize_lang(lang)
+        if sort not in self.SORTS:
+            raise ValueError(f"sort: expected one of {', '.join(self.SORTS)}; got {sort!r}")
         f = self.findings_for(region, year, module=module, level=level)
-        f = f.sort_values(["priority", "finding_id"], kind="mergesort")
-        total = len(f)
-        if limit is not None:
-            f = f.head(limit)
         names = self._catalogue.set_index("code")
         name_col = "name_zh" if lang == "zh-CN" else "name_en"
         msg_col = "message_zh" if lang == "zh-CN" else "message_en"
@@ -695,12 +707,57 @@ class DashboardData:
             "threshold": f["threshold"].to_numpy(),
             "amount_at_risk": f["amount_at_risk"].to_numpy(),
             "message": [self.masker(m) for m in f[msg_col]],
-            "evidence": [self.evidence_items(e) for e in f["evidence"]],
         })
+        words = [w.casefold() for w in (search or "").split()]
+        if words and len(out):
+            text = (out["indicator"].astype(str) + " " + out["indicator_name"] + " " + out["region"] + " "
+                    + out["unit"] + " " + out["period"].astype(str) + " " + out["message"]).str.casefold()
+            hit = pd.Series(True, index=out.index)
+            for word in words:
+                hit &= text.str.contains(word, regex=False)
+            out = out.loc[hit]
+        columns, ascending = self.SORTS[sort]
+        out = out.sort_values(columns, ascending=ascending, kind="mergesort", na_position="last")
+        total = len(out)
+        if limit is not None:
+            out = out.head(limit)
+        out = out.reset_index(drop=True)
+        evidence = dict(zip(f["finding_id"], f["evidence"], strict=True))
+        out["evidence"] = [self.evidence_items(evidence[i], lang) for i in out["finding_id"]]
         return out, total
 
-    def evidence_items(self, evidence: str) -> list[tuple[str, str]]:
-        """The evidence JSON as (key, masked text) pairs; long id lists are shortened."""
+    def alert_workbook(self, region: str, year: int | None, lang: str = "zh-CN", **filters: Any) -> bytes:
+        """The alert table as shown (same filters, search and order, every row, masked) as an .xlsx file;
+        text from the data never becomes a formula (:func:`fiscalrisk.runner.write_xlsx`)."""
+        from fiscalrisk.report.i18n import level_label, module_label, t
+        from fiscalrisk.runner import write_xlsx
+
+        lang = normalize_lang(lang)
+        rows, _ = self.alert_table(region, year, lang, limit=None, **filters)
+        sheet = pd.DataFrame({
+            t("table.priority", lang): rows["priority"],
+            "finding_id": rows["finding_id"],
+            t("table.level", lang): [level_label(v, lang) for v in rows["level"]],
+            t("table.module", lang): [module_label(v, lang) for v in rows["module"]],
+            t("table.indicator", lang): rows["indicator"],
+            t("table.indicator_name", lang): rows["indicator_name"],
+            t("table.unit", lang): [u or r for u, r in zip(rows["unit"], rows["region"], strict=True)],
+            t("table.period", lang): rows["period"],
+            t("table.value", lang): rows["value"],
+            t("table.threshold", lang): rows["threshold"],
+            t("table.amount_at_risk", lang): rows["amount_at_risk"],
+            t("table.message", lang): rows["message"],
+            t("table.evidence", lang): ["; ".join(f"{k}: {v}" for k, v in ev) for ev in rows["evidence"]],
+        })
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "alerts.xlsx"
+            write_xlsx({t("tab.alerts", lang)[:31]: sheet}, path)
+            return path.read_bytes()
+
+    def evidence_items(self, evidence: str, lang: str = "zh-CN") -> list[tuple[str, str]]:
+        """The evidence JSON as (label, masked text) pairs in ``lang``; long id lists are shortened."""
+        from fiscalrisk.report.i18n import evidence_label
+
         try:
             ev = json.loads(evidence) if evidence else {}
         except ValueError:
@@ -721,7 +778,7 @@ class DashboardData:
                 shown = mask_name(value)
             if key in ("payee_account", "account") and isinstance(value, str | int):
                 shown = mask_account(str(value))
-            items.append((str(key), self.masker(shown)))
+            items.append((evidence_label(str(key), lang), self.masker(shown)))
         return items
 
     def _is_personal(self, name: str) -> bool:
