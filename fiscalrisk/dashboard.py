@@ -942,7 +942,7 @@ class DashboardApp:
         self.top.value = "".join(out)
 
     def _draw_table(self) -> None:
-        from fiscalrisk.report.i18n import level_label, module_label
+        from fiscalrisk.report.i18n import format_value, level_label, module_label
 
         self._draw_top()
         d, lang = self.data, self.lang
@@ -974,8 +974,9 @@ class DashboardApp:
                 f"<td class='fr-ind'><span class='fr-code'>{_e(r.indicator)}</span> {_e(r.indicator_name)}</td>"
                 f"<td class='fr-who' data-label='{label['table.unit']}'>{_e(who)}</td>"
                 f"<td class='fr-nowrap' data-label='{label['table.period']}'>{_e(r.period)}</td>"
-                f"<td class='fr-num' data-label='{label['table.value']}'>{_e(_num(r.value))}</td>"
-                f"<td class='fr-num' data-label='{label['table.threshold']}'>{_e(_num(r.threshold))}</td>"
+                f"<td class='fr-num' data-label='{label['table.value']}'>{_e(format_value(r.value, r.value_unit, lang))}</td>"
+                f"<td class='fr-num' data-label='{label['table.threshold']}'>"
+                f"{_e(format_value(r.threshold, r.value_unit, lang))}</td>"
                 f"<td class='fr-num' data-label='{label['table.amount_at_risk']}'>{_e(_num(r.amount_at_risk))}</td>"
                 f"<td class='fr-msg'>{_e(r.message)}</td>"
                 f"<td class='fr-ev'>{evidence}</td>"

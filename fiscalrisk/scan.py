@@ -671,8 +671,8 @@ def evaluate(findings: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame:
 def read_findings(path: str | os.PathLike[str]) -> pd.DataFrame:
     """Read ``findings.parquet`` (or ``findings.csv``) back with ``level`` as the ordered categorical.
 
-    A scan written before ``amount_at_risk`` and ``priority`` existed reads with ``amount_at_risk`` NaN
-    and ``priority`` ranked here (level, then period, then id: :func:`fiscalrisk.findings.priority_ranks`).
+    A scan written before ``value_unit``, ``amount_at_risk`` and ``priority`` existed reads with the
+    catalogue's units, ``amount_at_risk`` NaN and ``priority`` ranked here (level, then period, then id: :func:`fiscalrisk.findings.priority_ranks`).
     """
     from fiscalrisk.findings import priority_ranks
 
@@ -689,6 +689,12 @@ def read_findings(path: str | os.PathLike[str]) -> pd.DataFrame:
     df["level"] = df["level"].astype("str").astype(LEVEL_DTYPE)
     if "amount_at_risk" not in df.columns:
         df["amount_at_risk"] = float("nan")
+    if "value_unit" not in df.columns:  # written before units were declared: from the catalogue
+        from fiscalrisk.indicators import registry
+
+        units = {spec.code: spec.value_unit for spec in registry.specs()}
+        df.insert(list(df.columns).index("evidence") + 1 if "evidence" in df.columns else len(df.columns),
+                  "value_unit", df["indicator"].map(units).fillna(""))
     if "priority" not in df.columns or df["priority"].isna().any():
         df["priority"] = priority_ranks(df)
     df["priority"] = df["priority"].astype("int64")

@@ -85,6 +85,7 @@ def _time_progress_settings(ctx: ScanContext) -> Mapping[str, Any]:
 
 @indicator(
     code="BUD01",
+    value_unit="pp",
     at_risk="behind",
     at_risk_rule="the amount behind schedule: time progress × adjusted budget − net payments "
     "(= value / 100 × budget), what should have been spent by as_of and was not",
@@ -176,6 +177,7 @@ def bud01(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
 @indicator(
     code="BUD02",
+    value_unit="ratio",
     at_risk="surge",
     at_risk_rule="the net payments of the surge months (December): the spending rushed out at year end",
     module="budget",
@@ -255,6 +257,7 @@ def bud02(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
 @indicator(
     code="BUD03",
+    value_unit="ratio",
     at_risk="over",
     at_risk_rule="the over-executed amount: net payments − available (adjusted + carry-over; "
     "all of the net payments where nothing was available)",
@@ -308,6 +311,7 @@ def bud03(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
 @indicator(
     code="BUD04",
+    value_unit="money",
     at_risk="amount",
     at_risk_rule="the payment's amount",
     module="budget",
@@ -361,6 +365,7 @@ def bud04(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
 @indicator(
     code="BUD05",
+    value_unit="money",
     at_risk="excess",
     at_risk_rule="the amount that breaks the rule: value − threshold (actual − budget when over budget; "
     "the increase over last year when growing)",
@@ -458,6 +463,7 @@ def bud05(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
 @indicator(
     code="BUD06",
+    value_unit="years",
     at_risk="unspent",
     at_risk_rule="the unspent carry-over: carryover_amount − net payments charged to the line (≥ 0)",
     module="budget",

@@ -177,6 +177,23 @@ def money_paths() -> list[str]:
     return sorted(paths)
 
 
+#: What an indicator's value (and threshold) is: the unit every page shows it in
+#: (:func:`fiscalrisk.report.i18n.format_value`).
+VALUE_UNITS: dict[str, str] = {
+    "ratio": "a share or ratio, shown as a percentage (1.0 = 100 %)",
+    "pp": "percentage points",
+    "money": "an amount in the data's currency",
+    "days": "days",
+    "years": "years",
+    "count": "a count",
+    "score": "points out of 100",
+    "z": "a robust z-score",
+    "index": "a unitless statistic (MAD, HHI, an anomaly score)",
+    "hour": "an hour of the day (21.5 = 21:30)",
+    "flag": "1 when the condition holds",
+}
+
+
 def indicator(
     *,
     code: str,
@@ -196,7 +213,7 @@ def indicator(
     evidence: tuple[str, ...] | list[str] = (),
     sections: tuple[str, ...] | list[str] = (),
     money: tuple[str, ...] | list[str] = (),
-    value_unit: str = "",
+    value_unit: str,
     at_risk: str | None = None,
     at_risk_rule: str = "",
 ) -> Callable[[Callable[..., pd.DataFrame]], Callable[..., pd.DataFrame]]:
@@ -238,6 +255,10 @@ def indicator(
             raise ValueError(
                 f"indicator {code} is already registered by {other.__module__}.{other.__qualname__}"
             )
+        if value_unit not in VALUE_UNITS:
+            raise ValueError(f"indicator {code}: value_unit must be one of {', '.join(VALUE_UNITS)} (what a "
+                             f"finding's value and threshold are, so they are shown with their unit); got "
+                             f"{value_unit!r}")
         if not at_risk_rule.strip():
             raise ValueError(f"indicator {code}: declare at_risk_rule, the amount at risk of a finding in words "
                              "(or why there is none)")
@@ -318,6 +339,7 @@ def catalogue(params: Any = None) -> pd.DataFrame:
                 "name_en": spec.name_en,
                 "subject_type": spec.subject_type,
                 "grade": spec.grade,
+                "value_unit": spec.value_unit,
                 "warning": _threshold_text(p.get("warning")),
                 "alert": _threshold_text(p.get("alert")),
                 "reads": ", ".join(f"{t}.{c}" for t, cols in spec.reads.items() for c in cols),
@@ -329,7 +351,7 @@ def catalogue(params: Any = None) -> pd.DataFrame:
                 "why_en": spec.why_en,
             }
         )
-    cols = ["code", "module", "name_zh", "name_en", "subject_type", "grade", "warning", "alert", "reads",
+    cols = ["code", "module", "name_zh", "name_en", "subject_type", "grade", "value_unit", "warning", "alert", "reads",
             "parameters", "source", "why_zh", "why_en"]
     return pd.DataFrame(rows, columns=cols).astype("str")
 
@@ -866,6 +888,7 @@ def measure_and_grade(spec: IndicatorSpec | str, ctx: ScanContext) -> tuple[pd.D
             "period": f["period"].to_numpy(),
             "value": f["_value"].to_numpy(),
             "threshold": f["_threshold"].to_numpy(),
+            "value_unit": spec.value_unit,
             "amount_at_risk": _amount_at_risk(spec, f),
         }
     )

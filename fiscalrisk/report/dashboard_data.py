@@ -440,6 +440,12 @@ class DashboardData:
                   "period", "message_zh", "message_en", "evidence"):
             f[c] = _str(f[c]) if c in f.columns else ""
         f["level"] = f["level"].astype("str")
+        if "value_unit" in f.columns:
+            f["value_unit"] = _str(f["value_unit"])
+        else:  # a scan written before units were declared: the catalogue's units
+            from fiscalrisk.indicators import registry
+
+            f["value_unit"] = f["indicator"].map({s.code: s.value_unit for s in registry.specs()}).fillna("")
         for c in ("value", "threshold", "amount_at_risk", "priority"):
             f[c] = pd.to_numeric(f[c], errors="coerce") if c in f.columns else float("nan")
         if f["priority"].isna().any():  # a scan written before the priority column: rank it here, scan-wide
@@ -684,7 +690,8 @@ class DashboardData:
         is shown, so a masked name cannot be found by its full spelling.
 
         Columns: finding_id, priority, level, module, indicator, indicator_name, region, unit, period,
-        value, threshold, amount_at_risk, message, evidence (a list of (label, text) pairs, masked).
+        value, threshold, value_unit, amount_at_risk, message, evidence (a list of (label, text) pairs,
+        masked).
         """
         lang = normalize_lang(lang)
         if sort not in self.SORTS:
@@ -705,6 +712,7 @@ class DashboardData:
             "period": f["period"].to_numpy(),
             "value": f["value"].to_numpy(),
             "threshold": f["threshold"].to_numpy(),
+            "value_unit": f["value_unit"].to_numpy(),
             "amount_at_risk": f["amount_at_risk"].to_numpy(),
             "message": [self.masker(m) for m in f[msg_col]],
         })
@@ -729,7 +737,7 @@ class DashboardData:
     def alert_workbook(self, region: str, year: int | None, lang: str = "zh-CN", **filters: Any) -> bytes:
         """The alert table as shown (same filters, search and order, every row, masked) as an .xlsx file;
         text from the data never becomes a formula (:func:`fiscalrisk.runner.write_xlsx`)."""
-        from fiscalrisk.report.i18n import level_label, module_label, t
+        from fiscalrisk.report.i18n import format_value, level_label, module_label, t
         from fiscalrisk.runner import write_xlsx
 
         lang = normalize_lang(lang)
@@ -743,8 +751,9 @@ class DashboardData:
             t("table.indicator_name", lang): rows["indicator_name"],
             t("table.unit", lang): [u or r for u, r in zip(rows["unit"], rows["region"], strict=True)],
             t("table.period", lang): rows["period"],
-            t("table.value", lang): rows["value"],
-            t("table.threshold", lang): rows["threshold"],
+            t("table.value", lang): [format_value(v, u, lang) for v, u in zip(rows["value"], rows["value_unit"], strict=True)],
+            t("table.threshold", lang): [format_value(v, u, lang)
+                                         for v, u in zip(rows["threshold"], rows["value_unit"], strict=True)],
             t("table.amount_at_risk", lang): rows["amount_at_risk"],
             t("table.message", lang): rows["message"],
             t("table.evidence", lang): ["; ".join(f"{k}: {v}" for k, v in ev) for ev in rows["evidence"]],

@@ -396,3 +396,35 @@ def evidence_label(key: str, lang: str | None = DEFAULT_LANG) -> str:
     if pair is None:
         return key.replace("_", " ")
     return pair[0] if normalize_lang(lang) == "zh-CN" else pair[1]
+
+
+def format_value(value: float | None, unit: str, lang: str | None = DEFAULT_LANG) -> str:
+    """A finding's value or threshold with its unit (``value_unit``): 64.1%, 12.3 个百分点 / 12.3 pp,
+    456.7 万元, 91 天 / 91 days, 70.0 分 / 70.0 points, z = 4.2, 21:40, ...; empty for a missing value."""
+    if value is None or value != value:
+        return ""
+    lang = normalize_lang(lang)
+    zh = lang == "zh-CN"
+    v = float(value)
+    if unit == "ratio":
+        return f"{v:.1%}"
+    if unit == "pp":
+        return f"{v:.1f} 个百分点" if zh else f"{v:.1f} pp"
+    if unit == "money":
+        return format_money(v, lang)
+    if unit == "days":
+        return f"{v:,.0f} 天" if zh else f"{v:,.0f} days"
+    if unit == "years":
+        return f"{v:,.0f} 年" if zh else f"{v:,.0f} years"
+    if unit == "count":
+        return f"{v:,.0f}"
+    if unit == "score":
+        return f"{v:.1f} 分" if zh else f"{v:.1f} points"
+    if unit == "z":
+        return f"z = {v:.1f}"
+    if unit == "hour":
+        hours, minutes = divmod(round(v * 60), 60)
+        return f"{int(hours):02d}:{int(minutes):02d}"
+    if unit == "flag":
+        return ("是" if zh else "yes") if v else ("否" if zh else "no")
+    return f"{v:,.4g}"
