@@ -569,6 +569,9 @@ body, .jp-Notebook, #rendered_cells { background: var(--fr-bg) !important; }
 </style>
 """
 
+#: the period selector's "every period" (全部期间): findings of every period, money of the latest year
+ALL_PERIODS = 0
+
 _TILE_KEYS = ("kpi.execution", "kpi.open_alerts", "kpi.sangong", "kpi.contract_progress", "kpi.project_progress",
               "kpi.risk_score")
 
@@ -619,7 +622,8 @@ class DashboardApp:
         self.lang = normalize_lang(lang)
         self.region = data.root
         years = data.years()
-        self.year = years[-1] if years else data.as_of.year
+        self.year = years[-1] if years else data.as_of.year  # the budget year of the money figures
+        self.period = self.year  # what the period selector says: a budget year, or ALL_PERIODS
 
         self.header = w.HTML()
         self.region_dd = w.Dropdown(layout=w.Layout(width="300px"))
@@ -719,8 +723,9 @@ class DashboardApp:
             self.level_label.value = f"<span class='widget-label'>{_e(self._t('table.filter_level'))}</span>"
             self.region_dd.options = d.region_options(self.lang)
             self.region_dd.value = self.region
-            self.period_dd.options = [(d.period_label(y, self.lang), y) for y in reversed(d.years())]
-            self.period_dd.value = self.year
+            self.period_dd.options = ([(d.period_label(y, self.lang), y) for y in reversed(d.years())]
+                                      + [(self._t("app.period.all"), ALL_PERIODS)])
+            self.period_dd.value = self.period
             module = self.module_dd.value or ""
             self.module_dd.options = [(self._t("app.all"), "")] + [(module_label(m, self.lang), m)
                                                                    for m in d.modules_present()]
@@ -751,7 +756,9 @@ class DashboardApp:
 
     def _on_period(self, change: dict[str, Any]) -> None:
         if not self._silent and change["new"] is not None:
-            self.year = int(change["new"])
+            self.period = int(change["new"])
+            years = self.data.years()
+            self.year = self.period if self.period != ALL_PERIODS else (years[-1] if years else self.data.as_of.year)
             self.refresh()
 
     def _on_lang(self, change: dict[str, Any]) -> None:
@@ -765,6 +772,16 @@ class DashboardApp:
             self.export_link.value = ""
             self._guard(self._draw_table)
 
+    @property
+    def _findings_year(self) -> int | None:
+        """The period of the findings shown: the budget year chosen, or None for every period."""
+        return None if self.period == ALL_PERIODS else self.period
+
+    def _period_label(self) -> str:
+        if self.period == ALL_PERIODS:
+            return self._t("app.period.all_money", period=self.data.period_label(self.year, self.lang))
+        return self.data.period_label(self.year, self.lang)
+
     def _filters(self) -> dict[str, Any]:
         """The alert tab's filters, search and order, as :meth:`DashboardData.alert_table` takes them."""
         return {"module": self.module_dd.value or None, "level": self.level_dd.value or None,
@@ -775,8 +792,8 @@ class DashboardApp:
         handed to the browser as a data: URL, so nothing is written on the server and nothing leaves it."""
         import base64
 
-        data = self.data.alert_workbook(self.region, self.year, self.lang, **self._filters())
-        name = f"alerts-{self.region}-{self.year}.xlsx"
+        data = self.data.alert_workbook(self.region, self._findings_year, self.lang, **self._filters())
+        name = f"alerts-{self.region}-{self._findings_year or 'all'}.xlsx"
         href = ("data:application/vnd.openxmlformats-officedocument.spreadsheetml.sheet;base64,"
                 + base64.b64encode(data).decode("ascii"))
         self.export_link.value = (f"<a id='fr-export' download='{_e(name)}' href='{href}'>"
@@ -814,7 +831,7 @@ class DashboardApp:
             f"<div class='fr-header'><h1>{_e(self._t('app.title'))} · {_e(d.region_name(self.region, self.lang))}</h1>"
             f"<div class='fr-sub'>{_e(self._t('app.subtitle'))}</div>"
             f"<div class='fr-meta'>{_e(self._t('app.as_of'))} <b>{d.as_of:%Y-%m-%d}</b>"
-            f" &nbsp;·&nbsp; {_e(self._t('app.period'))} <b>{_e(d.period_label(self.year, self.lang))}</b>"
+            f" &nbsp;·&nbsp; {_e(self._t('app.period'))} <b>{_e(self._period_label())}</b>"
             + (f" &nbsp;·&nbsp; {_e(self._t('app.scan_time'))} {_e(scanned)}" if scanned else "")
             + f" &nbsp;·&nbsp; {_e(scope)}</div></div>"
         )
@@ -827,7 +844,7 @@ class DashboardApp:
     def _draw_tiles(self) -> None:
         from fiscalrisk.report.i18n import format_money, format_pct
 
-        k: Kpis = self.data.kpis(self.region, self.year)
+        k: Kpis = self.data.kpis(self.region, self.year, all_periods=self.period == ALL_PERIODS)
         lang = self.lang
         tiles = []
         # Execution against time progress; BUD01's bands (10 / 20 pp behind) colour the tile.
@@ -872,6 +889,9 @@ class DashboardApp:
         top = [self.data.indicator_name(c.strip(), lang) for c in k.risk_top.split(";") if c.strip()]
         note = self._t("kpi.risk_score.top", names="、".join(top) if lang == "zh-CN" else "; ".join(top)) if top \
             else self._t("kpi.risk_score.note")
+        # the score is the scan's (every period): say so when a single year is chosen, and what it is
+        note += " · " + self._t("kpi.risk_score.how") + (
+            "" if self.period == ALL_PERIODS else " · " + self._t("kpi.risk_score.all_periods"))
         tiles.append(self._tile("kpi.risk_score", "—" if score != score else f"{score:.0f}", note, status, "/ 100"))
         self.tiles.value = f"<div class='fr-tiles'>{''.join(tiles)}</div>"
 
@@ -885,7 +905,8 @@ class DashboardApp:
             width=500, height=250)
         ranking = d.ranking(self.region, lang)
         self.ranking_chart.chart = charts.risk_ranking(ranking, lang, top=12, width=380)
-        self.heatmap_chart.chart = charts.alert_heatmap(d.heatmap(self.region, self.year, lang), lang, cell=26)
+        self.heatmap_chart.chart = charts.alert_heatmap(d.heatmap(self.region, self._findings_year, lang), lang,
+                                                        cell=26)
         pefa = d.pefa(self.region, lang)
         if len(pefa):
             self.pefa_chart.chart = charts.pefa_scorecard(pefa, lang, cell=30)
@@ -904,7 +925,7 @@ class DashboardApp:
         from fiscalrisk.report.i18n import level_label
 
         d, lang = self.data, self.lang
-        rows, top = d.top_findings(self.region, self.year, lang, module=self.module_dd.value or None,
+        rows, top = d.top_findings(self.region, self._findings_year, lang, module=self.module_dd.value or None,
                                    level=self.level_dd.value or None, per_unit=self.top_per_unit,
                                    max_units=self.top_units)
         label = {h: _e(self._t(h)) for h in ("table.priority", "table.unit", "table.period",
@@ -946,7 +967,7 @@ class DashboardApp:
 
         self._draw_top()
         d, lang = self.data, self.lang
-        rows, total = d.alert_table(self.region, self.year, lang, limit=200, **self._filters())
+        rows, total = d.alert_table(self.region, self._findings_year, lang, limit=200, **self._filters())
         note = self._t("app.shown_of", shown=f"{len(rows):,}", total=f"{total:,}")
         if total > len(rows):
             note += " · " + self._t("table.more", limit=len(rows))

@@ -491,8 +491,10 @@ class DashboardData:
         m = self.monthly
         return m.loc[(m["region_code"] == region) & (m["year"] == int(year))].sort_values("month")
 
-    def kpis(self, region: str, year: int) -> Kpis:
-        """The tile figures for ``region`` (its whole subtree) in budget ``year``."""
+    def kpis(self, region: str, year: int, *, all_periods: bool = False) -> Kpis:
+        """The tile figures for ``region`` (its whole subtree) in budget ``year``; with ``all_periods``
+        the warnings and alerts of every period (the money figures stay ``year``'s): the counts of the
+        report and of the scan's findings for the same region."""
         region, year = self._check(region), int(year)
         last = self.last_month(year)
         months = self._months(region, year)
@@ -503,7 +505,7 @@ class DashboardData:
         prev = self._months(region, year - 1)
         sangong_prev = float(prev.loc[prev["month"] <= last, "sangong"].sum()) if len(prev) else float("nan")
         change = (sangong / sangong_prev - 1.0) if sangong_prev and sangong_prev == sangong_prev else float("nan")
-        f = self.findings_for(region, year)
+        f = self.findings_for(region, None if all_periods else year)
         levels = f["level"].value_counts()
 
         codes = set(self.subtree(region))

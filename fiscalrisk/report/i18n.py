@@ -134,6 +134,12 @@ MESSAGES: Final[dict[str, _M]] = {
     "kpi.risk_score": _m("风险评分", "Risk score"),
     "kpi.risk_score.note": _m("0–100，越高风险越大", "0–100, higher is riskier"),
     "kpi.risk_score.top": _m("主要来源：{names}", "Main drivers: {names}"),
+    "kpi.risk_score.how": _m("各单位评分（每项指标至多 40 分，合计至多 100 分）的平均值",
+                             "the mean of its units' scores (at most 40 points per indicator, 100 in all)"),
+    "kpi.risk_score.all_periods": _m("按本次扫描的全部期间计算，不随期间选择变化",
+                                     "computed over every period of the scan, whatever the period chosen"),
+    "app.period.all": _m("全部期间", "Every period"),
+    "app.period.all_money": _m("全部期间（金额为 {period}）", "every period (money: {period})"),
     # -- chart titles, axes, legends -----------------------------------------------------------
     "chart.execution.title": _m("累计预算执行进度与序时进度", "Cumulative budget execution vs time progress"),
     "chart.execution.subtitle": _m("阴影为年末执行率预测区间（80%）", "Shaded: year-end execution forecast (80% interval)"),
