@@ -125,7 +125,7 @@ MESSAGES: Final[dict[str, _M]] = {
     "kpi.time_progress": _m("序时进度", "Time progress"),
     "kpi.open_alerts": _m("预警数", "Open alerts"),
     "kpi.open_alerts.note": _m("红色 {alert} · 黄色 {warning}", "{alert} alerts · {warning} warnings"),
-    "kpi.sangong": _m("三公经费同比", "三公 spending, year on year"),
+    "kpi.sangong": _m("三公经费同比", "Official travel, receptions and cars (三公), year on year"),
     "kpi.sangong.note": _m("{year} 年 1–{month} 月 {amount}，上年同期 {previous}", "Jan–{month_en} {year}: {amount}; a year earlier {previous}"),
     "kpi.contract_progress": _m("合同付款进度", "Contract payment progress"),
     "kpi.contract_progress.note": _m("已付 {paid} / 合同额 {total}", "paid {paid} of {total}"),

@@ -613,7 +613,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "drivers": ("主要风险来源", "What drives the score"),
     "execution": ("预算执行与序时进度", "Budget execution against time progress (序时进度)"),
     "forecast": ("年末执行预测", "Year-end execution forecast"),
-    "sangong": ("三公经费同比", "三公 spending year on year"),
+    "sangong": ("三公经费同比", "Official travel, receptions and cars (三公), year on year"),
     "contracts": ("合同付款进度", "Contract payment progress"),
     "construction": ("工程进度与支付", "Construction progress against payments"),
     "procurement": ("采购风险提示", "Procurement red flags"),
