@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +18,8 @@ import fiscalrisk
 from fiscalrisk.findings import LEVEL_DTYPE
 from fiscalrisk.indicators import registry
 
-SAMPLE = Path(__file__).resolve().parents[1] / "data_samples" / "huzhou"
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "data_samples" / "huzhou"
 
 
 def _csv(name: str) -> list[dict[str, str]]:
@@ -162,8 +165,8 @@ def test_every_indicator_of_the_catalogue_reaches_its_source_rows(whole) -> None
         src = whole.source_rows(row["finding_id"])
         assert src.indicator == code and src.rows > 0, (code, src)
         evidence = json.loads(row["evidence"])
-        for table, frame in src.items():
-            assert len(frame.columns), (code, table)
+        assert set(src) <= set(registry.get(code).reads) | {"payments", "contracts", "procurement", "projects",
+                                                            "project_progress"}, code
         if "payments" in src:
             for r in src["payments"].itertuples():
                 assert float(payments[r.payment_id]["amount"]) == pytest.approx(r.amount), code
@@ -184,7 +187,8 @@ def test_every_indicator_of_the_catalogue_reaches_its_source_rows(whole) -> None
             for table, frame in src.items():
                 if "unit_code" in frame.columns:
                     got = set(frame["unit_code"].astype("str"))
-                    assert got <= ({owner} if owner else {u for u, g in units.items() if g == row["region_code"]})
+                    own = {owner} if owner else {u for u, g in units.items() if g == row["region_code"]}
+                    assert got <= own, (code, table)
                 elif "region_code" in frame.columns:
                     assert set(frame["region_code"].astype("str")) == {row["region_code"]}, code
 
@@ -266,3 +270,15 @@ def test_measure_grades_each_region_with_its_own_params(ds, whole) -> None:
     assert set(flagged.loc[flagged["region_code"].isin(deqing), "threshold"]) <= {200000.0}
     assert set(flagged.loc[~flagged["region_code"].isin(deqing), "threshold"]) <= {300000.0}
     assert (v["region_name"] != "").all()
+
+
+# ------------------------------------------------------------------------------------- the README
+def test_the_readmes_python_api_example_runs() -> None:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("## Python API"):]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])}
+    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, env=env)
+    assert r.returncode == 0, r.stderr
+    assert f"{len(_csv('payments'))} payments" in r.stdout
+    assert "Split payments" in r.stdout or "Budget execution" in r.stdout
