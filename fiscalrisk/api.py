@@ -269,24 +269,15 @@ def _in_period(frame: pd.DataFrame, table: str, period: str) -> pd.DataFrame:
 
 
 def _budget_line_rows(tables: Mapping[str, pd.DataFrame], line: str) -> dict[str, pd.DataFrame]:
-    """A budget line's rows (``year|unit|function|economic|project``) and the payments charged to it."""
-    parts = (line.split("|") + [""] * 5)[:5]
-    year, unit, function, economic, project = parts
+    """A budget line's rows (``year|unit|function|economic|project``, :func:`registry.line_id`) and the
+    payments charged to it (the same id from their ``budget_year``)."""
+    from fiscalrisk.indicators.registry import line_id
+
     out: dict[str, pd.DataFrame] = {}
-    b = tables.get("budget")
-    if b is not None:
-        proj = b["project_code"].astype("str").fillna("") if "project_code" in b else pd.Series("", index=b.index)
-        mask = ((b["year"].astype("str") == year) & (b["unit_code"].astype("str") == unit)
-                & (b["function_code"].astype("str") == function) & (b["economic_code"].astype("str") == economic)
-                & (proj.replace({"nan": "", "<NA>": ""}) == project))
-        out["budget"] = b.loc[mask.to_numpy()]
-    p = tables.get("payments")
-    if p is not None and "budget_year" in p:
-        proj = p["project_code"].astype("str").fillna("") if "project_code" in p else pd.Series("", index=p.index)
-        mask = ((p["budget_year"].astype("str") == year) & (p["unit_code"].astype("str") == unit)
-                & (p["function_code"].astype("str") == function) & (p["economic_code"].astype("str") == economic)
-                & (proj.replace({"nan": "", "<NA>": ""}) == project))
-        out["payments"] = p.loc[mask.to_numpy()]
+    for table, year_col in (("budget", "year"), ("payments", "budget_year")):
+        frame = tables.get(table)
+        if frame is not None and year_col in frame.columns:
+            out[table] = frame.loc[(line_id(frame, year_col) == line).to_numpy()]
     return out
 
 

@@ -309,6 +309,8 @@ def scan_data_dir(data_dir: str | Path, as_of: Any = None, *, region: str | None
         finish_scan,
         indicator_codes,
         make_context,
+        note_peer_params,
+        params_of_every_region,
         region_subtree,
         run_specs,
         subset_tables,
@@ -338,8 +340,8 @@ def scan_data_dir(data_dir: str | Path, as_of: Any = None, *, region: str | None
         subset_tables(small, region_subtree(full_tree, region))["regions"])
     all_units = small["units"]
     base = resolve(str(region) if region is not None else None, tree=full_tree, files=files)
-    every_region = {code: resolve(code, tree=full_tree, files=files) for code in full_tree.codes}
-    per_region = {code: every_region[code] for code in tree.codes}
+    per_region = {code: resolve(code, tree=full_tree, files=files) for code in tree.codes}
+    every_region, fallback = params_of_every_region(full_tree, per_region, base, files=files)
     _check_scan_wide(ds, base, per_region)
     specs = registry.specs() if codes is None else [registry.get(c) for c in indicator_codes(codes)]
     local = [s.code for s in specs if "payments" in s.reads and s.code not in LOCAL_EXCLUDED]
@@ -367,6 +369,7 @@ def scan_data_dir(data_dir: str | Path, as_of: Any = None, *, region: str | None
         ctx = _sub_context(ctx, tables, sorted(inside), base)  # PEFA, scores and series of the subtree
     info = _DataInfo(ds, rows, [f"{p.name}/{Path(f).name}" for p in parts for f in p.files])
     result = finish_scan(run, ctx, info, region, base, per_region, specs, started, t0)
+    note_peer_params(result, fallback)
     result.manifest["partitions"] = {"count": len(parts), "workers": workers, "scheduler": scheduler,
                                      "split_by_scan": order is not None}
     return result

@@ -256,16 +256,15 @@ def scan(
     tree = RegionTree.from_frame(tables["regions"])
 
     per_region: dict[str, Any] = {}
-    every_region: dict[str, Any] = {}
     if isinstance(params, Params) or (params is not None and not isinstance(params, Mapping)):
         base = params
     else:
         overrides = dict(params) if isinstance(params, Mapping) else None
         root = str(region) if region is not None else None
         base = resolve(root, tree=full_tree, files=files, overrides=overrides)
-        for code in full_tree.codes:
-            every_region[code] = resolve(code, tree=full_tree, files=files, overrides=overrides)
-        per_region = {code: every_region[code] for code in tree.codes}
+        per_region = {code: resolve(code, tree=full_tree, files=files, overrides=overrides) for code in tree.codes}
+    every_region, fallback = params_of_every_region(full_tree, per_region, base, files=files,
+                                                    overrides=dict(params) if isinstance(params, Mapping) else None)
 
     _check_scan_wide(dataset_or_tables, base, per_region)
     ctx = make_context(tables, as_of_ts, base, tree=tree)
@@ -274,7 +273,47 @@ def scan(
     else:
         whole = make_context(full_tables, as_of_ts, base, tree=full_tree)
         run = run_specs(specs, whole, every_region, keep=set(tree.codes))
-    return finish_scan(run, ctx, dataset_or_tables, region, base, per_region, specs, started, t0)
+    result = finish_scan(run, ctx, dataset_or_tables, region, base, per_region, specs, started, t0)
+    note_peer_params(result, fallback)
+    return result
+
+
+def params_of_every_region(full_tree: Any, per_region: Mapping[str, Any], base: Any, *,
+                           files: tuple[str | os.PathLike[str], ...] = (),
+                           overrides: Mapping[str, Any] | None = None) -> tuple[dict[str, Any], dict[str, str]]:
+    """The params of every region of the data set, for a region scan that runs over the whole data set:
+    ``per_region`` (the subtree's, resolved by the caller) and every other region's own.
+
+    A region outside the subtree whose params do not resolve (e.g. the overrides scale a limit below a
+    value its file sets) cannot be scanned by a whole scan either: it takes ``base`` (the subtree root's
+    params) so that it still lends its rows to peer groups, and ``fallback`` (region → the first line of
+    its error) says so; the scan records it in ``manifest["peer_params_fallback"]``. With one params
+    object for every region (``per_region`` empty), that object is every region's.
+    """
+    from fiscalrisk.params import ParamsError, resolve
+
+    if not per_region:
+        return {}, {}
+    every: dict[str, Any] = {}
+    fallback: dict[str, str] = {}
+    for code in full_tree.codes:
+        if code in per_region:
+            every[code] = per_region[code]
+            continue
+        try:
+            every[code] = resolve(code, tree=full_tree, files=files, overrides=overrides)
+        except ParamsError as exc:
+            every[code] = base
+            fallback[code] = (str(exc).splitlines() or [""])[0][:300]
+    return every, fallback
+
+
+def note_peer_params(result: ScanResult, fallback: Mapping[str, str]) -> None:
+    """Record in the manifest the regions outside a region scan's subtree whose params did not resolve
+    (:func:`params_of_every_region`): their rows were compared with the subtree's under the subtree
+    root's params, so a peer-based value may differ from a whole scan's (which these params would refuse)."""
+    if fallback:
+        result.manifest["peer_params_fallback"] = dict(sorted(fallback.items()))
 
 
 def indicator_codes(codes: Any) -> list[str]:

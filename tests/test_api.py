@@ -252,6 +252,22 @@ def test_a_region_scan_gives_the_whole_scans_findings_of_that_region(ds, whole, 
             assert other["value"].tolist() == pytest.approx(mine["value"].tolist(), nan_ok=True), code
 
 
+def test_a_region_scan_names_the_outside_regions_whose_params_do_not_resolve(ds) -> None:
+    """Scaled to pounds, 长兴县's own works limit (params/330523.yaml: 1,000,000) exceeds the scaled
+    open-tender limit: a whole scan refuses these params; 德清县's scan runs, lends 长兴县's rows to the peer
+    groups under 德清县's params, and its manifest names the regions and why."""
+    from fiscalrisk.params import ParamsError
+
+    pounds = {"currency": "GBP", "threshold_scale": 0.11}
+    with pytest.raises(ParamsError, match="330523.yaml"):
+        fiscalrisk.scan(ds, params=pounds, codes="PAY06")
+    part = fiscalrisk.scan(ds, region="330521", params=pounds, codes="PAY06")
+    fallback = part.manifest["peer_params_fallback"]
+    assert set(fallback) == _subtree("330523")
+    assert all("decentralised_limits.works" in reason for reason in fallback.values())
+    assert "peer_params_fallback" not in fiscalrisk.scan(ds, region="330521", codes="PAY06").manifest
+
+
 # ------------------------------------------------------------------------------------- grading per region
 def test_measure_grades_each_region_with_its_own_params(ds, whole) -> None:
     """PAY06's threshold is 300,000 in the defaults and 200,000 in params/330521.yaml (德清县): every
