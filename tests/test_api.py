@@ -72,7 +72,7 @@ def test_catalogue_lists_every_registered_indicator_with_both_names() -> None:
     assert (cat["name_zh"] != "").all() and (cat["name_en"] != "").all()
 
 
-def test_scan_accepts_a_path(tmp_path: Path) -> None:
+def test_scan_accepts_a_path() -> None:
     res = fiscalrisk.scan(str(SAMPLE), codes="PRC01")
     assert set(res.findings["indicator"]) == {"PRC01"}
     # procurements with one or two bidders in procurement.csv: the only ones PRC01 may flag
