@@ -174,8 +174,9 @@ def offline_template(root: Path) -> Path:
 
     It is Voila's installed ``lab`` template with the stylesheet links to cdn.jsdelivr.net removed:
     the Font Awesome icons they fetch are already bundled in Voila's own JavaScript, and an offline
-    intranet must not see the page wait for, or a proxy log, a request to the internet. ``root`` goes
-    first on ``JUPYTER_PATH`` so Voila finds the template.
+    intranet must not see the page wait for, or a proxy log, a request to the internet. nbconvert's
+    Mermaid loader (an ``import()`` from cdnjs, for diagrams the dashboard never shows) is left out too,
+    so the page names no host at all. ``root`` goes first on ``JUPYTER_PATH`` so Voila finds the template.
     """
     from jupyter_core.paths import jupyter_path
 
@@ -189,6 +190,7 @@ def offline_template(root: Path) -> Path:
         raise FileNotFoundError("Voila's lab template (voila/templates/lab/index.html.j2) is not installed")
     lines = source.read_text(encoding="utf-8").splitlines(keepends=True)
     kept = [line for line in lines if "cdn.jsdelivr.net" not in line and "://cdn" not in line]
+    kept.append("\n{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}\n")
     target = root / "voila" / "templates" / TEMPLATE_NAME
     target.mkdir(parents=True, exist_ok=True)
     (target / "index.html.j2").write_text("".join(kept), encoding="utf-8")

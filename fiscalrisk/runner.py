@@ -311,29 +311,16 @@ def strip_volatile_metadata(nb: Any, *, input_name: str = "regional_report.ipynb
     return nb
 
 
-_OFFLINE_TEMPLATE = """\
-{%- extends 'index.html.j2' -%}
-{%- block html_head_js -%}{%- endblock html_head_js -%}
-{%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
-{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
-{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
-"""
-
-
 def notebook_to_html(nb: Any, title: str = "", language: str = "zh-CN") -> str:
     """The report as a self-contained HTML page: outputs only, no code, no prompts, nothing fetched.
 
-    nbconvert's lab template with ``exclude_input`` (what ``--no-input`` does) and without its
-    network scripts (require.js, MathJax, Mermaid, the widget manager), which an offline intranet
-    cannot load. Charts are inline SVG in the outputs.
+    :class:`fiscalrisk.report.notebook_html.OfflineHTMLExporter` (nbconvert's lab template without its
+    network scripts: require.js, MathJax, Mermaid, the widget manager, which an offline intranet cannot
+    load) with ``exclude_input`` (what ``--no-input`` does). Charts are inline SVG in the outputs.
     """
-    from jinja2 import DictLoader
-    from nbconvert import HTMLExporter
+    from fiscalrisk.report.notebook_html import OfflineHTMLExporter
 
-    exporter = HTMLExporter(
-        template_name="lab",
-        extra_loaders=[DictLoader({"fiscalrisk_offline.html.j2": _OFFLINE_TEMPLATE})],
-        template_file="fiscalrisk_offline.html.j2",
+    exporter = OfflineHTMLExporter(
         exclude_input=True,
         exclude_input_prompt=True,
         exclude_output_prompt=True,

@@ -798,12 +798,14 @@ def run_indicator(spec: IndicatorSpec | str, ctx: ScanContext) -> tuple[pd.DataF
     return findings, assessed
 
 
-def measure_and_grade(spec: IndicatorSpec | str, ctx: ScanContext) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def measure_and_grade(spec: IndicatorSpec | str, ctx: ScanContext, *,
+                      events: bool = False) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """:func:`run_indicator` plus ``values``: every subject the indicator measured, graded.
 
     ``values`` holds the indicator's own result columns (e.g. BUD01's budget, net, rate, progress) with
     ``region_code``, ``value``, ``threshold`` and ``level`` (ok / warning / alert) set by this one
-    grader; it is empty for event subjects (:data:`EVENT_SUBJECTS`) and when nothing was measured.
+    grader; it is empty when nothing was measured, and for event subjects (:data:`EVENT_SUBJECTS`: one
+    row per payment would be the size of the payments table) unless ``events`` asks for them.
     """
     if isinstance(spec, str):
         spec = get(spec)
@@ -858,7 +860,7 @@ def measure_and_grade(spec: IndicatorSpec | str, ctx: ScanContext) -> tuple[pd.D
 
     assessed_mask = ~np.isnan(value) | has_forced
     assessed = _count(spec, ctx, res["region_code"], assessed_mask, level, res.get("reason"))
-    values = _graded_values(spec, res, value, thr, level, assessed_mask)
+    values = _graded_values(spec, res, value, thr, level, assessed_mask, events)
 
     hit = level != "ok"
     if not hit.any():
@@ -951,9 +953,10 @@ def _amount_at_risk(spec: IndicatorSpec, f: pd.DataFrame) -> np.ndarray:
 
 
 def _graded_values(spec: IndicatorSpec, res: pd.DataFrame, value: np.ndarray, thr: np.ndarray,
-                   level: np.ndarray, assessed_mask: np.ndarray) -> pd.DataFrame:
-    """The measured subjects of a non-event indicator with their grade (see :func:`measure_and_grade`)."""
-    if spec.subject_type in EVENT_SUBJECTS or not len(res):
+                   level: np.ndarray, assessed_mask: np.ndarray, events: bool = False) -> pd.DataFrame:
+    """The measured subjects of a non-event indicator (or of any, with ``events``) with their grade (see
+    :func:`measure_and_grade`)."""
+    if (spec.subject_type in EVENT_SUBJECTS and not events) or not len(res):
         return pd.DataFrame()
     keep = assessed_mask
     v = res.loc[keep].drop(columns=[c for c in ("evidence", "level", "threshold") if c in res]).copy()

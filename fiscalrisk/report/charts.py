@@ -38,6 +38,7 @@ __all__ = [
     "render_offline",
     "enable_offline_renderer",
     "save_offline_bundle",
+    "show",
 ]
 
 #: Font stack of every chart: Noto Sans CJK SC has the Chinese glyphs; sans-serif is the fallback.
@@ -512,3 +513,21 @@ def enable_offline_renderer(bundle: str | os.PathLike[str] | None = None) -> Non
             alt.JupyterChart._is_offline = True
     alt.JupyterChart.enable_offline()
     alt.renderers.enable("jupyter", offline=True)
+
+
+def show(chart: alt.TopLevelMixin, static: Literal["svg", "png"] = "svg") -> None:
+    """Display ``chart`` in a notebook twice: the interactive chart (the offline renderer of
+    :func:`enable_offline_renderer`), then a static rendition drawn here by vl-convert (:func:`render_offline`).
+
+    The interactive chart is a widget: a live kernel draws it, but a notebook exported to HTML or read
+    on a site that renders notebooks does not (and nbconvert's widget manager would come from a CDN). The
+    static rendition is an ordinary ``image/svg+xml`` (or ``image/png``) output, kept by every export;
+    :class:`fiscalrisk.report.notebook_html.OfflineHTMLExporter` shows it alone.
+    """
+    from IPython.display import SVG, Image, display
+
+    display(chart)
+    if static == "svg":
+        display(SVG(render_offline(chart, "svg")))
+    else:
+        display(Image(render_offline(chart, "png"), format="png"))
