@@ -286,13 +286,13 @@ def _run_first_pass(parts: list[Partition], small: Mapping[str, pd.DataFrame], a
 
 def scan_data_dir(data_dir: str | Path, as_of: Any = None, *, region: str | None = None,
                   files: tuple[str, ...] = (), codes: list[str] | None = None, limits: Any = None,
-                  workers: int = 1, scheduler: str | None = None) -> Any:
+                  workers: int = 1, scheduler: str | None = None, rules: Any = None) -> Any:
     """Scan a data directory partition by partition (see the module docstring): a partitioned one by
     its partitions, an unpartitioned one split by county (only worth it on Dask: ``workers`` > 1 or a
-    ``scheduler``). Returns a :class:`fiscalrisk.scan.ScanResult` equal to ``scan(load(data_dir))``'s."""
+    ``scheduler``). Returns a :class:`fiscalrisk.scan.ScanResult` equal to ``scan(load(data_dir))``'s.
+    ``rules``: a published rules version instead of the params files (as for :func:`fiscalrisk.scan.scan`)."""
     from fiscalrisk.data.load import load
     from fiscalrisk.hierarchy import RegionTree
-    from fiscalrisk.indicators import registry
     from fiscalrisk.params import resolve
     from fiscalrisk.scan import (
         IndicatorRuns,
@@ -301,6 +301,7 @@ def scan_data_dir(data_dir: str | Path, as_of: Any = None, *, region: str | None
         finish_scan,
         make_context,
         region_subtree,
+        rules_specs,
         run_specs,
         subset_tables,
     )
@@ -330,10 +331,14 @@ def scan_data_dir(data_dir: str | Path, as_of: Any = None, *, region: str | None
         tree = RegionTree.from_frame(small["regions"])
         inside = set(tree.codes)
         parts = [p for p in parts if p.key in full_tree and inside & set(full_tree.subtree(p.key))]
-    base = resolve(str(region) if region is not None else None, tree=full_tree, files=files)
-    per_region = {code: resolve(code, tree=full_tree, files=files) for code in tree.codes}
+    if rules is not None:
+        base = rules.resolve(str(region) if region is not None else None, tree=full_tree)
+        per_region = {code: rules.resolve(code, tree=full_tree) for code in tree.codes}
+    else:
+        base = resolve(str(region) if region is not None else None, tree=full_tree, files=files)
+        per_region = {code: resolve(code, tree=full_tree, files=files) for code in tree.codes}
     _check_scan_wide(ds, base, per_region)
-    specs = registry.specs() if codes is None else [registry.get(c) for c in codes]
+    specs = rules_specs(codes, rules, as_of_ts)
     local = [s.code for s in specs if "payments" in s.reads and s.code not in LOCAL_EXCLUDED]
     second = [s for s in specs if s.code not in set(local)]
 
@@ -355,7 +360,7 @@ def scan_data_dir(data_dir: str | Path, as_of: Any = None, *, region: str | None
         ctx.cache["payments"] = tables["payments"]
     run.extend(run_specs(second, ctx, per_region))
     info = _DataInfo(ds, rows, [f"{p.name}/{Path(f).name}" for p in parts for f in p.files])
-    result = finish_scan(run, ctx, info, region, base, per_region, specs, started, t0)
+    result = finish_scan(run, ctx, info, region, base, per_region, specs, started, t0, rules=rules)
     result.manifest["partitions"] = {"count": len(parts), "workers": workers, "scheduler": scheduler,
                                      "split_by_scan": order is not None}
     return result

@@ -46,6 +46,7 @@ from fiscalrisk.findings import (
 from fiscalrisk.indicators import registry
 from fiscalrisk.indicators.outturn import PEFA_COLUMNS, pefa_scores, pefa_table
 from fiscalrisk.indicators.registry import ScanContext, measure_and_grade
+from fiscalrisk.ruleset import UNPUBLISHED
 
 __all__ = ["ScanResult", "scan", "write_scan", "evaluate", "make_context", "subset_tables", "read_findings",
            "OUTPUT_FILES", "SCAN_FORMAT", "ScanDirError", "open_scan", "scan_file_names", "read_values",
@@ -213,6 +214,7 @@ def scan(
     *,
     files: tuple[str | os.PathLike[str], ...] = (),
     codes: list[str] | None = None,
+    rules: Any = None,
 ) -> ScanResult:
     """Scan a data set: every registered indicator (or ``codes``), PEFA, risk scores.
 
@@ -229,6 +231,10 @@ def scan(
         Scan only this region's subtree.
     files:
         Extra params YAML files layered over the region files (``--params``).
+    rules:
+        A :class:`fiscalrisk.ruleset.RuleSet` (a published rules version) giving every region's
+        parameters instead of the params files; its retired codes are not run. Not with ``params`` or
+        ``files``. The findings and the manifest carry its version (without it: ``unpublished``).
     """
     from fiscalrisk.hierarchy import RegionTree
     from fiscalrisk.params import Params, resolve
@@ -246,7 +252,12 @@ def scan(
     as_of_ts = default_as_of(tables) if as_of is None else pd.Timestamp(as_of).normalize()
 
     per_region: dict[str, Any] = {}
-    if isinstance(params, Params) or (params is not None and not isinstance(params, Mapping)):
+    if rules is not None:
+        if params is not None or files:
+            raise ValueError("scan: give rules (a published version) or params/files, not both")
+        base = rules.resolve(str(region) if region is not None else None, tree=full_tree)
+        per_region = {code: rules.resolve(code, tree=full_tree) for code in tree.codes}
+    elif isinstance(params, Params) or (params is not None and not isinstance(params, Mapping)):
         base = params
     else:
         overrides = dict(params) if isinstance(params, Mapping) else None
@@ -257,9 +268,22 @@ def scan(
 
     _check_scan_wide(dataset_or_tables, base, per_region)
     ctx = make_context(tables, as_of_ts, base, tree=tree)
-    specs = registry.specs() if codes is None else [registry.get(c) for c in codes]
+    specs = rules_specs(codes, rules, as_of_ts)
     run = run_specs(specs, ctx, per_region)
-    return finish_scan(run, ctx, dataset_or_tables, region, base, per_region, specs, started, t0)
+    return finish_scan(run, ctx, dataset_or_tables, region, base, per_region, specs, started, t0, rules=rules)
+
+
+def rules_specs(codes: list[str] | None, rules: Any, as_of: pd.Timestamp) -> list[registry.IndicatorSpec]:
+    """The indicators a scan runs: ``codes`` (default every registered one) less those ``rules`` retired
+    on or before ``as_of``."""
+    specs = registry.specs() if codes is None else [registry.get(c) for c in codes]
+    retired = set(rules.retired_at(as_of)) if rules is not None else set()
+    return [s for s in specs if s.code not in retired]
+
+
+def _switched_off(params: Any) -> set[str]:
+    value = params.get("switched_off") if hasattr(params, "get") else None
+    return set(value or ())
 
 
 @dataclass
@@ -306,10 +330,15 @@ def run_specs(specs: list[registry.IndicatorSpec], ctx: ScanContext, per_region:
 
     for spec in specs:
         t = time.perf_counter()
+        # switched off (parameter switched_off): not run in those regions, no assessed rows there either
+        active = {c: p for c, p in per_region.items() if spec.code not in _switched_off(p)}
+        if (per_region and not active) or (not per_region and spec.code in _switched_off(ctx.params)):
+            out.timings[spec.code] = 0.0
+            continue
         groups: dict[str, list[str]] = {}
-        for code, p in per_region.items():
+        for code, p in active.items():
             groups.setdefault(_params_key(p, spec), []).append(code)
-        if len(groups) <= 1:
+        if len(groups) <= 1 and len(active) == len(per_region):
             run_ctx = ctx if not per_region else _with_params(ctx, per_region[codes[0]])
             runs = [(run_ctx, None)]
         else:
@@ -332,7 +361,7 @@ def run_specs(specs: list[registry.IndicatorSpec], ctx: ScanContext, per_region:
 
 def finish_scan(run: IndicatorRuns, ctx: ScanContext, data: Any, region: str | None, base: Any,
                 per_region: Mapping[str, Any], specs: list[registry.IndicatorSpec], started: datetime,
-                t0: float) -> ScanResult:
+                t0: float, *, rules: Any = None) -> ScanResult:
     """The scan's tables from the indicator runs: findings, assessed, values, PEFA, risk scores,
     manifest (``ctx`` is the context over the whole data set, or its compact form in a partitioned
     scan)."""
@@ -341,6 +370,9 @@ def finish_scan(run: IndicatorRuns, ctx: ScanContext, data: Any, region: str | N
         v = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
         values[code] = v.sort_values(["region_code", "subject_id", "period"], kind="mergesort", ignore_index=True)
     all_findings = finalize_findings(run.findings)
+    # the rules version every finding was judged by (a published version, or the params files)
+    version = rules.version if rules is not None else UNPUBLISHED
+    all_findings["rules_version"] = pd.Series(version, index=all_findings.index, dtype="str")
     all_assessed = finalize_assessed(run.assessed)
     pefa = pefa_table(ctx)
     tree_codes = ctx.tree.codes if ctx.tree is not None else ctx.region_codes
@@ -352,6 +384,8 @@ def finish_scan(run: IndicatorRuns, ctx: ScanContext, data: Any, region: str | N
     manifest = _manifest(data, ctx.tables, ctx.as_of, region, base, per_region, specs,
                          all_findings, started, time.perf_counter() - t0, timings)
     manifest["errors"] = {code: _first_line(tb) for code, tb in sorted(run.errors.items())}
+    manifest["rules_version"] = version
+    manifest["rules"] = rules.describe() if rules is not None else {"version": UNPUBLISHED}
     return ScanResult(findings=all_findings, assessed=all_assessed, pefa=pefa, pefa_scores=pscores,
                       scores=scores, manifest=manifest, errors=dict(sorted(run.errors.items())), values=values,
                       series=series_frames, reference=reference_frames)
@@ -689,6 +723,8 @@ def read_findings(path: str | os.PathLike[str]) -> pd.DataFrame:
     df["level"] = df["level"].astype("str").astype(LEVEL_DTYPE)
     if "amount_at_risk" not in df.columns:
         df["amount_at_risk"] = float("nan")
+    if "rules_version" not in df.columns:  # a scan written before rules versions: the params files
+        df["rules_version"] = UNPUBLISHED
     if "priority" not in df.columns or df["priority"].isna().any():
         df["priority"] = priority_ranks(df)
     df["priority"] = df["priority"].astype("int64")
