@@ -166,13 +166,20 @@ def _changes(old: Params, new: Params) -> dict[tuple[str, str], tuple[str, str]]
 def diff(old: RuleSet, new: RuleSet) -> pd.DataFrame:
     """What changes from ``old`` to ``new``: one row per (indicator, parameter, region) with the old and
     the new value (DIFF_COLUMNS). ``region`` is ``all`` for a change of the root's parameters (every
-    region that does not set its own); a region appears where its change differs from that. An indicator
+    region that does not set its own); a region appears where its change differs from the one it
+    inherits (from the nearest region above it with parameters of its own, else from ``all``). An indicator
     switched on or off has the parameter ``switched`` and the values ``on`` / ``off``."""
     root = _changes(old.resolve(None), new.resolve(None))
     rows = [(ind, par, _ALL, o, n) for (ind, par), (o, n) in root.items()]
-    for code in sorted(old.regions_named() | new.regions_named()):
-        for key, change in _changes(old.resolve(code), new.resolve(code)).items():
-            if root.get(key) != change:
+    named = sorted(old.regions_named() | new.regions_named(), key=lambda c: (len(c), c))
+    changes: dict[str, dict[tuple[str, str], tuple[str, str]]] = {}
+    for code in named:
+        # a region shows where its change differs from the one it inherits (nearest named ancestor, or all)
+        above = [c for c in lineage(code)[:-1] if c in changes]
+        inherited = changes[above[-1]] if above else root
+        changes[code] = _changes(old.resolve(code), new.resolve(code))
+        for key, change in changes[code].items():
+            if inherited.get(key) != change:
                 rows.append((*key, code, *change))
     frame = pd.DataFrame(rows, columns=list(DIFF_COLUMNS))
     order = frame["region"].map(lambda r: (0, "") if r == _ALL else (1, r))
