@@ -120,7 +120,7 @@ def publish(reg: Register, path: str | Path, *, version: str, effective_from: dt
             raise RegisterError(f"--effective-from {effective_from} is before the latest version's date ({last}); "
                                 "to change how past scans are judged, add --backdate and a --note saying why")
         tree = _Tree.load(conn)
-        unknown = sorted(c for c in rules.regions_named() if tree.parent and c not in tree.parent)
+        unknown = sorted(c for c in file_sections(rules) if tree.parent and c not in tree.parent)
         if unknown:
             raise RegisterError(f"{path}: parameters for region(s) {', '.join(unknown)}, which the register does "
                                 "not know (not in the scans ingested so far)")
@@ -289,7 +289,7 @@ def quality(reg: Register, *, region: str | None = None) -> pd.DataFrame:
 
 # ------------------------------------------------------------------------------------------ backtest
 def backtest(dataset: Any, candidate: RuleSet, current: RuleSet, *, as_of: Any,
-             reg: Register | None = None) -> pd.DataFrame:
+             reg: Register | None = None, codes: list[str] | None = None) -> pd.DataFrame:
     """Scan ``dataset`` with ``current`` and with ``candidate`` (in memory, nothing written) and list the
     warnings and alerts that would appear or disappear (by their stable finding id), each with the
     reviewers' verdict from the register when one is given: ``verdict`` = confirmed, dismissed or empty.
@@ -297,7 +297,8 @@ def backtest(dataset: Any, candidate: RuleSet, current: RuleSet, *, as_of: Any,
     Columns: change (appear | disappear), finding_id, indicator, level, region_code, unit_code, subject_id,
     period, value, threshold, verdict, dismiss_reason; plus, for the summary, every current finding with
     change = ``keep``. Refused (:class:`RegisterError`) when the candidate names regions the data does not
-    hold, or none of the data's regions while it names some (rules of another data set).
+    hold, or none of the data's regions while it names some (rules of another data set). ``codes``: only
+    these indicators (default every one).
     """
     from fiscalrisk.scan import scan
 
@@ -312,8 +313,8 @@ def backtest(dataset: Any, candidate: RuleSet, current: RuleSet, *, as_of: Any,
     if own:
         raise RegisterError(f"the candidate rules set parameters for region(s) {', '.join(own)}, which the data "
                             "does not hold")
-    now = scan(dataset, as_of=as_of, rules=current).findings
-    after = scan(dataset, as_of=as_of, rules=candidate).findings
+    now = scan(dataset, as_of=as_of, rules=current, codes=codes).findings
+    after = scan(dataset, as_of=as_of, rules=candidate, codes=codes).findings
     risk = ("warning", "alert")
     now = now.loc[now["level"].astype("str").isin(risk)]
     after = after.loc[after["level"].astype("str").isin(risk)]
