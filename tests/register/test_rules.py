@@ -423,3 +423,16 @@ def test_the_register_of_an_older_schema_is_migrated_to_hold_versions(db_url: st
     assert reg.init() == "0004"
     assert rulesets.versions(reg).empty
     reg.engine.dispose()
+
+
+def test_the_regional_report_states_the_rules_version(dataset, tmp_path: Path) -> None:
+    from fiscalrisk.report.regional import RegionalReport
+
+    fields = {"name": "湖州市", "code": "330500", "n": 16, "units": 3, "as_of": "2025-06-30", "money": "金额单位：元。"}
+    published = write_scan(scan(dataset, as_of="2025-06-30", rules=RuleSet.from_files([], version="2025.1"),
+                                codes=["PAY06"]), tmp_path / "published")
+    adhoc = write_scan(scan(dataset, as_of="2025-06-30", codes=["PAY06"]), tmp_path / "adhoc")
+    assert RegionalReport(published, "330500").text("scope", **fields).endswith("金额单位：元。规则版本 2025.1。")
+    assert RegionalReport(published, "330500", language="en").text("scope", **fields).endswith(
+        "金额单位：元。 Rules version 2025.1.")
+    assert RegionalReport(adhoc, "330500").text("scope", **fields).endswith("规则版本：未发布（参数文件）。")
