@@ -32,6 +32,9 @@ Typical monthly flow:
   fiscalrisk export REPORTS --to BUNDLE.zip   a reproducible bundle; fiscalrisk verify BUNDLE.zip
   fiscalrisk dashboard --scan SCAN [--region CODE]
                                           serve the managers' dashboard (offline, token-protected)
+  fiscalrisk rules publish FILE.yaml --version V --effective-from DATE --user NAME
+                                          a rules version; then fiscalrisk scan DATA_DIR --as-of DATE --db URL
+                                          judges by the version in force on that date (docs/rules.md)
 
 Reports and the dashboard read the scan directory only (scan format 2; docs/scan-directory.md).
 

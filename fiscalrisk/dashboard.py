@@ -123,7 +123,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="address to bind (default 127.0.0.1: this machine only)")
     p.add_argument("--lang", default="zh-CN", choices=["zh-CN", "en"], help="initial language (default zh-CN)")
     p.add_argument("--db", metavar="URL", help="the alert register (fiscalrisk register): adds the tab 整改跟踪, "
-                                               "the closed loop of the region shown")
+                                               "the closed loop of the region shown, and each rule's precision "
+                                               "(reviewed, dismissal rate) to the about tab; read only")
     p.add_argument("--cull-idle", type=int, default=None, metavar="SECONDS",
                    help="shut down kernels idle and unconnected this long "
                         "(default: params dashboard.cull_idle_seconds, 120)")

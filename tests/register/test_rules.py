@@ -436,3 +436,32 @@ def test_the_regional_report_states_the_rules_version(dataset, tmp_path: Path) -
     assert RegionalReport(published, "330500", language="en").text("scope", **fields).endswith(
         "金额单位：元。 Rules version 2025.1.")
     assert RegionalReport(adhoc, "330500").text("scope", **fields).endswith("规则版本：未发布（参数文件）。")
+
+
+def test_the_explore_notebook_draws_the_backtest_of_a_candidate(tmp_path: Path) -> None:
+    import json
+
+    import papermill
+
+    from ..conftest import ROOT
+
+    url = f"sqlite:///{tmp_path / 'r.db'}"
+    reg = Register(url)
+    reg.init()
+    reg.add_user("wang", "supervisor", region="330500")
+    current = tmp_path / "current.yaml"
+    current.write_text("indicators:\n  PAY06:\n    threshold: 200000\n", encoding="utf-8")
+    rulesets.publish(reg, current, version="2024.1", effective_from="2024-01-01", user="wang")
+    candidate = tmp_path / "candidate.yaml"
+    candidate.write_text("indicators:\n  PAY06:\n    threshold: 150000\n", encoding="utf-8")
+    out = tmp_path / "explore.ipynb"
+    papermill.execute_notebook(str(ROOT / "notebooks" / "explore.ipynb"), str(out), cwd=str(ROOT / "notebooks"),
+                               parameters={"RULES_FILE": str(candidate), "RULES_DB": url}, kernel_name="python3",
+                               progress_bar=False)
+    last = json.loads(out.read_text(encoding="utf-8"))["cells"][-1]
+    text = "".join("".join(o.get("text", "")) for o in last["outputs"] if o["output_type"] == "stream")
+    assert "rules 2024.1 →" in text
+    shown = [o["data"] for o in last["outputs"] if o["output_type"] == "display_data"]
+    assert "PAY06" in "".join(shown[0]["text/html"])  # the per-indicator table
+    assert len(shown) == 2  # and the chart
+    reg.engine.dispose()
