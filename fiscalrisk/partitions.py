@@ -351,7 +351,7 @@ def scan_data_dir(data_dir: str | Path, as_of: Any = None, *, region: str | None
         run.extend(r)
         reduced.append(red)
         rows += n
-    run.assessed.append(_unseen_regions(run.assessed, local, tree.codes))
+    run.assessed.append(_unseen_regions(run.assessed, local, tree.codes, per_region))
     tables = dict(small)
     if reduced:
         tables["payments"] = _concat_reduced(reduced, order)
@@ -366,9 +366,11 @@ def scan_data_dir(data_dir: str | Path, as_of: Any = None, *, region: str | None
     return result
 
 
-def _unseen_regions(assessed: list[pd.DataFrame], codes: list[str], regions: list[str]) -> pd.DataFrame:
+def _unseen_regions(assessed: list[pd.DataFrame], codes: list[str], regions: list[str],
+                    per_region: Mapping[str, Any] | None = None) -> pd.DataFrame:
     """The ``assessed`` rows a one-piece scan gives the regions no partition holds units of (e.g. a
-    province root): "no subjects", or the indicator's reason when no partition could assess it."""
+    province root): "no subjects", or the indicator's reason when no partition could assess it. None for
+    a region where the indicator is switched off (``switched_off``), as in a one-piece scan."""
     from fiscalrisk.findings import ASSESSED_COLUMNS, finalize_assessed
     from fiscalrisk.indicators import registry
 
@@ -377,7 +379,8 @@ def _unseen_regions(assessed: list[pd.DataFrame], codes: list[str], regions: lis
     rows = []
     for code in codes:
         mine = seen.loc[seen["indicator"] == code]
-        missing = sorted(set(regions) - set(mine["region_code"].astype("str")))
+        off = {r for r, p in (per_region or {}).items() if code in set(p.get("switched_off") or ())}
+        missing = sorted(set(regions) - set(mine["region_code"].astype("str")) - off)
         if not missing:
             continue
         status = mine["status"].astype("str")
