@@ -674,7 +674,12 @@ class RegionalReport:
     def _not_assessed(self, code: str) -> str:
         """Why ``code`` has no values in the subtree ('' when it was assessed and measured nothing)."""
         if code not in (self.scan.manifest.get("indicators") or []):
+            retired = ((self.scan.manifest.get("rules") or {}).get("retired") or {}).get(code)
+            if retired and str(retired) <= str(self.scan.manifest.get("as_of")):
+                return f"{code} is retired from {retired} (fiscalrisk rules retire)"
             return f"{code} was not part of this scan"
+        if code in set(self.params.get("switched_off") or ()):
+            return f"{code} is switched off by the rules (rules version {self.scan.manifest.get('rules_version') or 'unpublished'})"
         a = self.scan.assessed
         if a.empty:
             return ""

@@ -465,3 +465,16 @@ def test_the_explore_notebook_draws_the_backtest_of_a_candidate(tmp_path: Path) 
     assert "PAY06" in "".join(shown[0]["text/html"])  # the per-indicator table
     assert len(shown) == 2  # and the chart
     reg.engine.dispose()
+
+
+def test_the_report_says_an_indicator_is_switched_off_or_retired(dataset, tmp_path: Path) -> None:
+    from fiscalrisk.report.regional import RegionalReport
+
+    path = tmp_path / "rules.yaml"
+    path.write_text("switched_off: [PAY05]\n", encoding="utf-8")
+    rules = RuleSet(**{**RuleSet.from_files([path], version="2025.1").__dict__, "retired": {"PAY07": dt.date(2025, 7, 1)}})
+    out = write_scan(scan(dataset, as_of="2025-09-30", rules=rules, codes=CODES), tmp_path / "scan")
+    report = RegionalReport(out, "330500", language="en")
+    assert report._not_assessed("PAY05") == "PAY05 is switched off by the rules (rules version 2025.1)"
+    assert report._not_assessed("PAY07") == "PAY07 is retired from 2025-07-01 (fiscalrisk rules retire)"
+    assert report._not_assessed("PAY06") == ""
