@@ -1068,8 +1068,9 @@ class DashboardApp:
     def _draw_about(self) -> None:
         from fiscalrisk.report.i18n import module_label
 
-        c = self.data.catalogue(self.lang)
-        heads = ["about.code", "about.name", "about.module", "about.warning", "about.alert", "about.source", "about.why"]
+        c = self.data.catalogue(self.lang, self.region)
+        heads = ["about.code", "about.name", "about.module", "about.warning", "about.alert", "about.local",
+                 "about.source", "about.why"]
         quality = self._rule_quality()
         if quality is not None:
             heads += ["about.reviewed", "about.dismissal"]
@@ -1081,7 +1082,8 @@ class DashboardApp:
         for r in c.itertuples(index=False):
             out.append(
                 f"<tr><td class='fr-code'>{_e(r.code)}</td><td>{_e(r.name)}</td><td>{_e(module_label(r.module, self.lang))}</td>"
-                f"<td>{_e(r.warning or '—')}</td><td>{_e(r.alert or '—')}</td><td>{_e(r.source)}</td>"
+                f"<td>{_e(r.warning or '—')}</td><td>{_e(r.alert or '—')}</td>"
+                f"<td class='fr-local'>{_e(r.local)}</td><td>{_e(r.source)}</td>"
                 f"<td class='fr-msg'>{_e(r.why)}</td>"
                 + (_quality_cells(quality.get(r.code)) if quality is not None else "") + "</tr>"
             )

@@ -41,6 +41,7 @@ __all__ = [
     "history_trajectories",
     "last_complete_month",
     "peer_groups",
+    "peer_group_label",
     "unit_year_metrics",
 ]
 
@@ -100,6 +101,22 @@ def complete_months(as_of: pd.Timestamp, start_month: int = 1) -> int:
     if fiscal_year(last, start_month) != fiscal_year(pd.Timestamp(as_of), start_month):
         return 0
     return int(fiscal_month(last, start_month))
+
+
+_KIND_LABELS = {"department": ("部门", "departments"), "institution": ("事业单位", "institutions"),
+                "township_government": ("乡镇政府", "township governments"), "unit": ("单位", "units")}
+_LEVEL_LABELS = {"province": ("省级", "provincial"), "city": ("市级", "city"), "county": ("区县", "county"),
+                 "township": ("乡镇", "township"), "all": ("", "")}
+
+
+def peer_group_label(group: str, lang: str) -> str:
+    """A peer group ``kind|level`` as a reader says it: 区县部门 / county departments (a kind the data
+    name otherwise is shown as it is)."""
+    kind, _, level = str(group).partition("|")
+    zh = lang == "zh-CN"
+    k = _KIND_LABELS.get(kind, (kind, kind))[0 if zh else 1]
+    lv = _LEVEL_LABELS.get(level, (level, level))[0 if zh else 1]
+    return (lv + k) if zh else " ".join(x for x in (lv, k) if x)
 
 
 def peer_groups(ctx: ScanContext) -> pd.Series:
@@ -710,10 +727,10 @@ def unit_year_metrics(ctx: ScanContext, metrics: Iterable[str] | None = None) ->
     why_en="Units of the same kind and level spend alike; a unit far from its peers in 三公 per head, "
     "execution, cash or individual payments or its December share has something to explain.",
     source="Iglewicz & Hoaglin (1993) robust z; indicators.md ANM04",
-    message_zh="{unit_name} {period}年{metric_zh}为{metric_text}，同级单位（{peer_group}，{peer_n}家）"
+    message_zh="{unit_name} {period}年{metric_zh}为{metric_text}，同级单位（{peer_group_zh}，{peer_n}家）"
     "中位数{median_text}，稳健z值{robust_z:.1f}",
     message_en="{unit_name} {period}: {metric_en} {metric_text} against a median of {median_text} "
-    "among its {peer_n} peers ({peer_group}); robust z {robust_z:.1f}",
+    "among its {peer_n} peers ({peer_group_en}); robust z {robust_z:.1f}",
     params={
         "metrics": "the metrics compared (sangong_per_head, execution_rate, cash_share, individual_share, "
         "december_share)",
@@ -806,6 +823,8 @@ def anm04(ctx: ScanContext, p: dict) -> pd.DataFrame:
             "metric_value": top["value"], "metric_text": _metric_text(top["metric"], top["value"]),
             "median_text": _metric_text(top["metric"], top["peer_median"]),
             "peer_group": top["peer_group"], "peer_n": int(top["peer_n"]),
+            "peer_group_zh": peer_group_label(top["peer_group"], "zh-CN"),
+            "peer_group_en": peer_group_label(top["peer_group"], "en"),
             "peer_median": top["peer_median"], "robust_z": top["robust_z"],
             "reason": "" if assessed else f"peer group {top['peer_group']} has {int(top['peer_n'])} units, "
             f"below min_peers {int(p.get('min_peers', 5))}",

@@ -797,18 +797,39 @@ class DashboardData:
 
     # -- about -----------------------------------------------------------------------------------------
 
-    def catalogue(self, lang: str = "zh-CN") -> pd.DataFrame:
-        """The indicator catalogue (registry ``catalogue()`` with the scan's thresholds), for the about tab."""
+    def catalogue(self, lang: str = "zh-CN", region: str | None = None) -> pd.DataFrame:
+        """The indicator catalogue for the about tab, with ``region``'s own thresholds (the params the scan
+        graded it with: 德清县's PAY06 threshold of 200,000, not the city's 300,000).
+
+        ``warning`` / ``alert``: the region's thresholds; ``local``: the region's parameters that differ
+        from the scan's base params, as "name = value (base value)" (empty when none do).
+        """
+        from fiscalrisk.indicators.registry import _threshold_text
+
         lang = normalize_lang(lang)
         c = self._catalogue
         zh = lang == "zh-CN"
+        base = (self.manifest.get("params") or {}).get("indicators") or {}
+        own = ((self.manifest.get("params_by_region") or {}).get(str(region)) or {}).get("indicators") \
+            if region is not None else None
+        own = own or base
+        warning, alert, local = [], [], []
+        for code, w, a in zip(c["code"], c["warning"], c["alert"], strict=True):
+            mine, theirs = own.get(code) or {}, base.get(code) or {}
+            warning.append(_threshold_text(mine["warning"]) if "warning" in mine else w)
+            alert.append(_threshold_text(mine["alert"]) if "alert" in mine else a)
+            diff = [f"{k} = {_param_text(v)}（{_param_text(theirs.get(k))}）" if zh else
+                    f"{k} = {_param_text(v)} ({_param_text(theirs.get(k))})"
+                    for k, v in sorted(mine.items()) if theirs.get(k) != v]
+            local.append("; ".join(diff))
         return pd.DataFrame({
             "code": c["code"],
             "module": c["module"],
             "name": c["name_zh" if zh else "name_en"],
             "subject_type": c["subject_type"],
-            "warning": c["warning"],
-            "alert": c["alert"],
+            "warning": warning,
+            "alert": alert,
+            "local": local,
             "source": c["source"],
             "why": c["why_zh" if zh else "why_en"],
         })
@@ -846,4 +867,17 @@ def _fmt(v: Any) -> str:
         return f"{v:.4g}"
     if isinstance(v, int) and not isinstance(v, bool) and 10000 <= abs(v) < 10**11:
         return f"{v:,}"
+    return str(v)
+
+
+def _param_text(v: Any) -> str:
+    """A parameter's value as the about tab shows it (200,000; 0.8; [301, 303]; — for none)."""
+    if v is None:
+        return "—"
+    if isinstance(v, bool):
+        return str(v).lower()
+    if isinstance(v, int | float):
+        return f"{v:,.0f}" if float(v).is_integer() and abs(v) >= 1000 else f"{v:g}"
+    if isinstance(v, list | tuple):
+        return "[" + ", ".join(_param_text(x) for x in v) + "]"
     return str(v)

@@ -243,6 +243,7 @@ MESSAGES: Final[dict[str, _M]] = {
     "about.subject": _m("对象", "Subject"),
     "about.warning": _m("黄色预警阈值", "Warning threshold"),
     "about.alert": _m("红色预警阈值", "Alert threshold"),
+    "about.local": _m("本地区参数（与基准不同者；括号内为基准值）", "This region's own parameters (the scan's base value in brackets)"),
     "about.source": _m("依据", "Source"),
     "about.why": _m("风险说明", "Why it is a risk"),
     "about.reviewed": _m("已核实", "Reviewed"),

@@ -331,3 +331,19 @@ def test_the_alert_workbook_holds_every_row_of_the_table_as_shown(scan_env: Scan
     personal = pd.read_parquet(scan_env.scan / "reference" / "personal_payees.parquet")
     text = " ".join(str(c) for r in body for c in r if c is not None)
     assert not [n for n in personal["name"] if len(n) >= 2 and n in text], "the export is masked like the page"
+
+
+def test_the_about_tab_shows_each_regions_own_thresholds(scan_env: ScanEnv) -> None:
+    import yaml
+
+    from tests.conftest import ROOT
+
+    own = yaml.safe_load((ROOT / "params" / "330521.yaml").read_text(encoding="utf-8"))["indicators"]["PAY06"]
+    city = yaml.safe_load((ROOT / "params" / "defaults.yaml").read_text(encoding="utf-8"))["indicators"]["PAY06"]
+    assert own["threshold"] != city["threshold"]
+    d = DashboardData(scan_env.scan, scan_env.cache, CITY)
+    county = d.catalogue("zh-CN", COUNTY).set_index("code")
+    assert county.loc["PAY06", "local"] == f"threshold = {own['threshold']:,}（{city['threshold']:,}）"
+    whole = d.catalogue("zh-CN", CITY).set_index("code")
+    assert whole.loc["PAY06", "local"] == ""
+    assert (county["warning"] == whole["warning"]).all()  # 德清县 changes a parameter, no level threshold
