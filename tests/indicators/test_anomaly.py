@@ -230,8 +230,10 @@ def test_anm04_unit_far_above_its_peers_is_a_warning_naming_the_peer_group() -> 
     ev = json.loads(row["evidence"])
     assert ev["peer_group"] == "department|county" and ev["metric"] == "sangong_per_head"
     assert ev["metrics"]["sangong_per_head"]["peer_n"] == 7 and ev["robust_z"] == pytest.approx(row["value"])
-    assert "department|county" in row["message_en"] and "7 peers" in row["message_en"]
+    # the peer group as a reader says it, not its code
+    assert "7 peers (county departments)" in row["message_en"] and "department|county" not in row["message_en"]
     assert row["message_zh"].startswith("德清县第3局 2025年人均三公经费为9,000.00")
+    assert "同级单位（区县部门，7家）" in row["message_zh"]
     # the budget table is absent: no execution rate; every other metric is compared
     assert set(ev["metrics"]) == {"sangong_per_head", "cash_share", "individual_share", "december_share"}
 
