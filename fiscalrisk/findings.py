@@ -48,6 +48,7 @@ MODULES: tuple[str, ...] = (
     "outturn",
     "anomaly",
     "control",
+    "performance",
 )
 
 __all__ = [

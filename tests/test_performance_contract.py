@@ -169,3 +169,15 @@ def test_an_untranslated_kind_from_the_export_is_named(tmp_path):
     assert dataset is None
     row = _only(problems, column="kind")
     assert (row["file"], row["row"], row["value"]) == ("绩效评价表.csv", 2, "事后评价")
+
+
+def test_scan_says_how_many_progress_reports_after_as_of_it_ignored(tmp_path):
+    progress = PROGRESS + "T1,2026-09-30,11,三季度\n"
+    out = tmp_path / "scan"
+    res = _cli("scan", str(_dir(tmp_path, performance_progress=progress)), "--out", str(out), "--as-of", "2026-06-30")
+    assert res.returncode == 0, res.stderr
+    assert "performance_progress: 1 report dated after as_of 2026-06-30 ignored" in res.stdout
+    import json
+
+    assert json.loads((out / "manifest.json").read_text(encoding="utf-8"))["ignored"] == {
+        "performance_progress": {"after_as_of": 1}}

@@ -96,6 +96,7 @@ MESSAGES: Final[dict[str, _M]] = {
     "module.outturn": _m("预算可靠性 (PEFA)", "Budget reliability (PEFA)"),
     "module.anomaly": _m("统计异常", "Statistical anomalies"),
     "module.control": _m("内控", "Internal control"),
+    "module.performance": _m("绩效", "Performance"),
     # -- levels ------------------------------------------------------------------------------------
     "level.ok": _m("正常", "OK"),
     "level.info": _m("提示", "Note"),
@@ -117,6 +118,7 @@ MESSAGES: Final[dict[str, _M]] = {
     "subject.unit": _m("预算单位", "Budget unit"),
     "subject.region": _m("地区", "Region"),
     "subject.vendor": _m("供应商", "Vendor"),
+    "subject.target": _m("绩效目标", "Performance target"),
     # -- KPI tiles -----------------------------------------------------------------------------
     "kpi.execution": _m("预算执行率", "Budget execution"),
     "kpi.execution.note": _m("序时进度 {progress}，{gap}", "time progress {progress}, {gap}"),

@@ -58,8 +58,8 @@ def test_alert_heatmap_has_a_row_for_every_module() -> None:
     counts = pd.DataFrame({"module": ["payments"], "region_name": ["德清县"], "count": [3], "alerts": [1]})
     spec = _spec(charts.alert_heatmap(counts, "zh-CN"))
     data = next(iter(spec["datasets"].values()))
-    assert len(data) == 10
-    assert {"收支", "内控", "预算可靠性 (PEFA)"} <= {row["module_label"] for row in data}
+    assert len(data) == 11  # the ten business modules and budget performance (绩效)
+    assert {"收支", "内控", "预算可靠性 (PEFA)", "绩效"} <= {row["module_label"] for row in data}
 
 
 def test_pefa_scorecard_melts_the_scan_file() -> None:
