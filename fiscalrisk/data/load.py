@@ -22,7 +22,14 @@ from .mapping import Mapping, MappingError, ReadOptions, apply_columns, filter_r
 from .problems import DataError, ProblemLog
 from .read import Piece, file_bytes, read_csv_file, read_parquet_file, read_xlsx_file, sha256_bytes
 from .schema import REQUIRED_TABLES, TABLES
-from .validate import STR, check_performance_targets, check_references, check_region_tree, check_table, type_piece
+from .validate import (
+    STR,
+    check_performance_targets,
+    check_references,
+    check_region_tree,
+    check_table,
+    type_piece,
+)
 
 __all__ = ["load", "check", "DataError", "MappingError"]
 
