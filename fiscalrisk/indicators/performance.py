@@ -308,7 +308,9 @@ def prf02(ctx: ScanContext, p: dict) -> pd.DataFrame:
     en = np.where(no_out & no_eff, "no quantitative output target and no effect target",
                   np.where(no_out, "no quantitative output target", "no effect target"))
     value = no_out.astype(float) + no_eff.astype(float)
-    ex = project_execution(ctx).set_index(_PROJECT_KEYS)["adjusted"]
+    # the budget is not among PRF02's inputs: its adjusted amount is the finding's amount when there is one
+    ex = (project_execution(ctx).set_index(_PROJECT_KEYS)["adjusted"] if ctx.has("budget")
+          else pd.Series(dtype="float64", index=pd.MultiIndex.from_tuples([], names=_PROJECT_KEYS)))
     keys = pd.MultiIndex.from_frame(g[_PROJECT_KEYS])
     return pd.DataFrame({
         "subject_id": g["project_code"],
