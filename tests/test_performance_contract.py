@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from fiscalrisk.data import check, load
 
@@ -86,7 +87,7 @@ def test_unknown_level1_is_refused(tmp_path):
 def test_negative_target_with_le_is_refused(tmp_path):
     bad = TARGETS.replace("le,15,分钟", "le,-15,分钟")
     row = _only(_problems(_dir(tmp_path, performance_targets=bad)), column="target_value")
-    assert (row["row"], row["value"]) == (3, "-15.0")
+    assert (row["row"], row["value"]) == (3, "-15")
     assert "direction le" in row["expected"]
 
 
@@ -181,3 +182,32 @@ def test_scan_says_how_many_progress_reports_after_as_of_it_ignored(tmp_path):
 
     assert json.loads((out / "manifest.json").read_text(encoding="utf-8"))["ignored"] == {
         "performance_progress": {"after_as_of": 1}}
+
+
+BAD_INPUT = {
+    # case: (table, the row's text replaced, its replacement, the line expected on stderr)
+    "unknown direction": ("performance_targets", "群众出行时间缩短,le,15", "群众出行时间缩短,lt,15",
+                          "performance_targets.csv:3: column 'direction' value 'lt': expected one of ge, le, eq"),
+    "negative ceiling": ("performance_targets", "le,15,分钟", "le,-15,分钟",
+                         "performance_targets.csv:3: column 'target_value' value '-15': expected a target_value "
+                         "of at least 0 for direction le"),
+    "score of 105": ("performance_evaluations", "self,2026-03-15,92.5", "self,2026-03-15,105",
+                     "performance_evaluations.csv:3: column 'score' value '105': expected a value between 0 and 100"),
+    "unknown kind": ("performance_evaluations", "E2,2025,001,,self", "E2,2025,001,,自评",
+                     "performance_evaluations.csv:3: column 'kind' value '自评': expected one of ex_ante, self, "
+                     "department, finance"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_INPUT))
+def test_bad_performance_input_exits_2_naming_file_row_column_value_and_expected(case, tmp_path):
+    table, old, new, line = BAD_INPUT[case]
+    text = {"performance_targets": TARGETS, "performance_evaluations": EVALUATIONS}[table]
+    assert old in text
+    data = _dir(tmp_path, **{table: text.replace(old, new)})
+    for command in (["validate", str(data)], ["scan", str(data), "--out", str(tmp_path / "scan")]):
+        res = _cli(*command)
+        assert res.returncode == 2, (command, res.stderr)
+        assert line in res.stderr, res.stderr
+        assert "Traceback" not in res.stderr
+    assert not (tmp_path / "scan").exists()

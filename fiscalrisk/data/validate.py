@@ -348,7 +348,9 @@ def check_performance_targets(targets: pd.DataFrame, log: ProblemLog) -> None:
         if not bad.any():
             continue
         sub = targets.loc[bad]
-        shown_values = sub[shown].astype("object").where(sub[shown].notna(), "").to_numpy()
+        # the value as a person wrote it: 12, not 12.0
+        shown_values = np.array([f"{v:g}" if isinstance(v, float) else ("" if v is None or v != v else str(v))
+                                 for v in sub[shown].astype("object")], dtype=object)
         for file, grp in sub.assign(_shown=shown_values).groupby("_file", sort=False):
             log.add(str(file), "performance_targets", column, expected, rows=grp["_row"].to_numpy(),
                     values=grp["_shown"].to_numpy())
