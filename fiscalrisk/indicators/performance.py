@@ -489,6 +489,7 @@ def prf04(ctx: ScanContext, p: dict) -> pd.DataFrame:
     reads={"performance_evaluations": ("evaluation_id", "year", "unit_code", "project_code", "kind",
                                        "evaluation_date"),
            "performance_targets": ("target_id", "year", "unit_code", "project_code", "level1"),
+           "performance_progress": ("target_id", "report_date", "actual_value"),
            "budget": ("year", "unit_code", "function_code", "economic_code", "project_code", "original_amount"),
            "payments": ("pay_date", "unit_code", "function_code", "economic_code", "amount")},
     grade="ge",
@@ -527,7 +528,8 @@ def prf05(ctx: ScanContext, p: dict) -> pd.DataFrame:
     (评价结果与预算安排挂钩) rewards the inflation.
 
     **Exclusions.** The current year (not finished); project-years without a ``self`` evaluation or
-    without a score and grade; evaluations of the unit as a whole (no project code).
+    without a score and grade; evaluations of the unit as a whole (no project code). Not assessed
+    without ``performance_progress``: with no reported value at all there is nothing to score.
     """
     ev = ctx.tables["performance_evaluations"]
     ev = ev.loc[(ev["kind"] == "self") & (ev["year"].astype("int64") < ctx.year)].copy()
