@@ -2,6 +2,41 @@
 
 The flow, in one line: load (:mod:`fiscalrisk.data`, the data contract) → scan (indicators and
 detectors) → findings → risk scores → reports, dashboard, exports.
+
+The analyst's API (:mod:`fiscalrisk.api`)::
+
+    import fiscalrisk
+
+    ds = fiscalrisk.load("data_samples/huzhou")    # tables as attributes: ds.payments, ds.budget
+    res = fiscalrisk.scan(ds)                       # findings with unit, region and indicator names
+    res.source_rows(res.findings["finding_id"].iloc[0])
+    fiscalrisk.catalogue()
+
+``fiscalrisk.scan`` is also the module :mod:`fiscalrisk.scan` (``from fiscalrisk.scan import write_scan``
+keeps working); calling it runs :func:`fiscalrisk.api.scan`.
 """
 
+from typing import Any
+
 __version__ = "0.1.0"
+
+__all__ = ["load", "scan", "catalogue", "measure", "__version__"]
+
+_API = ("load", "catalogue", "measure", "Analysis", "SourceRows")
+
+
+def __getattr__(name: str) -> Any:
+    # Imported when first used: `import fiscalrisk` stays cheap (no pandas) for the CLI's start.
+    if name == "scan":
+        import importlib
+
+        return importlib.import_module("fiscalrisk.scan")
+    if name in _API:
+        from fiscalrisk import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'fiscalrisk' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_API) | {"scan"})

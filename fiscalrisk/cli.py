@@ -361,7 +361,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", metavar="YYYY-MM-DD", help="the date the scan looks from (default: the latest pay_date)")
     p.add_argument("--params", metavar="FILE", action="append", help="params YAML layered over params/ (repeatable)")
     p.add_argument("--mapping", metavar="FILE", help="column-mapping YAML for a foreign source")
-    p.add_argument("--region", metavar="CODE", help="scan only this region and its subtree")
+    p.add_argument("--region", metavar="CODE",
+                   help="keep only this region and its subtree (its findings have the values the whole scan "
+                        "gives them: peer groups come from the whole data set)")
     p.add_argument("--workers", type=int, default=1, metavar="N",
                    help="scan the payments county by county on a local Dask cluster of N processes")
     p.add_argument("--scheduler", metavar="tcp://HOST:PORT",

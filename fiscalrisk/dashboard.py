@@ -174,8 +174,9 @@ def offline_template(root: Path) -> Path:
 
     It is Voila's installed ``lab`` template with the stylesheet links to cdn.jsdelivr.net removed:
     the Font Awesome icons they fetch are already bundled in Voila's own JavaScript, and an offline
-    intranet must not see the page wait for, or a proxy log, a request to the internet. ``root`` goes
-    first on ``JUPYTER_PATH`` so Voila finds the template.
+    intranet must not see the page wait for, or a proxy log, a request to the internet. nbconvert's
+    Mermaid loader (an ``import()`` from cdnjs, for diagrams the dashboard never shows) is left out too,
+    so the page names no host at all. ``root`` goes first on ``JUPYTER_PATH`` so Voila finds the template.
     """
     from jupyter_core.paths import jupyter_path
 
@@ -189,6 +190,7 @@ def offline_template(root: Path) -> Path:
         raise FileNotFoundError("Voila's lab template (voila/templates/lab/index.html.j2) is not installed")
     lines = source.read_text(encoding="utf-8").splitlines(keepends=True)
     kept = [line for line in lines if "cdn.jsdelivr.net" not in line and "://cdn" not in line]
+    kept.append("\n{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}\n")
     target = root / "voila" / "templates" / TEMPLATE_NAME
     target.mkdir(parents=True, exist_ok=True)
     (target / "index.html.j2").write_text("".join(kept), encoding="utf-8")
@@ -537,8 +539,40 @@ body, .jp-Notebook, #rendered_cells { background: var(--fr-bg) !important; }
 .fr-app .jupyter-widgets.widget-tab > .widget-tab-contents { background: transparent; border: none; padding: 12px 0 0 0; }
 .fr-app .vega-embed { padding-right: 0 !important; }
 .fr-app .vega-embed summary { display: none; }
+.fr-app .vega-embed svg { max-width: 100%; height: auto; }
+.fr-controls { flex-wrap: wrap !important; row-gap: 6px; }
+.fr-controls .widget-dropdown, .fr-controls .widget-text { max-width: 100%; }
+.fr-export a { display: inline-block; margin-left: 6px; font-size: 13px; color: var(--fr-accent); }
+/* phones (≤ 640 px): one column, controls wrap, charts fit their card, the alert tables become cards */
+@media (max-width: 640px) {
+  .fr-app { padding: 0 8px 24px 8px; }
+  .fr-header { margin: 0 -8px 10px -8px; padding: 14px 14px 12px 14px; border-radius: 0 0 10px 10px; }
+  .fr-header h1 { font-size: 19px; }
+  .fr-tiles { grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 8px; }
+  .fr-tile { min-height: 0; padding: 10px; } .fr-tile .fr-value { font-size: 21px; }
+  .fr-row > .fr-card { flex: 1 1 100%; margin-right: 0; min-width: 0; }
+  .fr-card { padding: 10px; margin-right: 0; }
+  .fr-controls { gap: 6px; padding: 8px; }
+  .fr-controls .widget-dropdown, .fr-controls .widget-text { width: 100% !important; }
+  .fr-app .lm-TabBar-tab, .fr-app .p-TabBar-tab { min-width: 0; flex: 1 1 auto; font-size: 13px; padding: 0 6px; }
+  .fr-app .widget-tab > .lm-TabBar, .fr-app .widget-tab > .p-TabBar { overflow-x: auto; }
+  .fr-tablewrap, .fr-scroll { overflow-x: visible; box-shadow: none; }
+  .fr-table.fr-cards thead { display: none; }
+  .fr-table.fr-cards, .fr-table.fr-cards tbody { display: block; width: 100%; }
+  .fr-table.fr-cards tr { display: block; background: white; border-radius: 10px; margin: 0 0 10px 0; padding: 8px 10px;
+                          box-shadow: 0 1px 3px rgba(16,24,40,.10); }
+  .fr-table.fr-cards tr.fr-more { box-shadow: none; background: transparent; padding: 0 10px; margin-top: -6px; }
+  .fr-table.fr-cards td { display: block; border: none; padding: 2px 0; min-width: 0 !important; max-width: none;
+                          text-align: left !important; white-space: normal; }
+  .fr-table.fr-cards td[data-label]::before { content: attr(data-label) "："; color: var(--fr-muted); font-size: 12px; }
+  .fr-table.fr-cards td:empty { display: none; }
+  .fr-table details .fr-kv { min-width: 0; max-width: none; }
+}
 </style>
 """
+
+#: the period selector's "every period" (全部期间): findings of every period, money of the latest year
+ALL_PERIODS = 0
 
 _TILE_KEYS = ("kpi.execution", "kpi.open_alerts", "kpi.sangong", "kpi.contract_progress", "kpi.project_progress",
               "kpi.risk_score")
@@ -590,7 +624,8 @@ class DashboardApp:
         self.lang = normalize_lang(lang)
         self.region = data.root
         years = data.years()
-        self.year = years[-1] if years else data.as_of.year
+        self.year = years[-1] if years else data.as_of.year  # the budget year of the money figures
+        self.period = self.year  # what the period selector says: a budget year, or ALL_PERIODS
 
         self.header = w.HTML()
         self.region_dd = w.Dropdown(layout=w.Layout(width="300px"))
@@ -624,8 +659,15 @@ class DashboardApp:
 
         self.module_dd = w.Dropdown(layout=w.Layout(width="220px"))
         self.level_dd = w.Dropdown(layout=w.Layout(width="160px"))
+        self.search_tx = w.Text(layout=w.Layout(width="220px"), continuous_update=False)
+        self.sort_dd = w.Dropdown(layout=w.Layout(width="180px"))
+        self.export_btn = w.Button(layout=w.Layout(width="auto"))
+        self.export_link = w.HTML()
+        self.export_link.add_class("fr-export")
         self.module_label, self.level_label = w.HTML(), w.HTML()
-        filters = w.HBox([self.module_label, self.module_dd, self.level_label, self.level_dd])
+        self.search_label, self.sort_label = w.HTML(), w.HTML()
+        filters = w.HBox([self.module_label, self.module_dd, self.level_label, self.level_dd, self.search_label,
+                          self.search_tx, self.sort_label, self.sort_dd, self.export_btn, self.export_link])
         filters.add_class("fr-controls")
         self.top = w.HTML()
         self.table_note = w.HTML()
@@ -655,6 +697,9 @@ class DashboardApp:
         self.lang_tb.observe(self._on_lang, names="value")
         self.module_dd.observe(self._on_filter, names="value")
         self.level_dd.observe(self._on_filter, names="value")
+        self.search_tx.observe(self._on_filter, names="value")
+        self.sort_dd.observe(self._on_filter, names="value")
+        self.export_btn.on_click(lambda _button: self._guard(self._export))
 
     @classmethod
     def from_env(cls) -> DashboardApp:
@@ -688,8 +733,9 @@ class DashboardApp:
             self.level_label.value = f"<span class='widget-label'>{_e(self._t('table.filter_level'))}</span>"
             self.region_dd.options = d.region_options(self.lang)
             self.region_dd.value = self.region
-            self.period_dd.options = [(d.period_label(y, self.lang), y) for y in reversed(d.years())]
-            self.period_dd.value = self.year
+            self.period_dd.options = ([(d.period_label(y, self.lang), y) for y in reversed(d.years())]
+                                      + [(self._t("app.period.all"), ALL_PERIODS)])
+            self.period_dd.value = self.period
             module = self.module_dd.value or ""
             self.module_dd.options = [(self._t("app.all"), "")] + [(module_label(m, self.lang), m)
                                                                    for m in d.modules_present()]
@@ -698,6 +744,14 @@ class DashboardApp:
             self.level_dd.options = [(self._t("app.all"), ""), (self._t("level.alert"), "alert"),
                                      (self._t("level.warning"), "warning")]
             self.level_dd.value = level
+            self.search_label.value = f"<span class='widget-label'>{_e(self._t('table.search'))}</span>"
+            self.search_tx.placeholder = self._t("table.search_hint")
+            self.sort_label.value = f"<span class='widget-label'>{_e(self._t('table.sort'))}</span>"
+            sort = self.sort_dd.value or "priority"
+            self.sort_dd.options = [(self._t(f"table.sort.{k}"), k) for k in ("priority", "amount", "unit",
+                                                                             "indicator", "period")]
+            self.sort_dd.value = sort
+            self.export_btn.description = self._t("table.export")
             self.tabs.titles = (self._t("tab.overview"), self._t("tab.alerts"), self._t("tab.performance"),
                                 self._t("tab.loop"), self._t("tab.about"))
         finally:
@@ -712,7 +766,9 @@ class DashboardApp:
 
     def _on_period(self, change: dict[str, Any]) -> None:
         if not self._silent and change["new"] is not None:
-            self.year = int(change["new"])
+            self.period = int(change["new"])
+            years = self.data.years()
+            self.year = self.period if self.period != ALL_PERIODS else (years[-1] if years else self.data.as_of.year)
             self.refresh()
 
     def _on_lang(self, change: dict[str, Any]) -> None:
@@ -723,7 +779,35 @@ class DashboardApp:
 
     def _on_filter(self, change: dict[str, Any]) -> None:
         if not self._silent:
+            self.export_link.value = ""
             self._guard(self._draw_table)
+
+    @property
+    def _findings_year(self) -> int | None:
+        """The period of the findings shown: the budget year chosen, or None for every period."""
+        return None if self.period == ALL_PERIODS else self.period
+
+    def _period_label(self) -> str:
+        if self.period == ALL_PERIODS:
+            return self._t("app.period.all_money", period=self.data.period_label(self.year, self.lang))
+        return self.data.period_label(self.year, self.lang)
+
+    def _filters(self) -> dict[str, Any]:
+        """The alert tab's filters, search and order, as :meth:`DashboardData.alert_table` takes them."""
+        return {"module": self.module_dd.value or None, "level": self.level_dd.value or None,
+                "search": self.search_tx.value or None, "sort": self.sort_dd.value or "priority"}
+
+    def _export(self) -> None:
+        """The alert table as shown (every row, masked) as an .xlsx download link: built in the kernel,
+        handed to the browser as a data: URL, so nothing is written on the server and nothing leaves it."""
+        import base64
+
+        data = self.data.alert_workbook(self.region, self._findings_year, self.lang, **self._filters())
+        name = f"alerts-{self.region}-{self._findings_year or 'all'}.xlsx"
+        href = ("data:application/vnd.openxmlformats-officedocument.spreadsheetml.sheet;base64,"
+                + base64.b64encode(data).decode("ascii"))
+        self.export_link.value = (f"<a id='fr-export' download='{_e(name)}' href='{href}'>"
+                                  f"{_e(self._t('table.export_ready', name=name))}</a>")
 
     def _guard(self, fn: Callable[[], None]) -> None:
         """Run a redraw; a failure shows one calm line instead of a traceback on a manager's screen."""
@@ -758,7 +842,7 @@ class DashboardApp:
             f"<div class='fr-header'><h1>{_e(self._t('app.title'))} · {_e(d.region_name(self.region, self.lang))}</h1>"
             f"<div class='fr-sub'>{_e(self._t('app.subtitle'))}</div>"
             f"<div class='fr-meta'>{_e(self._t('app.as_of'))} <b>{d.as_of:%Y-%m-%d}</b>"
-            f" &nbsp;·&nbsp; {_e(self._t('app.period'))} <b>{_e(d.period_label(self.year, self.lang))}</b>"
+            f" &nbsp;·&nbsp; {_e(self._t('app.period'))} <b>{_e(self._period_label())}</b>"
             + (f" &nbsp;·&nbsp; {_e(self._t('app.scan_time'))} {_e(scanned)}" if scanned else "")
             + f" &nbsp;·&nbsp; {_e(scope)}</div></div>"
         )
@@ -771,7 +855,7 @@ class DashboardApp:
     def _draw_tiles(self) -> None:
         from fiscalrisk.report.i18n import format_money, format_pct
 
-        k: Kpis = self.data.kpis(self.region, self.year)
+        k: Kpis = self.data.kpis(self.region, self.year, all_periods=self.period == ALL_PERIODS)
         lang = self.lang
         tiles = []
         # Execution against time progress; BUD01's bands (10 / 20 pp behind) colour the tile.
@@ -816,6 +900,9 @@ class DashboardApp:
         top = [self.data.indicator_name(c.strip(), lang) for c in k.risk_top.split(";") if c.strip()]
         note = self._t("kpi.risk_score.top", names="、".join(top) if lang == "zh-CN" else "; ".join(top)) if top \
             else self._t("kpi.risk_score.note")
+        # the score is the scan's (every period): say so when a single year is chosen, and what it is
+        note += " · " + self._t("kpi.risk_score.how") + (
+            "" if self.period == ALL_PERIODS else " · " + self._t("kpi.risk_score.all_periods"))
         tiles.append(self._tile("kpi.risk_score", "—" if score != score else f"{score:.0f}", note, status, "/ 100"))
         self.tiles.value = f"<div class='fr-tiles'>{''.join(tiles)}</div>"
 
@@ -829,7 +916,8 @@ class DashboardApp:
             width=500, height=250)
         ranking = d.ranking(self.region, lang)
         self.ranking_chart.chart = charts.risk_ranking(ranking, lang, top=12, width=380)
-        self.heatmap_chart.chart = charts.alert_heatmap(d.heatmap(self.region, self.year, lang), lang, cell=26)
+        self.heatmap_chart.chart = charts.alert_heatmap(d.heatmap(self.region, self._findings_year, lang), lang,
+                                                        cell=26)
         pefa = d.pefa(self.region, lang)
         if len(pefa):
             self.pefa_chart.chart = charts.pefa_scorecard(pefa, lang, cell=30)
@@ -848,9 +936,11 @@ class DashboardApp:
         from fiscalrisk.report.i18n import level_label
 
         d, lang = self.data, self.lang
-        rows, top = d.top_findings(self.region, self.year, lang, module=self.module_dd.value or None,
+        rows, top = d.top_findings(self.region, self._findings_year, lang, module=self.module_dd.value or None,
                                    level=self.level_dd.value or None, per_unit=self.top_per_unit,
                                    max_units=self.top_units)
+        label = {h: _e(self._t(h)) for h in ("table.priority", "table.unit", "table.period",
+                                             "table.amount_at_risk")}
         if rows.empty:
             self.top.value = ""
             return
@@ -858,18 +948,19 @@ class DashboardApp:
                  "table.amount_at_risk", "table.message"]
         out = [f"<div id='fr-top' class='fr-tablewrap'><h4 class='fr-top-title'>"
                f"{_e(self._t('table.top', per_unit=self.top_per_unit))}</h4>"
-               "<table class='fr-table fr-top'><thead><tr>"]
+               "<table class='fr-table fr-top fr-cards'><thead><tr>"]
         out += [f"<th>{_e(self._t(h))}</th>" for h in heads]
         out.append("</tr></thead><tbody>")
         groups = rows["group"].tolist()
         for i, r in enumerate(rows.itertuples(index=False)):
             out.append(
                 f"<tr data-finding='{_e(r.finding_id)}'>"
-                f"<td class='fr-num'>{_e(f'{r.priority:,}')}</td><td class='fr-who'>{_e(r.unit)}</td>"
+                f"<td class='fr-num' data-label='{label['table.priority']}'>{_e(f'{r.priority:,}')}</td>"
+                f"<td class='fr-who' data-label='{label['table.unit']}'>{_e(r.unit)}</td>"
                 f"<td><span class='fr-badge {_e(r.level)}'>{_e(level_label(r.level, lang))}</span></td>"
-                f"<td class='fr-ind'><span class='fr-code'>{_e(r.indicator)}</span><br>{_e(r.indicator_name)}</td>"
-                f"<td class='fr-nowrap'>{_e(r.period)}</td>"
-                f"<td class='fr-num'>{_e(_num(r.amount_at_risk))}</td>"
+                f"<td class='fr-ind'><span class='fr-code'>{_e(r.indicator)}</span> {_e(r.indicator_name)}</td>"
+                f"<td class='fr-nowrap' data-label='{label['table.period']}'>{_e(r.period)}</td>"
+                f"<td class='fr-num' data-label='{label['table.amount_at_risk']}'>{_e(_num(r.amount_at_risk))}</td>"
                 f"<td class='fr-msg'>{_e(r.message)}</td></tr>"
             )
             last = i + 1 == len(rows) or groups[i + 1] != r.group
@@ -883,12 +974,11 @@ class DashboardApp:
         self.top.value = "".join(out)
 
     def _draw_table(self) -> None:
-        from fiscalrisk.report.i18n import level_label, module_label
+        from fiscalrisk.report.i18n import format_value, level_label, module_label
 
         self._draw_top()
         d, lang = self.data, self.lang
-        rows, total = d.alert_table(self.region, self.year, lang, module=self.module_dd.value or None,
-                                    level=self.level_dd.value or None, limit=200)
+        rows, total = d.alert_table(self.region, self._findings_year, lang, limit=200, **self._filters())
         note = self._t("app.shown_of", shown=f"{len(rows):,}", total=f"{total:,}")
         if total > len(rows):
             note += " · " + self._t("table.more", limit=len(rows))
@@ -899,9 +989,10 @@ class DashboardApp:
             return
         heads = ["table.priority", "table.level", "table.module", "table.indicator", "table.unit", "table.period",
                  "table.value", "table.threshold", "table.amount_at_risk", "table.message", "table.evidence"]
-        out = ["<div id='fr-alerts' class='fr-tablewrap'><table class='fr-table'><thead><tr>"]
+        out = ["<div id='fr-alerts' class='fr-tablewrap'><table class='fr-table fr-cards'><thead><tr>"]
         out += [f"<th>{_e(self._t(h))}</th>" for h in heads]
         out.append("</tr></thead><tbody>")
+        label = {h: _e(self._t(h)) for h in heads}
         for r in rows.itertuples(index=False):
             who = r.unit or r.region
             ev = "".join(f"<div><span>{_e(k)}</span>{_e(v)}</div>" for k, v in r.evidence)
@@ -909,13 +1000,16 @@ class DashboardApp:
                         "</details>") if ev else ""
             out.append(
                 f"<tr data-finding='{_e(r.finding_id)}'>"
-                f"<td class='fr-num'>{_e(f'{r.priority:,}')}</td>"
+                f"<td class='fr-num' data-label='{label['table.priority']}'>{_e(f'{r.priority:,}')}</td>"
                 f"<td><span class='fr-badge {_e(r.level)}'>{_e(level_label(r.level, lang))}</span></td>"
-                f"<td class='fr-nowrap'>{_e(module_label(r.module, lang))}</td>"
-                f"<td class='fr-ind'><span class='fr-code'>{_e(r.indicator)}</span><br>{_e(r.indicator_name)}</td>"
-                f"<td class='fr-who'>{_e(who)}</td><td class='fr-nowrap'>{_e(r.period)}</td>"
-                f"<td class='fr-num'>{_e(_num(r.value))}</td><td class='fr-num'>{_e(_num(r.threshold))}</td>"
-                f"<td class='fr-num'>{_e(_num(r.amount_at_risk))}</td>"
+                f"<td class='fr-nowrap' data-label='{label['table.module']}'>{_e(module_label(r.module, lang))}</td>"
+                f"<td class='fr-ind'><span class='fr-code'>{_e(r.indicator)}</span> {_e(r.indicator_name)}</td>"
+                f"<td class='fr-who' data-label='{label['table.unit']}'>{_e(who)}</td>"
+                f"<td class='fr-nowrap' data-label='{label['table.period']}'>{_e(r.period)}</td>"
+                f"<td class='fr-num' data-label='{label['table.value']}'>{_e(format_value(r.value, r.value_unit, lang))}</td>"
+                f"<td class='fr-num' data-label='{label['table.threshold']}'>"
+                f"{_e(format_value(r.threshold, r.value_unit, lang))}</td>"
+                f"<td class='fr-num' data-label='{label['table.amount_at_risk']}'>{_e(_num(r.amount_at_risk))}</td>"
                 f"<td class='fr-msg'>{_e(r.message)}</td>"
                 f"<td class='fr-ev'>{evidence}</td>"
                 "</tr>"

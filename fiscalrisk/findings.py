@@ -13,8 +13,12 @@ but they earn no risk points (:func:`finding_points`), they are not cases of the
 recall against labelled cases (:func:`fiscalrisk.scan.evaluate`) counts only warnings and alerts.
 :data:`RISK_LEVELS` names the levels that are risks.
 
-Two columns follow the contract's (after ``evidence``):
+Three columns follow the contract's (after ``evidence``):
 
+- ``value_unit``: what ``value`` and ``threshold`` are (``ratio``, ``pp``, ``money``, ``days``, ...:
+  :data:`fiscalrisk.indicators.registry.VALUE_UNITS`), declared once per indicator in its
+  ``@indicator(value_unit=...)``, so every page shows them with their unit
+  (:func:`fiscalrisk.report.i18n.format_value`).
 - ``amount_at_risk``: the money a finding concerns, in the data's currency (a payment's amount, a
   split's total, the overpaid part of a contract, ...; NaN where no amount is meaningful, e.g. a score
   or a Benford test). Each indicator declares its rule once, in its ``@indicator(at_risk=...,
@@ -87,6 +91,7 @@ FINDINGS_COLUMNS: tuple[str, ...] = (
     "message_zh",
     "message_en",
     "evidence",
+    "value_unit",
     "amount_at_risk",
     "priority",
 )
@@ -129,8 +134,8 @@ def finalize_findings(frames: list[pd.DataFrame] | pd.DataFrame) -> pd.DataFrame
     """Concatenate findings, fix column order and dtypes, sort them deterministically, and rank them.
 
     Sort order: (indicator, region_code, unit_code, subject_id, period, finding_id); empty unit codes
-    (region-level findings) sort first within their region. ``amount_at_risk`` is NaN where a frame
-    lacks it; ``priority`` is computed afresh over all the rows given (:func:`priority_ranks`), so the
+    (region-level findings) sort first within their region. ``amount_at_risk`` is NaN and ``value_unit``
+    empty where a frame lacks them; ``priority`` is computed afresh over all the rows given (:func:`priority_ranks`), so the
     findings of a whole scan, finalised together, carry one order.
     """
     if isinstance(frames, pd.DataFrame):
@@ -140,6 +145,7 @@ def finalize_findings(frames: list[pd.DataFrame] | pd.DataFrame) -> pd.DataFrame
         return empty_findings()
     cols = [c for c in FINDINGS_COLUMNS if c != "priority"]
     frames = [f if "amount_at_risk" in f.columns else f.assign(amount_at_risk=np.nan) for f in frames]
+    frames = [f if "value_unit" in f.columns else f.assign(value_unit="") for f in frames]
     df = pd.concat([f[cols] for f in frames], ignore_index=True)
     for c in _STR_FINDING_COLUMNS:
         df[c] = df[c].astype("str").fillna("")

@@ -191,11 +191,13 @@ def _read_partition(part: Partition, units: pd.DataFrame, limits: Any) -> pd.Dat
 
 def scan_partition(part: Partition, small: Mapping[str, pd.DataFrame], as_of: pd.Timestamp, base: Any,
                    per_region: Mapping[str, Any], codes: list[str], limits: Any = None,
-                   order: str | None = None, all_units: pd.DataFrame | None = None) -> tuple[Any, pd.DataFrame, int]:
+                   order: str | None = None, all_units: pd.DataFrame | None = None,
+                   regions: Any = None) -> tuple[Any, pd.DataFrame, int]:
     """The first pass over one partition: (indicator runs, reduced payments, payment rows read).
 
-    ``small``: every table but payments (of a ``--region`` scan: its subtree's); ``all_units``: every
-    unit of the data set, which the partition's payments are validated against (default: small's)."""
+    ``small``: every table but payments; ``all_units``: every unit of the data set, which the
+    partition's payments are validated against (default: small's); ``regions``: keep only the runs of
+    these regions (a ``--region`` scan's subtree; default: every region the partition holds units of)."""
     from fiscalrisk.hierarchy import RegionTree
     from fiscalrisk.indicators import registry
     from fiscalrisk.scan import make_context, run_specs
@@ -211,7 +213,9 @@ def scan_partition(part: Partition, small: Mapping[str, pd.DataFrame], as_of: pd
     ctx = make_context(tables, as_of, base, tree=tree)
     keep = set(units.loc[units["unit_code"].astype("str").isin(set(pay["unit_code"].astype("str"))),
                          "region_code"].astype("str"))
-    specs = [registry.get(c) for c in codes]
+    if regions is not None:
+        keep &= set(map(str, regions))
+    specs = [registry.get(c) for c in codes] if keep else []  # outside the subtree: only its reduced payments
     run = run_specs(specs, ctx, per_region, keep=keep)
     reduced = ctx.payments
     cols = [c for c in _second_pass_columns() if c in reduced.columns]
@@ -263,17 +267,20 @@ def split_by_county(payments: pd.DataFrame, units: pd.DataFrame, tree: Any, orde
 
 def _run_first_pass(parts: list[Partition], small: Mapping[str, pd.DataFrame], as_of: pd.Timestamp, base: Any,
                     per_region: Mapping[str, Any], codes: list[str], limits: Any, order: str | None,
-                    workers: int, scheduler: str | None,
-                    all_units: pd.DataFrame) -> list[tuple[Any, pd.DataFrame, int]]:
+                    workers: int, scheduler: str | None, all_units: pd.DataFrame,
+                    regions: Any = None) -> list[tuple[Any, pd.DataFrame, int]]:
+    if regions is not None:
+        regions = sorted(regions)
     if scheduler is None and workers <= 1:
-        return [scan_partition(p, small, as_of, base, per_region, codes, limits, order, all_units) for p in parts]
+        return [scan_partition(p, small, as_of, base, per_region, codes, limits, order, all_units, regions)
+                for p in parts]
     from distributed import Client, LocalCluster
 
     def run(client: Any) -> list[tuple[Any, pd.DataFrame, int]]:
         small_f = client.scatter(dict(small), broadcast=True)
         units_f = client.scatter(all_units, broadcast=True)
         futures = [client.submit(scan_partition, p, small_f, as_of, base, per_region, codes, limits, order,
-                                 units_f, key=f"fiscalrisk-partition-{p.key}", pure=False) for p in parts]
+                                 units_f, regions, key=f"fiscalrisk-partition-{p.key}", pure=False) for p in parts]
         return client.gather(futures)
 
     if scheduler is not None:
@@ -297,9 +304,13 @@ def scan_data_dir(data_dir: str | Path, as_of: Any = None, *, region: str | None
     from fiscalrisk.scan import (
         IndicatorRuns,
         _check_scan_wide,
+        _sub_context,
         default_as_of,
         finish_scan,
+        indicator_codes,
         make_context,
+        note_peer_params,
+        params_of_every_region,
         region_subtree,
         run_specs,
         subset_tables,
@@ -323,22 +334,22 @@ def scan_data_dir(data_dir: str | Path, as_of: Any = None, *, region: str | None
         order = "_row_order"
         parts = split_by_county(ds.tables["payments"], small["units"], full_tree, order) if "payments" in ds.tables else []
         as_of_ts = default_as_of(ds.tables) if as_of is None else pd.Timestamp(as_of).normalize()
-    tree = full_tree
+    # a --region scan runs as the whole scan does and keeps its subtree (scan.scan's ``region``): every
+    # partition is read, since the second pass compares the region with peers elsewhere
+    tree = full_tree if region is None else RegionTree.from_frame(
+        subset_tables(small, region_subtree(full_tree, region))["regions"])
     all_units = small["units"]
-    if region is not None:
-        small = subset_tables(small, region_subtree(full_tree, region))
-        tree = RegionTree.from_frame(small["regions"])
-        inside = set(tree.codes)
-        parts = [p for p in parts if p.key in full_tree and inside & set(full_tree.subtree(p.key))]
     base = resolve(str(region) if region is not None else None, tree=full_tree, files=files)
     per_region = {code: resolve(code, tree=full_tree, files=files) for code in tree.codes}
+    every_region, fallback = params_of_every_region(full_tree, per_region, base, files=files)
     _check_scan_wide(ds, base, per_region)
-    specs = registry.specs() if codes is None else [registry.get(c) for c in codes]
+    specs = registry.specs() if codes is None else [registry.get(c) for c in indicator_codes(codes)]
     local = [s.code for s in specs if "payments" in s.reads and s.code not in LOCAL_EXCLUDED]
     second = [s for s in specs if s.code not in set(local)]
+    inside = set(tree.codes)
 
-    results = _run_first_pass(parts, small, as_of_ts, base, per_region, local, limits, order, workers, scheduler,
-                              all_units)
+    results = _run_first_pass(parts, small, as_of_ts, base, every_region, local, limits, order, workers, scheduler,
+                              all_units, None if region is None else inside)
     run = IndicatorRuns()
     reduced: list[pd.DataFrame] = []
     rows = 0
@@ -350,12 +361,15 @@ def scan_data_dir(data_dir: str | Path, as_of: Any = None, *, region: str | None
     tables = dict(small)
     if reduced:
         tables["payments"] = _concat_reduced(reduced, order)
-    ctx = make_context(tables, as_of_ts, base, tree=tree)
+    ctx = make_context(tables, as_of_ts, base, tree=full_tree)
     if reduced:
         ctx.cache["payments"] = tables["payments"]
-    run.extend(run_specs(second, ctx, per_region))
+    run.extend(run_specs(second, ctx, every_region, keep=None if region is None else inside))
+    if region is not None:
+        ctx = _sub_context(ctx, tables, sorted(inside), base)  # PEFA, scores and series of the subtree
     info = _DataInfo(ds, rows, [f"{p.name}/{Path(f).name}" for p in parts for f in p.files])
     result = finish_scan(run, ctx, info, region, base, per_region, specs, started, t0)
+    note_peer_params(result, fallback)
     result.manifest["partitions"] = {"count": len(parts), "workers": workers, "scheduler": scheduler,
                                      "split_by_scan": order is not None}
     return result

@@ -311,29 +311,16 @@ def strip_volatile_metadata(nb: Any, *, input_name: str = "regional_report.ipynb
     return nb
 
 
-_OFFLINE_TEMPLATE = """\
-{%- extends 'index.html.j2' -%}
-{%- block html_head_js -%}{%- endblock html_head_js -%}
-{%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
-{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
-{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
-"""
-
-
 def notebook_to_html(nb: Any, title: str = "", language: str = "zh-CN") -> str:
     """The report as a self-contained HTML page: outputs only, no code, no prompts, nothing fetched.
 
-    nbconvert's lab template with ``exclude_input`` (what ``--no-input`` does) and without its
-    network scripts (require.js, MathJax, Mermaid, the widget manager), which an offline intranet
-    cannot load. Charts are inline SVG in the outputs.
+    :class:`fiscalrisk.report.notebook_html.OfflineHTMLExporter` (nbconvert's lab template without its
+    network scripts: require.js, MathJax, Mermaid, the widget manager, which an offline intranet cannot
+    load) with ``exclude_input`` (what ``--no-input`` does). Charts are inline SVG in the outputs.
     """
-    from jinja2 import DictLoader
-    from nbconvert import HTMLExporter
+    from fiscalrisk.report.notebook_html import OfflineHTMLExporter
 
-    exporter = HTMLExporter(
-        template_name="lab",
-        extra_loaders=[DictLoader({"fiscalrisk_offline.html.j2": _OFFLINE_TEMPLATE})],
-        template_file="fiscalrisk_offline.html.j2",
+    exporter = OfflineHTMLExporter(
         exclude_input=True,
         exclude_input_prompt=True,
         exclude_output_prompt=True,
@@ -805,13 +792,19 @@ def run_reports(
     timeout: int = 600,
     progress: bool | None = None,
     mapping: str | None = None,
+    previous_scan: str | os.PathLike[str] | None = None,
 ) -> RunResult:
     """Produce every region's report (see the module docstring); returns the outcomes and manifest.
 
     ``data_dir`` (may be None with ``scan_dir``) is scanned unless ``scan_dir`` is given; with both,
     the scan must have been made from that data (SHA-256 per table). ``parameters`` are passed to
     every notebook, ``region_parameters[code]`` to one region's notebook only (on top). Unknown or bad
-    ones fail that region, as the template validates them. Raises ``ValueError`` (a
+    ones fail that region, as the template validates them.
+
+    New, recurring and no longer raised findings: each report compares its findings with the previous
+    run's — ``previous_scan`` (a scan directory), else the scan of the run already in ``out_dir`` — by
+    finding id; their findings are kept in ``OUT/previous/``. With a ``db`` parameter the register's
+    history is used instead. Raises ``ValueError`` (a
     :class:`fiscalrisk.scan.ScanDirError` for a scan directory of an older format) /
     ``FileNotFoundError`` / ``FileExistsError`` for bad arguments before anything is written.
     """
@@ -836,6 +829,11 @@ def run_reports(
             raise ValueError(f"--as-of expects a date YYYY-MM-DD, got {as_of!r}") from None
     _check_out_dir(out)
     reuse = Path(scan_dir).resolve() if scan_dir else None
+    previous = Path(previous_scan).resolve() if previous_scan else out / SCAN_SUBDIR
+    from fiscalrisk.report.regional import previous_findings_file
+
+    if previous_scan and previous_findings_file(previous) is None:
+        raise FileNotFoundError(f"--previous-scan {previous_scan}: no findings.parquet or findings.csv there")
 
     t0 = time.perf_counter()
     started = dt.datetime.now(dt.UTC)
@@ -865,6 +863,7 @@ def run_reports(
         scan_manifest = _prepare_scan(dataset, stage / SCAN_SUBDIR, reuse, as_of, params_files)
         as_of = as_of or scan_manifest.get("as_of")
         params_info = _params_snapshot(stage / "params", params_files)
+        has_previous = _keep_previous(previous, stage / PREVIOUS_SUBDIR)
         kernel = ensure_kernel(kernel_name)
 
         from fiscalrisk.report import regional
@@ -882,6 +881,8 @@ def run_reports(
                 "scan_dir": f"../{SCAN_SUBDIR}",  # the reports read the scan directory and nothing else
                 "language": language,
             }
+            if has_previous:
+                nb_params["previous_scan"] = f"../{PREVIOUS_SUBDIR}"
             nb_params.update(parameters or {})
             nb_params.update((region_parameters or {}).get(code, {}))
             title = f"{tree.name(code) or code} {as_of or ''}".strip()
@@ -956,6 +957,26 @@ def run_reports(
         staged.abort(exc)  # the stage removed, the previous output kept; a full disk becomes a user error
         raise
     return RunResult(out_dir=out, outcomes=outcomes, manifest=manifest)
+
+
+PREVIOUS_SUBDIR = "previous"
+
+
+def _keep_previous(source: Path, dest: Path) -> bool:
+    """Copy the previous run's findings (and its manifest, for its date) into ``dest``; False if none.
+
+    Only these two files are copied: a report compares finding ids, levels and messages, nothing else.
+    """
+    from fiscalrisk.report.regional import previous_findings_file
+
+    found = previous_findings_file(source) if source.is_dir() else None
+    if found is None:
+        return False
+    dest.mkdir()
+    shutil.copyfile(found, dest / found.name)
+    if (source / "manifest.json").is_file():
+        shutil.copyfile(source / "manifest.json", dest / "manifest.json")
+    return True
 
 
 def _swap_into_place(staged: StagedOutput) -> None:
@@ -1039,6 +1060,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             template=args.template,
             timeout=args.timeout,
             mapping=args.mapping,
+            previous_scan=args.previous_scan,
         )
     except (ValueError, FileNotFoundError, FileExistsError) as exc:
         if type(exc).__name__ == "ParamsError":
@@ -1081,6 +1103,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="extra notebook parameter for every region, e.g. top_n=30 (repeatable)")
     p.add_argument("--db", metavar="URL", help="the alert register (fiscalrisk register): adds the closed-loop "
                                                "section 整改跟踪 to every report")
+    p.add_argument("--previous-scan", metavar="DIR", help="the scan to compare with (new / recurring / no longer "
+                                                         "raised findings); default: the scan of the run already "
+                                                         "in --out")
     p.add_argument("--template", metavar="NOTEBOOK", help="another report template (default notebooks/regional_report.ipynb)")
     p.add_argument("--timeout", type=int, default=600, metavar="SECONDS", help="per-cell timeout (default 600)")
     p.set_defaults(func=cmd_report)

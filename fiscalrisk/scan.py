@@ -49,7 +49,7 @@ from fiscalrisk.indicators.registry import ScanContext, measure_and_grade
 
 __all__ = ["ScanResult", "scan", "write_scan", "evaluate", "make_context", "subset_tables", "read_findings",
            "OUTPUT_FILES", "SCAN_FORMAT", "ScanDirError", "open_scan", "scan_file_names", "read_values",
-           "read_series", "read_reference"]
+           "read_series", "read_reference", "indicator_codes"]
 
 #: The version of the scan directory's layout, recorded as ``scan_format`` in ``manifest.json``.
 #: 1 (no ``scan_format``): findings, assessed, PEFA, scores only; presentation re-ran indicators on the
@@ -212,7 +212,7 @@ def scan(
     region: str | None = None,
     *,
     files: tuple[str | os.PathLike[str], ...] = (),
-    codes: list[str] | None = None,
+    codes: str | list[str] | tuple[str, ...] | None = None,
 ) -> ScanResult:
     """Scan a data set: every registered indicator (or ``codes``), PEFA, risk scores.
 
@@ -226,9 +226,17 @@ def scan(
         ``None`` (each region's layered params files), a dict of overrides layered on top of them, or a
         resolved :class:`fiscalrisk.params.Params` used for every region as is.
     region:
-        Scan only this region's subtree.
+        Keep only this region's subtree. The indicators still run over the whole data set (each region
+        with its own params, as in a whole scan) and the subtree's findings, assessed rows and values are
+        kept: peer groups, rollups and data-set-wide models (ANM02–ANM05, BUD01, OUT02, ...) compare a
+        county with the same peers as the whole scan does, so a region's findings have the values the
+        whole scan gives them. ``as_of`` defaults to the data set's latest pay_date, as in a whole scan.
+        PEFA, risk scores, series and reference tables are those of the subtree.
     files:
         Extra params YAML files layered over the region files (``--params``).
+    codes:
+        Only these indicators: a list of codes, or one string of codes separated by commas or spaces
+        (``"BUD01"``, ``"BUD01,PAY06"``).
     """
     from fiscalrisk.hierarchy import RegionTree
     from fiscalrisk.params import Params, resolve
@@ -239,11 +247,13 @@ def scan(
     for req in ("regions", "units"):
         if req not in tables:
             raise ValueError(f"scan: the table {req!r} is required")
+    specs = registry.specs() if codes is None else [registry.get(c) for c in indicator_codes(codes)]
+    full_tables = tables
     full_tree = RegionTree.from_frame(tables["regions"])
+    as_of_ts = default_as_of(tables) if as_of is None else pd.Timestamp(as_of).normalize()
     if region is not None:
         tables = subset_tables(tables, region_subtree(full_tree, region))
     tree = RegionTree.from_frame(tables["regions"])
-    as_of_ts = default_as_of(tables) if as_of is None else pd.Timestamp(as_of).normalize()
 
     per_region: dict[str, Any] = {}
     if isinstance(params, Params) or (params is not None and not isinstance(params, Mapping)):
@@ -252,14 +262,74 @@ def scan(
         overrides = dict(params) if isinstance(params, Mapping) else None
         root = str(region) if region is not None else None
         base = resolve(root, tree=full_tree, files=files, overrides=overrides)
-        for code in tree.codes:
-            per_region[code] = resolve(code, tree=full_tree, files=files, overrides=overrides)
+        per_region = {code: resolve(code, tree=full_tree, files=files, overrides=overrides) for code in tree.codes}
+    every_region, fallback = params_of_every_region(full_tree, per_region, base, files=files,
+                                                    overrides=dict(params) if isinstance(params, Mapping) else None)
 
     _check_scan_wide(dataset_or_tables, base, per_region)
     ctx = make_context(tables, as_of_ts, base, tree=tree)
-    specs = registry.specs() if codes is None else [registry.get(c) for c in codes]
-    run = run_specs(specs, ctx, per_region)
-    return finish_scan(run, ctx, dataset_or_tables, region, base, per_region, specs, started, t0)
+    if region is None:
+        run = run_specs(specs, ctx, per_region)
+    else:
+        whole = make_context(full_tables, as_of_ts, base, tree=full_tree)
+        run = run_specs(specs, whole, every_region, keep=set(tree.codes))
+    result = finish_scan(run, ctx, dataset_or_tables, region, base, per_region, specs, started, t0)
+    note_peer_params(result, fallback)
+    return result
+
+
+def params_of_every_region(full_tree: Any, per_region: Mapping[str, Any], base: Any, *,
+                           files: tuple[str | os.PathLike[str], ...] = (),
+                           overrides: Mapping[str, Any] | None = None) -> tuple[dict[str, Any], dict[str, str]]:
+    """The params of every region of the data set, for a region scan that runs over the whole data set:
+    ``per_region`` (the subtree's, resolved by the caller) and every other region's own.
+
+    A region outside the subtree whose params do not resolve (e.g. the overrides scale a limit below a
+    value its file sets) cannot be scanned by a whole scan either: it takes ``base`` (the subtree root's
+    params) so that it still lends its rows to peer groups, and ``fallback`` (region → the first line of
+    its error) says so; the scan records it in ``manifest["peer_params_fallback"]``. With one params
+    object for every region (``per_region`` empty), that object is every region's.
+    """
+    from fiscalrisk.params import ParamsError, resolve
+
+    if not per_region:
+        return {}, {}
+    every: dict[str, Any] = {}
+    fallback: dict[str, str] = {}
+    for code in full_tree.codes:
+        if code in per_region:
+            every[code] = per_region[code]
+            continue
+        try:
+            every[code] = resolve(code, tree=full_tree, files=files, overrides=overrides)
+        except ParamsError as exc:
+            every[code] = base
+            fallback[code] = (str(exc).splitlines() or [""])[0][:300]
+    return every, fallback
+
+
+def note_peer_params(result: ScanResult, fallback: Mapping[str, str]) -> None:
+    """Record in the manifest the regions outside a region scan's subtree whose params did not resolve
+    (:func:`params_of_every_region`): their rows were compared with the subtree's under the subtree
+    root's params, so a peer-based value may differ from a whole scan's (which these params would refuse)."""
+    if fallback:
+        result.manifest["peer_params_fallback"] = dict(sorted(fallback.items()))
+
+
+def indicator_codes(codes: Any) -> list[str]:
+    """``codes`` as a list of indicator codes: a list or tuple of codes, or one string of codes separated
+    by commas or white space (``"BUD01"``, ``"BUD01, PAY06"``); duplicates dropped, order kept. Every
+    code must be registered (``KeyError`` naming close codes otherwise)."""
+    if isinstance(codes, str):
+        items = [c for c in re.split(r"[\s,]+", codes) if c]
+    else:
+        items = [str(c).strip() for c in codes]
+    if not items:
+        raise ValueError("codes: expected at least one indicator code (e.g. 'PAY06'); got none")
+    out = list(dict.fromkeys(items))
+    for code in out:
+        registry.get(code)
+    return out
 
 
 @dataclass
@@ -685,8 +755,8 @@ def evaluate(findings: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame:
 def read_findings(path: str | os.PathLike[str]) -> pd.DataFrame:
     """Read ``findings.parquet`` (or ``findings.csv``) back with ``level`` as the ordered categorical.
 
-    A scan written before ``amount_at_risk`` and ``priority`` existed reads with ``amount_at_risk`` NaN
-    and ``priority`` ranked here (level, then period, then id: :func:`fiscalrisk.findings.priority_ranks`).
+    A scan written before ``value_unit``, ``amount_at_risk`` and ``priority`` existed reads with the
+    catalogue's units, ``amount_at_risk`` NaN and ``priority`` ranked here (level, then period, then id: :func:`fiscalrisk.findings.priority_ranks`).
     """
     from fiscalrisk.findings import priority_ranks
 
@@ -703,6 +773,12 @@ def read_findings(path: str | os.PathLike[str]) -> pd.DataFrame:
     df["level"] = df["level"].astype("str").astype(LEVEL_DTYPE)
     if "amount_at_risk" not in df.columns:
         df["amount_at_risk"] = float("nan")
+    if "value_unit" not in df.columns:  # written before units were declared: from the catalogue
+        from fiscalrisk.indicators import registry
+
+        units = {spec.code: spec.value_unit for spec in registry.specs()}
+        df.insert(list(df.columns).index("evidence") + 1 if "evidence" in df.columns else len(df.columns),
+                  "value_unit", df["indicator"].map(units).fillna(""))
     if "priority" not in df.columns or df["priority"].isna().any():
         df["priority"] = priority_ranks(df)
     df["priority"] = df["priority"].astype("int64")
@@ -832,3 +908,19 @@ def read_series(scan_dir: str | os.PathLike[str], name: str) -> pd.DataFrame:
 def read_reference(scan_dir: str | os.PathLike[str], name: str) -> pd.DataFrame:
     """A reference table of the scan directory (``reference/<name>.parquet``; see :mod:`fiscalrisk.series`)."""
     return _read_listed(scan_dir, "reference", name)
+
+
+class _CallableModule(type(json)):  # types.ModuleType
+    """This module, callable: ``fiscalrisk.scan(data, ...)`` is the analyst's scan
+    (:func:`fiscalrisk.api.scan`, findings with names and their source rows), while ``fiscalrisk.scan``
+    stays this module for ``from fiscalrisk.scan import write_scan``."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        from fiscalrisk.api import scan as analyst_scan
+
+        return analyst_scan(*args, **kwargs)
+
+
+import sys as _sys  # noqa: E402
+
+_sys.modules[__name__].__class__ = _CallableModule

@@ -32,7 +32,36 @@ class DataSet(Mapping[str, pd.DataFrame]):
     dropped: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def __getitem__(self, name: str) -> pd.DataFrame:
-        return self.tables[name]
+        try:
+            return self.tables[name]
+        except KeyError:
+            raise KeyError(self._unknown(name)) from None
+
+    def __getattr__(self, name: str) -> pd.DataFrame:
+        """A table as an attribute (``ds.payments``); a wrong name says which tables there are."""
+        tables = self.__dict__.get("tables")
+        if name.startswith("_") or tables is None:  # copy/pickle probing, or not yet initialised
+            raise AttributeError(name)
+        if name in tables:
+            return tables[name]
+        raise AttributeError(self._unknown(name))
+
+    def __dir__(self) -> list[str]:
+        return sorted(set(super().__dir__()) | set(self.__dict__.get("tables", {})))
+
+    def _unknown(self, name: str) -> str:
+        """The message for a table this data set lacks: a close name, or the contract table it did not hold."""
+        import difflib
+
+        from fiscalrisk.data.schema import TABLES
+
+        have = sorted(self.tables)
+        listed = ", ".join(have) if have else "none"
+        if name in TABLES:
+            return f"the data set has no table {name!r} (no {name} file was given); its tables: {listed}"
+        close = difflib.get_close_matches(str(name), have + sorted(set(TABLES) - set(have)), n=3)
+        hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+        return f"the data set has no table {str(name)[:80]!r}{hint} (its tables: {listed})"
 
     def __iter__(self) -> Iterator[str]:
         return iter(sorted(self.tables))

@@ -214,6 +214,7 @@ def _benford_row(amounts: np.ndarray, p: dict, q: float, bands: dict[str, list[f
 
 @indicator(
     code="ANM01",
+    value_unit="index",
     at_risk_rule="none: a digit test of the unit-year's amounts, not an amount",
     module="anomaly",
     subject_type="unit",
@@ -314,6 +315,7 @@ def anm01(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
 @indicator(
     code="ANM02",
+    value_unit="z",
     at_risk="excess",
     at_risk_rule="the month's departure from its expected level: |observed − expected| net payments "
     "(expected = STL trend + season)",
@@ -491,6 +493,7 @@ def anm02(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
 @indicator(
     code="ANM03",
+    value_unit="index",
     at_risk="amount",
     at_risk_rule="the payment's amount",
     module="anomaly",
@@ -694,6 +697,7 @@ def unit_year_metrics(ctx: ScanContext, metrics: Iterable[str] | None = None) ->
 
 @indicator(
     code="ANM04",
+    value_unit="z",
     at_risk_rule="none: a robust z against the peers (the metrics are shares and per-head figures)",
     module="anomaly",
     subject_type="unit",
@@ -875,6 +879,7 @@ def forecast_history(hist: pd.DataFrame, unit: str, groups: pd.Series, min_years
 
 @indicator(
     code="ANM05",
+    value_unit="ratio",
     at_risk="unspent",
     at_risk_rule="the budget forecast to stay unspent even at the interval's upper end: "
     "budget × (1 − upper bound), at least 0",

@@ -151,6 +151,7 @@ def idle_share(assets: pd.DataFrame, as_of: pd.Timestamp, *, year: int | None = 
 # ------------------------------------------------------------------------------------- registration
 @indicator(
     code="AST01",
+    value_unit="ratio",
     at_risk="avoidable",
     at_risk_rule="the purchases the idle stock could have replaced: per category flagged, the smaller of "
     "the idle value and the new purchases, summed",
@@ -213,6 +214,7 @@ def ast01(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
 @indicator(
     code="AST02",
+    value_unit="ratio",
     at_risk="idle_value",
     at_risk_rule="the original value of the idle assets",
     module="assets",

@@ -110,6 +110,7 @@ def _time_progress_settings(ctx: ScanContext) -> Mapping[str, Any]:
 
 @indicator(
     code="BUD01",
+    value_unit="pp",
     at_risk="behind",
     at_risk_rule="the amount behind schedule: time progress × adjusted budget − net payments "
     "(= value / 100 × budget), what should have been spent by as_of and was not",
@@ -201,6 +202,7 @@ def bud01(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
 @indicator(
     code="BUD02",
+    value_unit="ratio",
     at_risk="surge",
     at_risk_rule="the net payments of the surge months (December): the spending rushed out at year end",
     module="budget",
@@ -280,6 +282,7 @@ def bud02(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
 @indicator(
     code="BUD03",
+    value_unit="ratio",
     at_risk="over",
     at_risk_rule="the over-executed amount: net payments − available (adjusted + carry-over; "
     "all of the net payments where nothing was available)",
@@ -333,6 +336,7 @@ def bud03(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
 @indicator(
     code="BUD04",
+    value_unit="money",
     at_risk="amount",
     at_risk_rule="the payment's amount",
     module="budget",
@@ -386,6 +390,7 @@ def bud04(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
 @indicator(
     code="BUD05",
+    value_unit="money",
     at_risk="excess",
     at_risk_rule="the amount that breaks the rule: value − threshold (actual − budget when over budget; "
     "the increase over last year when growing)",
@@ -483,6 +488,7 @@ def bud05(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
 @indicator(
     code="BUD06",
+    value_unit="years",
     at_risk="unspent",
     at_risk_rule="the unspent carry-over: carryover_amount − net payments charged to the line (≥ 0)",
     module="budget",

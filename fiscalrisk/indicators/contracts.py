@@ -376,6 +376,7 @@ def payee_mismatches(
 # ------------------------------------------------------------------------------------- registration
 @indicator(
     code="CON01",
+    value_unit="ratio",
     at_risk="overpaid",
     at_risk_rule="the overpaid part: net paid − contract amount",
     module="contracts",
@@ -426,6 +427,7 @@ def con01(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
 @indicator(
     code="CON02",
+    value_unit="money",
     at_risk="amount",
     at_risk_rule="the payment's amount",
     module="contracts",
@@ -488,6 +490,7 @@ def con02(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
 @indicator(
     code="CON03",
+    value_unit="money",
     at_risk="amount",
     at_risk_rule="the contract amount",
     module="contracts",
@@ -571,6 +574,7 @@ def con03(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
 @indicator(
     code="CON04",
+    value_unit="pp",
     at_risk="ahead",
     at_risk_rule="the amount paid ahead of the term: net paid − elapsed share × contract amount "
     "(= value / 100 × amount)",
@@ -629,6 +633,7 @@ def con04(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
 @indicator(
     code="CON05",
+    value_unit="money",
     at_risk="amount",
     at_risk_rule="the payment's amount",
     module="contracts",

@@ -116,6 +116,7 @@ def control_scores(
 
 @indicator(
     code="CTL01",
+    value_unit="score",
     at_risk_rule="none: an evaluation score, not an amount",
     module="control",
     subject_type="unit",

@@ -33,6 +33,7 @@ def page(code: str, params=None) -> str:
         f"| module | {spec.module} |",
         f"| subject | {spec.subject_type} |",
         f"| grading | `{spec.grade}`; {levels} (params/defaults.yaml) |",
+        f"| value | `{spec.value_unit}`: {registry.VALUE_UNITS[spec.value_unit]} |",
         f"| reads | {reads} |",
         f"| amount at risk | {_at_risk(spec)} |",
         f"| source | {spec.source} |",

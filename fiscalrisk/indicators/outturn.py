@@ -310,7 +310,7 @@ def _need_outturn(ctx: ScanContext) -> None:
 
 
 @indicator(
-    code="OUT01", module="outturn", subject_type="region",
+    code="OUT01", module="outturn", subject_type="region", value_unit="ratio",
     at_risk_rule=_AT_RISK_RULE,
     name_zh="PI-1 支出总额执行偏差", name_en="PI-1 Aggregate expenditure outturn",
     reads=_BUDGET_READS, grade="outside",
@@ -336,7 +336,7 @@ def out01(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
 
 @indicator(
-    code="OUT02", module="outturn", subject_type="region",
+    code="OUT02", module="outturn", subject_type="region", value_unit="ratio",
     at_risk_rule=_AT_RISK_RULE,
     name_zh="PI-2.1 按功能分类支出结构偏差", name_en="PI-2.1 Composition variance by function",
     reads=_BUDGET_READS, grade="ge",
@@ -360,7 +360,7 @@ def out02(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
 
 @indicator(
-    code="OUT03", module="outturn", subject_type="region",
+    code="OUT03", module="outturn", subject_type="region", value_unit="ratio",
     at_risk_rule=_AT_RISK_RULE,
     name_zh="PI-2.2 按经济分类支出结构偏差", name_en="PI-2.2 Composition variance by economic type",
     reads=_BUDGET_READS, grade="ge",
@@ -384,7 +384,7 @@ def out03(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
 
 @indicator(
-    code="OUT04", module="outturn", subject_type="region",
+    code="OUT04", module="outturn", subject_type="region", value_unit="ratio",
     at_risk_rule=_AT_RISK_RULE,
     name_zh="PI-2.3 预备费支出占比", name_en="PI-2.3 Expenditure from contingency reserves",
     reads=_BUDGET_READS, grade="gt",
@@ -431,7 +431,7 @@ def out04(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
 
 @indicator(
-    code="OUT05", module="outturn", subject_type="region",
+    code="OUT05", module="outturn", subject_type="region", value_unit="ratio",
     at_risk_rule=_AT_RISK_RULE,
     name_zh="PI-3.1 收入总额执行偏差", name_en="PI-3.1 Aggregate revenue outturn",
     reads=_REVENUE_READS, grade="outside",
@@ -452,7 +452,7 @@ def out05(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
 
 @indicator(
-    code="OUT06", module="outturn", subject_type="region",
+    code="OUT06", module="outturn", subject_type="region", value_unit="ratio",
     at_risk_rule=_AT_RISK_RULE,
     name_zh="PI-3.2 收入结构偏差", name_en="PI-3.2 Revenue composition variance",
     reads=_REVENUE_READS, grade="ge",

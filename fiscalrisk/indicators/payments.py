@@ -57,6 +57,7 @@ _PAY_EVIDENCE = ("payment_id", "pay_date", "payee_name", "economic_code", "metho
 
 @indicator(
     code="PAY01",
+    value_unit="money",
     at_risk="amount",
     at_risk_rule="the payment's amount",
     module="payments",
@@ -97,6 +98,7 @@ def pay01(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
 @indicator(
     code="PAY02",
+    value_unit="money",
     at_risk="amount",
     at_risk_rule="the payment's amount",
     module="payments",
@@ -146,6 +148,7 @@ def pay02(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
 @indicator(
     code="PAY03",
+    value_unit="money",
     at_risk="amount_at_risk",
     at_risk_rule="the payment's amount (single cash payment); the unit's cash total of the month (monthly check)",
     module="payments",
@@ -216,6 +219,7 @@ def pay03(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
 @indicator(
     code="PAY04",
+    value_unit="money",
     at_risk="amount",
     at_risk_rule="the payment's amount",
     module="payments",
@@ -260,6 +264,7 @@ def pay04(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
 @indicator(
     code="PAY05",
+    value_unit="money",
     at_risk="amount",
     at_risk_rule="the payment's amount",
     module="payments",
@@ -303,6 +308,7 @@ def pay05(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
 @indicator(
     code="PAY06",
+    value_unit="money",
     at_risk="value",
     at_risk_rule="the split's total: the sum of the payments of the episode (the finding's value)",
     module="payments",
@@ -708,6 +714,7 @@ def _with_notes(out: pd.DataFrame, notes: pd.DataFrame) -> pd.DataFrame:
 
 @indicator(
     code="PAY08",
+    value_unit="money",
     at_risk="amount",
     at_risk_rule="the payment's amount",
     module="payments",
@@ -753,6 +760,7 @@ def pay08(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
 @indicator(
     code="PAY09",
+    value_unit="money",
     at_risk="amount",
     at_risk_rule="the payment's amount",
     module="payments",

@@ -196,6 +196,7 @@ def _pct(x: float) -> str:
 # ------------------------------------------------------------------------------------------ PRF01
 @indicator(
     code="PRF01",
+    value_unit="money",
     at_risk="adjusted",
     at_risk_rule="the project-year's adjusted budget: money spent with no stated result",
     module="performance",
@@ -262,6 +263,7 @@ def prf01(ctx: ScanContext, p: dict) -> pd.DataFrame:
 # ------------------------------------------------------------------------------------------ PRF02
 @indicator(
     code="PRF02",
+    value_unit="count",
     at_risk="adjusted",
     at_risk_rule="the project-year's adjusted budget: the money whose results cannot be fully measured",
     module="performance",
@@ -330,6 +332,7 @@ def prf02(ctx: ScanContext, p: dict) -> pd.DataFrame:
 # ------------------------------------------------------------------------------------------ PRF03
 @indicator(
     code="PRF03",
+    value_unit="pp",
     at_risk="ahead",
     at_risk_rule="the money out ahead of the results: (execution rate − completion) × adjusted budget "
     "(= value / 100 × adjusted)",
@@ -408,6 +411,7 @@ def prf03(ctx: ScanContext, p: dict) -> pd.DataFrame:
 # ------------------------------------------------------------------------------------------ PRF04
 @indicator(
     code="PRF04",
+    value_unit="ratio",
     at_risk=None,
     at_risk_rule="none: a target is a result, not an amount (the project's money is in PRF03 and PRF05)",
     module="performance",
@@ -480,6 +484,7 @@ def prf04(ctx: ScanContext, p: dict) -> pd.DataFrame:
 # ------------------------------------------------------------------------------------------ PRF05
 @indicator(
     code="PRF05",
+    value_unit="score",
     at_risk="adjusted",
     at_risk_rule="the project-year's adjusted budget: the money whose reported result is in doubt or poor",
     module="performance",
@@ -594,6 +599,7 @@ def prf05(ctx: ScanContext, p: dict) -> pd.DataFrame:
 # ------------------------------------------------------------------------------------------ PRF06
 @indicator(
     code="PRF06",
+    value_unit="flag",
     at_risk="adjusted",
     at_risk_rule="the new project's adjusted budget in its first year: money committed without an ex-ante "
     "evaluation",

@@ -571,6 +571,7 @@ def _module(ctx: ScanContext) -> dict[str, Any]:
 
 @indicator(
     code="PRC01",
+    value_unit="count",
     at_risk="procurement_value",
     at_risk_rule="the procurement's value: the award amount where awarded, else the estimated amount",
     module="procurement",
@@ -630,6 +631,7 @@ def prc01(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
 @indicator(
     code="PRC02",
+    value_unit="days",
     at_risk="procurement_value",
     at_risk_rule="the procurement's value: the award amount where awarded, else the estimated amount",
     module="procurement",
@@ -694,6 +696,7 @@ def prc02(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
 @indicator(
     code="PRC03",
+    value_unit="money",
     at_risk="window_sum",
     at_risk_rule="the split's total: the estimated amounts of the window's purchases (the finding's value)",
     module="procurement",
@@ -773,6 +776,7 @@ def prc03(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
 @indicator(
     code="PRC04",
+    value_unit="ratio",
     at_risk="single_value",
     at_risk_rule="the unit-year's single-source value (award amount where awarded, else the estimate)",
     module="procurement",
@@ -850,6 +854,7 @@ def prc04(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
 @indicator(
     code="PRC05",
+    value_unit="index",
     at_risk="top_value",
     at_risk_rule="the value awarded to the largest supplier in the unit-year (the money of the "
     "concentration; the index itself is a score)",
@@ -909,6 +914,7 @@ def prc05(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
 @indicator(
     code="PRC06",
+    value_unit="ratio",
     at_risk="award_amount",
     at_risk_rule="the award amount",
     module="procurement",

@@ -196,6 +196,7 @@ def over_budget(
 # ------------------------------------------------------------------------------------- registration
 @indicator(
     code="PRJ01",
+    value_unit="pp",
     at_risk="ahead",
     at_risk_rule="the amount paid ahead of the works: net paid − physical progress × budget "
     "(= value / 100 × budget_amount)",
@@ -254,6 +255,7 @@ def prj01(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
 @indicator(
     code="PRJ02",
+    value_unit="days",
     at_risk="budget_amount",
     at_risk_rule="the project's approved budget (概算): the money tied up in the overdue project",
     module="projects",
@@ -310,6 +312,7 @@ def prj02(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
 @indicator(
     code="PRJ03",
+    value_unit="ratio",
     at_risk="over",
     at_risk_rule="the amount over the budget: max(net paid, contracted) − budget_amount",
     module="projects",

@@ -178,6 +178,23 @@ def money_paths() -> list[str]:
     return sorted(paths)
 
 
+#: What an indicator's value (and threshold) is: the unit every page shows it in
+#: (:func:`fiscalrisk.report.i18n.format_value`).
+VALUE_UNITS: dict[str, str] = {
+    "ratio": "a share or ratio, shown as a percentage (1.0 = 100 %)",
+    "pp": "percentage points",
+    "money": "an amount in the data's currency",
+    "days": "days",
+    "years": "years",
+    "count": "a count",
+    "score": "points out of 100",
+    "z": "a robust z-score",
+    "index": "a unitless statistic (MAD, HHI, an anomaly score)",
+    "hour": "an hour of the day (21.5 = 21:30)",
+    "flag": "1 when the condition holds",
+}
+
+
 def indicator(
     *,
     code: str,
@@ -197,7 +214,7 @@ def indicator(
     evidence: tuple[str, ...] | list[str] = (),
     sections: tuple[str, ...] | list[str] = (),
     money: tuple[str, ...] | list[str] = (),
-    value_unit: str = "",
+    value_unit: str,
     at_risk: str | None = None,
     at_risk_rule: str = "",
 ) -> Callable[[Callable[..., pd.DataFrame]], Callable[..., pd.DataFrame]]:
@@ -239,6 +256,10 @@ def indicator(
             raise ValueError(
                 f"indicator {code} is already registered by {other.__module__}.{other.__qualname__}"
             )
+        if value_unit not in VALUE_UNITS:
+            raise ValueError(f"indicator {code}: value_unit must be one of {', '.join(VALUE_UNITS)} (what a "
+                             f"finding's value and threshold are, so they are shown with their unit); got "
+                             f"{value_unit!r}")
         if not at_risk_rule.strip():
             raise ValueError(f"indicator {code}: declare at_risk_rule, the amount at risk of a finding in words "
                              "(or why there is none)")
@@ -319,6 +340,7 @@ def catalogue(params: Any = None) -> pd.DataFrame:
                 "name_en": spec.name_en,
                 "subject_type": spec.subject_type,
                 "grade": spec.grade,
+                "value_unit": spec.value_unit,
                 "warning": _threshold_text(p.get("warning")),
                 "alert": _threshold_text(p.get("alert")),
                 "reads": ", ".join(f"{t}.{c}" for t, cols in spec.reads.items() for c in cols),
@@ -330,7 +352,7 @@ def catalogue(params: Any = None) -> pd.DataFrame:
                 "why_en": spec.why_en,
             }
         )
-    cols = ["code", "module", "name_zh", "name_en", "subject_type", "grade", "warning", "alert", "reads",
+    cols = ["code", "module", "name_zh", "name_en", "subject_type", "grade", "value_unit", "warning", "alert", "reads",
             "parameters", "source", "why_zh", "why_en"]
     return pd.DataFrame(rows, columns=cols).astype("str")
 
@@ -777,12 +799,14 @@ def run_indicator(spec: IndicatorSpec | str, ctx: ScanContext) -> tuple[pd.DataF
     return findings, assessed
 
 
-def measure_and_grade(spec: IndicatorSpec | str, ctx: ScanContext) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def measure_and_grade(spec: IndicatorSpec | str, ctx: ScanContext, *,
+                      events: bool = False) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """:func:`run_indicator` plus ``values``: every subject the indicator measured, graded.
 
     ``values`` holds the indicator's own result columns (e.g. BUD01's budget, net, rate, progress) with
     ``region_code``, ``value``, ``threshold`` and ``level`` (ok / warning / alert) set by this one
-    grader; it is empty for event subjects (:data:`EVENT_SUBJECTS`) and when nothing was measured.
+    grader; it is empty when nothing was measured, and for event subjects (:data:`EVENT_SUBJECTS`: one
+    row per payment would be the size of the payments table) unless ``events`` asks for them.
     """
     if isinstance(spec, str):
         spec = get(spec)
@@ -837,7 +861,7 @@ def measure_and_grade(spec: IndicatorSpec | str, ctx: ScanContext) -> tuple[pd.D
 
     assessed_mask = ~np.isnan(value) | has_forced
     assessed = _count(spec, ctx, res["region_code"], assessed_mask, level, res.get("reason"))
-    values = _graded_values(spec, res, value, thr, level, assessed_mask)
+    values = _graded_values(spec, res, value, thr, level, assessed_mask, events)
 
     hit = level != "ok"
     if not hit.any():
@@ -867,6 +891,7 @@ def measure_and_grade(spec: IndicatorSpec | str, ctx: ScanContext) -> tuple[pd.D
             "period": f["period"].to_numpy(),
             "value": f["_value"].to_numpy(),
             "threshold": f["_threshold"].to_numpy(),
+            "value_unit": spec.value_unit,
             "amount_at_risk": _amount_at_risk(spec, f),
         }
     )
@@ -929,9 +954,10 @@ def _amount_at_risk(spec: IndicatorSpec, f: pd.DataFrame) -> np.ndarray:
 
 
 def _graded_values(spec: IndicatorSpec, res: pd.DataFrame, value: np.ndarray, thr: np.ndarray,
-                   level: np.ndarray, assessed_mask: np.ndarray) -> pd.DataFrame:
-    """The measured subjects of a non-event indicator with their grade (see :func:`measure_and_grade`)."""
-    if spec.subject_type in EVENT_SUBJECTS or not len(res):
+                   level: np.ndarray, assessed_mask: np.ndarray, events: bool = False) -> pd.DataFrame:
+    """The measured subjects of a non-event indicator (or of any, with ``events``) with their grade (see
+    :func:`measure_and_grade`)."""
+    if (spec.subject_type in EVENT_SUBJECTS and not events) or not len(res):
         return pd.DataFrame()
     keep = assessed_mask
     v = res.loc[keep].drop(columns=[c for c in ("evidence", "level", "threshold") if c in res]).copy()

@@ -211,6 +211,7 @@ _READS = ("event_id", "seal_id", "seal_type", "unit_code", "used_at", "user_id")
 
 @indicator(
     code="SEL01",
+    value_unit="hour",
     at_risk_rule="none: a seal use carries no amount",
     module="seals",
     subject_type="seal_event",
@@ -264,6 +265,7 @@ def sel01(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
 @indicator(
     code="SEL02",
+    value_unit="flag",
     at_risk_rule="none: a seal use carries no amount",
     module="seals",
     subject_type="seal_event",
@@ -302,6 +304,7 @@ def sel02(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
 @indicator(
     code="SEL03",
+    value_unit="flag",
     at_risk_rule="none: a seal use carries no amount",
     module="seals",
     subject_type="seal_event",
@@ -339,6 +342,7 @@ def sel03(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
 @indicator(
     code="SEL04",
+    value_unit="flag",
     at_risk_rule="none: a seal use carries no amount",
     module="seals",
     subject_type="seal_event",

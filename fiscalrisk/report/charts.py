@@ -39,6 +39,7 @@ __all__ = [
     "render_offline",
     "enable_offline_renderer",
     "save_offline_bundle",
+    "show",
 ]
 
 #: Font stack of every chart: Noto Sans CJK SC has the Chinese glyphs; sans-serif is the fallback.
@@ -394,8 +395,15 @@ def yoy_bar(
     palette = ["#c5cbd3", "#9aa4b1", "#6b7785"][-max(len(years) - 1, 0):] if len(years) > 1 else []
     colors = (palette + [_ACCENT])[-len(years):] if years else [_ACCENT]
     cats = list(dict.fromkeys(data[category].astype("str")))
+    # money axes as a reader says them: 万元 in Chinese ("0M 1M 2M" reads as nothing), millions in English
+    if lang == "zh-CN":
+        axis = alt.Axis(labelExpr="format(datum.value / 10000, ',.0f')")
+        axis_title = value_title or t("chart.yoy.y_wan", lang)
+    else:
+        axis = alt.Axis(labelExpr="format(datum.value / 1000000, ',.1f')")
+        axis_title = value_title or t("chart.yoy.y_million", lang)
     enc: dict[str, Any] = {
-        "y": alt.Y(f"{value}:Q", title=value_title or t("chart.yoy.y", lang), axis=alt.Axis(format="~s")),
+        "y": alt.Y(f"{value}:Q", title=axis_title, axis=axis),
         "color": alt.Color(f"{year}:N", title=t("chart.yoy.x", lang), scale=alt.Scale(domain=years, range=colors)),
         "tooltip": [alt.Tooltip(f"{category}:N", title=t("chart.value", lang)),
                     alt.Tooltip(f"{year}:N", title=t("chart.yoy.x", lang)),
@@ -558,3 +566,21 @@ def enable_offline_renderer(bundle: str | os.PathLike[str] | None = None) -> Non
             alt.JupyterChart._is_offline = True
     alt.JupyterChart.enable_offline()
     alt.renderers.enable("jupyter", offline=True)
+
+
+def show(chart: alt.TopLevelMixin, static: Literal["svg", "png"] = "svg") -> None:
+    """Display ``chart`` in a notebook twice: the interactive chart (the offline renderer of
+    :func:`enable_offline_renderer`), then a static rendition drawn here by vl-convert (:func:`render_offline`).
+
+    The interactive chart is a widget: a live kernel draws it, but a notebook exported to HTML or read
+    on a site that renders notebooks does not (and nbconvert's widget manager would come from a CDN). The
+    static rendition is an ordinary ``image/svg+xml`` (or ``image/png``) output, kept by every export;
+    :class:`fiscalrisk.report.notebook_html.OfflineHTMLExporter` shows it alone.
+    """
+    from IPython.display import SVG, Image, display
+
+    display(chart)
+    if static == "svg":
+        display(SVG(render_offline(chart, "svg")))
+    else:
+        display(Image(render_offline(chart, "png"), format="png"))

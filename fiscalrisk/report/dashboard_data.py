@@ -502,6 +502,12 @@ class DashboardData:
                   "period", "message_zh", "message_en", "evidence"):
             f[c] = _str(f[c]) if c in f.columns else ""
         f["level"] = f["level"].astype("str")
+        if "value_unit" in f.columns:
+            f["value_unit"] = _str(f["value_unit"])
+        else:  # a scan written before units were declared: the catalogue's units
+            from fiscalrisk.indicators import registry
+
+            f["value_unit"] = f["indicator"].map({s.code: s.value_unit for s in registry.specs()}).fillna("")
         for c in ("value", "threshold", "amount_at_risk", "priority"):
             f[c] = pd.to_numeric(f[c], errors="coerce") if c in f.columns else float("nan")
         if f["priority"].isna().any():  # a scan written before the priority column: rank it here, scan-wide
@@ -547,8 +553,10 @@ class DashboardData:
         m = self.monthly
         return m.loc[(m["region_code"] == region) & (m["year"] == int(year))].sort_values("month")
 
-    def kpis(self, region: str, year: int) -> Kpis:
-        """The tile figures for ``region`` (its whole subtree) in budget ``year``."""
+    def kpis(self, region: str, year: int, *, all_periods: bool = False) -> Kpis:
+        """The tile figures for ``region`` (its whole subtree) in budget ``year``; with ``all_periods``
+        the warnings and alerts of every period (the money figures stay ``year``'s): the counts of the
+        report and of the scan's findings for the same region."""
         region, year = self._check(region), int(year)
         last = self.last_month(year)
         months = self._months(region, year)
@@ -559,7 +567,7 @@ class DashboardData:
         prev = self._months(region, year - 1)
         sangong_prev = float(prev.loc[prev["month"] <= last, "sangong"].sum()) if len(prev) else float("nan")
         change = (sangong / sangong_prev - 1.0) if sangong_prev and sangong_prev == sangong_prev else float("nan")
-        f = self.findings_for(region, year)
+        f = self.findings_for(region, None if all_periods else year)
         levels = f["level"].value_counts()
 
         codes = set(self.subtree(region))
@@ -726,20 +734,33 @@ class DashboardData:
         })
         return out, top
 
+    #: orders of the alert table: name → (columns, ascending)
+    SORTS: dict[str, tuple[list[str], list[bool]]] = {
+        "priority": (["priority", "finding_id"], [True, True]),
+        "amount": (["amount_at_risk", "priority"], [False, True]),
+        "unit": (["unit", "priority"], [True, True]),
+        "indicator": (["indicator", "priority"], [True, True]),
+        "period": (["period", "priority"], [False, True]),
+    }
+
     def alert_table(self, region: str, year: int | None, lang: str = "zh-CN", *, module: str | None = None,
-                    level: str | None = None, limit: int | None = 200) -> tuple[pd.DataFrame, int]:
-        """Findings for the table, masked, by priority (alerts first, then the larger amount at risk);
-        returns (rows, total before ``limit``).
+                    level: str | None = None, limit: int | None = 200, search: str | None = None,
+                    sort: str = "priority") -> tuple[pd.DataFrame, int]:
+        """Findings for the table, masked, in the order ``sort`` (:data:`SORTS`; default by priority:
+        alerts first, then the larger amount at risk); returns (rows, total before ``limit``).
+
+        ``search``: only the rows where every word of it appears (case-insensitive) in the indicator,
+        its name, the region, the unit, the period or the (masked) message: what is searched is what
+        is shown, so a masked name cannot be found by its full spelling.
 
         Columns: finding_id, priority, level, module, indicator, indicator_name, region, unit, period,
-        value, threshold, amount_at_risk, message, evidence (a list of (key, text) pairs, masked).
+        value, threshold, value_unit, amount_at_risk, message, evidence (a list of (label, text) pairs,
+        masked).
         """
         lang = normalize_lang(lang)
+        if sort not in self.SORTS:
+            raise ValueError(f"sort: expected one of {', '.join(self.SORTS)}; got {sort!r}")
         f = self.findings_for(region, year, module=module, level=level)
-        f = f.sort_values(["priority", "finding_id"], kind="mergesort")
-        total = len(f)
-        if limit is not None:
-            f = f.head(limit)
         names = self._catalogue.set_index("code")
         name_col = "name_zh" if lang == "zh-CN" else "name_en"
         msg_col = "message_zh" if lang == "zh-CN" else "message_en"
@@ -755,14 +776,61 @@ class DashboardData:
             "period": f["period"].to_numpy(),
             "value": f["value"].to_numpy(),
             "threshold": f["threshold"].to_numpy(),
+            "value_unit": f["value_unit"].to_numpy(),
             "amount_at_risk": f["amount_at_risk"].to_numpy(),
             "message": [self.masker(m) for m in f[msg_col]],
-            "evidence": [self.evidence_items(e) for e in f["evidence"]],
         })
+        words = [w.casefold() for w in (search or "").split()]
+        if words and len(out):
+            text = (out["indicator"].astype(str) + " " + out["indicator_name"] + " " + out["region"] + " "
+                    + out["unit"] + " " + out["period"].astype(str) + " " + out["message"]).str.casefold()
+            hit = pd.Series(True, index=out.index)
+            for word in words:
+                hit &= text.str.contains(word, regex=False)
+            out = out.loc[hit]
+        columns, ascending = self.SORTS[sort]
+        out = out.sort_values(columns, ascending=ascending, kind="mergesort", na_position="last")
+        total = len(out)
+        if limit is not None:
+            out = out.head(limit)
+        out = out.reset_index(drop=True)
+        evidence = dict(zip(f["finding_id"], f["evidence"], strict=True))
+        out["evidence"] = [self.evidence_items(evidence[i], lang) for i in out["finding_id"]]
         return out, total
 
-    def evidence_items(self, evidence: str) -> list[tuple[str, str]]:
-        """The evidence JSON as (key, masked text) pairs; long id lists are shortened."""
+    def alert_workbook(self, region: str, year: int | None, lang: str = "zh-CN", **filters: Any) -> bytes:
+        """The alert table as shown (same filters, search and order, every row, masked) as an .xlsx file;
+        text from the data never becomes a formula (:func:`fiscalrisk.runner.write_xlsx`)."""
+        from fiscalrisk.report.i18n import format_value, level_label, module_label, t
+        from fiscalrisk.runner import write_xlsx
+
+        lang = normalize_lang(lang)
+        rows, _ = self.alert_table(region, year, lang, limit=None, **filters)
+        sheet = pd.DataFrame({
+            t("table.priority", lang): rows["priority"],
+            "finding_id": rows["finding_id"],
+            t("table.level", lang): [level_label(v, lang) for v in rows["level"]],
+            t("table.module", lang): [module_label(v, lang) for v in rows["module"]],
+            t("table.indicator", lang): rows["indicator"],
+            t("table.indicator_name", lang): rows["indicator_name"],
+            t("table.unit", lang): [u or r for u, r in zip(rows["unit"], rows["region"], strict=True)],
+            t("table.period", lang): rows["period"],
+            t("table.value", lang): [format_value(v, u, lang) for v, u in zip(rows["value"], rows["value_unit"], strict=True)],
+            t("table.threshold", lang): [format_value(v, u, lang)
+                                         for v, u in zip(rows["threshold"], rows["value_unit"], strict=True)],
+            t("table.amount_at_risk", lang): rows["amount_at_risk"],
+            t("table.message", lang): rows["message"],
+            t("table.evidence", lang): ["; ".join(f"{k}: {v}" for k, v in ev) for ev in rows["evidence"]],
+        })
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "alerts.xlsx"
+            write_xlsx({t("tab.alerts", lang)[:31]: sheet}, path)
+            return path.read_bytes()
+
+    def evidence_items(self, evidence: str, lang: str = "zh-CN") -> list[tuple[str, str]]:
+        """The evidence JSON as (label, masked text) pairs in ``lang``; long id lists are shortened."""
+        from fiscalrisk.report.i18n import evidence_label
+
         try:
             ev = json.loads(evidence) if evidence else {}
         except ValueError:
@@ -783,7 +851,7 @@ class DashboardData:
                 shown = mask_name(value)
             if key in ("payee_account", "account") and isinstance(value, str | int):
                 shown = mask_account(str(value))
-            items.append((str(key), self.masker(shown)))
+            items.append((evidence_label(str(key), lang), self.masker(shown)))
         return items
 
     def _is_personal(self, name: str) -> bool:

@@ -138,7 +138,7 @@ MESSAGES: Final[dict[str, _M]] = {
     "kpi.time_progress": _m("序时进度", "Time progress"),
     "kpi.open_alerts": _m("预警数", "Open alerts"),
     "kpi.open_alerts.note": _m("红色 {alert} · 黄色 {warning}", "{alert} alerts · {warning} warnings"),
-    "kpi.sangong": _m("三公经费同比", "三公 spending, year on year"),
+    "kpi.sangong": _m("三公经费同比", "Official travel, receptions and cars (三公), year on year"),
     "kpi.sangong.note": _m("{year} 年 1–{month} 月 {amount}，上年同期 {previous}", "Jan–{month_en} {year}: {amount}; a year earlier {previous}"),
     "kpi.contract_progress": _m("合同付款进度", "Contract payment progress"),
     "kpi.contract_progress.note": _m("已付 {paid} / 合同额 {total}", "paid {paid} of {total}"),
@@ -147,6 +147,12 @@ MESSAGES: Final[dict[str, _M]] = {
     "kpi.risk_score": _m("风险评分", "Risk score"),
     "kpi.risk_score.note": _m("0–100，越高风险越大", "0–100, higher is riskier"),
     "kpi.risk_score.top": _m("主要来源：{names}", "Main drivers: {names}"),
+    "kpi.risk_score.how": _m("各单位评分（每项指标至多 40 分，合计至多 100 分）的平均值",
+                             "the mean of its units' scores (at most 40 points per indicator, 100 in all)"),
+    "kpi.risk_score.all_periods": _m("按本次扫描的全部期间计算，不随期间选择变化",
+                                     "computed over every period of the scan, whatever the period chosen"),
+    "app.period.all": _m("全部期间", "Every period"),
+    "app.period.all_money": _m("全部期间（金额为 {period}）", "every period (money: {period})"),
     # -- chart titles, axes, legends -----------------------------------------------------------
     "chart.execution.title": _m("累计预算执行进度与序时进度", "Cumulative budget execution vs time progress"),
     "chart.execution.subtitle": _m("阴影为年末执行率预测区间（80%）", "Shaded: year-end execution forecast (80% interval)"),
@@ -178,6 +184,8 @@ MESSAGES: Final[dict[str, _M]] = {
     "chart.yoy.title": _m("同比变化", "Year on year"),
     "chart.yoy.x": _m("年度", "Year"),
     "chart.yoy.y": _m("金额（元）", "Amount (CNY)"),
+    "chart.yoy.y_wan": _m("金额（万元）", "Amount (10,000 CNY)"),
+    "chart.yoy.y_million": _m("金额（百万元）", "Amount (CNY million)"),
     "chart.level": _m("预警等级", "Level"),
     "chart.region": _m("地区", "Region"),
     "chart.unit": _m("预算单位", "Budget unit"),
@@ -215,6 +223,16 @@ MESSAGES: Final[dict[str, _M]] = {
     "table.filter_module": _m("模块", "Module"),
     "table.filter_level": _m("等级", "Level"),
     "table.empty": _m("当前筛选条件下没有预警。", "No findings match the current filters."),
+    "table.search": _m("搜索", "Search"),
+    "table.search_hint": _m("单位、指标、说明中的文字", "words in unit, indicator, text"),
+    "table.sort": _m("排序", "Sort by"),
+    "table.sort.priority": _m("优先级", "Priority"),
+    "table.sort.amount": _m("涉及金额（大→小）", "Amount at risk (largest first)"),
+    "table.sort.unit": _m("单位", "Unit"),
+    "table.sort.indicator": _m("指标", "Indicator"),
+    "table.sort.period": _m("期间（新→旧）", "Period (newest first)"),
+    "table.export": _m("导出 Excel", "Export to Excel"),
+    "table.export_ready": _m("下载 {name}", "Download {name}"),
     "table.more": _m("仅显示前 {limit} 条，请缩小筛选范围。", "Only the first {limit} are shown; narrow the filters."),
     "table.masked_note": _m("个人收款人姓名与账号已脱敏。", "Personal payee names and accounts are masked."),
     "table.priority": _m("优先级", "Priority"),
@@ -352,3 +370,87 @@ def format_pct(ratio: float | None, digits: int = 1) -> str:
     if ratio is None or ratio != ratio:
         return "—"
     return f"{float(ratio) * 100:.{digits}f}%"
+
+
+#: Labels of the evidence fields findings carry (JSON keys → zh-CN, en), for people: the report's 依据
+#: column and the dashboard's evidence. A key without a label is shown with its underscores as spaces.
+EVIDENCE_LABELS: dict[str, tuple[str, str]] = {
+    "actual": ("实际", "actual"), "actual_prev": ("上年实际", "actual last year"),
+    "adjusted_amount": ("调整预算", "adjusted budget"), "amount": ("金额", "amount"), "amounts": ("金额", "amounts"),
+    "annual_net": ("全年净支付", "net paid in the year"), "approved": ("已审批", "approved"),
+    "approver_id": ("审批人", "approver"), "as_of": ("截至", "as of"), "available": ("可用指标", "available"),
+    "award_amount": ("中标金额", "award"), "award_date": ("中标日期", "award date"), "bid_deadline": ("投标截止", "bid deadline"),
+    "bidders": ("投标人数", "bidders"), "budget": ("预算", "budget"), "budget_amount": ("预算金额", "budget amount"),
+    "budget_prev": ("上年预算", "budget last year"), "budget_year": ("预算年度", "budget year"),
+    "carryover_amount": ("结转金额", "carry-over"), "carryover_from_year": ("结转自", "carried over from"),
+    "contract_amount": ("合同金额", "contract amount"), "contract_id": ("合同编号", "contract"),
+    "current": ("当前执行率", "executed so far"), "days": ("天数", "days"), "days_overdue": ("逾期天数", "days overdue"),
+    "economic_code": ("经济分类", "economic code"), "elapsed_share": ("时间进度", "elapsed share"),
+    "estimated_amount": ("预算金额", "estimate"), "event_id": ("用印记录", "seal event"), "executed": ("已执行", "executed"),
+    "execution_rate": ("执行率", "execution rate"), "expected": ("预期", "expected"), "first_date": ("首次日期", "first date"),
+    "function_code": ("功能分类", "function code"), "group": ("分组", "group"), "idle_value": ("闲置原值", "idle value"),
+    "last_date": ("末次日期", "last date"), "legal_minimum": ("法定最短", "legal minimum"), "limit": ("限额", "limit"),
+    "lines": ("明细行", "lines"), "lower": ("下限", "lower bound"), "materiality": ("重要性水平", "materiality"),
+    "method": ("方法", "method"), "months": ("月份", "months"), "n": ("个数", "count"), "net": ("净支付", "net paid"),
+    "net_paid": ("已付净额", "net paid"), "net_payments": ("净支付", "net payments"), "notice_date": ("公告日期", "notice date"),
+    "observed": ("实际", "observed"), "paid_share": ("付款进度", "paid share"), "pay_date": ("支付日期", "pay date"),
+    "payee_name": ("收款人", "payee"), "payee_account": ("收款账号", "payee account"), "payment_id": ("支付编号", "payment"), "payment_ids": ("支付编号", "payments"),
+    "peer_group": ("同级分组", "peer group"), "peer_median": ("同级中位数", "peer median"), "peer_n": ("同级个数", "peers"),
+    "period": ("期间", "period"), "physical_progress": ("形象进度", "works done"), "planned_end_date": ("计划完工", "planned end"),
+    "point": ("预测值", "forecast"), "procurement_id": ("采购编号", "procurement"), "procurement_ids": ("采购编号", "procurements"),
+    "project_code": ("项目编号", "project"), "ratio": ("比率", "ratio"), "report_date": ("报告日期", "report date"),
+    "robust_z": ("稳健z值", "robust z"), "seal_id": ("印章", "seal"), "seal_type": ("印章类型", "seal type"),
+    "signed_date": ("签订日期", "signed"), "sum": ("合计", "sum"), "threshold": ("阈值", "threshold"),
+    "time_progress": ("序时进度", "time progress"), "total": ("合计", "total"), "total_value": ("合计金额", "total value"),
+    "unspent": ("未支出", "unspent"), "upper": ("上限", "upper bound"), "used_at": ("用印时间", "used at"),
+    "user_id": ("使用人", "user"), "vendor_name": ("供应商", "vendor"), "window_days": ("窗口天数", "window (days)"),
+    "window_start": ("窗口起始", "window start"), "year": ("年度", "year"), "years": ("年度", "years"),
+    "z_threshold": ("z值阈值", "z threshold"), "mad": ("平均绝对偏差", "MAD"), "chi2_pvalue": ("卡方检验p值", "chi² p-value"),
+    "conformity": ("符合程度", "conformity"), "pi1_outturn": ("PI-1 支出执行率", "PI-1 outturn"),
+    "pi2_function_variance": ("PI-2.1 功能结构偏差", "PI-2.1 variance"), "pi2_economic_variance": ("PI-2.2 经济结构偏差", "PI-2.2 variance"),
+    "pi3_revenue_outturn": ("PI-3.1 收入执行率", "PI-3.1 outturn"), "pi3_revenue_variance": ("PI-3.2 收入结构偏差", "PI-3.2 variance"),
+    "vendor_normalised": ("供应商（归一）", "vendor (normalised)"), "payee_normalised": ("收款人（归一）", "payee (normalised)"),
+    "decentralised_limit": ("分散采购限额", "decentralised limit"), "working_day": ("工作日", "working day"),
+    "surge_net": ("突击月份支出", "spent in the surge months"), "surge_months": ("突击月份", "surge months"),
+    "term_start": ("合同起始", "term start"), "term_end": ("合同终止", "term end"), "idle_assets": ("闲置资产", "idle assets"),
+}
+
+
+def evidence_label(key: str, lang: str | None = DEFAULT_LANG) -> str:
+    """The label of an evidence field in ``lang`` (the key with spaces for underscores when unlabelled)."""
+    pair = EVIDENCE_LABELS.get(key)
+    if pair is None:
+        return key.replace("_", " ")
+    return pair[0] if normalize_lang(lang) == "zh-CN" else pair[1]
+
+
+def format_value(value: float | None, unit: str, lang: str | None = DEFAULT_LANG) -> str:
+    """A finding's value or threshold with its unit (``value_unit``): 64.1%, 12.3 个百分点 / 12.3 pp,
+    456.7 万元, 91 天 / 91 days, 70.0 分 / 70.0 points, z = 4.2, 21:40, ...; empty for a missing value."""
+    if value is None or value != value:
+        return ""
+    lang = normalize_lang(lang)
+    zh = lang == "zh-CN"
+    v = float(value)
+    if unit == "ratio":
+        return f"{v:.1%}"
+    if unit == "pp":
+        return f"{v:.1f} 个百分点" if zh else f"{v:.1f} pp"
+    if unit == "money":
+        return format_money(v, lang)
+    if unit == "days":
+        return f"{v:,.0f} 天" if zh else f"{v:,.0f} days"
+    if unit == "years":
+        return f"{v:,.0f} 年" if zh else f"{v:,.0f} years"
+    if unit == "count":
+        return f"{v:,.0f}"
+    if unit == "score":
+        return f"{v:.1f} 分" if zh else f"{v:.1f} points"
+    if unit == "z":
+        return f"z = {v:.1f}"
+    if unit == "hour":
+        hours, minutes = divmod(round(v * 60), 60)
+        return f"{int(hours):02d}:{int(minutes):02d}"
+    if unit == "flag":
+        return ("是" if zh else "yes") if v else ("否" if zh else "no")
+    return f"{v:,.4g}"

@@ -13,9 +13,13 @@ Sections, in the order of the report:
 ========================  =====================================================================
 method                    what it shows
 ========================  =====================================================================
+``summary``               five sentences a director reads first (score, counts and money at stake,
+                          changes since the last run, where, what, budget execution); ``contents``
 ``headline``              risk score of the region (subtree and own units), alerts, warnings
 ``top_findings``          the most urgent warnings and alerts of each unit (by ``priority``), with
                           how many more each unit has
+``changes``               new, recurring and no longer raised findings since the last run (by finding
+                          id, against ``previous_scan`` or the register's history with ``db``)
 ``drivers``               the indicators contributing the most points to the score
 ``budget_execution``      execution rate by unit against time progress (序时进度), BUD01
 ``execution_curve``       cumulative monthly execution of the subtree with the year-end forecast
@@ -61,6 +65,9 @@ __all__ = [
     "read_scan",
     "region_findings",
     "write_region_findings",
+    "previous_findings_file",
+    "Changes",
+    "CONTENTS",
     "top_findings_for_people",
     "more_text",
 ]
@@ -78,6 +85,9 @@ PARAMETERS: dict[str, tuple[type, Any, str]] = {
     "language": (str, "zh-CN", "zh-CN or en"),
     "top_n": (int, 20, "rows shown in ranked tables (the alert list shows every alert)"),
     "db": (str, "", "the alert register's database URL (fiscalrisk register); empty: no closed-loop section"),
+    "previous_scan": (str, "", "the previous run's scan directory (or a folder with its findings.parquet), to "
+                               "tell new findings from recurring and no longer raised ones; empty: none "
+                               "(with db, the register's history is used instead)"),
 }
 
 
@@ -97,6 +107,7 @@ class ReportParameters:
     language: str
     top_n: int
     db: str = ""
+    previous_scan: Path | None = None
 
 
 def parameters_from_namespace(namespace: Mapping[str, Any]) -> dict[str, Any]:
@@ -170,6 +181,10 @@ def validate_parameters(values: Mapping[str, Any], where: str = "notebook parame
             problems.append(_problem("as_of", where, f"the scan's date {manifest['as_of']} (or empty)", repr(as_of)))
         as_of = as_of or str(manifest.get("as_of") or "")
     data_dir = Path(merged["data_dir"]).expanduser().resolve() if merged["data_dir"] else None
+    previous = Path(merged["previous_scan"]).expanduser().resolve() if merged["previous_scan"].strip() else None
+    if previous is not None and previous_findings_file(previous) is None:
+        problems.append(_problem("previous_scan", where, "a scan directory or a folder with findings.parquet "
+                                 "or findings.csv", repr(merged["previous_scan"])))
     region = str(merged["region"]).strip()
     if not problems:
         known = _region_codes(scan_dir)
@@ -179,7 +194,41 @@ def validate_parameters(values: Mapping[str, Any], where: str = "notebook parame
     if problems:
         raise ParamsError(problems)
     return ReportParameters(region=region, as_of=as_of, scan_dir=scan_dir, data_dir=data_dir,
-                            language=merged["language"], top_n=int(merged["top_n"]), db=merged["db"].strip())
+                            language=merged["language"], top_n=int(merged["top_n"]), db=merged["db"].strip(),
+                            previous_scan=previous)
+
+
+def previous_findings_file(folder: Path) -> Path | None:
+    """The findings file of a previous run's scan directory (Parquet first), or None."""
+    for name in ("findings.parquet", "findings.csv"):
+        if (folder / name).is_file():
+            return folder / name
+    return None
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What changed since the last run, by stable finding id (warnings and alerts of the subtree).
+
+    ``basis``: ``register`` (the alert register's history: first and last seen of every case),
+    ``previous`` (the previous run's scan), or ``""`` (nothing to compare with: every count is None).
+    ``since``: the date of the run compared with. ``gone``: the findings of that run no longer raised
+    (columns of the findings table, as far as the basis keeps them).
+    """
+
+    basis: str
+    since: str
+    new: frozenset[str]
+    recurring: frozenset[str]
+    gone: pd.DataFrame
+
+    def status(self, finding_id: str, language: str) -> str:
+        if not self.basis:
+            return ""
+        new = finding_id in self.new
+        if language == "zh-CN":
+            return "新增" if new else "持续"
+        return "new" if new else "recurring"
 
 
 def _region_codes(scan_dir: Path) -> set[str]:
@@ -316,7 +365,7 @@ _COLUMNS: dict[str, tuple[str, str]] = {
     "on_time_rate": ("按期销号率", "On-time rate"),
     "median_days_to_close": ("销号天数中位数", "Median days to close"),
     "repeats": ("复发", "Repeats"),
-    "amount_at_risk": ("涉及金额", "Amount at risk"),
+    "amount_at_risk": ("涉及金额（元）", "Amount at risk (CNY)"),
     "amount_recovered": ("整改金额（元）", "Amount recovered (yuan)"),
     "completion": ("目标完成度", "Target completion"),
     "diverge_pp": ("钱与事偏差（百分点）", "Money ahead of results (pp)"),
@@ -328,6 +377,14 @@ _COLUMNS: dict[str, tuple[str, str]] = {
     "confirmed": ("确认问题", "Confirmed"),
     "dismissed": ("已排除", "Dismissed"),
     "dismissal_rate": ("排除率", "Dismissal rate"),
+    "seen": ("与上次比", "Since last run"),
+    "ic_score": ("内控评价得分（越高越好）", "Internal-control score (higher is better)"),
+    "pi1_outturn": ("PI-1 支出总额执行率", "PI-1 aggregate expenditure outturn"),
+    "pi2_function_variance": ("PI-2.1 功能分类结构偏差", "PI-2.1 composition variance by function"),
+    "pi2_economic_variance": ("PI-2.2 经济分类结构偏差", "PI-2.2 composition variance by economic type"),
+    "contingency_share": ("PI-2.3 预备费支出占比", "PI-2.3 contingency spent, share"),
+    "pi3_revenue_outturn": ("PI-3.1 收入总额执行率", "PI-3.1 aggregate revenue outturn"),
+    "pi3_revenue_variance": ("PI-3.2 收入结构偏差", "PI-3.2 revenue composition variance"),
 }
 
 
@@ -487,6 +544,10 @@ class Figure:
         return data, {"fiscalrisk": {"figure": self.name}}
 
 
+#: columns whose short values must not wrap one character a line ("红色预警", codes, periods)
+_NO_WRAP = frozenset({"level", "indicator", "period", "seen", "year", "priority"})
+
+
 class Table:
     """A table for the report: localized headings and number formats, stable HTML (no random ids)."""
 
@@ -506,7 +567,12 @@ class Table:
             cells = []
             for col, v in zip(df.columns, rec, strict=True):
                 text, num = _fmt(v, self.formats.get(col))
-                cells.append(f'<td class="num">{e(text)}</td>' if num else f"<td>{e(text)}</td>")
+                if num:
+                    cells.append(f'<td class="num">{e(text)}</td>')
+                elif col in _NO_WRAP:
+                    cells.append(f'<td class="nw">{e(text)}</td>')
+                else:
+                    cells.append(f"<td>{e(text)}</td>")
             rows.append("<tr>" + "".join(cells) + "</tr>")
         cap = f"<caption>{e(self.caption)}</caption>" if self.caption else ""
         return (f'<table class="fr-table">{cap}<thead><tr>{head}</tr></thead><tbody>'
@@ -554,7 +620,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "drivers": ("主要风险来源", "What drives the score"),
     "execution": ("预算执行与序时进度", "Budget execution against time progress (序时进度)"),
     "forecast": ("年末执行预测", "Year-end execution forecast"),
-    "sangong": ("三公经费同比", "三公 spending year on year"),
+    "sangong": ("三公经费同比", "Official travel, receptions and cars (三公), year on year"),
     "contracts": ("合同付款进度", "Contract payment progress"),
     "construction": ("工程进度与支付", "Construction progress against payments"),
     "procurement": ("采购风险提示", "Procurement red flags"),
@@ -578,11 +644,29 @@ _TEXT: dict[str, tuple[str, str]] = {
     "loop.trend": ("按月下发与销号", "Dispatched and closed by month"),
     "loop.dismissal": ("各规则排除率（审核认定非问题的比例）", "Dismissal rate per rule (the share reviewers found no problem)"),
     "loop.no_register": ("未连接预警台账（fiscalrisk report --db）", "no alert register given (fiscalrisk report --db)"),
+    "summary": ("摘要", "Summary"),
+    "changes": ("与上次运行相比", "Since the last run"),
+    "changes.new": ("新增的预警", "New findings"),
+    "changes.gone": ("不再出现的预警（已整改、已退回或数据已更正）", "No longer raised (put right, refunded or corrected)"),
+    "sangong.note": ("等级由 BUD05（只减不增）评定：全年实际支出超过三公预算为红色预警，预算或全年实际高于上年为黄色预警。"
+                     "本年累计与上年同期的变化仅供参考，不决定等级。",
+                     "The level is BUD05's (只减不增, only down): an alert when the year's actual exceeds the 三公 budget, a "
+                     "warning when the budget or the year's actual is higher than last year's. The change of spending "
+                     "to date against the same period of last year is shown for reference and does not set the level."),
+    "ok.collapsed": ("另有 {n} 项正常，未列出。", "{n} more at OK, not listed."),
+    "ok.all": ("全部 {n} 项正常。", "All {n} at OK."),
     "not_assessed": ("未评估：{reason}", "Not assessed: {reason}"),
     "none": ("无。", "None."),
     "more": ("（共 {total} 条，显示前 {shown} 条；完整清单见 findings.xlsx）",
              "({total} in all, the first {shown} shown; the full list is in findings.xlsx)"),
 }
+
+
+#: The report's sections in the order of the template (each an ``<h2 id="fr-KEY">``): the contents list.
+CONTENTS: tuple[str, ...] = (
+    "summary", "headline", "top", "changes", "drivers", "execution", "forecast", "sangong", "contracts",
+    "construction", "procurement", "seals", "pefa", "control", "alerts", "siblings", "loop",
+)
 
 
 class RegionalReport:
@@ -596,7 +680,7 @@ class RegionalReport:
 
     def __init__(self, scan_dir: str | os.PathLike[str], region: str, *,
                  data_dir: str | os.PathLike[str] | None = None, language: str = "zh-CN", top_n: int = 20,
-                 db: str = "") -> None:
+                 db: str = "", previous_scan: str | os.PathLike[str] | None = None) -> None:
         from fiscalrisk.hierarchy import RegionTree
         from fiscalrisk.scan import open_scan, read_reference
 
@@ -606,6 +690,7 @@ class RegionalReport:
         self.language = language
         self.top_n = top_n
         self.db = db
+        self.previous_scan = Path(previous_scan) if previous_scan else None
         open_scan(self.scan_dir, verify=False)  # complete, of this format (the commands check the SHA-256)
         self.scan = read_scan(self.scan_dir)
         self.as_of = pd.Timestamp(self.scan.manifest["as_of"])
@@ -618,7 +703,8 @@ class RegionalReport:
 
     @classmethod
     def from_parameters(cls, p: ReportParameters) -> RegionalReport:
-        return cls(p.scan_dir, p.region, data_dir=p.data_dir, language=p.language, top_n=p.top_n, db=p.db)
+        return cls(p.scan_dir, p.region, data_dir=p.data_dir, language=p.language, top_n=p.top_n, db=p.db,
+                   previous_scan=p.previous_scan)
 
     # -- inputs: the scan directory -------------------------------------------------------------
     def series(self, name: str) -> pd.DataFrame:
@@ -744,7 +830,11 @@ class RegionalReport:
         """The ``per_unit`` (3) most urgent warnings and alerts of each unit of the subtree, for the top of
         the report: the ``top_n`` units whose most urgent finding ranks first, each with "另有 N 条" /
         "and N more" on its last row when it has more (:func:`top_findings_for_people`)."""
-        return self._top[0].drop(columns="finding_id")
+        top = self._top[0]
+        if self.changes.basis:
+            top.insert(1, "seen", [self.changes.status(str(i), self.language) if i else ""
+                                   for i in top["finding_id"]])
+        return top.drop(columns="finding_id")
 
     def top_counts(self) -> dict[str, str]:
         """The figures of the sentence under the top findings (``top.note``): warnings and alerts in all,
@@ -948,9 +1038,9 @@ class RegionalReport:
         if v.empty:
             return v, reason
         out = pd.DataFrame({"unit_code": v["unit_code"], "unit_name": v["unit_name"], "period": v["period"],
-                            "score": pd.to_numeric(v["value"], errors="coerce")})
+                            "ic_score": pd.to_numeric(v["value"], errors="coerce")})
         out["level"] = [_level_label(x, self.language) for x in v["level"]]
-        return out.sort_values(["score", "unit_code"], kind="mergesort").head(self.top_n).reset_index(drop=True), ""
+        return out.sort_values(["ic_score", "unit_code"], kind="mergesort").head(self.top_n).reset_index(drop=True), ""
 
     # -- budget performance (绩效): PRF03–PRF05 as the scan graded them ------------------------------
     def performance_points(self) -> tuple[pd.DataFrame, str]:
@@ -1033,7 +1123,7 @@ class RegionalReport:
             "message": (f["message_zh"] if self.language == "zh-CN" else f["message_en"]).to_numpy(),
         })
         if evidence:
-            out["evidence"] = [_evidence_text(e) for e in f["evidence"]]
+            out["evidence"] = [_evidence_text(e, self.language) for e in f["evidence"]]
         return out
 
     def pefa(self) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -1070,6 +1160,184 @@ class RegionalReport:
         })
         out["is_self"] = out["region_code"] == self.region
         return out.sort_values(["score", "region_code"], ascending=[False, True], kind="mergesort").reset_index(drop=True)
+
+    # -- the director's first page: summary, contents, changes since the last run ---------------------
+    def money(self, amount: float) -> str:
+        """An amount as a reader says it, in the scan's currency (万元 / 亿元 for yuan in Chinese)."""
+        from fiscalrisk.report.i18n import format_money
+
+        currency = str(self.scan.manifest.get("currency") or "CNY")
+        if currency == "CNY":
+            return format_money(amount, self.language)
+        return f"{currency} {amount:,.0f}"
+
+    @cached_property
+    def changes(self) -> Changes:
+        """New, recurring and no longer raised warnings and alerts since the last run (:class:`Changes`).
+
+        With ``db`` the register's history decides (a case first seen after the latest earlier ingest is
+        new; cases last seen at that ingest and not raised now are gone); else the previous run's scan
+        (``previous_scan``) by finding id; else nothing is compared.
+        """
+        from fiscalrisk.findings import RISK_LEVELS
+
+        cur = self.findings.loc[self.findings["level"].astype("str").isin(RISK_LEVELS)]
+        ids = frozenset(cur["finding_id"].astype("str"))
+        empty = pd.DataFrame(columns=["finding_id", "indicator", "level", "region_code", "unit_code",
+                                      "subject_id", "period", "message_zh", "message_en"])
+        if self.register is not None:
+            cases = self.register.cases(region=self.region, today=self.as_of.date())
+            first = pd.to_datetime(cases["first_seen"]).dt.date
+            last = pd.to_datetime(cases["last_seen"]).dt.date
+            day = self.as_of.date()
+            earlier = last.loc[last < day]
+            prev = earlier.max() if len(earlier) else None
+            by_id = dict(zip(cases["finding_id"].astype("str"), first, strict=True))
+            if prev is None:
+                new = ids
+                gone = empty
+            else:
+                new = frozenset(i for i in ids if i not in by_id or by_id[i] > prev)
+                gone = cases.loc[(last == prev) & ~cases["finding_id"].astype("str").isin(ids)]
+            return Changes("register", prev.isoformat() if prev is not None else "", new, ids - new,
+                           gone.reset_index(drop=True))
+        path = previous_findings_file(self.previous_scan) if self.previous_scan is not None else None
+        if path is None:
+            return Changes("", "", frozenset(), frozenset(), empty)
+        prev_f = (pd.read_parquet(path) if path.suffix == ".parquet"
+                  else pd.read_csv(path, dtype=str, keep_default_na=False))
+        prev_f = prev_f.loc[prev_f["level"].astype("str").isin(RISK_LEVELS)
+                            & prev_f["region_code"].astype("str").isin(self.subtree)]
+        prev_ids = frozenset(prev_f["finding_id"].astype("str"))
+        since = ""
+        manifest = self.previous_scan / "manifest.json"
+        if manifest.is_file():
+            try:
+                since = str(json.loads(manifest.read_text(encoding="utf-8")).get("as_of") or "")
+            except ValueError:
+                since = ""
+        gone = prev_f.loc[~prev_f["finding_id"].astype("str").isin(ids)]
+        if "priority" in gone:
+            gone = gone.sort_values(["priority", "finding_id"], kind="mergesort")
+        return Changes("previous", since, ids - prev_ids, ids & prev_ids, gone.reset_index(drop=True))
+
+    def changes_text(self) -> str:
+        """One sentence: how many findings are new, recurring and no longer raised, and since when."""
+        c = self.changes
+        zh = self.language == "zh-CN"
+        if not c.basis:
+            return ("没有上次运行的结果可比（在同一输出目录再次运行 fiscalrisk report，或给出 --db 预警台账，"
+                    "即可区分新增、持续和不再出现的预警）。" if zh else
+                    "There is no earlier run to compare with (run fiscalrisk report again into the same output "
+                    "folder, or give the alert register with --db, to tell new findings from recurring ones).")
+        if not c.since and c.basis == "register":
+            return (f"预警台账中此前没有更早的记录：{len(c.new):,} 条预警均为首次出现。" if zh else
+                    f"The register holds no earlier run: all {len(c.new):,} findings are seen for the first time.")
+        since = c.since or ("上次运行" if zh else "the last run")
+        if zh:
+            return (f"与上次运行（数据截至 {since}）相比：新增 {len(c.new):,} 条，持续 {len(c.recurring):,} 条，"
+                    f"不再出现 {len(c.gone):,} 条。")
+        return (f"Since the last run (data as of {since}): {len(c.new):,} new, {len(c.recurring):,} recurring, "
+                f"{len(c.gone):,} no longer raised.")
+
+    def changes_html(self) -> Any:
+        """:meth:`changes_text` as a paragraph of the report."""
+        from IPython.display import HTML
+
+        return HTML(f"<p>{html.escape(self.changes_text())}</p>")
+
+    def new_findings(self) -> pd.DataFrame:
+        """The warnings and alerts first raised since the last run, by priority (empty without a basis)."""
+        c = self.changes
+        f = self.findings.loc[self.findings["finding_id"].astype("str").isin(c.new)]
+        return self._people(f.sort_values(["priority", "finding_id"], kind="mergesort"))
+
+    def gone_findings(self) -> pd.DataFrame:
+        """The previous run's warnings and alerts no longer raised (resolved, refunded, or out of scope)."""
+        g = self.changes.gone
+        if g.empty:
+            return pd.DataFrame()
+        return self._people(g)
+
+    def summary(self) -> list[str]:
+        """The five things a director should know first, as sentences with numbers.
+
+        1. the score, the counts and the money at stake; 2. what changed since the last run; 3. where
+        (the units with the highest scores); 4. what (the indicators that drive the score, and the most
+        urgent finding); 5. budget execution against time progress (序时进度).
+        """
+        zh = self.language == "zh-CN"
+        h = self.headline()
+        f = self.findings
+        risky = f.loc[f["level"].astype("str").isin(("warning", "alert"))]
+        at_risk = float(pd.to_numeric(risky["amount_at_risk"], errors="coerce").fillna(0).sum()) \
+            if "amount_at_risk" in risky else 0.0
+        out = []
+        score = "—" if math.isnan(h["score"]) else f"{h['score']:.1f}"
+        if zh:
+            out.append(f"{h['name']}（含下级 {h['regions']} 个地区、{h['units']} 个预算单位）风险评分 {score}/100；"
+                       f"红色预警 {h['alerts']:,} 条，黄色预警 {h['warnings']:,} 条，涉及金额 {self.money(at_risk)}。")
+        else:
+            out.append(f"{h['name']} ({h['regions']} region(s), {h['units']} budget unit(s)) has a risk score of "
+                       f"{score}/100, with {h['alerts']:,} alert(s) and {h['warnings']:,} warning(s); "
+                       f"{self.money(at_risk)} at risk.")
+        out.append(self.changes_text())
+        units = self.unit_scores()
+        units = units.loc[units["score"] > 0].head(3)
+        if len(units):
+            parts = [(f"{r.name}（{r.score:.0f} 分，红色预警 {r.alerts} 条）" if zh else
+                      f"{r.name} ({r.score:.0f}, {r.alerts} alert(s))") for r in units.itertuples()]
+            out.append(("风险最集中的单位：" + "、".join(parts) + "。") if zh else
+                       ("The units with the highest scores: " + "; ".join(parts) + "."))
+        else:
+            out.append("没有单位有预警。" if zh else "No unit has a warning or an alert.")
+        drivers = self.drivers().head(3)
+        if len(drivers):
+            parts = [(f"{r.indicator_name}（{r.indicator}，{r.alerts + r.warnings} 条）" if zh else
+                      f"{r.indicator_name} ({r.indicator}, {r.alerts + r.warnings})") for r in drivers.itertuples()]
+            text = ("主要风险来源：" + "、".join(parts) + "。") if zh else ("What drives the score: " + "; ".join(parts) + ".")
+            if len(risky):
+                first = risky.sort_values(["priority", "finding_id"], kind="mergesort").iloc[0]
+                msg = str(first["message_zh"] if zh else first["message_en"])
+                text += (f"最需优先处理：{msg}" if zh else f" Most urgent: {msg}")
+                text = text if text.endswith(("。", ".")) else text + ("。" if zh else ".")
+            out.append(text)
+        execution = self.execution_curve()
+        k = self.as_of.month
+        row = execution.loc[execution["month"] == k]
+        rate = float(row["executed"].iloc[0]) if len(row) else float("nan")
+        bud, _ = self.budget_execution()
+        if not math.isnan(rate):
+            progress = float(row["progress"].iloc[0])
+            behind = int((pd.to_numeric(bud.get("gap_pp"), errors="coerce") >= 10).sum()) if len(bud) else 0
+            if zh:
+                out.append(f"预算执行：截至 {h['as_of']}，执行率 {rate:.1%}，序时进度 {progress:.1%}"
+                           f"（{'落后' if rate < progress else '超前'} {abs(progress - rate) * 100:.1f} 个百分点）；"
+                           f"{behind} 个单位落后序时进度 10 个百分点以上。")
+            else:
+                out.append(f"Budget execution at {h['as_of']}: {rate:.1%} spent against a time progress of "
+                           f"{progress:.1%} ({abs(progress - rate) * 100:.1f} pp {'behind' if rate < progress else 'ahead'}); "
+                           f"{behind} unit(s) 10 pp or more behind.")
+        else:
+            out.append("预算执行：本年没有可比的预算与支付数据。" if zh else
+                       "Budget execution: no budget and payments of this year to compare.")
+        return out
+
+    def summary_html(self) -> Any:
+        """The summary as a numbered list (the report's first section)."""
+        from IPython.display import HTML
+
+        items = "".join(f"<li>{html.escape(x)}</li>" for x in self.summary())
+        return HTML(f'<ol class="fr-summary">{items}</ol>')
+
+    def contents(self) -> Any:
+        """The table of contents: a link to every section of the report (:data:`CONTENTS`)."""
+        from IPython.display import HTML
+
+        links = "".join(f'<li><a href="#fr-{k}">{html.escape(self.text(k, per_unit=self.per_unit))}</a></li>'
+                        for k in CONTENTS)
+        label = "目录" if self.language == "zh-CN" else "Contents"
+        return HTML(f'<nav class="fr-toc"><strong>{label}</strong><ol>{links}</ol></nav>')
 
     # -- the closed loop (the alert register) ---------------------------------------------------------
     @cached_property
@@ -1156,7 +1424,8 @@ class RegionalReport:
         """A section heading in the report's language."""
         from IPython.display import HTML
 
-        return HTML(f"<h{level}>{html.escape(self.text(key, **fields))}</h{level}>")
+        anchor = f' id="fr-{key}"' if level == 2 else ""
+        return HTML(f"<h{level}{anchor}>{html.escape(self.text(key, **fields))}</h{level}>")
 
     def paragraph(self, key: str, **fields: Any) -> Any:
         """A sentence of the report in its language."""
@@ -1165,15 +1434,29 @@ class RegionalReport:
         return HTML(f"<p>{html.escape(self.text(key, **fields))}</p>")
 
     def show(self, result: pd.DataFrame | tuple[pd.DataFrame, str], formats: Mapping[str, str] | None = None,
-             limit: int | None = None) -> Any:
-        """A section's table, or why it was not assessed; ``limit`` rows at most (noted when cut)."""
+             limit: int | None = None, exceptions_only: bool = True) -> Any:
+        """A section's table, or why it was not assessed; ``limit`` rows at most (noted when cut).
+
+        With ``exceptions_only`` (the default), rows graded OK (正常) are not listed: a sentence says how
+        many there are, so the exceptions are what the reader sees.
+        """
         from IPython.display import HTML
+
+        from fiscalrisk.report.i18n import level_label
 
         frame, why = result if isinstance(result, tuple) else (result, "")
         if why:
             return self.paragraph("not_assessed", reason=why)
         if frame.empty:
             return self.paragraph("none")
+        if exceptions_only and "level" in frame.columns:
+            ok = frame["level"].astype("str") == level_label("ok", self.language)
+            if ok.all():
+                return self.paragraph("ok.all", n=f"{int(ok.sum()):,}")
+            if ok.any():
+                shown = self.show(frame.loc[~ok].reset_index(drop=True), formats, limit, exceptions_only=False)
+                note = html.escape(self.text("ok.collapsed", n=f"{int(ok.sum()):,}"))
+                return HTML(_html_of(shown) + f'<p class="fr-note">{note}</p>')
         if limit is not None and len(frame) > limit:
             note = html.escape(self.text("more", total=len(frame), shown=limit))
             return HTML(self.table(frame.head(limit), formats).to_html() + f'<p class="fr-note">{note}</p>')
@@ -1197,24 +1480,40 @@ table.fr-table td { padding: 3px 8px; border-bottom: 1px solid #e6e9ee; vertical
 .jp-RenderedHTMLCommon table.fr-table th, .jp-RenderedHTMLCommon table.fr-table td { text-align: left; }
 .jp-RenderedHTMLCommon table.fr-table td.num, table.fr-table td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 p.fr-note, p.fr-empty { color: #6b7785; font-size: 12px; }
+table.fr-table td.nw { white-space: nowrap; }
+ol.fr-summary { font-size: 15px; line-height: 1.7; padding-left: 1.4em; max-width: 70em; }
+nav.fr-toc { background: #f6f8fa; border: 1px solid #e1e5ea; padding: 6px 14px; margin: 0.5em 0 1em; font-size: 13px; }
+nav.fr-toc ol { columns: 3 14em; margin: 0.3em 0; padding-left: 1.4em; }
+nav.fr-toc a { color: #1f5fa8; text-decoration: none; }
 </style>"""
 
 
-def _evidence_text(evidence: str) -> str:
-    """Evidence JSON as one readable line (ids and figures), for tables."""
+def _html_of(shown: Any) -> str:
+    """The HTML of what :meth:`RegionalReport.show` returns (a :class:`Table` or an ``HTML`` object)."""
+    return shown.to_html() if isinstance(shown, Table) else str(shown.data)
+
+
+def _evidence_text(evidence: str, language: str = "en") -> str:
+    """Evidence JSON as one readable line of labelled fields (ids and figures), for tables."""
+    from fiscalrisk.report.i18n import evidence_label
+
     try:
         d = json.loads(evidence) if evidence else {}
     except ValueError:
         return str(evidence)
     if not isinstance(d, dict):
         return str(d)
+    sep, colon = ("；", "：") if language == "zh-CN" else ("; ", ": ")
     parts = []
     for k, v in d.items():
+        label = evidence_label(str(k), language)
         if isinstance(v, list):
             shown = ", ".join(map(str, v[:8])) + (f" … (+{len(v) - 8})" if len(v) > 8 else "")
-            parts.append(f"{k}: [{shown}]")
+            parts.append(f"{label}{colon}{shown}")
+        elif isinstance(v, dict):
+            parts.append(f"{label}{colon}" + ", ".join(f"{evidence_label(str(a), language)} {b}" for a, b in v.items()))
         elif isinstance(v, float):
-            parts.append(f"{k}: {v:,.4g}" if abs(v) < 1000 else f"{k}: {v:,.2f}")
+            parts.append(f"{label}{colon}{v:,.4g}" if abs(v) < 1000 else f"{label}{colon}{v:,.2f}")
         else:
-            parts.append(f"{k}: {v}")
-    return "; ".join(parts)
+            parts.append(f"{label}{colon}{v}")
+    return sep.join(parts)

@@ -155,8 +155,8 @@ def _is_loopback(url: str) -> bool:
     return urlparse(url).hostname in ("127.0.0.1", "localhost", "::1")
 
 
-def _new_page(chromium: object) -> tuple[object, Browser]:
-    context = chromium.new_context(viewport={"width": 1400, "height": 2000}, locale="zh-CN")
+def _new_page(chromium: object, width: int = 1400, height: int = 2000, **options: object) -> tuple[object, Browser]:
+    context = chromium.new_context(viewport={"width": width, "height": height}, locale="zh-CN", **options)
     page = context.new_page()
     blocked: list[str] = []
 
@@ -176,6 +176,17 @@ def city_page(chromium: object, servers: dict[str, Server]) -> Iterator[Browser]
     """A fresh page (its own browser context) on the city dashboard, its charts drawn: no test sees
     the state another left. Each page takes the preheated kernel; closing it frees that kernel."""
     context, browser = _new_page(chromium)
+    try:
+        open_dashboard(browser.page, servers["city"].url)
+        yield browser
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def phone_page(chromium: object, servers: dict[str, Server]) -> Iterator[Browser]:
+    """The city dashboard on a phone's screen (390 × 844 CSS pixels, touch), its charts drawn."""
+    context, browser = _new_page(chromium, 390, 844, is_mobile=True, has_touch=True, device_scale_factor=2)
     try:
         open_dashboard(browser.page, servers["city"].url)
         yield browser

@@ -298,3 +298,18 @@ def test_request_without_token_is_refused(servers: dict[str, Server]) -> None:
 
 def test_server_binds_loopback_only(servers: dict[str, Server]) -> None:
     assert servers["city"].base.startswith("http://127.0.0.1:")
+
+
+def test_every_period_counts_the_findings_of_the_report_and_the_score_says_its_period(
+        city_page: Browser, scan_env: ScanEnv) -> None:
+    page = city_page.page
+    score_note = page.locator("[data-kpi='kpi.risk_score'] .fr-note").inner_text()
+    assert "各单位评分" in score_note and "全部期间" in score_note  # a single year is shown: the score says so
+    before = _tiles(page)
+    _select(page, 1, "全部期间")
+    _wait_changed(page, ".fr-tiles", before)
+    every = [f for f in subtree_findings(scan_env.scan, scan_env.data, CITY) if f["level"] in ("alert", "warning")]
+    assert len(every) > len(_expected(scan_env, CITY, _as_of_year(scan_env)))  # earlier years add findings
+    _assert_alert_tile(page, every)
+    assert "全部期间" in page.inner_text(".fr-header")
+    assert city_page.blocked == []

@@ -154,9 +154,10 @@ def test_evidence_masks_personal_payees(scan_env: ScanEnv) -> None:
     name, account = pd.read_parquet(scan_env.scan / "reference" / "personal_payees.parquet").iloc[0]
     items = dict(d.evidence_items(json.dumps({"payee_name": name, "payee_account": account, "amount": 5000.0},
                                               ensure_ascii=False)))
-    assert items["payee_name"] == name[0] + "*" * (len(name) - 1)
-    assert items["payee_account"] == account[:4] + "*" * (len(account) - 8) + account[-4:]
-    assert d.masker(f"向个人“{name}”支付") == f"向个人“{items['payee_name']}”支付"
+    # labelled in the dashboard's language (收款人 = payee_name, 收款账号 = payee_account), masked
+    assert items["收款人"] == name[0] + "*" * (len(name) - 1)
+    assert items["收款账号"] == account[:4] + "*" * (len(account) - 8) + account[-4:]
+    assert d.masker(f"向个人“{name}”支付") == f"向个人“{items['收款人']}”支付"
 
 
 def _scan_copy(scan_env: ScanEnv, dest: Path) -> Path:
@@ -271,6 +272,65 @@ def test_cli_refuses_a_port_in_use(scan_env: ScanEnv, capsys: pytest.CaptureFixt
         port = busy.getsockname()[1]
         assert main(["--scan", str(scan_env.scan), "--port", str(port)]) == 2
     assert "already in use" in capsys.readouterr().err
+
+
+def _risk_findings(scan_env: ScanEnv, region: str) -> list[dict[str, str]]:
+    return [f for f in subtree_findings(scan_env.scan, scan_env.data, region) if f["level"] in ("warning", "alert")]
+
+
+def test_alert_table_search_keeps_the_rows_holding_every_word(scan_env: ScanEnv) -> None:
+    d = DashboardData(scan_env.scan, scan_env.cache, CITY)
+    want = _risk_findings(scan_env, CITY)
+    code = "PAY07"
+    by_code = {f["finding_id"] for f in want if f["indicator"] == code}
+    assert by_code, "the sample has PAY07 findings"
+    rows, total = d.alert_table(CITY, None, "zh-CN", limit=None, search=code.lower())
+    assert set(rows["finding_id"]) == by_code and total == len(by_code)
+    # two words: the indicator and one unit's name, both must appear
+    units = pd.read_csv(scan_env.data / "units.csv", dtype=str).set_index("unit_code")["name"]
+    unit = next(f["unit_code"] for f in want if f["indicator"] == code and f["unit_code"])
+    both = {f["finding_id"] for f in want if f["indicator"] == code and f["unit_code"] == unit}
+    rows, _ = d.alert_table(CITY, None, "zh-CN", limit=None, search=f"  {code} {units[unit]} ")
+    assert set(rows["finding_id"]) >= both and set(rows["finding_id"]) <= by_code
+    assert d.alert_table(CITY, None, "zh-CN", limit=None, search="没有这样的文字xyz")[1] == 0
+
+
+def test_alert_table_sorts_by_amount_unit_indicator_and_period(scan_env: ScanEnv) -> None:
+    d = DashboardData(scan_env.scan, scan_env.cache, CITY)
+    want = _risk_findings(scan_env, CITY)
+    rows, _ = d.alert_table(CITY, None, "en", limit=None, sort="amount")
+    amounts = [float(f["amount_at_risk"]) for f in want if f["amount_at_risk"]]
+    got = [v for v in rows["amount_at_risk"] if not pd.isna(v)]
+    assert got == sorted(amounts, reverse=True)
+    assert rows["amount_at_risk"].isna().sum() == sum(1 for f in want if not f["amount_at_risk"])
+    assert rows["amount_at_risk"].tail(1).isna().all()  # no amount: last
+    rows, _ = d.alert_table(CITY, None, "en", limit=None, sort="indicator")
+    assert rows["indicator"].tolist() == sorted(f["indicator"] for f in want)
+    rows, _ = d.alert_table(CITY, None, "en", limit=None, sort="period")
+    assert rows["period"].tolist() == sorted((f["period"] for f in want), reverse=True)
+    with pytest.raises(ValueError, match="sort: expected one of"):
+        d.alert_table(CITY, None, "en", sort="colour")
+
+
+def test_the_alert_workbook_holds_every_row_of_the_table_as_shown(scan_env: ScanEnv, tmp_path: Path) -> None:
+    import io
+
+    import openpyxl
+
+    d = DashboardData(scan_env.scan, scan_env.cache, CITY)
+    want = [f for f in _risk_findings(scan_env, CITY) if f["module"] == "payments"]
+    want.sort(key=lambda f: int(f["priority"]))
+    data = d.alert_workbook(CITY, None, "zh-CN", module="payments")
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    ws = wb[wb.sheetnames[0]]
+    rows = list(ws.iter_rows(values_only=True))
+    header, body = rows[0], rows[1:]
+    assert header[:3] == ("优先级", "finding_id", "等级")
+    assert len(want) > 0
+    assert [r[1] for r in body] == [f["finding_id"] for f in want]  # every row, in the table's order
+    personal = pd.read_parquet(scan_env.scan / "reference" / "personal_payees.parquet")
+    text = " ".join(str(c) for r in body for c in r if c is not None)
+    assert not [n for n in personal["name"] if len(n) >= 2 and n in text], "the export is masked like the page"
 
 
 def test_performance_tab_data_is_the_scans_graded_values_of_the_subtree(scan_env: ScanEnv) -> None:

@@ -66,3 +66,27 @@ def test_money_reads_as_a_chinese_reader_says_it() -> None:
     assert format_money(1_234_567, "en") == "CNY 1.23 m"
     assert format_money(float("nan"), "en") == "—"
     assert format_pct(0.4312) == "43.1%"
+
+
+def test_values_are_shown_with_their_unit() -> None:
+    from fiscalrisk.indicators.registry import VALUE_UNITS
+    from fiscalrisk.report.i18n import format_value
+
+    cases = {
+        ("ratio", 0.6412): ("64.1%", "64.1%"),
+        ("pp", 37.25): ("37.2 个百分点", "37.2 pp"),
+        ("money", 4_567_800.0): ("456.8 万元", "CNY 4.57 m"),
+        ("days", 91.0): ("91 天", "91 days"),
+        ("years", 2.0): ("2 年", "2 years"),
+        ("count", 1.0): ("1", "1"),
+        ("score", 70.0): ("70.0 分", "70.0 points"),
+        ("z", 20.28): ("z = 20.3", "z = 20.3"),
+        ("index", 0.05577): ("0.05577", "0.05577"),
+        ("hour", 21.6667): ("21:40", "21:40"),
+        ("flag", 1.0): ("是", "yes"),
+    }
+    assert {unit for unit, _ in cases} == set(VALUE_UNITS)
+    for (unit, value), (zh, en) in cases.items():
+        assert format_value(value, unit, "zh-CN") == zh, unit
+        assert format_value(value, unit, "en") == en, unit
+    assert format_value(float("nan"), "ratio") == "" and format_value(None, "money") == ""

@@ -58,15 +58,27 @@ def test_codes_are_unique_and_well_formed() -> None:
     with pytest.raises(ValueError, match="already registered"):
         indicator(code=CODES[0], module="payments", subject_type="payment", name_zh="x", name_en="x",
                   reads={"payments": ("amount",)}, grade="flag", why_zh="x", why_en="x", source="x",
-                  message_zh="x", message_en="x")(lambda ctx, p: pd.DataFrame())
+                  message_zh="x", message_en="x", value_unit="money")(lambda ctx, p: pd.DataFrame())
 
 
 def test_unknown_grade_is_refused() -> None:
     with pytest.raises(ValueError, match="grade"):
         indicator(code="ZZZ98", module="payments", subject_type="payment", name_zh="x", name_en="x",
                   reads={"payments": ("amount",)}, grade="between", why_zh="x", why_en="x", source="x",
-                  message_zh="x", message_en="x")
+                  message_zh="x", message_en="x", value_unit="money")
     assert "ZZZ98" not in REGISTRY
+
+
+def test_every_indicator_declares_the_unit_of_its_value_and_an_unknown_unit_is_refused() -> None:
+    from fiscalrisk.indicators.registry import VALUE_UNITS, specs
+
+    assert all(s.value_unit in VALUE_UNITS for s in specs())
+    with pytest.raises(ValueError, match="value_unit must be one of"):
+        indicator(code="ZZZ97", module="payments", subject_type="payment", name_zh="x", name_en="x",
+                  reads={"payments": ("amount",)}, grade="flag", why_zh="x", why_en="x", source="x",
+                  message_zh="x", message_en="x", value_unit="furlongs", at_risk_rule="none")(
+            lambda ctx, p: pd.DataFrame())
+    assert "ZZZ97" not in REGISTRY
 
 
 def test_catalogue_lists_every_indicator_with_thresholds() -> None:

@@ -115,7 +115,7 @@ def test_findings_workbook_leads_with_the_top_findings_per_unit(report_run, repo
     wb = openpyxl.load_workbook(report_run.out_dir / "330500" / "findings.xlsx", read_only=True)
     rows = list(wb["重点预警"].iter_rows(values_only=True))
     header, body = rows[0], rows[1:]
-    assert header[:3] == ("优先级", "单位", "等级") and "涉及金额" in header and "其余" in header
+    assert header[:3] == ("优先级", "单位", "等级") and "涉及金额（元）" in header and "其余" in header
     units, total = top_per_unit(subtree_findings(scan_dir, report_data, "330500"), per_unit=3)
     assert [r[header.index("编号")] for r in body] == [i for _, ids, _ in units for i in ids]
     more = [r[header.index("其余")] or None for r in body]

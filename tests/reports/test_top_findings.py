@@ -22,10 +22,11 @@ def _section_table(page: str, heading: str) -> list[list[str]]:
 
 def test_the_city_report_leads_with_each_units_most_urgent_findings(report_run, report_data, scan_dir):
     page = (report_run.out_dir / "330500" / "report.html").read_text(encoding="utf-8")
-    heading = "优先处理的预警（各单位前 3 条，按优先级）"
+    heading = '<h2 id="fr-top">优先处理的预警（各单位前 3 条，按优先级）</h2>'
     assert heading in page
-    # it comes before the score's drivers and every other section
-    assert page.index(heading) < page.index("主要风险来源") < page.index("预警明细及依据")
+    # it comes right after the summary and the score, before the drivers and every other section
+    order = [page.index(f'<h2 id="fr-{key}">') for key in ("summary", "headline", "top", "drivers", "alerts")]
+    assert order == sorted(order)
     rows = _section_table(page, heading)
     header, body = rows[0], rows[1:]
     assert header[:3] == ["优先级", "单位", "等级"] and header[-1] == "其余"

@@ -1,0 +1,28 @@
+"""The pages the dashboard serves fetch nothing from another host (the check of tests/offline.py): the
+city's and a county's page as the server sends them, and the page it sends when it is busy. The browser
+tests prove the same from the other side (every non-loopback request aborted, none made)."""
+
+from __future__ import annotations
+
+import urllib.request
+
+from fiscalrisk.dashboard_server import BUSY_PAGE
+from tests.dashboard.conftest import Server
+from tests.offline import network_references
+
+
+def _get(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=180) as r:
+        assert r.status == 200
+        return r.read().decode("utf-8")
+
+
+def test_the_served_dashboard_pages_fetch_nothing(servers: dict[str, Server]) -> None:
+    for name, server in servers.items():
+        page = _get(server.url)
+        assert "<html" in page.lower() and "<script" in page.lower(), name  # a whole page, with its scripts
+        assert network_references(page) == [], name
+
+
+def test_the_busy_page_fetches_nothing() -> None:
+    assert network_references(BUSY_PAGE) == []
