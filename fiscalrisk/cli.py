@@ -32,6 +32,9 @@ Typical monthly flow:
   fiscalrisk export REPORTS --to BUNDLE.zip   a reproducible bundle; fiscalrisk verify BUNDLE.zip
   fiscalrisk dashboard --scan SCAN [--region CODE]
                                           serve the managers' dashboard (offline, token-protected)
+  fiscalrisk rules publish FILE.yaml --version V --effective-from DATE --user NAME
+                                          a rules version; then fiscalrisk scan DATA_DIR --as-of DATE --db URL
+                                          judges by the version in force on that date (docs/rules.md)
 
 Reports and the dashboard read the scan directory only (scan format 2; docs/scan-directory.md).
 
@@ -224,8 +227,9 @@ def cmd_scan(args: argparse.Namespace) -> int:
     for f in args.params or []:
         if not Path(f).is_file():
             raise UserError(f"--params: file '{f}' not found")
+    rules = _rules_in_force(args, as_of)
     # params first: a bad params file is refused before the data is read, and its `input` limits apply
-    limits = InputLimits.from_params(resolve(files=tuple(args.params or ())))
+    limits = InputLimits.from_params(rules.resolve() if rules is not None else resolve(files=tuple(args.params or ())))
     workers, scheduler = int(getattr(args, "workers", 1) or 1), getattr(args, "scheduler", None)
     if workers < 1:
         raise UserError(f"--workers expects a whole number ≥ 1, got {workers}")
@@ -236,13 +240,13 @@ def cmd_scan(args: argparse.Namespace) -> int:
         if args.mapping:
             raise UserError("--mapping reads a foreign export in one piece; it cannot be combined with a "
                             "partitioned data directory, --workers or --scheduler")
-        result = _scan_partitioned(args, as_of, limits, workers, scheduler)
+        result = _scan_partitioned(args, as_of, limits, workers, scheduler, rules)
         import pandas as pd
 
         regions = pd.DataFrame(result.manifest.get("regions") or [], columns=["region_code", "parent_code", "level", "name"])
     else:
         dataset = load_or_explain(args.data_dir, args.mapping, limits=limits)
-        result = scan(dataset, as_of=as_of, region=args.region, files=tuple(args.params or ()))
+        result = scan(dataset, as_of=as_of, region=args.region, files=tuple(args.params or ()), rules=rules)
         regions = dataset["regions"]
     out = write_scan(result, args.out)
     f = result.findings
@@ -251,7 +255,8 @@ def cmd_scan(args: argparse.Namespace) -> int:
     n_info = int((f["level"].astype("str") == "info").sum())
     as_of_text = result.manifest.get("as_of", "")
     notes = f", {n_info:,} notes (info)" if n_info else ""
-    print(f"scan written to {out} (as of {as_of_text}): {n_alert:,} alerts, {n_warn:,} warnings{notes}")
+    print(f"scan written to {out} (as of {as_of_text}, rules version {result.manifest.get('rules_version')}): "
+          f"{n_alert:,} alerts, {n_warn:,} warnings{notes}")
     for table, reasons in (result.manifest.get("ignored") or {}).items():
         n = int(reasons.get("after_as_of", 0))
         print(f"{table}: {n:,} report{'s' if n != 1 else ''} dated after as_of {as_of_text} ignored "
@@ -272,14 +277,30 @@ def cmd_scan(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _scan_partitioned(args: argparse.Namespace, as_of, limits, workers: int, scheduler: str | None):
+def _rules_in_force(args: argparse.Namespace, as_of):
+    """With ``--db``: the rules version in force at ``--as-of`` (None without ``--db``: the params files,
+    recorded as unpublished)."""
+    if not getattr(args, "db", None):
+        return None
+    if args.params:
+        raise UserError("give --db (the published rules version in force) or --params (an unpublished ad-hoc "
+                        "run), not both")
+    if as_of is None:
+        raise UserError("--db chooses the rules version in force on the scan's date: give --as-of YYYY-MM-DD")
+    from .register import Register
+    from .register.rulesets import in_force
+
+    return in_force(Register(args.db), as_of)
+
+
+def _scan_partitioned(args: argparse.Namespace, as_of, limits, workers: int, scheduler: str | None, rules=None):
     """:func:`fiscalrisk.partitions.scan_data_dir`, with the data's problems as the usual table (exit 2)."""
     from .data import DataError
     from .partitions import scan_data_dir
 
     try:
         return scan_data_dir(args.data_dir, as_of, region=args.region, files=tuple(args.params or ()),
-                             limits=limits, workers=workers, scheduler=scheduler)
+                             limits=limits, workers=workers, scheduler=scheduler, rules=rules)
     except DataError as exc:
         raise problems_error(getattr(exc, "context", "") or args.data_dir, exc.problems) from None
     except OSError as exc:
@@ -359,7 +380,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("data_dir", metavar="DATA_DIR")
     p.add_argument("--out", required=True, metavar="OUT_DIR", help="scan directory to write (new, or a previous scan)")
     p.add_argument("--as-of", metavar="YYYY-MM-DD", help="the date the scan looks from (default: the latest pay_date)")
-    p.add_argument("--params", metavar="FILE", action="append", help="params YAML layered over params/ (repeatable)")
+    p.add_argument("--params", metavar="FILE", action="append",
+                   help="params YAML layered over params/ (repeatable; an ad-hoc run: rules version 'unpublished')")
+    p.add_argument("--db", metavar="URL", help="the register's database: scan with the rules version in force at "
+                                               "--as-of (docs/rules.md)")
     p.add_argument("--mapping", metavar="FILE", help="column-mapping YAML for a foreign source")
     p.add_argument("--region", metavar="CODE",
                    help="keep only this region and its subtree (its findings have the values the whole scan "
@@ -393,7 +417,8 @@ def _beside(module: str) -> Callable[[argparse._SubParsersAction], None]:
 
 # report (runner.py), export and verify (export.py), dashboard (dashboard.py), the alert register
 _EXTENSIONS: list[Callable[[argparse._SubParsersAction], None]] = [
-    _beside("runner"), _beside("export"), _beside("dashboard"), _beside("register.cli"), _beside("casedesk")]
+    _beside("runner"), _beside("export"), _beside("dashboard"), _beside("register.cli"), _beside("register.rulesets_cli"),
+    _beside("casedesk")]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -123,7 +123,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="address to bind (default 127.0.0.1: this machine only)")
     p.add_argument("--lang", default="zh-CN", choices=["zh-CN", "en"], help="initial language (default zh-CN)")
     p.add_argument("--db", metavar="URL", help="the alert register (fiscalrisk register): adds the tab 整改跟踪, "
-                                               "the closed loop of the region shown")
+                                               "the closed loop of the region shown, and each rule's precision "
+                                               "(reviewed, dismissal rate) to the about tab; read only")
     p.add_argument("--cull-idle", type=int, default=None, metavar="SECONDS",
                    help="shut down kernels idle and unconnected this long "
                         "(default: params dashboard.cull_idle_seconds, 120)")
@@ -1130,6 +1131,9 @@ class DashboardApp:
 
         c = self.data.catalogue(self.lang)
         heads = ["about.code", "about.name", "about.module", "about.warning", "about.alert", "about.source", "about.why"]
+        quality = self._rule_quality()
+        if quality is not None:
+            heads += ["about.reviewed", "about.dismissal"]
         out = [f"<div class='fr-card fr-about' style='margin-right:0'><h3 style='margin:0 0 4px 0'>{_e(self._t('about.title'))}</h3>"
                f"<div class='fr-about-intro'>{_e(self._t('about.intro'))}</div>"
                "<table class='fr-table'><thead><tr>"]
@@ -1139,10 +1143,31 @@ class DashboardApp:
             out.append(
                 f"<tr><td class='fr-code'>{_e(r.code)}</td><td>{_e(r.name)}</td><td>{_e(module_label(r.module, self.lang))}</td>"
                 f"<td>{_e(r.warning or '—')}</td><td>{_e(r.alert or '—')}</td><td>{_e(r.source)}</td>"
-                f"<td class='fr-msg'>{_e(r.why)}</td></tr>"
+                f"<td class='fr-msg'>{_e(r.why)}</td>"
+                + (_quality_cells(quality.get(r.code)) if quality is not None else "") + "</tr>"
             )
         out.append("</tbody></table></div>")
         self.about.value = "".join(out)
+
+    def _rule_quality(self) -> dict[str, dict[str, Any]] | None:
+        """Each rule's precision in the region shown, from the reviewers' verdicts in the register of
+        ``--db`` (None without one): indicator → the whole-subtree row of ``fiscalrisk rules quality``."""
+        if self.register is None:
+            return None
+        from fiscalrisk.register.rulesets import quality
+
+        table = quality(self.register, region=self.region)
+        table = table.loc[table["scope"] == "subtree"]
+        return {str(r["indicator"]): r for r in table.to_dict("records")}
+
+
+def _quality_cells(row: dict[str, Any] | None) -> str:
+    """The about tab's cells of one rule's precision: findings reviewed, and the dismissal rate with its
+    Wilson 95 % interval (— when no finding of the rule was reviewed)."""
+    if not row or not row["reviewed"]:
+        return "<td>0</td><td>—</td>"
+    rate = f"{row['dismissal_rate']:.0%} [{row['wilson_low']:.0%}–{row['wilson_high']:.0%}]"
+    return f"<td>{int(row['reviewed'])}</td><td class='fr-quality'>{_e(rate)}</td>"
 
 
 def _num(v: float) -> str:

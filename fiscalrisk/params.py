@@ -5,7 +5,9 @@ comes from (indicator catalogue, ``shared/spec/indicators.md``). Layers on top o
 
 1. ``params/<region_code>.yaml`` for every ancestor of the region and the region itself, root first
    (湖州市 330500 → 长兴县 330522 → 泗安镇 330522102); a region without a file is skipped;
-2. extra ``files`` (``fiscalrisk scan --params FILE``), in the order given;
+2. extra ``files`` (``fiscalrisk scan --params FILE``), in the order given; a file may hold a
+   ``regions:`` section (region code → parameters), layered after the rest of the file for that region
+   and its subtree, root first — the format of a rules version too (``docs/rules.md``);
 3. an ``overrides`` mapping (a notebook's parameters, a test).
 
 Dicts merge key by key; lists and scalars replace. Each layer is checked before it is merged:
@@ -57,6 +59,10 @@ __all__ = [
     "ParamsError",
     "default_params_dir",
     "direction",
+    "file_layers",
+    "file_regions",
+    "lineage",
+    "resolve_layers",
     "fiscal_year_start_month",
     "load_yaml",
     "resolve",
@@ -529,6 +535,19 @@ def _check_resolved(
                     _problem(ap, where(wp, ap), f"at least the warning {w!r} (higher is worse)", _describe(a))
                 )
 
+    off = data.get("switched_off") or []
+    if isinstance(off, list) and off:
+        import fiscalrisk.indicators  # noqa: F401  (registers every indicator)
+        from fiscalrisk.indicators.registry import specs
+
+        known = [s.code for s in specs()]
+        for code in off:
+            if code not in known:
+                path = "switched_off"
+                hint = _did_you_mean(str(code), known).replace("a known name", "a registered indicator code")
+                problems.append(_problem(path, where(path), hint,
+                                         _describe(code), what="params"))
+
     ind = data.get("indicators", {})
     ctl = ind.get("CTL01", {})
     if "public_weight" in ctl and "functional_weight" in ctl:
@@ -781,47 +800,103 @@ def resolve(
     pdir = Path(params_dir) if params_dir is not None else default_params_dir()
     defaults_path = pdir / "defaults.yaml"
     defaults = load_yaml(defaults_path)
-    schema = _schema(defaults)
-
-    data: dict[str, Any] = copy.deepcopy(defaults)
-    origins: dict[str, str] = {}
-    sources = [str(defaults_path)]
 
     layers: list[tuple[str, Mapping[str, Any]]] = []
-    if region_code is not None:
-        region_code = str(region_code)
-        if tree is not None:
-            if region_code not in tree:
-                raise ParamsError(
-                    _problem(
-                        "region_code",
-                        "the region tree",
-                        "a region of the tree",
-                        f"'{region_code}'",
-                        what="resolve()",
-                    )
-                )
-            lineage = tree.lineage(region_code)
-        else:
-            lineage = _code_lineage(region_code)
-        for code in lineage:
-            if not SAFE_CODE.fullmatch(str(code)):
-                # a region code names its params file: one that could leave the folder is refused
-                raise ParamsError(
-                    _problem("region_code", "the region tree", SAFE_CODE_TEXT, _describe(code), what="resolve()")
-                )
-            path = pdir / f"{code}.yaml"
-            if path.is_file():
-                layers.append((str(path), load_yaml(path)))
+    chain = lineage(region_code, tree) if region_code is not None else []
+    for code in chain:
+        path = pdir / f"{code}.yaml"
+        if path.is_file():
+            layers.append((str(path), load_yaml(path)))
     for f in files:
-        layers.append((str(f), load_yaml(f)))
+        layers += file_layers(str(f), load_yaml(f), chain)
     if overrides:
         if not isinstance(overrides, Mapping):
             raise ParamsError(
                 _problem("overrides", _OVERRIDES, "a mapping", _describe(overrides), what="resolve()")
             )
         layers.append((_OVERRIDES, _string_keys(overrides)))
+    return resolve_layers(defaults, layers, defaults_where=str(defaults_path),
+                          region_code=None if region_code is None else str(region_code))
 
+
+def lineage(region_code: str, tree: RegionTree | None = None) -> list[str]:
+    """The region codes whose params layer over ``region_code``'s, root first, ending with the region.
+
+    With a ``tree``, its lineage; without, read from the structure of the administrative division
+    code (330522102 → 330522 → 330500). A code that is not a safe file name is refused: a region code
+    names its params file.
+    """
+    region_code = str(region_code)
+    if tree is not None:
+        if region_code not in tree:
+            raise ParamsError(
+                _problem("region_code", "the region tree", "a region of the tree", f"'{region_code}'", what="resolve()")
+            )
+        chain = [str(c) for c in tree.lineage(region_code)]
+    else:
+        chain = _code_lineage(region_code)
+    for code in chain:
+        if not SAFE_CODE.fullmatch(code):
+            raise ParamsError(
+                _problem("region_code", "the region tree", SAFE_CODE_TEXT, _describe(code), what="resolve()")
+            )
+    return chain
+
+
+def file_regions(layer: Mapping[str, Any], where: str) -> dict[str, dict[str, Any]]:
+    """The ``regions:`` section of a params file given with ``--params`` (or published as a rules
+    version): region code → a params layer for that region and its subtree. Checked: a mapping whose keys
+    are safe region codes and whose values are mappings (their parameters are checked when layered)."""
+    sections = layer.get("regions")
+    if sections is None:
+        return {}
+    if not isinstance(sections, Mapping):
+        raise ParamsError(_problem("regions", where, "a mapping of region code → parameters", _describe(sections),
+                                   what="params"))
+    problems = []
+    out: dict[str, dict[str, Any]] = {}
+    for code, section in sections.items():
+        code = str(code)
+        if not SAFE_CODE.fullmatch(code):
+            problems.append(_problem(f"regions.{code[:QUOTE_MAX]}", where, f"a region code ({SAFE_CODE_TEXT})",
+                                     _describe(code), what="params"))
+        elif section is not None and not isinstance(section, Mapping):
+            problems.append(_problem(f"regions.{code}", where, "a mapping of parameters", _describe(section),
+                                     what="params"))
+        else:
+            out[code] = dict(section or {})
+    if problems:
+        raise ParamsError(problems)
+    return out
+
+
+def file_layers(where: str, layer: Mapping[str, Any], chain: Sequence[str]) -> list[tuple[str, Mapping[str, Any]]]:
+    """The layers of one ``--params`` file for a region of lineage ``chain`` (root first): the file's
+    parameters for every region, then its ``regions:`` sections of the lineage, root first."""
+    sections = file_regions(layer, where)
+    common = {k: v for k, v in layer.items() if k != "regions"}
+    out: list[tuple[str, Mapping[str, Any]]] = [(where, common)]
+    out += [(f"{where} (regions.{code})", sections[code]) for code in chain if code in sections]
+    return out
+
+
+def resolve_layers(
+    defaults: Mapping[str, Any],
+    layers: Iterable[tuple[str, Mapping[str, Any]]],
+    *,
+    defaults_where: str = "defaults",
+    region_code: str | None = None,
+) -> Params:
+    """Layer ``(where, mapping)`` pairs, in order, over ``defaults`` (a defaults.yaml's content): each
+    layer checked (unknown names with a "did you mean", types), then the result as a whole.
+
+    :func:`resolve` reads the layers from files; a published rules version
+    (:class:`fiscalrisk.ruleset.RuleSet`) holds them itself.
+    """
+    schema = _schema(defaults)
+    data: dict[str, Any] = copy.deepcopy(dict(defaults))
+    origins: dict[str, str] = {}
+    sources = [defaults_where]
     for where, layer in layers:
         checked = _check_layer(layer, schema, where)
         _merge(data, checked, origins, where)
@@ -830,7 +905,7 @@ def resolve(
     # scaled first: the order of a warning and an alert is checked in the data's currency, where a
     # threshold written in pounds meets a default converted from yuan
     scaled = _scale_money(data, origins)
-    problems = _check_resolved(data, origins, default_where=str(defaults_path))
+    problems = _check_resolved(data, origins, default_where=defaults_where)
     if problems:
         raise ParamsError(problems)
     return Params(data, sources=sources, origins=origins, region_code=region_code, scaled=scaled)

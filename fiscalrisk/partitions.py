@@ -293,13 +293,13 @@ def _run_first_pass(parts: list[Partition], small: Mapping[str, pd.DataFrame], a
 
 def scan_data_dir(data_dir: str | Path, as_of: Any = None, *, region: str | None = None,
                   files: tuple[str, ...] = (), codes: list[str] | None = None, limits: Any = None,
-                  workers: int = 1, scheduler: str | None = None) -> Any:
+                  workers: int = 1, scheduler: str | None = None, rules: Any = None) -> Any:
     """Scan a data directory partition by partition (see the module docstring): a partitioned one by
     its partitions, an unpartitioned one split by county (only worth it on Dask: ``workers`` > 1 or a
-    ``scheduler``). Returns a :class:`fiscalrisk.scan.ScanResult` equal to ``scan(load(data_dir))``'s."""
+    ``scheduler``). Returns a :class:`fiscalrisk.scan.ScanResult` equal to ``scan(load(data_dir))``'s.
+    ``rules``: a published rules version instead of the params files (as for :func:`fiscalrisk.scan.scan`)."""
     from fiscalrisk.data.load import load
     from fiscalrisk.hierarchy import RegionTree
-    from fiscalrisk.indicators import registry
     from fiscalrisk.params import resolve
     from fiscalrisk.scan import (
         IndicatorRuns,
@@ -307,11 +307,11 @@ def scan_data_dir(data_dir: str | Path, as_of: Any = None, *, region: str | None
         _sub_context,
         default_as_of,
         finish_scan,
-        indicator_codes,
         make_context,
         note_peer_params,
         params_of_every_region,
         region_subtree,
+        rules_specs,
         run_specs,
         subset_tables,
     )
@@ -339,11 +339,15 @@ def scan_data_dir(data_dir: str | Path, as_of: Any = None, *, region: str | None
     tree = full_tree if region is None else RegionTree.from_frame(
         subset_tables(small, region_subtree(full_tree, region))["regions"])
     all_units = small["units"]
-    base = resolve(str(region) if region is not None else None, tree=full_tree, files=files)
-    per_region = {code: resolve(code, tree=full_tree, files=files) for code in tree.codes}
-    every_region, fallback = params_of_every_region(full_tree, per_region, base, files=files)
+    if rules is not None:
+        base = rules.resolve(str(region) if region is not None else None, tree=full_tree)
+        per_region = {code: rules.resolve(code, tree=full_tree) for code in tree.codes}
+    else:
+        base = resolve(str(region) if region is not None else None, tree=full_tree, files=files)
+        per_region = {code: resolve(code, tree=full_tree, files=files) for code in tree.codes}
+    every_region, fallback = params_of_every_region(full_tree, per_region, base, files=files, rules=rules)
     _check_scan_wide(ds, base, per_region)
-    specs = registry.specs() if codes is None else [registry.get(c) for c in indicator_codes(codes)]
+    specs = rules_specs(codes, rules, as_of_ts)
     local = [s.code for s in specs if "payments" in s.reads and s.code not in LOCAL_EXCLUDED]
     second = [s for s in specs if s.code not in set(local)]
     inside = set(tree.codes)
@@ -357,7 +361,7 @@ def scan_data_dir(data_dir: str | Path, as_of: Any = None, *, region: str | None
         run.extend(r)
         reduced.append(red)
         rows += n
-    run.assessed.append(_unseen_regions(run.assessed, local, tree.codes))
+    run.assessed.append(_unseen_regions(run.assessed, local, tree.codes, per_region))
     tables = dict(small)
     if reduced:
         tables["payments"] = _concat_reduced(reduced, order)
@@ -368,16 +372,18 @@ def scan_data_dir(data_dir: str | Path, as_of: Any = None, *, region: str | None
     if region is not None:
         ctx = _sub_context(ctx, tables, sorted(inside), base)  # PEFA, scores and series of the subtree
     info = _DataInfo(ds, rows, [f"{p.name}/{Path(f).name}" for p in parts for f in p.files])
-    result = finish_scan(run, ctx, info, region, base, per_region, specs, started, t0)
+    result = finish_scan(run, ctx, info, region, base, per_region, specs, started, t0, rules=rules)
     note_peer_params(result, fallback)
     result.manifest["partitions"] = {"count": len(parts), "workers": workers, "scheduler": scheduler,
                                      "split_by_scan": order is not None}
     return result
 
 
-def _unseen_regions(assessed: list[pd.DataFrame], codes: list[str], regions: list[str]) -> pd.DataFrame:
+def _unseen_regions(assessed: list[pd.DataFrame], codes: list[str], regions: list[str],
+                    per_region: Mapping[str, Any] | None = None) -> pd.DataFrame:
     """The ``assessed`` rows a one-piece scan gives the regions no partition holds units of (e.g. a
-    province root): "no subjects", or the indicator's reason when no partition could assess it."""
+    province root): "no subjects", or the indicator's reason when no partition could assess it. None for
+    a region where the indicator is switched off (``switched_off``), as in a one-piece scan."""
     from fiscalrisk.findings import ASSESSED_COLUMNS, finalize_assessed
     from fiscalrisk.indicators import registry
 
@@ -386,7 +392,8 @@ def _unseen_regions(assessed: list[pd.DataFrame], codes: list[str], regions: lis
     rows = []
     for code in codes:
         mine = seen.loc[seen["indicator"] == code]
-        missing = sorted(set(regions) - set(mine["region_code"].astype("str")))
+        off = {r for r, p in (per_region or {}).items() if code in set(p.get("switched_off") or ())}
+        missing = sorted(set(regions) - set(mine["region_code"].astype("str")) - off)
         if not missing:
             continue
         status = mine["status"].astype("str")

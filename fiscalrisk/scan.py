@@ -46,6 +46,7 @@ from fiscalrisk.findings import (
 from fiscalrisk.indicators import registry
 from fiscalrisk.indicators.outturn import PEFA_COLUMNS, pefa_scores, pefa_table
 from fiscalrisk.indicators.registry import ScanContext, measure_and_grade
+from fiscalrisk.ruleset import UNPUBLISHED
 
 __all__ = ["ScanResult", "scan", "write_scan", "evaluate", "make_context", "subset_tables", "read_findings",
            "OUTPUT_FILES", "SCAN_FORMAT", "ScanDirError", "open_scan", "scan_file_names", "read_values",
@@ -213,6 +214,7 @@ def scan(
     *,
     files: tuple[str | os.PathLike[str], ...] = (),
     codes: str | list[str] | tuple[str, ...] | None = None,
+    rules: Any = None,
 ) -> ScanResult:
     """Scan a data set: every registered indicator (or ``codes``), PEFA, risk scores.
 
@@ -237,6 +239,10 @@ def scan(
     codes:
         Only these indicators: a list of codes, or one string of codes separated by commas or spaces
         (``"BUD01"``, ``"BUD01,PAY06"``).
+    rules:
+        A :class:`fiscalrisk.ruleset.RuleSet` (a published rules version) giving every region's
+        parameters instead of the params files; its retired codes are not run. Not with ``params`` or
+        ``files``. The findings and the manifest carry its version (without it: ``unpublished``).
     """
     from fiscalrisk.hierarchy import RegionTree
     from fiscalrisk.params import Params, resolve
@@ -247,16 +253,21 @@ def scan(
     for req in ("regions", "units"):
         if req not in tables:
             raise ValueError(f"scan: the table {req!r} is required")
-    specs = registry.specs() if codes is None else [registry.get(c) for c in indicator_codes(codes)]
     full_tables = tables
     full_tree = RegionTree.from_frame(tables["regions"])
     as_of_ts = default_as_of(tables) if as_of is None else pd.Timestamp(as_of).normalize()
+    specs = rules_specs(codes, rules, as_of_ts)
     if region is not None:
         tables = subset_tables(tables, region_subtree(full_tree, region))
     tree = RegionTree.from_frame(tables["regions"])
 
     per_region: dict[str, Any] = {}
-    if isinstance(params, Params) or (params is not None and not isinstance(params, Mapping)):
+    if rules is not None:
+        if params is not None or files:
+            raise ValueError("scan: give rules (a published version) or params/files, not both")
+        base = rules.resolve(str(region) if region is not None else None, tree=full_tree)
+        per_region = {code: rules.resolve(code, tree=full_tree) for code in tree.codes}
+    elif isinstance(params, Params) or (params is not None and not isinstance(params, Mapping)):
         base = params
     else:
         overrides = dict(params) if isinstance(params, Mapping) else None
@@ -264,7 +275,8 @@ def scan(
         base = resolve(root, tree=full_tree, files=files, overrides=overrides)
         per_region = {code: resolve(code, tree=full_tree, files=files, overrides=overrides) for code in tree.codes}
     every_region, fallback = params_of_every_region(full_tree, per_region, base, files=files,
-                                                    overrides=dict(params) if isinstance(params, Mapping) else None)
+                                                    overrides=dict(params) if isinstance(params, Mapping) else None,
+                                                    rules=rules)
 
     _check_scan_wide(dataset_or_tables, base, per_region)
     ctx = make_context(tables, as_of_ts, base, tree=tree)
@@ -273,14 +285,15 @@ def scan(
     else:
         whole = make_context(full_tables, as_of_ts, base, tree=full_tree)
         run = run_specs(specs, whole, every_region, keep=set(tree.codes))
-    result = finish_scan(run, ctx, dataset_or_tables, region, base, per_region, specs, started, t0)
+    result = finish_scan(run, ctx, dataset_or_tables, region, base, per_region, specs, started, t0, rules=rules)
     note_peer_params(result, fallback)
     return result
 
 
 def params_of_every_region(full_tree: Any, per_region: Mapping[str, Any], base: Any, *,
                            files: tuple[str | os.PathLike[str], ...] = (),
-                           overrides: Mapping[str, Any] | None = None) -> tuple[dict[str, Any], dict[str, str]]:
+                           overrides: Mapping[str, Any] | None = None,
+                           rules: Any = None) -> tuple[dict[str, Any], dict[str, str]]:
     """The params of every region of the data set, for a region scan that runs over the whole data set:
     ``per_region`` (the subtree's, resolved by the caller) and every other region's own.
 
@@ -288,7 +301,8 @@ def params_of_every_region(full_tree: Any, per_region: Mapping[str, Any], base: 
     value its file sets) cannot be scanned by a whole scan either: it takes ``base`` (the subtree root's
     params) so that it still lends its rows to peer groups, and ``fallback`` (region → the first line of
     its error) says so; the scan records it in ``manifest["peer_params_fallback"]``. With one params
-    object for every region (``per_region`` empty), that object is every region's.
+    object for every region (``per_region`` empty), that object is every region's. With ``rules`` (a
+    published version) every region's params are the version's.
     """
     from fiscalrisk.params import ParamsError, resolve
 
@@ -301,7 +315,8 @@ def params_of_every_region(full_tree: Any, per_region: Mapping[str, Any], base: 
             every[code] = per_region[code]
             continue
         try:
-            every[code] = resolve(code, tree=full_tree, files=files, overrides=overrides)
+            every[code] = (rules.resolve(code, tree=full_tree) if rules is not None
+                           else resolve(code, tree=full_tree, files=files, overrides=overrides))
         except ParamsError as exc:
             every[code] = base
             fallback[code] = (str(exc).splitlines() or [""])[0][:300]
@@ -330,6 +345,19 @@ def indicator_codes(codes: Any) -> list[str]:
     for code in out:
         registry.get(code)
     return out
+
+
+def rules_specs(codes: Any, rules: Any, as_of: pd.Timestamp) -> list[registry.IndicatorSpec]:
+    """The indicators a scan runs: ``codes`` (default every registered one; see :func:`indicator_codes`)
+    less those ``rules`` retired on or before ``as_of``."""
+    specs = registry.specs() if codes is None else [registry.get(c) for c in indicator_codes(codes)]
+    retired = set(rules.retired_at(as_of)) if rules is not None else set()
+    return [s for s in specs if s.code not in retired]
+
+
+def _switched_off(params: Any) -> set[str]:
+    value = params.get("switched_off") if hasattr(params, "get") else None
+    return set(value or ())
 
 
 @dataclass
@@ -376,10 +404,15 @@ def run_specs(specs: list[registry.IndicatorSpec], ctx: ScanContext, per_region:
 
     for spec in specs:
         t = time.perf_counter()
+        # switched off (parameter switched_off): not run in those regions, no assessed rows there either
+        active = {c: p for c, p in per_region.items() if spec.code not in _switched_off(p)}
+        if (per_region and not active) or (not per_region and spec.code in _switched_off(ctx.params)):
+            out.timings[spec.code] = 0.0
+            continue
         groups: dict[str, list[str]] = {}
-        for code, p in per_region.items():
+        for code, p in active.items():
             groups.setdefault(_params_key(p, spec), []).append(code)
-        if len(groups) <= 1:
+        if len(groups) <= 1 and len(active) == len(per_region):
             run_ctx = ctx if not per_region else _with_params(ctx, per_region[codes[0]])
             runs = [(run_ctx, None)]
         else:
@@ -402,7 +435,7 @@ def run_specs(specs: list[registry.IndicatorSpec], ctx: ScanContext, per_region:
 
 def finish_scan(run: IndicatorRuns, ctx: ScanContext, data: Any, region: str | None, base: Any,
                 per_region: Mapping[str, Any], specs: list[registry.IndicatorSpec], started: datetime,
-                t0: float) -> ScanResult:
+                t0: float, *, rules: Any = None) -> ScanResult:
     """The scan's tables from the indicator runs: findings, assessed, values, PEFA, risk scores,
     manifest (``ctx`` is the context over the whole data set, or its compact form in a partitioned
     scan)."""
@@ -411,6 +444,9 @@ def finish_scan(run: IndicatorRuns, ctx: ScanContext, data: Any, region: str | N
         v = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
         values[code] = v.sort_values(["region_code", "subject_id", "period"], kind="mergesort", ignore_index=True)
     all_findings = finalize_findings(run.findings)
+    # the rules version every finding was judged by (a published version, or the params files)
+    version = rules.version if rules is not None else UNPUBLISHED
+    all_findings["rules_version"] = pd.Series(version, index=all_findings.index, dtype="str")
     all_assessed = finalize_assessed(run.assessed)
     pefa = pefa_table(ctx)
     tree_codes = ctx.tree.codes if ctx.tree is not None else ctx.region_codes
@@ -423,6 +459,8 @@ def finish_scan(run: IndicatorRuns, ctx: ScanContext, data: Any, region: str | N
                          all_findings, started, time.perf_counter() - t0, timings)
     manifest["errors"] = {code: _first_line(tb) for code, tb in sorted(run.errors.items())}
     manifest["ignored"] = ignored_rows(ctx.tables, ctx.as_of)
+    manifest["rules_version"] = version
+    manifest["rules"] = rules.describe() if rules is not None else {"version": UNPUBLISHED}
     return ScanResult(findings=all_findings, assessed=all_assessed, pefa=pefa, pefa_scores=pscores,
                       scores=scores, manifest=manifest, errors=dict(sorted(run.errors.items())), values=values,
                       series=series_frames, reference=reference_frames)
@@ -779,6 +817,8 @@ def read_findings(path: str | os.PathLike[str]) -> pd.DataFrame:
         units = {spec.code: spec.value_unit for spec in registry.specs()}
         df.insert(list(df.columns).index("evidence") + 1 if "evidence" in df.columns else len(df.columns),
                   "value_unit", df["indicator"].map(units).fillna(""))
+    if "rules_version" not in df.columns:  # a scan written before rules versions: the params files
+        df["rules_version"] = UNPUBLISHED
     if "priority" not in df.columns or df["priority"].isna().any():
         df["priority"] = priority_ranks(df)
     df["priority"] = df["priority"].astype("int64")

@@ -210,3 +210,21 @@ def test_a_partition_without_unit_codes_is_named(partitioned: Path, tmp_path: Pa
     pq.write_table(pq.read_table(f).drop(["unit_code"]), f)
     err = _run_bad(data, tmp_path)
     assert "payments/county=330500/part-00000.parquet: expected the payments column unit_code" in err
+
+
+def test_partitioned_scan_with_a_rules_version_equals_the_one_piece_scan(partitioned: Path, tmp_path: Path) -> None:
+    from fiscalrisk.ruleset import RuleSet
+    from fiscalrisk.scan import read_findings
+
+    path = tmp_path / "rules.yaml"
+    path.write_text("indicators:\n  PAY06:\n    threshold: 150000\nswitched_off: [PAY05]\nregions:\n  '330522101':\n"
+                    "    indicators:\n      PAY06:\n        threshold: 100000\n", encoding="utf-8")
+    rules = RuleSet.from_files([path], version="2025.1")
+    a = write_scan(scan(load(partitioned), region="330522", rules=rules), tmp_path / "a")
+    b = write_scan(scan_data_dir(partitioned, region="330522", rules=rules), tmp_path / "b")
+    _same_files(a, b)
+    f = read_findings(b)
+    assert set(f["rules_version"]) == {"2025.1"} and "PAY05" not in set(f["indicator"])
+    pay06 = f.loc[f["indicator"] == "PAY06"]
+    assert len(pay06) and pay06["threshold"].tolist() == [100000.0 if r == "330522101" else 150000.0
+                                                         for r in pay06["region_code"]]

@@ -242,7 +242,15 @@ def _finding_fields(f: Mapping[str, Any]) -> dict[str, Any]:
             "subject_type": str(f["subject_type"]), "subject_id": str(f["subject_id"]),
             "period": str(f["period"]), "value": value, "threshold": _number(f["threshold"]),
             "message_zh": str(f["message_zh"]), "message_en": str(f["message_en"]), "evidence": evidence,
-            "fingerprint": fingerprint}
+            "fingerprint": fingerprint, "rules_version": _rules_version(f)}
+
+
+def _rules_version(f: Mapping[str, Any]) -> str:
+    """The rules version a finding was judged by (a scan written before versions: the params files)."""
+    from fiscalrisk.ruleset import UNPUBLISHED
+
+    value = str(f.get("rules_version") or "").strip()
+    return value[:32] if value and value.lower() != "nan" else UNPUBLISHED
 
 
 # --------------------------------------------------------------------------------------- register
@@ -488,7 +496,8 @@ class Register:
                 next_id += 1
                 continue
             cid, state = int(case["case_id"]), str(case["state"])
-            changes: dict[str, Any] = {"last_seen": scan.as_of}
+            # the version of the latest finding row, whatever else changed
+            changes: dict[str, Any] = {"last_seen": scan.as_of, "rules_version": fields["rules_version"]}
             kind = "unchanged"
             if state in rules.FINAL:
                 if fields["fingerprint"] != case["fingerprint"]:

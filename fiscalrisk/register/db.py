@@ -31,6 +31,7 @@ from sqlalchemy import (
 )
 
 __all__ = ["metadata", "users", "regions", "units", "cases", "events", "exemptions", "scans", "chain", "region_paths",
+           "rule_versions", "rule_retirements",
            "database_url", "connect", "migrate", "head_revision", "current_revision", "DEFAULT_DB"]
 
 DEFAULT_DB = "fiscalrisk.db"
@@ -92,6 +93,7 @@ cases = Table(
     Column("confirmed_on", Date),  # migration 0003: the days a case was confirmed, dismissed, closed (KPIs)
     Column("dismissed_on", Date),
     Column("closed_on", Date),
+    Column("rules_version", String(32)),  # migration 0004: the rules version of the latest finding
 )
 events = Table(
     "events", metadata,
@@ -132,6 +134,29 @@ region_paths = Table(
     Column("ancestor", String(CODE), primary_key=True),
     Column("descendant", String(CODE), primary_key=True, index=True),
     Column("depth", Integer, nullable=False),
+)
+#: published rules versions (migration 0004): immutable once written; ``content`` is the canonical JSON
+#: of the rule set (fiscalrisk.ruleset.RuleSet), ``sha256`` its fingerprint, also in the audit trail
+rule_versions = Table(
+    "rule_versions", metadata,
+    Column("version", String(32), primary_key=True),
+    Column("effective_from", Date, nullable=False, unique=True),
+    Column("published_at", String(32), nullable=False),
+    Column("published_by", String(CODE), nullable=False),
+    Column("note", Text, nullable=False),
+    Column("backdated", Boolean, nullable=False),
+    Column("source", Text, nullable=False),
+    Column("content", Text, nullable=False),
+    Column("sha256", String(64), nullable=False),
+)
+#: indicator codes retired from a date: not run by a scan as of that date or later, in any version
+rule_retirements = Table(
+    "rule_retirements", metadata,
+    Column("indicator", String(16), primary_key=True),
+    Column("from_date", Date, nullable=False),
+    Column("note", Text, nullable=False),
+    Column("retired_by", String(CODE), nullable=False),
+    Column("retired_at", String(32), nullable=False),
 )
 #: the head of the audit trail: one row (id 1) holding the last sequence number and hash. Every
 #: transaction that appends events locks it first, so appends are serialised and the chain never forks.

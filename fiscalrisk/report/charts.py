@@ -509,6 +509,38 @@ def monthly_counts(
     return _finish(chart, configure)
 
 
+def backtest_changes(
+    summary: pd.DataFrame,
+    lang: str = "zh-CN",
+    *,
+    width: int = 420,
+    configure: bool = True,
+) -> alt.TopLevelMixin:
+    """What a candidate rule set changes, per indicator (``fiscalrisk.register.rulesets.backtest_summary``):
+    findings that would appear to the right, those that would disappear to the left, split into the ones
+    reviewers had dismissed (the gain in precision), confirmed (real problems the change would miss) and
+    not reviewed."""
+    lang = normalize_lang(lang)
+    _require(summary, ("indicator", "appear", "disappear", "disappear_dismissed", "disappear_confirmed"),
+             "backtest_changes")
+    kinds = [("appear", "chart.backtest.appear", 1), ("disappear_dismissed", "chart.backtest.dismissed", -1),
+             ("disappear_confirmed", "chart.backtest.confirmed", -1), ("unreviewed", "chart.backtest.unreviewed", -1)]
+    s = summary.assign(unreviewed=summary["disappear"] - summary["disappear_dismissed"] - summary["disappear_confirmed"])
+    rows = [{"indicator": r["indicator"], "kind": t(key, lang), "count": sign * int(r[col])}
+            for r in s.to_dict("records") for col, key, sign in kinds if int(r[col])]
+    data = pd.DataFrame(rows, columns=["indicator", "kind", "count"])
+    names = [t(key, lang) for _, key, _ in kinds]
+    chart = alt.Chart(data).mark_bar().encode(
+        y=alt.Y("indicator:N", title=None, sort=sorted(summary["indicator"].astype("str"))),
+        x=alt.X("sum(count):Q", title=t("chart.backtest.x", lang), axis=alt.Axis(format="d")),
+        color=alt.Color("kind:N", sort=names, title=None,
+                        scale=alt.Scale(domain=names, range=[_ACCENT, "#9aa4b1", "#c0392b", "#dfe3e8"])),
+        tooltip=[alt.Tooltip("indicator:N"), alt.Tooltip("kind:N"), alt.Tooltip("sum(count):Q", format="d")],
+    ).properties(width=width, height=max(60, 24 * max(1, summary["indicator"].nunique())),
+                 title=_title("chart.backtest.title", lang))
+    return _finish(chart, configure)
+
+
 def render_offline(chart: alt.TopLevelMixin, fmt: Literal["svg", "png"] = "svg", *, scale: float = 2.0) -> str | bytes:
     """Render ``chart`` without any network access: SVG text (``fmt="svg"``) or PNG bytes.
 

@@ -604,9 +604,9 @@ def _fmt(v: Any, fmt: str | None) -> tuple[str, bool]:
 # -------------------------------------------------------------------------------------- report
 _TEXT: dict[str, tuple[str, str]] = {
     "title": ("{name} 财政风险监测报告", "Fiscal risk report: {name}"),
-    "scope": ("范围：{name}（{code}）及其下级地区，{n} 个地区、{units} 个预算单位；数据截至 {as_of}。{money}",
+    "scope": ("范围：{name}（{code}）及其下级地区，{n} 个地区、{units} 个预算单位；数据截至 {as_of}。{money}{rules}",
               "Scope: {name} ({code}) and the regions below it, {n} region(s), {units} budget unit(s); data as of {as_of}. "
-              "{money}"),
+              "{money} {rules}"),
     "headline": ("风险评分", "Risk score"),
     "top": ("优先处理的预警（各单位前 {per_unit} 条，按优先级）",
             "Most urgent findings (the first {per_unit} of each unit, by priority)"),
@@ -728,7 +728,17 @@ class RegionalReport:
 
     def text(self, key: str, **fields: Any) -> str:
         zh, en = _TEXT[key]
+        if key == "scope":
+            fields.setdefault("rules", self.rules_note())
         return (zh if self.language == "zh-CN" else en).format(**fields)
+
+    def rules_note(self) -> str:
+        """The rules version the scan judged by (its manifest), in a sentence: a published version's name,
+        or unpublished (the params files; a scan written before rules versions too)."""
+        version = str(self.scan.manifest.get("rules_version") or "unpublished")
+        if self.language == "zh-CN":
+            return f"规则版本 {version}。" if version != "unpublished" else "规则版本：未发布（参数文件）。"
+        return f"Rules version {version}." if version != "unpublished" else "Rules version: unpublished (params files)."
 
     def region_name(self, code: str | None = None) -> str:
         code = code or self.region
@@ -766,7 +776,12 @@ class RegionalReport:
     def _not_assessed(self, code: str) -> str:
         """Why ``code`` has no values in the subtree ('' when it was assessed and measured nothing)."""
         if code not in (self.scan.manifest.get("indicators") or []):
+            retired = ((self.scan.manifest.get("rules") or {}).get("retired") or {}).get(code)
+            if retired and str(retired) <= str(self.scan.manifest.get("as_of")):
+                return f"{code} is retired from {retired} (fiscalrisk rules retire)"
             return f"{code} was not part of this scan"
+        if code in set(self.params.get("switched_off") or ()):
+            return f"{code} is switched off by the rules (rules version {self.scan.manifest.get('rules_version') or 'unpublished'})"
         a = self.scan.assessed
         if a.empty:
             return ""

@@ -37,8 +37,8 @@ def _case(reg: Register, finding_id: str) -> dict:
 # ------------------------------------------------------------------------------------------ schema
 def test_init_is_idempotent_and_the_code_matches_the_migration(db_url: str) -> None:
     reg = Register(db_url)
-    assert reg.init() == regdb.head_revision() == "0003"
-    assert reg.init() == "0003"
+    assert reg.init() == regdb.head_revision() == "0004"
+    assert reg.init() == "0004"
     insp = inspect(reg.engine)
     for table in regdb.metadata.sorted_tables:
         assert insp.has_table(table.name), table.name
