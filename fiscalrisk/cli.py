@@ -257,6 +257,10 @@ def cmd_scan(args: argparse.Namespace) -> int:
     notes = f", {n_info:,} notes (info)" if n_info else ""
     print(f"scan written to {out} (as of {as_of_text}, rules version {result.manifest.get('rules_version')}): "
           f"{n_alert:,} alerts, {n_warn:,} warnings{notes}")
+    for table, reasons in (result.manifest.get("ignored") or {}).items():
+        n = int(reasons.get("after_as_of", 0))
+        print(f"{table}: {n:,} report{'s' if n != 1 else ''} dated after as_of {as_of_text} ignored "
+              "(the latest report on or before as_of counts)")
     print(scan_summary(f, regions))
     not_assessed = result.assessed[result.assessed["status"].astype("str") != "assessed"] if "status" in result.assessed else None
     if not_assessed is not None and len(not_assessed):

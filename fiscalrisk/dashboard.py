@@ -675,9 +675,17 @@ class DashboardApp:
         self.table = w.HTML()
         alerts = w.VBox([filters, self.top, self.table_note, self.table])
 
+        self.perf_head = w.HTML()
+        self.perf_chart = chart_cls(placeholder, embed_options=embed)
+        perf_card = w.Box([self.perf_chart])
+        perf_card.add_class("fr-card")
+        self.perf_tables = w.HTML()
+        performance = w.VBox([self.perf_head, perf_card, self.perf_tables])
+        performance.add_class("fr-performance")
+
         self.about = w.HTML()
         self.loop = w.HTML()
-        self.tabs = w.Tab(children=[overview, alerts, self.loop, self.about])
+        self.tabs = w.Tab(children=[overview, alerts, performance, self.loop, self.about])
 
         self.status = w.HTML()
         self.widget = w.VBox([w.HTML(_CSS), self.header, controls, self.status, self.tabs])
@@ -745,8 +753,8 @@ class DashboardApp:
                                                                              "indicator", "period")]
             self.sort_dd.value = sort
             self.export_btn.description = self._t("table.export")
-            self.tabs.titles = (self._t("tab.overview"), self._t("tab.alerts"), self._t("tab.loop"),
-                                self._t("tab.about"))
+            self.tabs.titles = (self._t("tab.overview"), self._t("tab.alerts"), self._t("tab.performance"),
+                                self._t("tab.loop"), self._t("tab.about"))
         finally:
             self._silent = False
 
@@ -820,6 +828,7 @@ class DashboardApp:
         self._guard(self._draw_tiles)
         self._guard(self._draw_charts)
         self._guard(self._draw_table)
+        self._guard(self._draw_performance)
         self._guard(self._draw_loop)
         if about:
             self._guard(self._draw_about)
@@ -1064,6 +1073,58 @@ class DashboardApp:
             f"{html_table(table, ('on_time_rate',))}"
             f"<h3>{_e(self._t('loop.overdue'))}</h3>{html_table(overdue)}"
             f"<h3>{_e(self._t('loop.dismissal'))}</h3>{html_table(rates, ('dismissal_rate',))}</div>")
+
+    def _draw_performance(self) -> None:
+        """The 绩效 tab of the region shown: the scatter of its projects (execution rate against target
+        completion, coloured by PRF03's level), the projects most out of step, last year's missed targets
+        and the self-evaluations against the computed score."""
+        import pandas as pd
+
+        from fiscalrisk.report import charts
+        from fiscalrisk.report.regional import column_label
+
+        perf = self.data.performance(self.region, self.lang)
+        head = (f"<div class='fr-card fr-perf-head' style='margin-right:0'><h3 style='margin:0 0 4px 0'>"
+                f"{_e(self._t('perf.title'))}</h3>")
+        if not perf["assessed"]:
+            self.perf_head.value = head + f"<p class='fr-empty'>{_e(self._t('perf.not_assessed'))}</p></div>"
+            self.perf_chart.chart = charts.performance_scatter(
+                pd.DataFrame(columns=["project_code", "rate", "completion", "level"]), self.lang)
+            self.perf_tables.value = ""
+            return
+        self.perf_head.value = head + f"<div class='fr-about-intro'>{_e(self._t('perf.intro', year=perf['year']))}</div></div>"
+        self.perf_chart.chart = charts.performance_scatter(perf["points"], self.lang, width=520, height=380)
+        percent = {"rate", "completion"}
+        signed = {"diverge_pp", "score_gap"}
+
+        def cell(c: str, v: Any) -> str:
+            if c == "level":
+                return f"<td><span class='fr-badge {_e(v)}'>{_e(self._t('level.' + str(v)))}</span></td>"
+            if c in percent:
+                return f"<td class='fr-num'>{'' if v is None or v != v else f'{float(v):.1%}'}</td>"
+            if c in signed:
+                return f"<td class='fr-num'>{'' if v is None or v != v else f'{float(v):+.1f}'}</td>"
+            if c in ("reported", "computed"):
+                return f"<td class='fr-num'>{'' if v is None or v != v else f'{float(v):.1f}'}</td>"
+            return f"<td>{_e(v)}</td>"
+
+        def table(title: str, frame: pd.DataFrame, anchor: str, limit: int = 12) -> str:
+            out = [f"<div class='fr-card fr-tablewrap' id='{anchor}' style='margin-right:0'><h4 style='margin:0 0 6px 0'>"
+                   f"{_e(title)}</h4>"]
+            if frame.empty:
+                return "".join(out) + f"<p class='fr-empty'>{_e(self._t('loop.none'))}</p></div>"
+            out.append("<table class='fr-table'><thead><tr>"
+                       + "".join(f"<th>{_e(column_label(c, self.lang))}</th>" for c in frame.columns)
+                       + "</tr></thead><tbody>")
+            for r in frame.head(limit).itertuples(index=False):
+                out.append("<tr>" + "".join(cell(c, v) for c, v in zip(frame.columns, r, strict=True)) + "</tr>")
+            out.append("</tbody></table></div>")
+            return "".join(out)
+
+        self.perf_tables.value = (
+            table(self._t("perf.out_of_step"), perf["points"], "fr-perf-out-of-step")
+            + table(self._t("perf.missed", year=perf["last_year"]), perf["missed"], "fr-perf-missed")
+            + table(self._t("perf.self"), perf["self_eval"], "fr-perf-self"))
 
     def _draw_about(self) -> None:
         from fiscalrisk.report.i18n import module_label

@@ -52,6 +52,7 @@ MODULES: tuple[str, ...] = (
     "outturn",
     "anomaly",
     "control",
+    "performance",
 )
 
 __all__ = [

@@ -83,6 +83,7 @@ DIRECTIONS: dict[str, Direction] = {
     "PRC01": "lower",
     "ANM05": "lower",
     "CTL01": "lower",
+    "PRF04": "lower",
 }
 
 #: The business modules of the catalogue (fiscalrisk.findings.MODULES); ``Params.module(name)``

@@ -54,6 +54,7 @@ import chinese_calendar
 import numpy as np
 import pandas as pd
 
+from fiscalrisk import samples_performance
 from fiscalrisk.data.schema import TABLES
 
 __all__ = ["ALL_SIZES", "SIZES", "PROVINCE_SIZES", "AS_OF", "YEARS", "generate", "write"]
@@ -469,6 +470,7 @@ class _Builder:
     def __init__(self, seed: int, size: str) -> None:
         if size not in SIZES:
             raise ValueError(f"size must be one of {sorted(SIZES)}, got {size!r}")
+        self.seed = seed
         self.rng = np.random.default_rng(seed)
         self.density = SIZES[size]["density"]
         self.seal_density = SIZES[size]["seals"]
@@ -2839,6 +2841,12 @@ class _Builder:
         tables["revenue"] = self.revenue()
         tables["ic_checklist"] = self.ic_checklist()
         out = {name: _conform(name, df) for name, df in tables.items()}
+        # budget performance: its own random stream over the finished budget and payments, so that the
+        # other tables are those of a sample without it
+        names = {str(p["project_code"]): str(p["name"]) for p in self.projects}
+        perf, perf_labels = samples_performance.performance_tables(out, self.seed, pd.Timestamp(AS_OF), names)
+        out.update({name: _conform(name, df) for name, df in perf.items()})
+        self.labels.extend(perf_labels)
         labels = pd.DataFrame(self.labels, columns=["indicator", "subject_type", "subject_id", "note"])
         labels = (
             labels.drop_duplicates(["indicator", "subject_type", "subject_id"])

@@ -134,11 +134,13 @@ _PARQUET = {
 
 # Columns whose values embed a region code (Huzhou's "3305" right after their letters) and columns
 # that are sequence numbers of the city (letters then digits).
-_CODE_COLS = {"region_code", "parent_code", "unit_code", "project_code", "asset_id", "seal_id", "user_id", "approver_id"}
+_CODE_COLS = {"region_code", "parent_code", "unit_code", "project_code", "asset_id", "seal_id", "user_id", "approver_id",
+              "target_id", "evaluation_id"}
 _SEQ_COLS = {"payment_id", "contract_id", "procurement_id", "event_id"}
 _SUBJECT_RULE = {
     "payment": "seq", "contract": "seq", "procurement": "seq", "seal_event": "seq",
     "region": "code", "unit": "code", "project": "code", "asset": "code", "budget_line": "line",
+    "target": "code",
 }
 _CODE_RE = r"^([A-Z]*)3305"
 _SEQ_RE = r"^([A-Z]+)"

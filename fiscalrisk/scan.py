@@ -458,11 +458,25 @@ def finish_scan(run: IndicatorRuns, ctx: ScanContext, data: Any, region: str | N
     manifest = _manifest(data, ctx.tables, ctx.as_of, region, base, per_region, specs,
                          all_findings, started, time.perf_counter() - t0, timings)
     manifest["errors"] = {code: _first_line(tb) for code, tb in sorted(run.errors.items())}
+    manifest["ignored"] = ignored_rows(ctx.tables, ctx.as_of)
     manifest["rules_version"] = version
     manifest["rules"] = rules.describe() if rules is not None else {"version": UNPUBLISHED}
     return ScanResult(findings=all_findings, assessed=all_assessed, pefa=pefa, pefa_scores=pscores,
                       scores=scores, manifest=manifest, errors=dict(sorted(run.errors.items())), values=values,
                       series=series_frames, reference=reference_frames)
+
+
+def ignored_rows(tables: Mapping[str, pd.DataFrame], as_of: pd.Timestamp) -> dict[str, dict[str, int]]:
+    """Input rows that every indicator leaves out, by table and reason (written into the manifest as
+    ``ignored`` and printed by ``fiscalrisk scan``): progress reports dated after ``as_of`` (the latest
+    report on or before ``as_of`` counts, shared/spec/performance.md)."""
+    from fiscalrisk.indicators.performance import reports_after
+
+    out: dict[str, dict[str, int]] = {}
+    n = reports_after(tables.get("performance_progress"), as_of)
+    if n:
+        out["performance_progress"] = {"after_as_of": n}
+    return out
 
 
 #: Parameters that hold for a whole scan: one data set has one currency and one fiscal year, so a

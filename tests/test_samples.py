@@ -16,6 +16,7 @@ from fiscalrisk.data.schema import TABLES
 from .conftest import SHARED, in_ci, shared_absent
 
 CATALOGUE = SHARED / "spec" / "indicators.md"
+PERFORMANCE = SHARED / "spec" / "performance.md"  # PRF01–06
 ALL_CODES = (
     [f"BUD0{i}" for i in range(1, 7)]
     + [f"OUT0{i}" for i in range(1, 7)]
@@ -27,6 +28,7 @@ ALL_CODES = (
     + [f"SEL0{i}" for i in range(1, 5)]
     + ["CTL01"]
     + [f"ANM0{i}" for i in range(1, 6)]
+    + [f"PRF0{i}" for i in range(1, 7)]
 )
 
 REGION_TREE = {
@@ -69,7 +71,8 @@ def written(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 def _catalogue_codes() -> list[str]:
     """The catalogue's codes; without the shared folder, the list above (under CI its absence fails)."""
     if CATALOGUE.exists():
-        return sorted(set(re.findall(r"\| ([A-Z]{3}\d{2}) \|", CATALOGUE.read_text(encoding="utf-8"))))
+        pages = [CATALOGUE, *([PERFORMANCE] if PERFORMANCE.exists() else [])]
+        return sorted({c for page in pages for c in re.findall(r"\| ([A-Z]{3}\d{2}) \|", page.read_text(encoding="utf-8"))})
     if in_ci():
         shared_absent(CATALOGUE)
     return ALL_CODES
@@ -184,7 +187,8 @@ def test_every_catalogue_code_is_planted_with_an_existing_subject(sample: dict[s
         "budget_line": line_ids,
         "contract": set(sample["contracts"].contract_id),
         "procurement": set(sample["procurement"].procurement_id),
-        "project": set(sample["projects"].project_code),
+        "project": set(sample["projects"].project_code) | set(b.project_code[b.project_code != ""]),
+        "target": set(sample["performance_targets"].target_id),
         "asset": set(sample["assets"].asset_id),
         "seal_event": set(sample["seal_events"].event_id),
         "unit": set(sample["units"].unit_code),
@@ -251,3 +255,41 @@ def test_every_planted_case_of_the_committed_sample_is_found(sample_dir: Path) -
     assert e["true_positives"].sum() == e["labelled"].sum(), e.loc[e["recall"] < 1].to_string()
     pay07 = result.findings.loc[result.findings["indicator"] == "PAY07"]
     assert set(pay07["level"].astype(str)) == {"alert"}
+
+
+def test_planted_performance_cases_are_found_exactly(sample_dir: Path) -> None:
+    """PRF01–PRF06 on the committed sample: every planted case found, and nothing else (precision 100 %)."""
+    from fiscalrisk.data import load
+    from fiscalrisk.scan import evaluate, scan
+
+    labels = pd.read_csv(sample_dir / "labels.csv", dtype=str, keep_default_na=False)
+    codes = [f"PRF0{i}" for i in range(1, 7)]
+    result = scan(load(sample_dir), codes=codes)
+    e = evaluate(result.findings, labels).set_index("indicator").loc[codes]
+    assert (e["labelled"] >= 2).all()
+    assert (e["recall"] == 1.0).all() and (e["precision"] == 1.0).all(), e.to_string()
+    f = result.findings.set_index(["indicator", "subject_id"])
+    # the inflated self-evaluation: 95 reported while the output target reached 35 %
+    inflated = f.loc[("PRF05", "XM330502-008-202401")]
+    assert inflated["level"] == "alert" and inflated["value"] >= 15
+    assert '"reported": 95.0' in inflated["evidence"]
+    # money out, works not done: over 90 % paid at 30 June, the output 30 % done
+    out_of_step = f.loc[("PRF03", "XM330522-010-202501")]
+    assert out_of_step["level"] == "alert" and out_of_step["value"] >= 50
+
+
+def test_performance_tables_are_deterministic_in_their_own_stream() -> None:
+    """The performance tables are a function of the finished budget and payments and of their own stream
+    ``default_rng([seed, STREAM])``, drawn after every other table (which therefore stays the table of a
+    sample without them; tests/expected/huzhou-findings.csv shows the findings of the others unchanged)."""
+    from fiscalrisk import samples_performance
+
+    a = _generate(seed=0, size="small")
+    tables = {k: v for k, v in a.items() if k in ("budget", "payments")}
+    names = dict(zip(a["projects"].project_code, a["projects"].name, strict=True))
+    again, labels = samples_performance.performance_tables(tables, 0, pd.Timestamp(samples.AS_OF), names)
+    for name, frame in again.items():
+        pd.testing.assert_frame_equal(samples._conform(name, frame), a[name])
+    other, _ = samples_performance.performance_tables(tables, 1, pd.Timestamp(samples.AS_OF), names)
+    assert not other["performance_progress"].equals(again["performance_progress"])
+    assert {code for code, *_ in labels} == {f"PRF0{i}" for i in range(1, 7)}

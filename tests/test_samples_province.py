@@ -178,11 +178,12 @@ def test_label_ids_exist_in_the_data(tables: dict[str, pd.DataFrame]) -> None:
         "budget_line": line_ids,
         "contract": set(tables["contracts"].contract_id),
         "procurement": set(tables["procurement"].procurement_id),
-        "project": set(tables["projects"].project_code),
+        "project": set(tables["projects"].project_code) | set(b.project_code[b.project_code != ""]),
         "asset": set(tables["assets"].asset_id),
         "seal_event": set(tables["seal_events"].event_id),
         "unit": set(tables["units"].unit_code),
         "region": set(tables["regions"].region_code),
+        "target": set(tables["performance_targets"].target_id),
     }
     for row in labels.itertuples():
         assert row.subject_id in ids[row.subject_type], row

@@ -22,7 +22,14 @@ from .mapping import Mapping, MappingError, ReadOptions, apply_columns, filter_r
 from .problems import DataError, ProblemLog
 from .read import Piece, file_bytes, read_csv_file, read_parquet_file, read_xlsx_file, sha256_bytes
 from .schema import REQUIRED_TABLES, TABLES
-from .validate import STR, check_references, check_region_tree, check_table, type_piece
+from .validate import (
+    STR,
+    check_performance_targets,
+    check_references,
+    check_region_tree,
+    check_table,
+    type_piece,
+)
 
 __all__ = ["load", "check", "DataError", "MappingError"]
 
@@ -99,6 +106,8 @@ def check(
     check_references(tables, log)
     if "regions" in tables:
         check_region_tree(tables["regions"], log)
+    if "performance_targets" in tables:
+        check_performance_targets(tables["performance_targets"], log)
     problems = log.frame()
     if len(problems):
         return None, problems

@@ -21,7 +21,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Column", "Table", "Reference", "TABLES", "REQUIRED_TABLES", "REFERENCES", "LEVELS"]
+__all__ = ["Column", "Table", "Reference", "TABLES", "REQUIRED_TABLES", "REFERENCES", "LEVELS",
+           "PERFORMANCE_LEVEL1", "PERFORMANCE_DIRECTIONS", "PERFORMANCE_KINDS", "PERFORMANCE_GRADES"]
 
 LEVELS = ("province", "city", "county", "township")
 
@@ -80,6 +81,11 @@ def _c(name: str, type_: str, required: bool = True, **kw) -> Column:
 
 
 _CATEGORY = ("goods", "services", "works")
+#: performance management (performance.md): 一级指标, target directions, evaluation kinds, grades
+PERFORMANCE_LEVEL1 = ("output", "effect", "satisfaction", "cost")
+PERFORMANCE_DIRECTIONS = ("ge", "le", "eq")
+PERFORMANCE_KINDS = ("ex_ante", "self", "department", "finance")
+PERFORMANCE_GRADES = ("优", "良", "中", "差")
 _METHODS = (
     "open_tender",
     "invited_tender",
@@ -277,6 +283,55 @@ TABLES: dict[str, Table] = {
             key=("year", "unit_code", "dimension", "item"),
             doc="Internal-control evaluation items (内控考核) with their scores (CTL01).",
         ),
+        # budget performance management (预算绩效管理, shared/spec/performance.md): optional tables
+        Table(
+            "performance_targets",
+            (
+                _c("target_id", "code"),
+                _c("year", "int", year=True),
+                _c("unit_code", "code"),
+                _c("project_code", "code", required=False,
+                   doc="the budget's project code; empty = a target of the unit as a whole (部门整体)"),
+                _c("level1", "enum", allowed=PERFORMANCE_LEVEL1, doc="一级指标: 产出, 效益, 满意度, 成本"),
+                _c("level2", "text", required=False, doc="二级指标, e.g. 数量指标, 质量指标, 时效指标"),
+                _c("name", "text"),
+                _c("direction", "enum", required=False, allowed=PERFORMANCE_DIRECTIONS,
+                   doc="ge at least, le at most, eq equal; required when target_value is given"),
+                _c("target_value", "number", required=False, doc="empty = a qualitative target"),
+                _c("measure_unit", "text", required=False),
+                _c("weight", "number", required=False, min=0, doc="points within its level1 (default 1)"),
+            ),
+            key=("target_id",),
+            doc="Performance targets (绩效目标), one row per target.",
+        ),
+        Table(
+            "performance_progress",
+            (
+                _c("target_id", "code"),
+                _c("report_date", "date"),
+                _c("actual_value", "number"),
+                _c("note", "text", required=False),
+            ),
+            key=("target_id", "report_date"),
+            doc="In-process monitoring (绩效运行监控): values reported for a target.",
+        ),
+        Table(
+            "performance_evaluations",
+            (
+                _c("evaluation_id", "code"),
+                _c("year", "int", year=True),
+                _c("unit_code", "code"),
+                _c("project_code", "code", required=False),
+                _c("kind", "enum", allowed=PERFORMANCE_KINDS),
+                _c("evaluation_date", "date"),
+                _c("score", "number", required=False, min=0, max=100),
+                _c("grade", "enum", required=False, allowed=PERFORMANCE_GRADES,
+                   doc="优/良/中/差; derived from score when empty"),
+                _c("conclusion", "text", required=False),
+            ),
+            key=("evaluation_id",),
+            doc="Performance evaluations (事前评估, 自评, 部门评价, 财政评价).",
+        ),
         Table(
             "calendar",
             (_c("date", "date"), _c("is_workday", "bool")),
@@ -303,6 +358,11 @@ REFERENCES: tuple[Reference, ...] = (
     Reference("seal_events", "unit_code", "units", "unit_code"),
     Reference("revenue", "region_code", "regions", "region_code"),
     Reference("ic_checklist", "unit_code", "units", "unit_code"),
+    Reference("performance_targets", "unit_code", "units", "unit_code"),
+    Reference("performance_targets", "project_code", "budget", "project_code"),
+    Reference("performance_progress", "target_id", "performance_targets", "target_id"),
+    Reference("performance_evaluations", "unit_code", "units", "unit_code"),
+    Reference("performance_evaluations", "project_code", "budget", "project_code"),
 )
 # Note: payments.contract_id and seal_events.contract_id are *not* hard references: a payment or a seal
 # naming a contract that does not exist is itself a risk (SEL04), reported by the indicators, not refused.

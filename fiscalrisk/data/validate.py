@@ -21,7 +21,7 @@ from .problems import ProblemLog
 from .read import Piece
 from .schema import REFERENCES, Column, Table
 
-__all__ = ["type_piece", "check_table", "check_references", "check_region_tree"]
+__all__ = ["type_piece", "check_table", "check_references", "check_region_tree", "check_performance_targets"]
 
 STR = pd.StringDtype(na_value=np.nan)
 _TRUE = {"true", "t", "1", "yes", "y", "是", "真"}
@@ -318,3 +318,39 @@ def check_region_tree(regions: pd.DataFrame, log: ProblemLog) -> None:
         )
     if len(regions) and regions["parent_code"].notna().all():
         log.add(file, "regions", "parent_code", "at least one root region (a region with an empty parent_code)")
+
+
+def check_performance_targets(targets: pd.DataFrame, log: ProblemLog) -> None:
+    """Targets whose value cannot be measured against (``shared/spec/performance.md``, completion).
+
+    A quantitative target (a ``target_value``) needs a ``direction``; completion is actual / target for
+    ``ge`` (a target ≤ 0 divides by zero or reverses the meaning), 1 when actual ≤ target for ``le`` (a
+    negative ceiling on a count, an amount or a rate is a typing error), and relative to |target| for
+    ``eq`` (a target of 0 has no relative distance).
+    """
+    if "target_value" not in targets.columns or targets.empty:
+        return
+    value = targets["target_value"]
+    direction = targets["direction"] if "direction" in targets.columns else pd.Series(np.nan, index=targets.index)
+    has_value = value.notna()
+    rules = (
+        ("direction", has_value & direction.isna(),
+         "a direction (ge, le or eq) for a target with a target_value", "direction"),
+        ("target_value", has_value & (direction == "ge").fillna(False) & (value <= 0),
+         "a positive target_value for direction ge (completion = actual / target)", "target_value"),
+        ("target_value", has_value & (direction == "le").fillna(False) & (value < 0),
+         "a target_value of at least 0 for direction le (an upper limit below zero makes no sense)", "target_value"),
+        ("target_value", has_value & (direction == "eq").fillna(False) & (value == 0),
+         "a non-zero target_value for direction eq (completion = 1 − |actual − target| / |target|)", "target_value"),
+    )
+    for column, mask, expected, shown in rules:
+        bad = mask.fillna(False).to_numpy(dtype=bool)
+        if not bad.any():
+            continue
+        sub = targets.loc[bad]
+        # the value as a person wrote it: 12, not 12.0
+        shown_values = np.array([f"{v:g}" if isinstance(v, float) else ("" if v is None or v != v else str(v))
+                                 for v in sub[shown].astype("object")], dtype=object)
+        for file, grp in sub.assign(_shown=shown_values).groupby("_file", sort=False):
+            log.add(str(file), "performance_targets", column, expected, rows=grp["_row"].to_numpy(),
+                    values=grp["_shown"].to_numpy())

@@ -13,6 +13,7 @@ from fiscalrisk.indicators import (  # noqa: F401  (imported for registration)
     control,
     outturn,
     payments,
+    performance,
     procurement,
     projects,
     seals,

@@ -18,7 +18,7 @@ import pandas as pd
 
 from fiscalrisk.indicators.registry import NotAssessed, ScanContext, indicator
 
-__all__ = ["time_progress", "format_date_zh", "format_date_en", "sangong_codes"]
+__all__ = ["time_progress", "format_date_zh", "format_date_en", "sangong_codes", "project_execution"]
 
 LINE_KEYS = ["year", "unit_code", "function_code", "economic_code", "project_code"]
 
@@ -73,6 +73,31 @@ def sangong_codes(ctx: ScanContext) -> list[str]:
     """三公经费 economic codes (``modules.budget.sangong_economic_codes``)."""
     mod = ctx.params.module("budget") if ctx.params is not None else {}
     return [str(c) for c in mod.get("sangong_economic_codes", ["30212", "30217", "30231", "31013"])]
+
+
+def project_execution(ctx: ScanContext) -> pd.DataFrame:
+    """Execution of each project-year: the budget lines carrying a project code, grouped by (year,
+    unit_code, project_code), with ``adjusted`` (Σ adjusted amounts), ``net`` (Σ net payments charged to
+    those lines up to ``as_of``, as BUD01 counts them) and ``rate`` = net / adjusted (NaN when the
+    adjusted budget is not positive). Sorted by year, unit and project; computed once per scan."""
+
+    def compute() -> pd.DataFrame:
+        b = ctx.budget
+        b = b.loc[b["project_code"] != "", ["year", "unit_code", "project_code", "line_id", "adjusted_amount"]]
+        if "payments" in ctx.tables:
+            b = b.merge(ctx.net_payments[["line_id", "net"]], on="line_id", how="left")
+        else:
+            b = b.assign(net=np.nan)
+        b = b.assign(year=b["year"].astype("int64"), unit_code=b["unit_code"].astype("str"),
+                     project_code=b["project_code"].astype("str"), net=b["net"].fillna(0.0))
+        g = b.groupby(["year", "unit_code", "project_code"], sort=True).agg(
+            adjusted=("adjusted_amount", "sum"), net=("net", "sum")).reset_index()
+        g["adjusted"] = g["adjusted"].round(2)
+        g["net"] = g["net"].round(2)
+        g["rate"] = g["net"] / g["adjusted"].where(g["adjusted"] > 0)
+        return g
+
+    return ctx.memo("project_execution", None, compute)
 
 
 def _time_progress_settings(ctx: ScanContext) -> Mapping[str, Any]:

@@ -110,6 +110,7 @@ SUBJECT_TYPES: tuple[str, ...] = (
     "unit",
     "region",
     "vendor",
+    "target",
 )
 _CODE_RE = re.compile(r"^[A-Z]{3}\d{2}$")
 

@@ -35,6 +35,7 @@ __all__ = [
     "alert_heatmap",
     "pefa_scorecard",
     "yoy_bar",
+    "performance_scatter",
     "render_offline",
     "enable_offline_renderer",
     "save_offline_bundle",
@@ -415,6 +416,58 @@ def yoy_bar(
         enc["x"] = alt.X(f"{year}:N", sort=years, title=t("chart.yoy.x", lang), axis=alt.Axis(labelAngle=0))
     chart = alt.Chart(data).mark_bar(cornerRadiusTopLeft=3, cornerRadiusTopRight=3).encode(**enc).properties(
         width=width, height=height, title=alt.TitleParams(text=title or t("chart.yoy.title", lang)))
+    return _finish(chart, configure)
+
+
+# --------------------------------------------------------------------------------------------------
+# Budget performance: execution rate against target completion (双监控)
+# --------------------------------------------------------------------------------------------------
+
+
+def performance_scatter(
+    points: pd.DataFrame,
+    lang: str = "zh-CN",
+    *,
+    width: int = 420,
+    height: int = 360,
+    configure: bool = True,
+) -> alt.TopLevelMixin:
+    """One point per project: budget execution rate (x) against the completion of its output targets
+    (y), both 0–100 %, coloured by level; the diagonal is "money and results in step".
+
+    ``points`` has ``project_code``, ``rate``, ``completion`` and ``level`` (ok / warning / alert, as the
+    scan graded PRF03); optional ``unit_name`` and ``diverge_pp`` appear in the tooltip.
+    """
+    lang = normalize_lang(lang)
+    _require(points, ("project_code", "rate", "completion", "level"), "performance_scatter")
+    df = points.copy()
+    df["rate"] = pd.to_numeric(df["rate"], errors="coerce").clip(0, 1.2)
+    df["completion"] = pd.to_numeric(df["completion"], errors="coerce").clip(0, 1)
+    level_col = t("chart.level", lang)
+    levels = [lv for lv in ("ok", "warning", "alert") if lv in set(df["level"].astype(str))] or ["ok"]
+    df[level_col] = df["level"].astype(str).map(lambda v: t(f"level.{v}", lang))
+    tooltip = [alt.Tooltip("project_code:N", title=t("chart.performance.project", lang)),
+               alt.Tooltip("rate:Q", title=t("chart.performance.x", lang), format=".1%"),
+               alt.Tooltip("completion:Q", title=t("chart.performance.y", lang), format=".1%")]
+    if "unit_name" in df.columns:
+        tooltip.insert(1, alt.Tooltip("unit_name:N", title=t("chart.unit", lang)))
+    if "diverge_pp" in df.columns:
+        tooltip.append(alt.Tooltip("diverge_pp:Q", title=t("chart.performance.gap", lang), format="+.1f"))
+    diagonal = alt.Chart(pd.DataFrame({"rate": [0.0, 1.0], "completion": [0.0, 1.0]})).mark_line(
+        color=_MUTED, strokeDash=[4, 4], strokeWidth=1).encode(x="rate:Q", y="completion:Q")
+    dots = alt.Chart(df).mark_circle(size=90, opacity=0.85, stroke="white", strokeWidth=0.8).encode(
+        x=alt.X("rate:Q", title=t("chart.performance.x", lang), scale=alt.Scale(domain=[0, 1.2]),
+                axis=alt.Axis(format="%")),
+        y=alt.Y("completion:Q", title=t("chart.performance.y", lang), scale=alt.Scale(domain=[0, 1]),
+                axis=alt.Axis(format="%")),
+        color=alt.Color(f"{level_col}:N", title=None,
+                        scale=alt.Scale(domain=[t(f"level.{lv}", lang) for lv in levels],
+                                        range=[LEVEL_COLORS[lv] for lv in levels])),
+        tooltip=tooltip,
+    )
+    chart = alt.layer(diagonal, dots).properties(
+        width=width, height=height,
+        title=_title("chart.performance.title", lang, t("chart.performance.subtitle", lang)))
     return _finish(chart, configure)
 
 

@@ -57,7 +57,7 @@ import pandas as pd
 from fiscalrisk.cells import read_csv as read_scan_csv
 from fiscalrisk.report.i18n import MODULES, normalize_lang, t
 from fiscalrisk.scan import OUTPUT_FILES as SCAN_FILES  # files a scan directory must hold
-from fiscalrisk.scan import ScanDirError, open_scan, read_reference, read_series
+from fiscalrisk.scan import ScanDirError, open_scan, read_reference, read_series, read_values
 from fiscalrisk.series import is_personal_name
 
 __all__ = [
@@ -358,6 +358,68 @@ class DashboardData:
                                  | scores["subject_id"].astype("str").isin(scope)].reset_index(drop=True)
         pefa = read_scan_csv(self.scan_dir / "pefa_scores.csv", dtype="str", keep_default_na=False)
         self.pefa_scores = pefa.loc[pefa["region_code"].isin(scope)].reset_index(drop=True)
+
+    #: the performance indicators the 绩效 tab reads: the scatter (PRF03), missed targets (PRF04) and
+    #: self-evaluations (PRF05), as the scan graded them (``values/<CODE>.parquet``)
+    PERFORMANCE_CODES: tuple[str, ...] = ("PRF03", "PRF04", "PRF05")
+
+    @cached_property
+    def _performance_values(self) -> dict[str, pd.DataFrame]:
+        return {code: read_values(self.scan_dir, code, self.scope) for code in self.PERFORMANCE_CODES}
+
+    def performance(self, region: str, lang: str = "zh-CN") -> dict[str, Any]:
+        """The 绩效 tab of ``region``'s subtree: ``points`` (per project of the current year: project_code,
+        unit_name, rate, completion, diverge_pp, level), ``missed`` (targets of last year with a warning or
+        alert: target_id, name, project_code, unit_name, completion, level), ``self_eval`` (project_code,
+        unit_name, year, grade, reported, computed, score_gap, level), ``year`` (of the points) and
+        ``last_year``. Frames are empty when the scan assessed nothing there."""
+        self._check(region)
+        codes = set(self.subtree(region))
+        vals = {code: v.loc[v["region_code"].isin(codes)] if len(v) else v
+                for code, v in self._performance_values.items()}
+        order = {"alert": 0, "warning": 1, "info": 2, "ok": 3}
+
+        def unit_names(s: pd.Series) -> list[str]:
+            return [self.unit_name(str(u), lang) for u in s]
+
+        v = vals["PRF03"]
+        points = pd.DataFrame(columns=["project_code", "unit_name", "rate", "completion", "diverge_pp", "level"])
+        if len(v):
+            points = pd.DataFrame({"project_code": v["subject_id"].astype(str), "unit_name": unit_names(v["unit_code"]),
+                                   "rate": pd.to_numeric(v["rate"], errors="coerce"),
+                                   "completion": pd.to_numeric(v["completion"], errors="coerce"),
+                                   "diverge_pp": pd.to_numeric(v["value"], errors="coerce"),
+                                   "level": v["level"].astype(str)})
+            points = points.sort_values(["diverge_pp", "project_code"], ascending=[False, True], kind="mergesort",
+                                        ignore_index=True)
+        last_year = self.as_of.year - 1
+        v = vals["PRF04"]
+        missed = pd.DataFrame(columns=["target_id", "name", "project_code", "unit_name", "completion", "level"])
+        if len(v):
+            v = v.loc[(v["period"].astype(str) == str(last_year)) & v["level"].isin(["warning", "alert"])]
+            missed = pd.DataFrame({"target_id": v["subject_id"].astype(str), "name": v["name"].astype(str),
+                                   "project_code": v["project_code"].astype(str), "unit_name": unit_names(v["unit_code"]),
+                                   "completion": pd.to_numeric(v["value"], errors="coerce"),
+                                   "level": v["level"].astype(str)})
+            missed = missed.sort_values(["completion", "target_id"], kind="mergesort", na_position="first",
+                                        ignore_index=True)
+        v = vals["PRF05"]
+        self_eval = pd.DataFrame(columns=["project_code", "unit_name", "year", "grade", "reported", "computed",
+                                          "score_gap", "level"])
+        if len(v):
+            self_eval = pd.DataFrame({"project_code": v["subject_id"].astype(str), "unit_name": unit_names(v["unit_code"]),
+                                      "year": v["period"].astype(str), "grade": v["grade"].astype(str),
+                                      "reported": pd.to_numeric(v["reported"], errors="coerce"),
+                                      "computed": pd.to_numeric(v["computed"], errors="coerce"),
+                                      "score_gap": pd.to_numeric(v["value"], errors="coerce"),
+                                      "level": v["level"].astype(str)})
+            self_eval["_o"] = self_eval["level"].map(order).fillna(9)
+            self_eval = self_eval.sort_values(["_o", "score_gap", "project_code"], ascending=[True, False, True],
+                                              kind="mergesort", na_position="last",
+                                              ignore_index=True).drop(columns="_o")
+        year = int(vals["PRF03"]["period"].astype(int).max()) if len(vals["PRF03"]) else self.as_of.year
+        return {"points": points, "missed": missed, "self_eval": self_eval, "year": year, "last_year": last_year,
+                "assessed": any(len(x) for x in self._performance_values.values())}
 
     def time_progress_settings(self, region: str) -> dict[str, Any]:
         """The ``time_progress`` parameters the scan used for ``region`` (its own layered params, e.g.

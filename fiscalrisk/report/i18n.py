@@ -79,6 +79,17 @@ MESSAGES: Final[dict[str, _M]] = {
     "tab.pefa": _m("预算可靠性", "Budget reliability"),
     "tab.about": _m("指标说明", "Indicators"),
     "tab.loop": _m("整改跟踪", "Closed loop"),
+    "tab.performance": _m("绩效", "Performance"),
+    "perf.title": _m("预算绩效：钱与事是否同步（双监控）", "Budget performance: are money and results in step?"),
+    "perf.intro": _m("{year}年各项目：预算执行率与累计产出目标完成度（PRF03）。对角线上钱与事同步，"
+                     "越往右下方，钱花出去而事没办成越多。",
+                     "Each project of {year}: budget execution against the completion of its cumulative output "
+                     "targets (PRF03). On the diagonal money and results are in step; the further below it, the "
+                     "more money went out ahead of results."),
+    "perf.out_of_step": _m("钱与事偏差最大的项目", "Projects most out of step"),
+    "perf.missed": _m("{year}年未完成的绩效目标（PRF04）", "Targets missed in {year} (PRF04)"),
+    "perf.self": _m("单位自评与测算得分（PRF05）", "Self-evaluations against the computed score (PRF05)"),
+    "perf.not_assessed": _m("未评估（数据中没有绩效目标或评价表）", "Not assessed (the data has no performance tables)"),
     "loop.kpis": _m("整改跟踪指标（截至 {as_of}，本月）", "Monitoring KPIs (as of {as_of}, this month)"),
     "loop.overdue": _m("逾期及上报案件", "Overdue and escalated cases"),
     "loop.dismissal": _m("各规则排除率（审核认定非问题的比例）", "Dismissal rate per rule (the share reviewers found no problem)"),
@@ -96,6 +107,7 @@ MESSAGES: Final[dict[str, _M]] = {
     "module.outturn": _m("预算可靠性 (PEFA)", "Budget reliability (PEFA)"),
     "module.anomaly": _m("统计异常", "Statistical anomalies"),
     "module.control": _m("内控", "Internal control"),
+    "module.performance": _m("绩效", "Performance"),
     # -- levels ------------------------------------------------------------------------------------
     "level.ok": _m("正常", "OK"),
     "level.info": _m("提示", "Note"),
@@ -117,6 +129,7 @@ MESSAGES: Final[dict[str, _M]] = {
     "subject.unit": _m("预算单位", "Budget unit"),
     "subject.region": _m("地区", "Region"),
     "subject.vendor": _m("供应商", "Vendor"),
+    "subject.target": _m("绩效目标", "Performance target"),
     # -- KPI tiles -----------------------------------------------------------------------------
     "kpi.execution": _m("预算执行率", "Budget execution"),
     "kpi.execution.note": _m("序时进度 {progress}，{gap}", "time progress {progress}, {gap}"),
@@ -151,6 +164,13 @@ MESSAGES: Final[dict[str, _M]] = {
     "chart.execution.series": _m("序列", "Series"),
     "chart.execution.band": _m("预测区间", "Forecast interval"),
     "chart.ranking.title": _m("单位风险评分排名", "Units ranked by risk score"),
+    "chart.performance.title": _m("预算执行与绩效目标完成（双监控）", "Budget execution against target completion"),
+    "chart.performance.subtitle": _m("对角线：钱与事同步；右下方：钱已花出、事未办成",
+                                     "Diagonal: money and results in step; below it: money out ahead of results"),
+    "chart.performance.x": _m("预算执行率", "Budget execution rate"),
+    "chart.performance.y": _m("产出目标完成度", "Output target completion"),
+    "chart.performance.project": _m("项目", "Project"),
+    "chart.performance.gap": _m("偏差（百分点）", "Gap (pp)"),
     "chart.ranking.x": _m("风险评分", "Risk score"),
     "chart.ranking.y": _m("预算单位", "Budget unit"),
     "chart.heatmap.title": _m("各模块预警分布", "Alerts by module and region"),

@@ -367,6 +367,13 @@ _COLUMNS: dict[str, tuple[str, str]] = {
     "repeats": ("复发", "Repeats"),
     "amount_at_risk": ("涉及金额（元）", "Amount at risk (CNY)"),
     "amount_recovered": ("整改金额（元）", "Amount recovered (yuan)"),
+    "completion": ("目标完成度", "Target completion"),
+    "diverge_pp": ("钱与事偏差（百分点）", "Money ahead of results (pp)"),
+    "target_id": ("绩效目标", "Target"),
+    "grade": ("自评等级", "Self grade"),
+    "reported": ("自评得分", "Self score"),
+    "computed": ("测算得分", "Computed score"),
+    "score_gap": ("自评偏差（分）", "Gap (points)"),
     "confirmed": ("确认问题", "Confirmed"),
     "dismissed": ("已排除", "Dismissed"),
     "dismissal_rate": ("排除率", "Dismissal rate"),
@@ -620,6 +627,15 @@ _TEXT: dict[str, tuple[str, str]] = {
     "seals": ("用印异常", "Seal-use exceptions"),
     "pefa": ("PEFA 预算可靠性", "PEFA budget reliability"),
     "control": ("内部控制评价得分", "Internal-control scores"),
+    "performance": ("预算绩效：钱与事是否同步", "Budget performance: are money and results in step?"),
+    "performance.note": ("{year}年各项目预算执行率（横轴）与累计产出目标完成度（纵轴）；对角线为“钱与事同步”，"
+                         "对角线右下方越远，钱花出去而事没办成越多。颜色为双监控偏差（PRF03）等级。",
+                         "Each project of {year}: budget execution (x) against the completion of its cumulative "
+                         "output targets (y). On the diagonal money and results are in step; the further below "
+                         "it, the more money went out ahead of results. Colour: the level of PRF03."),
+    "performance.out_of_step": ("钱与事偏差最大的项目", "Projects most out of step"),
+    "performance.missed": ("{year}年未完成的绩效目标", "Targets missed in {year}"),
+    "performance.self": ("单位自评等级与测算得分的差距", "Self-evaluation grades against the computed score"),
     "alerts": ("预警明细及依据", "Alerts with their evidence"),
     "siblings": ("与同级地区比较", "Comparison with sibling regions"),
     "loop": ("整改跟踪（闭环）", "Closed loop: from warning to closure"),
@@ -1041,6 +1057,62 @@ class RegionalReport:
         out["level"] = [_level_label(x, self.language) for x in v["level"]]
         return out.sort_values(["ic_score", "unit_code"], kind="mergesort").head(self.top_n).reset_index(drop=True), ""
 
+    # -- budget performance (绩效): PRF03–PRF05 as the scan graded them ------------------------------
+    def performance_points(self) -> tuple[pd.DataFrame, str]:
+        """PRF03 per project of the current year: execution rate, output completion, level (the scatter)."""
+        v, reason = self.indicator_values("PRF03")
+        if v.empty:
+            return v, reason
+        out = pd.DataFrame({"project_code": v["subject_id"].astype(str), "unit_name": v["unit_name"],
+                            "year": pd.to_numeric(v["period"], errors="coerce").astype("Int64"),
+                            "rate": pd.to_numeric(v["rate"], errors="coerce"),
+                            "completion": pd.to_numeric(v["completion"], errors="coerce"),
+                            "diverge_pp": pd.to_numeric(v["value"], errors="coerce"),
+                            "level": v["level"].astype(str)})
+        return out.sort_values(["diverge_pp", "project_code"], ascending=[False, True], kind="mergesort",
+                               ignore_index=True), ""
+
+    def performance_out_of_step(self) -> tuple[pd.DataFrame, str]:
+        """The ``top_n`` projects whose money is furthest ahead of their results (PRF03, largest first)."""
+        points, reason = self.performance_points()
+        if points.empty:
+            return points, reason
+        out = points.head(self.top_n).copy()
+        out["level"] = [_level_label(x, self.language) for x in out["level"]]
+        return out[["project_code", "unit_name", "rate", "completion", "diverge_pp", "level"]], ""
+
+    def targets_missed(self) -> tuple[pd.DataFrame, str]:
+        """PRF04 findings of last year (the year before ``as_of``'s): the targets missed or unreported."""
+        v, reason = self.indicator_values("PRF04")
+        if v.empty:
+            return v, reason
+        last = str(self.as_of.year - 1)
+        v = v.loc[(v["period"].astype(str) == last) & v["level"].isin(["warning", "alert"])]
+        out = pd.DataFrame({"target_id": v["subject_id"].astype(str), "name": v["name"].astype(str),
+                            "project_code": v["project_code"].astype(str), "unit_name": v["unit_name"],
+                            "completion": pd.to_numeric(v["value"], errors="coerce"),
+                            "level": [_level_label(x, self.language) for x in v["level"]]})
+        return out.sort_values(["completion", "target_id"], kind="mergesort", na_position="first",
+                               ignore_index=True).head(self.top_n), ""
+
+    def self_evaluations(self) -> tuple[pd.DataFrame, str]:
+        """PRF05 per project-year: the reported self-evaluation (score, grade) against the computed score;
+        alerts, then warnings, then the rest, each by the largest gap."""
+        v, reason = self.indicator_values("PRF05")
+        if v.empty:
+            return v, reason
+        out = pd.DataFrame({"project_code": v["subject_id"].astype(str), "unit_name": v["unit_name"],
+                            "year": pd.to_numeric(v["period"], errors="coerce").astype("Int64"),
+                            "grade": v["grade"].astype(str),
+                            "reported": pd.to_numeric(v["reported"], errors="coerce"),
+                            "computed": pd.to_numeric(v["computed"], errors="coerce"),
+                            "score_gap": pd.to_numeric(v["value"], errors="coerce"),
+                            "level": [_level_label(x, self.language) for x in v["level"]]})
+        out["_o"] = v["level"].map({"alert": 0, "warning": 1}).fillna(2).to_numpy()
+        out = out.sort_values(["_o", "score_gap", "project_code"], ascending=[True, False, True], kind="mergesort",
+                              na_position="last", ignore_index=True)
+        return out.drop(columns="_o").head(self.top_n), ""
+
     def module_findings(self, module: str) -> pd.DataFrame:
         """Findings of one module in the subtree, for people (by priority: alerts first)."""
         f = self.findings.loc[self.findings["module"] == module]
@@ -1357,7 +1429,9 @@ class RegionalReport:
         """A display table with localized headings and these number formats."""
         default = {"rate": ".1%", "progress": ".1%", "paid_share": ".1%", "elapsed_share": ".1%",
                    "change": "+.1%", "gap_pp": "+.1f", "score": ".1f", "points": ".0f", "forecast": ".1%",
-                   "lower": ".1%", "upper": ".1%", "executed": ".1%", "physical": ".0f", "year": "d"}
+                   "lower": ".1%", "upper": ".1%", "executed": ".1%", "physical": ".0f", "year": "d",
+                   "completion": ".1%", "diverge_pp": "+.1f", "reported": ".1f", "computed": ".1f",
+                   "score_gap": "+.1f"}
         default.update(formats or {})
         return Table(frame, self.language, default, caption)
 

@@ -26,7 +26,7 @@ from tests.conftest import CHROMIUM, SAMPLE_DIR
 
 SCAN_CODES = [
     "BUD01", "BUD03", "BUD05", "PAY01", "PAY02", "PAY03", "PAY07", "PAY09", "PRC02", "CON01", "CON05",
-    "PRJ01", "PRJ03", "AST02", "SEL02", "SEL03", "OUT01", "OUT02", "CTL01",
+    "PRJ01", "PRJ03", "AST02", "SEL02", "SEL03", "OUT01", "OUT02", "CTL01", "PRF03", "PRF04", "PRF05",
 ]
 CITY, COUNTY = "330500", "330521"  # 湖州市, 德清县
 #: Regions a 德清县 manager must never see (the other counties and their townships).

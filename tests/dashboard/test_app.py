@@ -34,7 +34,8 @@ def test_every_selection_redraws_cleanly(env_vars: ScanEnv, monkeypatch: pytest.
         app.period_dd.value = year
         assert app.status.value == "", (lang, code, year)
         assert "fr-tile" in app.tiles.value and "fr-header" in app.header.value
-    assert app.tabs.titles == ("Overview", "Alerts", "Closed loop", "Indicators")
+    assert app.tabs.titles == ("Overview", "Alerts", "Performance", "Closed loop", "Indicators")
+    assert "fr-perf-out-of-step" in app.perf_tables.value  # a township's subtree: drawn, if with no project
     assert "fiscalrisk dashboard --db" in app.loop.value  # no register given: the tab says how to get one
 
 
@@ -128,3 +129,28 @@ def test_the_closed_loop_tab_shows_the_register_of_the_region_shown(env_vars: Sc
     assert f"<td>own units</td><td>{int(own['open'])}</td><td>{int(own['overdue'])}</td>" in html
     assert "Dismissal rate per rule" in html and "100.0%" in html
     reg.engine.dispose()
+
+
+def test_the_performance_tab_escapes_text_from_the_data(env_vars: ScanEnv, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A target name or unit name from the data is text on the 绩效 tab, never markup."""
+    import pandas as pd
+
+    from fiscalrisk.dashboard import DashboardApp
+    from fiscalrisk.report.dashboard_data import DashboardData
+
+    evil = "<img src=x onerror=alert(1)>道路"
+    real = DashboardData.performance
+
+    def performance(self, region, lang="zh-CN"):
+        out = real(self, region, lang)
+        out["missed"] = pd.DataFrame({"target_id": ["T1"], "name": [evil], "project_code": ["P<b>1</b>"],
+                                      "unit_name": [evil], "completion": [0.5], "level": ["alert"]})
+        return out
+
+    monkeypatch.setattr(DashboardData, "performance", performance)
+    monkeypatch.setenv("FISCALRISK_REGION", CITY)
+    app = DashboardApp.from_env()
+    html = app.perf_tables.value
+    assert "<img src=x" not in html and "<b>1</b>" not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;道路" in html and "P&lt;b&gt;1&lt;/b&gt;" in html
+    assert "50.0%" in html and "fr-badge alert" in html

@@ -33,7 +33,8 @@ ERROR_WORDS = ("Traceback", "Error", "Exception")
 SOURCE_MARKERS = ("DashboardApp", "import ", "from_env", "fiscalrisk.dashboard")
 #: what each tab shows once it is open (zh-CN and en labels)
 TAB_CONTENT = {"总览": ".fr-tiles", "Overview": ".fr-tiles", "预警明细": "#fr-alerts", "Alerts": "#fr-alerts",
-               "指标说明": ".fr-about", "Indicators": ".fr-about"}
+               "指标说明": ".fr-about", "Indicators": ".fr-about",
+               "绩效": "#fr-perf-out-of-step", "Performance": "#fr-perf-out-of-step"}
 
 
 def _text(page) -> str:
@@ -216,6 +217,39 @@ def test_language_switch_changes_labels(city_page: Browser, scan_env: ScanEnv, t
     assert "Warning threshold" in about and "BUD01" in about
     page.screenshot(path=str(screenshot_dir(tmp_path) / "city-about-en.png"), full_page=True)
     assert browser_page.blocked == []
+
+
+def test_performance_tab_draws_the_projects_against_the_diagonal(city_page: Browser, scan_env: ScanEnv,
+                                                                 tmp_path: Path) -> None:
+    """The 绩效 tab: one point per project the scan graded for PRF03 (values/PRF03), the alerts first in
+    the table of projects out of step, last year's missed targets; then a county through the selector."""
+    from fiscalrisk.scan import read_values
+
+    page = city_page.page
+    _open_tab(page, "绩效")
+    prf03 = read_values(scan_env.scan, "PRF03")
+    assert len(prf03) > 0, "the sample scan grades PRF03"
+    # the scatter: as many circles as graded projects (the diagonal is a line, not a circle)
+    page.wait_for_function(
+        "n => [...document.querySelectorAll('.fr-performance .vega-embed svg')]"
+        ".some(s => s.querySelectorAll('.mark-symbol.role-mark path').length === n)", arg=len(prf03), timeout=30_000)
+    rows = page.locator("#fr-perf-out-of-step tbody tr")
+    assert rows.count() == min(len(prf03), 12)
+    worst = prf03.sort_values("value", ascending=False).iloc[0]
+    first = rows.first.inner_text()
+    assert worst["subject_id"] in first and "红色预警" in first
+    missed = page.inner_text("#fr-perf-missed")
+    assert f"{_as_of_year(scan_env) - 1}年未完成的绩效目标" in missed
+    page.screenshot(path=str(screenshot_dir(tmp_path) / "city-performance.png"), full_page=True)
+    before = page.inner_text("#fr-perf-out-of-step")
+    _select(page, 0, "德清县")
+    after = _wait_changed(page, "#fr-perf-out-of-step", before)
+    county = set(prf03.loc[prf03["region_code"].str.startswith(COUNTY), "subject_id"])
+    assert county and all(code in after for code in county)
+    assert not any(code in after for code in set(prf03["subject_id"]) - county)
+    for word in ERROR_WORDS:
+        assert word not in _text(page)
+    assert city_page.blocked == []
 
 
 def test_county_dashboard_never_shows_another_county(servers: dict[str, Server], browser_page: Browser,

@@ -58,8 +58,8 @@ def test_alert_heatmap_has_a_row_for_every_module() -> None:
     counts = pd.DataFrame({"module": ["payments"], "region_name": ["德清县"], "count": [3], "alerts": [1]})
     spec = _spec(charts.alert_heatmap(counts, "zh-CN"))
     data = next(iter(spec["datasets"].values()))
-    assert len(data) == 10
-    assert {"收支", "内控", "预算可靠性 (PEFA)"} <= {row["module_label"] for row in data}
+    assert len(data) == 11  # the ten business modules and budget performance (绩效)
+    assert {"收支", "内控", "预算可靠性 (PEFA)", "绩效"} <= {row["module_label"] for row in data}
 
 
 def test_pefa_scorecard_melts_the_scan_file() -> None:
@@ -91,3 +91,23 @@ def test_render_offline_gives_svg_with_chinese_text_and_png() -> None:
 def test_builders_name_missing_columns() -> None:
     with pytest.raises(ValueError, match="executed"):
         charts.execution_curve(pd.DataFrame({"month": [1], "progress": [0.1]}), "zh-CN")
+
+
+def test_performance_scatter_has_the_diagonal_and_levels_in_their_colours() -> None:
+    points = pd.DataFrame({"project_code": ["P1", "P2", "P3"], "unit_name": ["甲局", "乙局", "丙局"],
+                           "rate": [0.933, 0.938, 0.96], "completion": [0.30, 0.55, 0.86],
+                           "diverge_pp": [63.3, 38.8, 10.0], "level": ["alert", "warning", "ok"]})
+    spec = _spec(charts.performance_scatter(points, "zh-CN"))
+    assert {"rate", "completion", "project_code", "unit_name", "diverge_pp"} <= _fields(spec)
+    diagonal, dots = spec["layer"]
+    assert diagonal["mark"]["type"] == "line"
+    diag = spec["datasets"][diagonal["data"]["name"]]
+    assert [(r["rate"], r["completion"]) for r in diag] == [(0.0, 0.0), (1.0, 1.0)]
+    scale = dots["encoding"]["color"]["scale"]
+    assert scale["domain"] == ["正常", "黄色预警", "红色预警"]
+    assert scale["range"] == [charts.LEVEL_COLORS["ok"], charts.LEVEL_COLORS["warning"], charts.LEVEL_COLORS["alert"]]
+    assert [r["project_code"] for r in spec["datasets"][dots["data"]["name"]]] == ["P1", "P2", "P3"]
+    text = json.dumps(spec, ensure_ascii=False)
+    assert "预算执行与绩效目标完成（双监控）" in text and "钱与事同步" in text
+    en = json.dumps(_spec(charts.performance_scatter(points, "en")))
+    assert "Budget execution rate" in en and "Output target completion" in en

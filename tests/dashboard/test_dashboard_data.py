@@ -347,3 +347,32 @@ def test_the_about_tab_shows_each_regions_own_thresholds(scan_env: ScanEnv) -> N
     whole = d.catalogue("zh-CN", CITY).set_index("code")
     assert whole.loc["PAY06", "local"] == ""
     assert (county["warning"] == whole["warning"]).all()  # 德清县 changes a parameter, no level threshold
+
+
+def test_performance_tab_data_is_the_scans_graded_values_of_the_subtree(scan_env: ScanEnv) -> None:
+    """The 绩效 tab reads values/PRF03–05 of the region's subtree as the scan graded them: its levels are
+    those of the findings (no indicator computed again)."""
+    from fiscalrisk.scan import read_findings, read_values
+
+    d = DashboardData(scan_env.scan, scan_env.cache, CITY)
+    city = d.performance(CITY)
+    prf03 = read_values(scan_env.scan, "PRF03")
+    assert len(city["points"]) == len(prf03) > 0
+    county = d.performance(COUNTY)
+    assert set(county["points"]["project_code"]) == set(
+        prf03.loc[prf03["region_code"].isin(d.subtree(COUNTY)), "subject_id"])
+    findings = read_findings(scan_env.scan)
+    flagged = findings.loc[findings["indicator"] == "PRF03"].set_index("subject_id")["level"].astype(str)
+    shown = city["points"].loc[city["points"]["level"] != "ok"].set_index("project_code")["level"]
+    assert shown.sort_index().to_dict() == flagged.sort_index().to_dict()
+    assert city["points"]["diverge_pp"].is_monotonic_decreasing  # most out of step first
+    # last year's missed targets: PRF04 findings of the year before as_of's
+    last = str(d.as_of.year - 1)
+    missed = findings.loc[(findings["indicator"] == "PRF04") & (findings["period"] == last), "subject_id"]
+    assert sorted(city["missed"]["target_id"]) == sorted(missed)
+    # self-evaluations: the flagged first, each with the reported and the computed score
+    se = city["self_eval"]
+    assert list(se["level"].head(2)) == ["alert", "warning"]
+    assert (se["score_gap"] - (se["reported"] - se["computed"])).abs().max() < 1e-9
+    with pytest.raises(PermissionError):
+        DashboardData(scan_env.scan, scan_env.cache, COUNTY).performance("330522")

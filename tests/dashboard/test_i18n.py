@@ -31,7 +31,8 @@ def test_unknown_key_raises_key_error_naming_it() -> None:
 
 def test_module_and_level_names_follow_the_bureau() -> None:
     expected = {"budget": "预算", "payments": "收支", "procurement": "采购", "contracts": "合同", "projects": "工程",
-                "assets": "资产", "seals": "印章", "outturn": "预算可靠性 (PEFA)", "anomaly": "统计异常", "control": "内控"}
+                "assets": "资产", "seals": "印章", "outturn": "预算可靠性 (PEFA)", "anomaly": "统计异常", "control": "内控",
+                "performance": "绩效"}
     assert {m: module_label(m, "zh-CN") for m in MODULES} == expected
     assert level_label("warning", "zh-CN") == "黄色预警"
     assert level_label("alert", "zh-CN") == "红色预警"

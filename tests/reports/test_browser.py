@@ -134,3 +134,33 @@ def test_index_sorts_by_score_without_any_network(offline_page, report_run, repo
     second = page.evaluate(order)
     assert second == sorted(second, reverse=True)
     assert refused == []
+
+
+def test_report_performance_section_shows_the_scatter_and_the_projects_out_of_step(offline_page, report_run,
+                                                                                 scan_dir):
+    """The 绩效 section of the city's report, read in the browser: its scatter is drawn (an SVG image
+    right after the heading), and its table's first project is the scan's largest PRF03 gap."""
+    from fiscalrisk.scan import read_values
+
+    page, refused = offline_page
+    page.goto((report_run.out_dir / "330500" / "report.html").as_uri())
+    page.wait_for_load_state("load")
+    heading = page.get_by_text("预算绩效：钱与事是否同步")
+    heading.wait_for(state="visible")
+    size = page.evaluate(
+        """() => { const hs = [...document.querySelectorAll('h2')];
+                   const i = hs.findIndex(e => e.innerText.includes('预算绩效')), h = hs[i], next = hs[i + 1];
+                   const after = n => h.compareDocumentPosition(n) & Node.DOCUMENT_POSITION_FOLLOWING;
+                   const before = n => !next || (n.compareDocumentPosition(next) & Node.DOCUMENT_POSITION_FOLLOWING);
+                   const img = [...document.querySelectorAll('img[src^="data:image/svg+xml"]')]
+                                 .find(m => after(m) && before(m));
+                   return img ? [img.complete, img.naturalWidth, img.naturalHeight] : null; }""")
+    assert size and size[0] and size[1] > 200 and size[2] > 200, size
+    prf03 = read_values(scan_dir, "PRF03")
+    worst = prf03.sort_values("value", ascending=False).iloc[0]
+    first = page.evaluate(
+        """() => { const t = [...document.querySelectorAll('table')].find(t =>
+                     [...t.querySelectorAll('thead th')].some(th => th.innerText.includes('钱与事偏差')));
+                   return t ? t.querySelector('tbody tr').innerText : ''; }""")
+    assert worst["subject_id"] in first and "红色预警" in first and f"{worst['value']:+.1f}" in first
+    assert refused == []

@@ -166,3 +166,30 @@ def test_the_report_states_the_scans_currency_scale_and_fiscal_year(report_data:
     assert zh == "金额单位：GBP（金额阈值按 0.11 折算为 GBP）；财政年度自每年 4 月 1 日起。"
     cny = write_scan(scan(ds), tmp_path / "cny")
     assert regional.RegionalReport(cny, "330500").headline()["money"] == "金额单位：元。"
+
+
+def test_performance_section_reads_the_graded_values_of_the_scan(scan_alone: Path) -> None:
+    """The 绩效 section: the scatter's points are values/PRF03 of the subtree, the tables are PRF03's
+    largest gaps, last year's PRF04 findings and PRF05's self-evaluations (alerts first)."""
+    from fiscalrisk.scan import read_findings, read_values
+
+    r = regional.RegionalReport(scan_alone, "330500")
+    points, why = r.performance_points()
+    prf03 = read_values(scan_alone, "PRF03")
+    assert why == "" and len(points) == len(prf03) > 0
+    assert set(points.columns) >= {"project_code", "rate", "completion", "level"}
+    worst = prf03.sort_values("value", ascending=False).iloc[0]
+    table, _ = r.performance_out_of_step()
+    assert table.iloc[0]["project_code"] == worst["subject_id"] and table.iloc[0]["level"] == "红色预警"
+    assert abs(table.iloc[0]["diverge_pp"] - (worst["rate"] - worst["completion"]) * 100) < 1e-9
+    findings = read_findings(scan_alone)
+    last = str(r.as_of.year - 1)
+    missed, _ = r.targets_missed()
+    assert sorted(missed["target_id"]) == sorted(
+        findings.loc[(findings["indicator"] == "PRF04") & (findings["period"] == last), "subject_id"])
+    selfs, _ = r.self_evaluations()
+    flagged = findings.loc[findings["indicator"] == "PRF05"]
+    assert list(selfs["project_code"].head(len(flagged))) == list(
+        flagged.sort_values(["level", "value"], ascending=[False, False])["subject_id"])
+    county = regional.RegionalReport(scan_alone, "330521").performance_points()[0]
+    assert set(county["project_code"]) < set(points["project_code"])
