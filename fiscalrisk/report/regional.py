@@ -665,7 +665,7 @@ _TEXT: dict[str, tuple[str, str]] = {
 #: The report's sections in the order of the template (each an ``<h2 id="fr-KEY">``): the contents list.
 CONTENTS: tuple[str, ...] = (
     "summary", "headline", "top", "changes", "drivers", "execution", "forecast", "sangong", "contracts",
-    "construction", "procurement", "seals", "pefa", "control", "alerts", "siblings", "loop",
+    "construction", "procurement", "seals", "performance", "pefa", "control", "alerts", "siblings", "loop",
 )
 
 
