@@ -263,6 +263,11 @@ def alert_heatmap(
     """
     lang = normalize_lang(lang)
     _require(counts, ("module", "region_name", "count"), "alert_heatmap")
+    if counts.empty or not (counts["count"] > 0).any():  # nothing to draw: say so, not an empty frame
+        note = pd.DataFrame({"text": [t("chart.heatmap.empty", lang)]})
+        chart = alt.Chart(note).mark_text(fontSize=14, color=_MUTED).encode(text="text:N").properties(
+            width=cell * 8, height=80, title=_title("chart.heatmap.title", lang))
+        return _finish(chart, configure)
     regions = list(dict.fromkeys(counts["region_name"].astype("str")))
     grid = pd.MultiIndex.from_product([list(modules), regions], names=["module", "region_name"]).to_frame(index=False)
     df = grid.merge(counts, on=["module", "region_name"], how="left")

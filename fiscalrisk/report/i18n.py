@@ -174,6 +174,7 @@ MESSAGES: Final[dict[str, _M]] = {
     "chart.ranking.x": _m("风险评分", "Risk score"),
     "chart.ranking.y": _m("预算单位", "Budget unit"),
     "chart.heatmap.title": _m("各模块预警分布", "Alerts by module and region"),
+    "chart.heatmap.empty": _m("本期没有预警", "No warnings or alerts in this period"),
     "chart.heatmap.x": _m("地区", "Region"),
     "chart.heatmap.y": _m("模块", "Module"),
     "chart.heatmap.count": _m("预警数", "Findings"),

@@ -111,3 +111,17 @@ def test_performance_scatter_has_the_diagonal_and_levels_in_their_colours() -> N
     assert "预算执行与绩效目标完成（双监控）" in text and "钱与事同步" in text
     en = json.dumps(_spec(charts.performance_scatter(points, "en")))
     assert "Budget execution rate" in en and "Output target completion" in en
+
+
+def test_a_heatmap_with_no_findings_says_so_instead_of_drawing_an_empty_frame() -> None:
+    import pandas as pd
+
+    from fiscalrisk.report import charts
+
+    empty = pd.DataFrame(columns=["module", "region_name", "count"])
+    for lang, words in (("zh-CN", "本期没有预警"), ("en", "No warnings or alerts in this period")):
+        spec = charts.alert_heatmap(empty, lang).to_dict()
+        assert spec["mark"]["type"] == "text" and spec["encoding"]["text"]["field"] == "text"
+        assert list(spec["datasets"].values())[0] == [{"text": words}]
+    zero = pd.DataFrame({"module": ["payments"], "region_name": ["织里镇"], "count": [0]})
+    assert charts.alert_heatmap(zero).to_dict()["mark"]["type"] == "text"
