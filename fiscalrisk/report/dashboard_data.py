@@ -778,10 +778,12 @@ class DashboardData:
             "threshold": f["threshold"].to_numpy(),
             "value_unit": f["value_unit"].to_numpy(),
             "amount_at_risk": f["amount_at_risk"].to_numpy(),
-            "message": [self.masker(m) for m in f[msg_col]],
         })
+        # messages are masked only where they are read: every row for a search, else the rows shown
+        messages = dict(zip(f["finding_id"], f[msg_col], strict=True))
         words = [w.casefold() for w in (search or "").split()]
         if words and len(out):
+            out["message"] = [self.masker(messages[i]) for i in out["finding_id"]]
             text = (out["indicator"].astype(str) + " " + out["indicator_name"] + " " + out["region"] + " "
                     + out["unit"] + " " + out["period"].astype(str) + " " + out["message"]).str.casefold()
             hit = pd.Series(True, index=out.index)
@@ -794,6 +796,8 @@ class DashboardData:
         if limit is not None:
             out = out.head(limit)
         out = out.reset_index(drop=True)
+        if "message" not in out:
+            out["message"] = [self.masker(messages[i]) for i in out["finding_id"]]
         evidence = dict(zip(f["finding_id"], f["evidence"], strict=True))
         out["evidence"] = [self.evidence_items(evidence[i], lang) for i in out["finding_id"]]
         return out, total
