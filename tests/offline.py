@@ -35,3 +35,26 @@ def network_references(html: str) -> list[str]:
         for m in pattern.finditer(html):
             hits.append(html[max(0, m.start() - 40):m.end() + 60].replace("\n", " "))
     return hits
+
+
+def fetch_page(url: str, wait: float = 180.0) -> str:
+    """The page a served app (Voila) sends for ``url``, as text.
+
+    A page holds a kernel until it is closed and culled, and the servers cap their kernels: a page of an
+    earlier test may still hold the last one, and the server then answers "busy" (HTTP 503). That answer
+    is asked again, once a second, until ``wait`` seconds have passed; any other error is raised.
+    """
+    import time
+    import urllib.error
+    import urllib.request
+
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=wait) as r:
+                assert r.status == 200, r.status
+                return r.read().decode("utf-8")
+        except urllib.error.HTTPError as exc:
+            if exc.code != 503 or time.monotonic() > deadline:
+                raise
+            time.sleep(1.0)

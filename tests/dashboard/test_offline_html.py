@@ -4,22 +4,14 @@ tests prove the same from the other side (every non-loopback request aborted, no
 
 from __future__ import annotations
 
-import urllib.request
-
 from fiscalrisk.dashboard_server import BUSY_PAGE
 from tests.dashboard.conftest import Server
-from tests.offline import network_references
-
-
-def _get(url: str) -> str:
-    with urllib.request.urlopen(url, timeout=180) as r:
-        assert r.status == 200
-        return r.read().decode("utf-8")
+from tests.offline import fetch_page, network_references
 
 
 def test_the_served_dashboard_pages_fetch_nothing(servers: dict[str, Server]) -> None:
     for name, server in servers.items():
-        page = _get(server.url)
+        page = fetch_page(server.url)
         assert "<html" in page.lower() and "<script" in page.lower(), name  # a whole page, with its scripts
         assert network_references(page) == [], name
 
