@@ -845,7 +845,7 @@ class RegionalReport:
         """The ``per_unit`` (3) most urgent warnings and alerts of each unit of the subtree, for the top of
         the report: the ``top_n`` units whose most urgent finding ranks first, each with "另有 N 条" /
         "and N more" on its last row when it has more (:func:`top_findings_for_people`)."""
-        top = self._top[0]
+        top = self._top[0].copy()  # the cached ranking stays as it is: this method may be called again
         if self.changes.basis:
             top.insert(1, "seen", [self.changes.status(str(i), self.language) if i else ""
                                    for i in top["finding_id"]])

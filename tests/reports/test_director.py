@@ -115,6 +115,7 @@ def test_new_recurring_and_no_longer_raised_findings_against_a_previous_run(repo
     top = report.top_findings()
     shown = report._top[0]
     assert list(top["seen"]) == ["新增" if i in new_ids else "持续" for i in shown["finding_id"]]
+    assert report.top_findings().equals(top)  # asked twice, the same table
     assert set(report.gone_findings()["message"]) == {"已消除的预警 0", "已消除的预警 1"}
     assert len(report.new_findings()) == 3
 
