@@ -145,7 +145,7 @@ def test_report_performance_section_shows_the_scatter_and_the_projects_out_of_st
     page, refused = offline_page
     page.goto((report_run.out_dir / "330500" / "report.html").as_uri())
     page.wait_for_load_state("load")
-    heading = page.get_by_text("预算绩效：钱与事是否同步")
+    heading = page.get_by_role("heading", name="预算绩效：钱与事是否同步")  # not its link in the contents
     heading.wait_for(state="visible")
     size = page.evaluate(
         """() => { const hs = [...document.querySelectorAll('h2')];
