@@ -8,6 +8,7 @@ id, which the tests look for on the page; the other county's subjects and messag
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 import signal
@@ -113,6 +114,13 @@ class Desk:
 
 @pytest.fixture(scope="session")
 def desk(desk_register: DeskRegister) -> Iterator[Desk]:
+    with start_desk(desk_register) as server:
+        yield server
+
+
+@contextlib.contextmanager
+def start_desk(desk_register: DeskRegister) -> Iterator[Desk]:
+    """A case desk on the register, once it prints its URL; stopped on exit."""
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is absent (apt-get install chromium); browser tests skipped")
     cmd = [sys.executable, "-m", "fiscalrisk.casedesk", "--db", desk_register.url, "--port", str(free_port())]

@@ -7,6 +7,7 @@ dashboard reads whatever findings a scan wrote, so the subset exercises the same
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -128,7 +129,14 @@ def servers(scan_env: ScanEnv) -> Iterator[dict[str, Server]]:
     city's also with ``--data`` (still accepted, and checked against the scan)."""
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is absent (apt-get install chromium); browser tests skipped")
-    procs = {"city": launch_dashboard(scan_env, data=True), "county": launch_dashboard(scan_env, COUNTY)}
+    with running(city=launch_dashboard(scan_env, data=True), county=launch_dashboard(scan_env, COUNTY)) as found:
+        yield found
+
+
+@contextlib.contextmanager
+def running(**procs: subprocess.Popen[str]) -> Iterator[dict[str, Server]]:
+    """The dashboards ``procs`` (name → a :func:`launch_dashboard` process) once they print their URL;
+    stopped on exit (SIGTERM, then SIGKILL after 30 s)."""
     try:
         yield {name: wait_for_url(proc) for name, proc in procs.items()}
     finally:
