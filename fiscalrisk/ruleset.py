@@ -36,7 +36,7 @@ from fiscalrisk.params import (
     resolve_layers,
 )
 
-__all__ = ["UNPUBLISHED", "RuleSet", "diff", "DIFF_COLUMNS"]
+__all__ = ["UNPUBLISHED", "RuleSet", "diff", "DIFF_COLUMNS", "leaves"]
 
 #: The rules version recorded for a scan that used the params files (``--params``, ``params/``), not a
 #: published version.
@@ -120,11 +120,12 @@ class RuleSet:
 
 
 # ------------------------------------------------------------------------------------------ diff
-def _leaves(value: Any, path: str = "") -> dict[str, Any]:
+def leaves(value: Any, path: str = "") -> dict[str, Any]:
+    """A nested mapping as {"a.b.c": leaf}: what ``rules diff`` and ``rules show`` compare."""
     if isinstance(value, Mapping) and value:
         out: dict[str, Any] = {}
         for k, v in value.items():
-            out.update(_leaves(v, f"{path}.{k}" if path else str(k)))
+            out.update(leaves(v, f"{path}.{k}" if path else str(k)))
         return out
     return {path: value}
 
@@ -144,7 +145,7 @@ _MISSING = object()
 
 def _changes(old: Params, new: Params) -> dict[tuple[str, str], tuple[str, str]]:
     """(indicator, parameter) → (old, new) for every value that differs; switched_off by code."""
-    a, b = _leaves(old.as_dict()), _leaves(new.as_dict())
+    a, b = leaves(old.as_dict()), leaves(new.as_dict())
     out: dict[tuple[str, str], tuple[str, str]] = {}
     for path in sorted(set(a) | set(b)):
         va, vb = a.get(path, _MISSING), b.get(path, _MISSING)

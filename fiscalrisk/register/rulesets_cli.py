@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from fiscalrisk.errors import UserError
+from fiscalrisk.ruleset import leaves
 
 from .cli import _common, _print_table
 from .core import Register
@@ -56,15 +57,6 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def _flat(value: object, path: str = "") -> dict[str, object]:
-    if isinstance(value, dict) and value:
-        out: dict[str, object] = {}
-        for k, v in value.items():
-            out.update(_flat(v, f"{path}.{k}" if path else str(k)))
-        return out
-    return {path: value}
-
-
 def cmd_show(args: argparse.Namespace) -> int:
     from .rulesets import get
 
@@ -84,9 +76,9 @@ def cmd_show(args: argparse.Namespace) -> int:
     root = rules.resolve(None)
     print("\nparameters of every region (the root's):")
     sys.stdout.write(root.to_yaml())
-    base = _flat(root.as_dict())
+    base = leaves(root.as_dict())
     for code in sorted(rules.regions_named()):
-        own = _flat(rules.resolve(code).as_dict())
+        own = leaves(rules.resolve(code).as_dict())
         changed = {k: v for k, v in own.items() if base.get(k) != v}
         if changed:
             print(f"\nregion {code} (and its subtree) differs in:")
