@@ -30,6 +30,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 import fiscalrisk
@@ -537,6 +538,19 @@ def _run(spec: registry.IndicatorSpec, ctx: ScanContext,
         return empty_findings(), registry.not_assessed(spec, ctx, reason), pd.DataFrame()
 
 
+def _used_categories(s: pd.Series) -> pd.Series:
+    """``s.cat.remove_unused_categories()`` by counting codes (one pass) instead of sorting them."""
+    codes = s.cat.codes.to_numpy()
+    categories = s.cat.categories
+    used = np.bincount(codes[codes >= 0], minlength=len(categories)) > 0
+    if used.all():
+        return s
+    new = (np.cumsum(used) - 1).astype(codes.dtype, copy=False)
+    kept = np.where(codes >= 0, new[np.maximum(codes, 0)], -1)
+    return pd.Series(pd.Categorical.from_codes(kept, categories=categories[used], ordered=s.cat.ordered),
+                     index=s.index, name=s.name)
+
+
 def _sub_context(ctx: ScanContext, tables: Mapping[str, pd.DataFrame], members: list[str],
                  params: Any) -> ScanContext:
     """The context of a group of regions: their tables, and the whole scan's normalised payments filtered
@@ -550,7 +564,7 @@ def _sub_context(ctx: ScanContext, tables: Mapping[str, pd.DataFrame], members: 
         pay = pay.loc[pay["region_code"].isin(members).to_numpy()]
         for c in pay.columns:
             if isinstance(pay[c].dtype, pd.CategoricalDtype):
-                pay[c] = pay[c].cat.remove_unused_categories()
+                pay[c] = _used_categories(pay[c])
         # none up to as_of: the raw rows (if any) keep "assessed, no subjects" apart from "empty table"
         sub["payments"] = pay if len(pay) else subset_tables({"units": tables["units"], "payments": tables[
             "payments"]}, members)["payments"]

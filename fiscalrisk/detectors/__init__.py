@@ -16,6 +16,8 @@ from .benford import (
     benford_test,
     digits,
     duplicate_numbers,
+    first_two_digits,
+    mad_of_counts,
     mad_quantile,
     summation_test,
 )
@@ -38,7 +40,9 @@ __all__ = [
     "benford_test",
     "digits",
     "duplicate_numbers",
+    "first_two_digits",
     "forecast_year_end",
+    "mad_of_counts",
     "mad_quantile",
     "payment_features",
     "peer_outliers",

@@ -555,21 +555,15 @@ def pay07(ctx: ScanContext, p: dict) -> pd.DataFrame:
     floor = int(round(float(p.get("materiality", 0.0)) * 100))  # in cents
     series_min = int(p.get("series_min", 12))
     out = payment_frame(ctx)
-    out["level"] = pd.Series("ok", index=out.index, dtype="str")
     out["_cents"] = cents(out["amount"])
-    if "purpose" in out.columns:
-        ref = out["purpose"].astype("str").str.strip().str.replace(r"\s+", " ", regex=True).str.casefold()
-        out["_ref"] = ref.fillna("")
-    else:
-        out["_ref"] = ""
-    out["_voucher"] = out["voucher_id"].astype("str").fillna("") if "voucher_id" in out.columns else ""
     out["amount_at_risk"] = out["amount"]
-    out["prev_id"], out["prev_date"] = "", out["pay_date"]
-    out["detail_zh"], out["detail_en"] = "", ""
-    notes, in_series = _identical_runs(ctx, out, window, series_min, floor)
+    # only a positive payment whose (unit, payee, amount) recurs can be a duplicate or a run's charge:
+    # the references, the sort and the comparisons below read those few rows, not every payment
+    cand = _repeated_amounts(out)
+    notes, in_series = _identical_runs(ctx, cand, window, series_min, floor)
 
     # the lines of one voucher sort together, so that a line is compared with its own voucher's first
-    pos = out.loc[out["_cents"] > 0].sort_values(
+    pos = cand.sort_values(
         ["unit_code", "payee_name", "_cents", "_ref", "pay_date", "_voucher", "payment_id"], kind="mergesort")
     same = ((pos["unit_code"] == pos["unit_code"].shift()) & (pos["payee_name"] == pos["payee_name"].shift())
             & (pos["_cents"] == pos["_cents"].shift()) & (pos["_ref"] == pos["_ref"].shift()))
@@ -582,38 +576,87 @@ def pay07(ctx: ScanContext, p: dict) -> pd.DataFrame:
     d["prev_id"] = pos["payment_id"].shift().loc[dup].to_numpy()
     d["prev_date"] = pos["pay_date"].shift().loc[dup].to_numpy()
     d = d.loc[~d["payment_id"].isin(_refunded(out, d, refund_days))]
-    if d.empty:
-        return _with_notes(out, notes)
-    idx = out.index[out["payment_id"].isin(set(d["payment_id"]))]
-    lookup = d.set_index("payment_id")
-    out.loc[idx, "prev_id"] = out.loc[idx, "payment_id"].map(lookup["prev_id"]).to_numpy()
-    out.loc[idx, "prev_date"] = out.loc[idx, "payment_id"].map(lookup["prev_date"]).to_numpy()
-    same_run = (out.loc[idx, "prev_date"] == out.loc[idx, "pay_date"]).to_numpy()
-    out.loc[idx, "level"] = np.where(same_run, str(p.get("same_run_level", "warning")), str(p.get("level", "alert")))
-    f = as_text(out.loc[idx])
-    day = f["pay_date"].dt.strftime("%Y-%m-%d")
-    prev = f["prev_date"].dt.strftime("%Y-%m-%d")
-    money = f["amount"].map("{:,.2f}".format)
-    out.loc[idx, "detail_zh"] = np.where(
-        same_run,
-        "于" + day + "向“" + f["payee_name"] + "”支付" + money + "元，与同日同一批次的支付" + f["prev_id"]
-        + "金额相同（不同明细行），请核实是否分项计费或重复录入",
-        "于" + day + "向“" + f["payee_name"] + "”支付" + money + "元，与" + prev + "的支付" + f["prev_id"]
-        + "金额相同，疑似重复支付")
-    out.loc[idx, "detail_en"] = np.where(
-        same_run,
-        "paid " + money + " to “" + f["payee_name"] + "” on " + day + ", the same amount as payment "
-        + f["prev_id"] + " of the same payment run (another line): items billed together, or one invoice keyed "
-        "twice?",
-        "paid " + money + " to “" + f["payee_name"] + "” on " + day + ", the same amount as payment "
-        + f["prev_id"] + " of " + prev + ": possible duplicate")
-    ev = pd.Series([None] * len(out), index=out.index, dtype="object")
-    ev.loc[idx] = [{"payment_ids": [a, b], "amount": round(v, 2), "window_days": window.days,
-                    "same_run": bool(r), "materiality": round(floor / 100, 2)}
-                   for a, b, v, r in zip(out.loc[idx, "prev_id"], out.loc[idx, "payment_id"],
-                                         out.loc[idx, "amount"], same_run, strict=True)]
-    out["evidence"] = ev
+    # full-length result columns as plain arrays, filled at the duplicates' rows only
+    n = len(out)
+    hit = np.flatnonzero(out["payment_id"].isin(set(d["payment_id"])).to_numpy()) if len(d) else np.array([], int)
+    prev_id, detail_zh, detail_en = (np.full(n, "", dtype=object) for _ in range(3))
+    prev_date = out["pay_date"].to_numpy().copy()
+    evidence = np.full(n, None, dtype=object)
+    # levels as a categorical: ok, the same-run level, the repeat level (codes 0, 1, 2 before merging equal names)
+    names = ["ok", str(p.get("same_run_level", "warning")), str(p.get("level", "alert"))]
+    categories = list(dict.fromkeys(names))
+    level = np.zeros(n, dtype="int8")
+    if len(hit):
+        lookup = d.set_index("payment_id")
+        ids = out["payment_id"].take(hit)
+        prev_id[hit] = ids.map(lookup["prev_id"]).astype("object").to_numpy()
+        prev_date[hit] = ids.map(lookup["prev_date"]).to_numpy()
+        same_run = prev_date[hit] == out["pay_date"].to_numpy()[hit]
+        level[hit] = np.where(same_run, 1, 2)
+        f = as_text(out.take(hit)).assign(prev_id=prev_id[hit], prev_date=prev_date[hit])
+        detail_zh[hit], detail_en[hit] = _duplicate_details(f, same_run)
+        evidence[hit] = [{"payment_ids": [a, b], "amount": round(v, 2), "window_days": window.days,
+                          "same_run": bool(r), "materiality": round(floor / 100, 2)}
+                         for a, b, v, r in zip(prev_id[hit], f["payment_id"], f["amount"], same_run, strict=True)]
+    remap = np.array([categories.index(x) for x in names], dtype="int8")
+    out["level"] = pd.Categorical.from_codes(remap[level], categories=categories)
+    out["prev_id"] = pd.Series(prev_id, index=out.index, dtype=object)
+    out["prev_date"] = pd.Series(prev_date, index=out.index)
+    out["detail_zh"] = pd.Series(detail_zh, index=out.index, dtype=object)
+    out["detail_en"] = pd.Series(detail_en, index=out.index, dtype=object)
+    if len(hit):
+        out["evidence"] = pd.Series(evidence, index=out.index, dtype=object)
     return _with_notes(out, notes)
+
+
+def _repeated_amounts(out: pd.DataFrame) -> pd.DataFrame:
+    """PAY07's candidates: the positive payments whose unit, payee and amount (cents) some other
+    positive payment shares, with their normalised reference (``_ref``: trimmed, spaces collapsed,
+    case folded; '' when absent) and voucher (``_voucher``, '' when absent)."""
+    positive = out["_cents"].to_numpy() > 0
+    keys = pd.DataFrame({"u": _int_codes(out["unit_code"]), "p": _int_codes(out["payee_name"]),
+                         "c": out["_cents"].to_numpy()}).loc[positive]
+    repeated = np.zeros(len(out), dtype=bool)
+    repeated[np.flatnonzero(positive)[keys.duplicated(keep=False).to_numpy()]] = True
+    cols = [c for c in ("payment_id", "unit_code", "payee_name", "_cents", "pay_date", "purpose", "voucher_id")
+            if c in out.columns]
+    cand = out.loc[repeated, cols]
+    if "purpose" in cand.columns:
+        ref = cand["purpose"].astype("str").str.strip().str.replace(r"\s+", " ", regex=True).str.casefold()
+        cand = cand.assign(_ref=ref.fillna(""))
+    else:
+        cand = cand.assign(_ref="")
+    voucher = cand["voucher_id"].astype("str").fillna("") if "voucher_id" in cand.columns else ""
+    return cand.assign(_voucher=voucher)
+
+
+def _int_codes(s: pd.Series) -> np.ndarray:
+    """Equal values, equal integers (missing: -1): a categorical's codes, else factorized."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        return s.cat.codes.to_numpy()
+    return pd.factorize(s, use_na_sentinel=True)[0]
+
+
+def _duplicate_details(f: pd.DataFrame, same_run: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """PAY07's detail texts (zh, en) of the duplicates ``f`` (as text, with ``prev_id`` and ``prev_date``)."""
+    day = f["pay_date"].dt.strftime("%Y-%m-%d")
+    prev = pd.Series(f["prev_date"]).dt.strftime("%Y-%m-%d")
+    money = f["amount"].map("{:,.2f}".format)
+    payee, prev_id = f["payee_name"].astype("str"), f["prev_id"].astype("str")
+    zh = np.where(
+        same_run,
+        "于" + day + "向“" + payee + "”支付" + money + "元，与同日同一批次的支付" + prev_id
+        + "金额相同（不同明细行），请核实是否分项计费或重复录入",
+        "于" + day + "向“" + payee + "”支付" + money + "元，与" + prev + "的支付" + prev_id
+        + "金额相同，疑似重复支付")
+    en = np.where(
+        same_run,
+        "paid " + money + " to “" + payee + "” on " + day + ", the same amount as payment "
+        + prev_id + " of the same payment run (another line): items billed together, or one invoice keyed "
+        "twice?",
+        "paid " + money + " to “" + payee + "” on " + day + ", the same amount as payment "
+        + prev_id + " of " + prev + ": possible duplicate")
+    return zh, en
 
 
 def _refunded(out: pd.DataFrame, d: pd.DataFrame, refund_days: pd.Timedelta) -> set[str]:
@@ -706,7 +749,7 @@ def _identical_runs(ctx: ScanContext, out: pd.DataFrame, window: pd.Timedelta, s
 
 
 def _with_notes(out: pd.DataFrame, notes: pd.DataFrame) -> pd.DataFrame:
-    out = out.drop(columns=["_cents", "_ref", "_voucher"])
+    out = out.drop(columns=["_cents"])
     if notes.empty:
         return out
     return pd.concat([out, notes], ignore_index=True)

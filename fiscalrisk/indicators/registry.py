@@ -681,8 +681,22 @@ def grade_values(
     NaN values stay ``ok`` (they are not assessed). See the module docstring for the grade kinds. A value
     within :func:`_tol` of a threshold is on it (``ge`` hits, ``gt`` does not).
     """
+    codes, thr = grade_codes(values, grade, warning, alert, code)
+    return _LEVEL_NAMES[codes], thr
+
+
+#: a level's integer code is its position in LEVELS (ok 0, info 1, warning 2, alert 3)
+_LEVEL_NAMES = np.array(LEVELS, dtype=object)
+_LEVEL_CODE = {name: np.int8(i) for i, name in enumerate(LEVELS)}
+
+
+def grade_codes(
+    values: np.ndarray, grade: str, warning: Any, alert: Any, code: str = ""
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`grade_values` with the levels as integer codes (positions in ``LEVELS``): a million
+    payments are graded without a string per payment."""
     v = np.asarray(values, dtype="float64")
-    level = np.full(v.shape, "ok", dtype=object)
+    level = np.zeros(v.shape, dtype="int8")
     thr = np.full(v.shape, np.nan)
     if grade == "flag":
         return level, thr
@@ -701,8 +715,24 @@ def grade_values(
             with np.errstate(invalid="ignore"):
                 hit = {"ge": v >= t - e, "gt": v > t + e, "le": v <= t + e, "lt": v < t - e}[grade]
             thr = np.where(hit, t, thr)
-        level = np.where(hit, name, level)
+        level[hit] = _LEVEL_CODE[name]
     return level, thr
+
+
+def _level_codes(s: pd.Series, code: str) -> np.ndarray:
+    """An indicator's forced ``level`` column as integer codes (-1 where missing: graded by thresholds);
+    an unknown level is refused. A categorical is read through its few categories."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        names, codes = s.cat.categories.astype("str"), s.cat.codes.to_numpy()
+    else:
+        codes, names = pd.factorize(s.astype("object").where(s.notna(), None), use_na_sentinel=True)
+        names = pd.Index(names).astype("str")
+    used = np.unique(codes[codes >= 0])
+    bad = sorted({names[i] for i in used} - set(LEVELS))
+    if bad:
+        raise ValueError(f"indicator {code}: unknown level(s) {bad}")
+    lookup = np.array([_LEVEL_CODE.get(n, -1) for n in names] + [-1], dtype="int8")
+    return lookup[codes]  # code -1 picks the trailing -1
 
 
 def _clean(v: Any) -> Any:
@@ -836,19 +866,19 @@ def measure_and_grade(spec: IndicatorSpec | str, ctx: ScanContext, *,
         res["region_code"] = region.astype("str")
     value = pd.to_numeric(res["value"], errors="coerce").astype("float64").to_numpy()
 
-    level, thr = grade_values(value, spec.grade, p.get("warning"), p.get("alert"), spec.code)
+    level, thr = grade_codes(value, spec.grade, p.get("warning"), p.get("alert"), spec.code)
     if "level" in res:
-        forced = _object_array(res["level"])
-        has_forced = np.not_equal(forced, None)
+        forced = _level_codes(res["level"], spec.code)
+        has_forced = forced >= 0
         level = np.where(has_forced, forced, level)
     elif spec.grade == "flag":  # every returned row is a finding at the indicator's level
         has_forced = np.ones(len(res), dtype=bool)
-        level = np.full(len(res), str(p.get("level", "alert")), dtype=object)
+        name = str(p.get("level", "alert"))
+        if name not in _LEVEL_CODE:
+            raise ValueError(f"indicator {spec.code}: unknown level(s) [{name!r}]")
+        level = np.full(len(res), _LEVEL_CODE[name], dtype="int8")
     else:
         has_forced = np.zeros(len(res), dtype=bool)
-    bad = set(pd.unique(level)) - set(LEVELS)
-    if bad:
-        raise ValueError(f"indicator {spec.code}: unknown level(s) {sorted(bad)}")
     if "threshold" in res:
         given = pd.to_numeric(res["threshold"], errors="coerce").to_numpy(dtype="float64")
         thr = np.where(np.isnan(given), thr, given)
@@ -857,20 +887,20 @@ def measure_and_grade(spec: IndicatorSpec | str, ctx: ScanContext, *,
         for name in ("warning", "alert"):
             t = p.get(name)
             if isinstance(t, int | float) and not isinstance(t, bool):
-                thr = np.where(has_forced & (level == name) & np.isnan(thr), float(t), thr)
+                thr = np.where(has_forced & (level == _LEVEL_CODE[name]) & np.isnan(thr), float(t), thr)
 
     assessed_mask = ~np.isnan(value) | has_forced
     assessed = _count(spec, ctx, res["region_code"], assessed_mask, level, res.get("reason"))
     values = _graded_values(spec, res, value, thr, level, assessed_mask, events)
 
-    hit = level != "ok"
+    hit = level != _LEVEL_CODE["ok"]
     if not hit.any():
         return empty_findings(), assessed, values
     f = res.loc[hit].copy()
     for c in f.columns:  # the findings' rows only: their codes and names as plain text
         if isinstance(f[c].dtype, pd.CategoricalDtype):
             f[c] = f[c].astype("str")
-    f["_level"] = level[hit]
+    f["_level"] = _LEVEL_NAMES[level[hit]]
     f["_threshold"] = thr[hit]
     f["_value"] = value[hit]
     f["subject_id"] = f["subject_id"].astype("str")
@@ -963,7 +993,7 @@ def _graded_values(spec: IndicatorSpec, res: pd.DataFrame, value: np.ndarray, th
     v = res.loc[keep].drop(columns=[c for c in ("evidence", "level", "threshold") if c in res]).copy()
     v["value"] = value[keep]
     v["threshold"] = thr[keep]
-    v["level"] = level[keep].astype(str)
+    v["level"] = _LEVEL_NAMES[level[keep]].astype(str)
     v.insert(0, "indicator", spec.code)
     if "subject_type" not in v:
         v["subject_type"] = spec.subject_type
@@ -986,18 +1016,6 @@ def _text(s: pd.Series) -> pd.Series:
     if isinstance(s.dtype, pd.CategoricalDtype) and pd.api.types.is_string_dtype(s.cat.categories.dtype):
         return s
     return s.astype("str")
-
-
-def _object_array(s: pd.Series) -> np.ndarray:
-    """A text column as an object array, missing → None (a categorical through its few categories)."""
-    if isinstance(s.dtype, pd.CategoricalDtype):
-        cats = np.asarray(s.cat.categories.astype("str"), dtype=object)
-        codes = s.cat.codes.to_numpy()
-        out = np.full(len(s), None, dtype=object)
-        ok = codes >= 0
-        out[ok] = cats[codes[ok]]
-        return out
-    return s.astype("str").to_numpy(dtype=object, na_value=None)
 
 
 def _lookup(keys: pd.Series, table: pd.Series) -> pd.Series:
@@ -1031,8 +1049,8 @@ def _count(
     g = pd.DataFrame(
         {
             "assessed": per_region(assessed_mask),
-            "warnings": per_region(level == "warning"),
-            "alerts": per_region(level == "alert"),
+            "warnings": per_region(level == _LEVEL_CODE["warning"]),
+            "alerts": per_region(level == _LEVEL_CODE["alert"]),
         },
         index=pd.Index(np.asarray(uniques, dtype=object), name="region_code"),
     ).sort_index()
