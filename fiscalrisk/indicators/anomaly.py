@@ -32,7 +32,14 @@ from fiscalrisk.detectors import (
     stl_anomalies,
 )
 from fiscalrisk.indicators.budget import sangong_codes
-from fiscalrisk.indicators.registry import NotAssessed, ScanContext, indicator
+from fiscalrisk.indicators.registry import (
+    NotAssessed,
+    ScanContext,
+    flag_levels,
+    indicator,
+    per_category,
+    text,
+)
 
 __all__ = [
     "METRIC_DIRECTIONS",
@@ -165,7 +172,7 @@ def contingency_mask(ctx: ScanContext, df: pd.DataFrame) -> np.ndarray:
                               ("economic_code", "contingency_economic_prefixes", [])):
         prefixes = tuple(str(x) for x in mod.get(key, default))
         if prefixes and col in df:
-            mask |= df[col].astype("str").str.startswith(prefixes).fillna(False).to_numpy(dtype=bool)
+            mask |= per_category(df[col], lambda c, prefixes=prefixes: c.str.startswith(prefixes).fillna(False)).astype(bool)
     return mask
 
 
@@ -446,7 +453,7 @@ def anm02(ctx: ScanContext, p: dict) -> pd.DataFrame:
     pay, mkey = pay.loc[keep], mkey[keep]
     if pay.empty:
         raise NotAssessed(f"no payments in complete months up to {last}")
-    unit_col = pay["unit_code"].astype("str").to_numpy()
+    unit_col = text(pay["unit_code"]).to_numpy()
     monthly = pd.Series(pay["amount"].to_numpy(dtype="float64")).groupby(
         [unit_col, mkey], sort=True).sum()
     warn = float(p.get("warning", 3.5))
@@ -601,8 +608,8 @@ def anm03(ctx: ScanContext, p: dict) -> pd.DataFrame:
     ``min_group_size`` (z = 0: never outliers).
     """
     pay = ctx.payments
-    cols = [c for c in ("payment_id", "unit_code", "region_code", "pay_date", "economic_code", "payee_name",
-                        "amount") if c in pay.columns]
+    cols = [c for c in ("payment_id", "unit_code", "region_code", "pay_date", "pay_month", "economic_code",
+                        "payee_name", "amount") if c in pay.columns]
     pay = pay.loc[(pay["amount"] > 0).to_numpy(), cols]  # only the columns used: a province has millions
     if pay.empty:
         raise NotAssessed("no positive payment amounts")
@@ -638,7 +645,7 @@ def anm03(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
     out = pay[["payment_id", "unit_code", "pay_date", "economic_code", "payee_name", "amount"]].copy()
     out["subject_id"] = out["payment_id"]
-    out["period"] = _month_labels(out["pay_date"])
+    out["period"] = pay["pay_month"] if "pay_month" in pay else _month_labels(out["pay_date"])
     out["value"] = combined
     out["combined_score"] = combined
     out["iforest"] = iforest
@@ -646,7 +653,7 @@ def anm03(ctx: ScanContext, p: dict) -> pd.DataFrame:
     out["z_threshold"] = z_thr
     out["score_threshold"] = s_thr
     out["threshold"] = s_thr
-    out["level"] = np.where(hit, str(p.get("level", "warning")), "ok")
+    out["level"] = flag_levels(hit, str(p.get("level", "warning")))
     # message and evidence figures: only the candidates can become findings
     c = out.loc[cand]
     region = c["unit_code"].astype("str").map(ctx.unit_region).fillna("")
@@ -693,13 +700,13 @@ def unit_year_metrics(ctx: ScanContext, metrics: Iterable[str] | None = None) ->
                          f"some of {list(METRIC_DIRECTIONS)}")
     pay = ctx.payments
     pay = pay.loc[pay["budget_year"] <= ctx.year]
-    keys = [pay["unit_code"].astype("str").rename("unit_code"), pay["budget_year"].astype("int64").rename("year")]
+    keys = [text(pay["unit_code"]).rename("unit_code"), pay["budget_year"].astype("int64").rename("year")]
     amount = pay["amount"]
     pos = amount.clip(lower=0)
     base = pd.DataFrame({"net": amount.groupby(keys).sum(), "gross": pos.groupby(keys).sum()})
     cols: dict[str, pd.Series] = {}
     if "sangong_per_head" in wanted and "economic_code" in pay and _has_column(ctx, "units", "headcount"):
-        sg = amount.where(pay["economic_code"].astype("str").isin(sangong_codes(ctx)), 0.0).groupby(keys).sum()
+        sg = amount.where(pay["economic_code"].isin(sangong_codes(ctx)), 0.0).groupby(keys).sum()
         u = ctx.tables["units"].drop_duplicates("unit_code").set_index("unit_code")["headcount"]
         head = pd.to_numeric(u, errors="coerce").astype("float64")
         h = base.index.get_level_values("unit_code").map(head).to_numpy(dtype="float64")
@@ -715,10 +722,10 @@ def unit_year_metrics(ctx: ScanContext, metrics: Iterable[str] | None = None) ->
         cols["execution_rate"] = (net / bud.where(bud > 0)).astype("float64")
     gross = base["gross"].where(base["gross"] > 0)
     if "cash_share" in wanted and "method" in pay:
-        cash = pos.where(pay["method"].astype("str") == "cash", 0.0).groupby(keys).sum()
+        cash = pos.where(pay["method"] == "cash", 0.0).groupby(keys).sum()
         cols["cash_share"] = cash / gross
     if "individual_share" in wanted and "payee_type" in pay:
-        ind = pos.where(pay["payee_type"].astype("str") == "individual", 0.0).groupby(keys).sum()
+        ind = pos.where(pay["payee_type"] == "individual", 0.0).groupby(keys).sum()
         cols["individual_share"] = ind / gross
     if "december_share" in wanted:
         # the budget year's last month: December, or March for an April start (as BUD02)
@@ -872,7 +879,7 @@ def execution_trajectories(ctx: ScanContext) -> pd.DataFrame:
     pay = ctx.payments
     pay = pay.loc[(pay["budget_year"] == ctx.fiscal_year(pay["pay_date"])).to_numpy(dtype=bool)
                   & ~contingency_mask(ctx, pay)]
-    m = pay.groupby([pay["unit_code"].astype("str").rename("unit_code"),
+    m = pay.groupby([text(pay["unit_code"]).rename("unit_code"),
                      pay["budget_year"].astype("int64").rename("year"),
                      ctx.fiscal_month(pay["pay_date"]).astype("int64").rename("month")])["amount"].sum()
     m = m.unstack("month").reindex(columns=range(1, 13)).fillna(0.0)

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from fiscalrisk.indicators.registry import NotAssessed, ScanContext, indicator
+from fiscalrisk.indicators.registry import NotAssessed, ScanContext, flag_levels, indicator, keys_in
 
 __all__ = ["time_progress", "format_date_zh", "format_date_en", "sangong_codes", "project_execution"]
 
@@ -374,17 +374,15 @@ def bud04(ctx: ScanContext, p: dict) -> pd.DataFrame:
     """
     pay = ctx.payments
     keys = set(ctx.budget["line_id"])
-    lid = (pay["budget_year"].astype("str") + "|" + pay["unit_code"].astype("str") + "|"
-           + pay["function_code"].astype("str") + "|" + pay["economic_code"].astype("str") + "|"
-           + pay["project_code"].astype("str"))
+    matched = keys_in([pay[c] for c in ("budget_year", "unit_code", "function_code", "economic_code",
+                                        "project_code")], keys)
     covered = pay["budget_year"].isin(set(ctx.budget["year"].dropna().astype(int))).fillna(False).to_numpy()
-    matched = lid.isin(keys).to_numpy()
-    out = pay.loc[covered].copy()
+    out = pay.loc[covered].copy(deep=False)
     out["subject_id"] = out["payment_id"]
     out["period"] = out["pay_month"]
     out["value"] = out["amount"]
     hit = (~matched[covered]) & (out["amount"] > 0).to_numpy()
-    out["level"] = np.where(hit, str(p.get("level", "alert")), "ok")
+    out["level"] = flag_levels(hit, str(p.get("level", "alert")))
     return out
 
 

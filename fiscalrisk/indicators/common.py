@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import pandas as pd
 
+from fiscalrisk.indicators.registry import per_category
+
 __all__ = ["blank", "money", "empty_result"]
 
 
 def blank(s: pd.Series) -> pd.Series:
     """True where a code or text is missing or only whitespace."""
-    return s.isna() | s.astype(str).str.strip().eq("")
+    return pd.Series(per_category(s, lambda t: t.isna() | t.str.strip().eq("")), index=s.index)
 
 
 def money(x: float) -> float:

@@ -27,7 +27,7 @@ import pandas as pd
 from fiscalrisk.indicators.common import blank as _blank
 from fiscalrisk.indicators.common import empty_result as _empty
 from fiscalrisk.indicators.common import money as _money
-from fiscalrisk.indicators.registry import ScanContext, indicator
+from fiscalrisk.indicators.registry import ScanContext, indicator, per_category
 
 __all__ = [
     "DEFAULT_SUFFIXES",
@@ -154,12 +154,9 @@ def large_payments_without_contract(
     ``contract_id`` are findings at ``level``.
     """
     prefixes = tuple(str(x) for x in economic_prefixes)
-    economic = payments["economic_code"].astype(str)
-    p = payments[
-        payments["amount"].ge(min_amount)
-        & economic.str.startswith(prefixes)
-        & ~economic.isin([str(x) for x in exclude_economic_codes])
-    ]
+    excluded = [str(x) for x in exclude_economic_codes]
+    in_scope = per_category(payments["economic_code"], lambda e: e.str.startswith(prefixes) & ~e.isin(excluded))
+    p = payments[payments["amount"].ge(min_amount).to_numpy() & in_scope]
     if p.empty:
         return _empty("level", "amount", "economic_code", "payee_name")
     missing = _blank(p["contract_id"])

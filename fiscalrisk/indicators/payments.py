@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from fiscalrisk.indicators.registry import ScanContext, as_text, indicator
+from fiscalrisk.indicators.registry import ScanContext, as_text, flag_levels, indicator, keys_in, per_category
 
 __all__ = ["payment_frame", "cents"]
 
@@ -33,17 +33,16 @@ def payment_frame(ctx: ScanContext) -> pd.DataFrame:
     return out
 
 
+_PAY03_LEVELS = pd.CategoricalDtype(["ok", "warning", "alert"])
+
+
 def _module(ctx: ScanContext) -> dict:
     return dict(ctx.params.module("payments")) if ctx.params is not None else {}
 
 
 def _flag(out: pd.DataFrame, hit: np.ndarray, level: str | None = None) -> pd.DataFrame:
     """Forced levels: ``level`` (or NaN = graded by thresholds) where ``hit``, ``ok`` elsewhere."""
-    # a categorical built from codes: no string per payment is made
-    hit = np.asarray(hit, dtype=bool)
-    cats = ["ok"] if level is None else ["ok", level]
-    codes = np.where(hit, -1 if level is None else 1, 0).astype("int8")
-    out["level"] = pd.Categorical.from_codes(codes, categories=cats)
+    out["level"] = flag_levels(hit, level)
     return out
 
 
@@ -140,9 +139,13 @@ def pay02(ctx: ScanContext, p: dict) -> pd.DataFrame:
     prefixes = tuple(str(x) for x in mod.get("personal_economic_prefixes", ["301", "303"]))
     codes = {str(x) for x in mod.get("personal_economic_codes", ["30211", "30226", "30229"])}
     out = payment_frame(ctx)
-    econ = out["economic_code"].astype("str").fillna("")
-    personal = econ.str.startswith(prefixes) | econ.isin(codes) if prefixes else econ.isin(codes)
-    hit = ((out["payee_type"] == "individual") & ~personal & (out["amount"] > 0)).to_numpy()
+
+    def is_personal(econ: pd.Series) -> pd.Series:
+        econ = econ.fillna("")
+        return econ.str.startswith(prefixes) | econ.isin(codes) if prefixes else econ.isin(codes)
+
+    personal = per_category(out["economic_code"], is_personal)
+    hit = ((out["payee_type"] == "individual").to_numpy() & ~personal & (out["amount"] > 0).to_numpy())
     return _flag(out, hit)
 
 
@@ -193,7 +196,8 @@ def pay03(ctx: ScanContext, p: dict) -> pd.DataFrame:
     out = payment_frame(ctx)
     cash = (out["method"] == "cash").to_numpy()
     amt = out["amount"].to_numpy(dtype="float64")
-    out["level"] = np.where(cash & (amt > sa), "alert", np.where(cash & (amt > sw), "warning", "ok"))
+    out["level"] = pd.Categorical.from_codes(  # no string per payment
+        np.where(cash & (amt > sa), 2, np.where(cash & (amt > sw), 1, 0)).astype("int8"), dtype=_PAY03_LEVELS)
     out["threshold"] = np.where(cash & (amt > sa), sa, np.where(cash & (amt > sw), sw, np.nan))
     out["amount_at_risk"] = out["amount"]
     out["what_zh"] = "单笔现金支付"
@@ -207,7 +211,8 @@ def pay03(ctx: ScanContext, p: dict) -> pd.DataFrame:
     month["subject_id"] = month["unit_code"]
     month["subject_type"] = "unit"
     month["amount_at_risk"] = month["value"]
-    month["level"] = np.where(month["value"] > ma, "alert", "ok")
+    month["level"] = pd.Categorical.from_codes(np.where(month["value"] > ma, 2, 0).astype("int8"),
+                                               dtype=_PAY03_LEVELS)
     month["threshold"] = np.where(month["value"] > ma, ma, np.nan)
     period = month["period"].astype("str")
     month["what_zh"] = period + "月现金支付合计"
@@ -383,7 +388,7 @@ def pay06(ctx: ScanContext, p: dict) -> pd.DataFrame:
     c_amt = cents(out["amount"])
     eligible = (out["amount"] > 0) & (out["amount"] < T) & (c_amt >= int(round(floor * 100)))
     if ex_prefixes:
-        eligible &= ~out["economic_code"].astype("str").fillna("").str.startswith(ex_prefixes)
+        eligible &= ~per_category(out["economic_code"], lambda e: e.fillna("").str.startswith(ex_prefixes))
     if ex_payees and "payee_type" in out:
         eligible &= ~out["payee_type"].isin(ex_payees)
     c = out.loc[eligible]
@@ -854,8 +859,8 @@ def pay09(ctx: ScanContext, p: dict) -> pd.DataFrame:
         + carried["economic_code"] + "|" + carried["project_code"]
     )
     pay_year = ctx.fiscal_year(out["pay_date"])
-    key = (pay_year.astype("str") + "|" + out["unit_code"].astype("str") + "|" + out["function_code"].astype("str")
-           + "|" + out["economic_code"].astype("str") + "|" + out["project_code"].astype("str"))
+    carried_line = keys_in([pay_year, *(out[c] for c in ("unit_code", "function_code", "economic_code",
+                                                          "project_code"))], carried_keys)
     late = (pay_year > out["budget_year"]).fillna(False).to_numpy(dtype=bool)
-    hit = late & ~key.isin(carried_keys).to_numpy() & (out["amount"] > 0).to_numpy()
+    hit = late & ~carried_line & (out["amount"] > 0).to_numpy()
     return _flag(out, hit, str(p.get("level", "alert")))

@@ -67,6 +67,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+from pandas.core.arrays.string_arrow import ArrowStringArray
 
 from fiscalrisk.findings import (
     ASSESSED_COLUMNS,
@@ -862,7 +864,7 @@ def measure_and_grade(spec: IndicatorSpec | str, ctx: ScanContext, *,
     else:
         region = _lookup(res["unit_code"], ctx.unit_region)
         if "region_code" in res:
-            region = res["region_code"].astype("str").fillna(region)
+            region = text(res["region_code"]).fillna(region)
         res["region_code"] = region.astype("str")
     value = pd.to_numeric(res["value"], errors="coerce").astype("float64").to_numpy()
 
@@ -1008,7 +1010,52 @@ def as_text(frame: pd.DataFrame) -> pd.DataFrame:
     codes and names go into messages and keys (``"|".join``-like concatenation is not defined on the
     categoricals of :attr:`ScanContext.payments`)."""
     cats = [c for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)]
-    return frame.astype(dict.fromkeys(cats, "str")) if cats else frame
+    return frame.assign(**{c: text(frame[c]) for c in cats}) if cats else frame
+
+
+def flag_levels(hit: Any, level: str | None) -> pd.Categorical:
+    """Forced levels: ``level`` where ``hit`` (or missing = graded by thresholds, when ``level`` is
+    None), ``ok`` elsewhere; a categorical built from codes, no string per row."""
+    hit = np.asarray(hit, dtype=bool)
+    categories = ["ok"] if level is None else list(dict.fromkeys(["ok", level]))
+    codes = np.where(hit, -1 if level is None else categories.index(level), 0).astype("int8")
+    return pd.Categorical.from_codes(codes, categories=categories)
+
+
+def text(s: pd.Series) -> pd.Series:
+    """``s.astype("str")``; a categorical of text is decoded by Arrow from its codes (a million codes in
+    milliseconds, instead of a Python string per row)."""
+    if not (isinstance(s.dtype, pd.CategoricalDtype) and pd.api.types.is_string_dtype(s.cat.categories.dtype)):
+        return s.astype("str")
+    codes = s.cat.codes.to_numpy()
+    categories = pa.array(s.cat.categories.to_numpy(dtype=object), type=pa.large_string())
+    decoded = pa.DictionaryArray.from_arrays(pa.array(codes, mask=codes < 0), categories).cast(pa.large_string())
+    return pd.Series(ArrowStringArray(decoded, dtype=pd.StringDtype("pyarrow", na_value=np.nan)), index=s.index,
+                     name=s.name)
+
+
+def per_category(s: pd.Series, func: Callable[[pd.Series], Any]) -> np.ndarray:
+    """``func`` of ``s`` as text (a Series of ``str`` dtype; missing stays missing), row by row, as an
+    array; for a categorical ``func`` reads only its categories and one missing value."""
+    if not isinstance(s.dtype, pd.CategoricalDtype):
+        return np.asarray(func(s.astype("str").reset_index(drop=True)))
+    values = pd.Series([*s.cat.categories.astype("str"), np.nan], dtype="str")
+    return np.asarray(func(values))[s.cat.codes.to_numpy()]  # code -1 (missing) picks the last
+
+
+def keys_in(columns: list[pd.Series], keys: set[str], sep: str = "|") -> np.ndarray:
+    """Whether ``sep.join`` of each row's text in ``columns`` (equal-length Series; a missing part makes
+    the row's key missing) is one of ``keys``: the text is built once per distinct combination."""
+    frame = pd.DataFrame({i: c.reset_index(drop=True) for i, c in enumerate(columns)})
+    if frame.empty:
+        return np.zeros(0, dtype=bool)
+    group = frame.groupby(list(frame.columns), observed=True, dropna=False, sort=False).ngroup().to_numpy()
+    _, first = np.unique(group, return_index=True)
+    firsts = frame.iloc[first]
+    joined = text(firsts[0])
+    for i in range(1, len(columns)):
+        joined = joined + sep + text(firsts[i])
+    return joined.isin(keys).to_numpy(dtype=bool)[group]
 
 
 def _text(s: pd.Series) -> pd.Series:
