@@ -203,11 +203,16 @@ def pay03(ctx: ScanContext, p: dict) -> pd.DataFrame:
     out["what_zh"] = "单笔现金支付"
     out["what_en"] = "single cash payment of"
 
-    c = out.loc[cash]
-    month = c.groupby(["unit_code", "period"], sort=True).agg(
-        value=("amount", "sum"), n=("amount", "size"), ids=("payment_id", lambda s: sorted(s))
-    ).reset_index()
+    c = out.loc[cash, ["unit_code", "period", "amount", "payment_id"]]
+    groups = c.groupby(["unit_code", "period"], sort=True, observed=True)
+    month = groups.agg(value=("amount", "sum"), n=("amount", "size")).reset_index()
     month["value"] = month["value"].round(2)  # a total of cents: 100,000.00000000001 is exactly the limit
+    # the payment ids behind a month: its evidence, needed only where the month is over the limit
+    number = groups.ngroup().to_numpy()  # a group's number is its row in ``month`` (both sorted)
+    over = np.flatnonzero(month["value"].to_numpy() > ma)
+    members = c.loc[np.isin(number, over)].groupby(number[np.isin(number, over)])["payment_id"]
+    month["ids"] = pd.Series(members.agg(lambda s: sorted(s)).reindex(range(len(month))).to_numpy(),
+                             dtype=object)
     month["subject_id"] = month["unit_code"]
     month["subject_type"] = "unit"
     month["amount_at_risk"] = month["value"]
@@ -217,8 +222,8 @@ def pay03(ctx: ScanContext, p: dict) -> pd.DataFrame:
     period = month["period"].astype("str")
     month["what_zh"] = period + "月现金支付合计"
     month["what_en"] = "cash payments in " + period + " total"
-    month["evidence"] = [{"payment_ids": ids, "count": int(n), "cash_total": round(v, 2)}
-                         for ids, n, v in zip(month["ids"], month["n"], month["value"], strict=True)]
+    month["evidence"] = [{"payment_ids": ids, "count": int(n), "cash_total": round(v, 2)} if isinstance(ids, list)
+                         else None for ids, n, v in zip(month["ids"], month["n"], month["value"], strict=True)]
     return pd.concat([out, month.drop(columns=["ids", "n"])], ignore_index=True)
 
 

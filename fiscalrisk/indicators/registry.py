@@ -1027,11 +1027,15 @@ def text(s: pd.Series) -> pd.Series:
     milliseconds, instead of a Python string per row)."""
     if not (isinstance(s.dtype, pd.CategoricalDtype) and pd.api.types.is_string_dtype(s.cat.categories.dtype)):
         return s.astype("str")
-    codes = s.cat.codes.to_numpy()
-    categories = pa.array(s.cat.categories.to_numpy(dtype=object), type=pa.large_string())
-    decoded = pa.DictionaryArray.from_arrays(pa.array(codes, mask=codes < 0), categories).cast(pa.large_string())
-    return pd.Series(ArrowStringArray(decoded, dtype=pd.StringDtype("pyarrow", na_value=np.nan)), index=s.index,
-                     name=s.name)
+    decoded = _decoded(s.cat.codes.to_numpy(), s.cat.categories.to_numpy(dtype=object))
+    return pd.Series(decoded, index=s.index, name=s.name)
+
+
+def _decoded(codes: np.ndarray, values: np.ndarray) -> ArrowStringArray:
+    """``values[codes]`` as a ``str`` array (code -1 and None values: missing), decoded by Arrow."""
+    dictionary = pa.array(values, type=pa.large_string())
+    decoded = pa.DictionaryArray.from_arrays(pa.array(codes, mask=codes < 0), dictionary).cast(pa.large_string())
+    return ArrowStringArray(decoded, dtype=pd.StringDtype("pyarrow", na_value=np.nan))
 
 
 def per_category(s: pd.Series, func: Callable[[pd.Series], Any]) -> np.ndarray:
@@ -1068,12 +1072,8 @@ def _text(s: pd.Series) -> pd.Series:
 def _lookup(keys: pd.Series, table: pd.Series) -> pd.Series:
     """``keys.map(table)``, looked up once per distinct key (unit codes repeat on every payment)."""
     codes, uniques = pd.factorize(keys, use_na_sentinel=True)
-    mapped = pd.Series(uniques, dtype="str").map(table).to_numpy(dtype=object)
-    values = np.empty(len(codes), dtype=object)
-    values[:] = None
-    valid = codes >= 0
-    values[valid] = mapped[codes[valid]]
-    return pd.Series(values, index=keys.index, dtype="str")
+    mapped = pd.Series(uniques, dtype="str").map(table)
+    return pd.Series(_decoded(codes, mapped.to_numpy(dtype=object, na_value=None)), index=keys.index)
 
 
 def _count(
