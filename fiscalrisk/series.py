@@ -50,6 +50,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from fiscalrisk.frames import text
+
 __all__ = ["SERIES", "REFERENCE", "series_tables", "reference_tables", "forecast_table", "is_personal_name"]
 
 #: The series files (``series/<name>.parquet``) every scan directory of this format holds.
@@ -174,7 +176,7 @@ def _sangong_mask(pay: pd.DataFrame, unit_region: pd.Series, base: Any,
 
 
 def _years(budget: pd.DataFrame, in_year: pd.DataFrame, as_of: pd.Timestamp) -> list[int]:
-    years = {int(y) for y in budget["year"]} | {int(y) for y in in_year["budget_year"]}
+    years = {int(y) for y in pd.unique(budget["year"])} | {int(y) for y in pd.unique(in_year["budget_year"])}
     return sorted(y for y in years if y <= as_of.year)
 
 
@@ -190,7 +192,7 @@ def series_tables(ctx: Any, params_by_region: Mapping[str, Any] | None = None) -
     units = _units(ctx)
     unit_region = units.set_index("unit_code")["region_code"]
     pay = _payments(ctx)
-    pay["region_code"] = pay["unit_code"].map(unit_region).fillna("").astype("str")
+    pay["region_code"] = text(pay["unit_code"].map(unit_region)).fillna("")
     pay["sangong"] = np.where(_sangong_mask(pay, unit_region, ctx.params, params_by_region), pay["amount"], 0.0)
 
     if "budget" in ctx.tables and ctx.tables["budget"] is not None:

@@ -31,15 +31,9 @@ from fiscalrisk.detectors import (
     peer_outliers,
     stl_anomalies,
 )
+from fiscalrisk.frames import per_category, text
 from fiscalrisk.indicators.budget import sangong_codes
-from fiscalrisk.indicators.registry import (
-    NotAssessed,
-    ScanContext,
-    flag_levels,
-    indicator,
-    per_category,
-    text,
-)
+from fiscalrisk.indicators.registry import NotAssessed, ScanContext, flag_levels, indicator
 
 __all__ = [
     "METRIC_DIRECTIONS",

@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from fiscalrisk.indicators.registry import NotAssessed, ScanContext, flag_levels, indicator, keys_in
+from fiscalrisk.frames import keys_in
+from fiscalrisk.indicators.registry import NotAssessed, ScanContext, flag_levels, indicator
 
 __all__ = ["time_progress", "format_date_zh", "format_date_en", "sangong_codes", "project_execution"]
 

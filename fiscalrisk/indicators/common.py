@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from fiscalrisk.indicators.registry import per_category
+from fiscalrisk.frames import per_category
 
 __all__ = ["blank", "money", "empty_result"]
 

@@ -24,10 +24,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from fiscalrisk.frames import per_category
 from fiscalrisk.indicators.common import blank as _blank
 from fiscalrisk.indicators.common import empty_result as _empty
 from fiscalrisk.indicators.common import money as _money
-from fiscalrisk.indicators.registry import ScanContext, indicator, per_category
+from fiscalrisk.indicators.registry import ScanContext, indicator
 
 __all__ = [
     "DEFAULT_SUFFIXES",

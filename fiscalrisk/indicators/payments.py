@@ -11,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from fiscalrisk.indicators.registry import ScanContext, as_text, flag_levels, indicator, keys_in, per_category
+from fiscalrisk.frames import keys_in, per_category
+from fiscalrisk.indicators.registry import ScanContext, as_text, flag_levels, indicator
 
 __all__ = ["payment_frame", "cents"]
 

@@ -67,8 +67,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-from pandas.core.arrays.string_arrow import ArrowStringArray
 
 from fiscalrisk.findings import (
     ASSESSED_COLUMNS,
@@ -79,6 +77,7 @@ from fiscalrisk.findings import (
     finalize_assessed,
     finalize_findings,
 )
+from fiscalrisk.frames import lookup, text
 
 __all__ = [
     "GRADES",
@@ -862,7 +861,7 @@ def measure_and_grade(spec: IndicatorSpec | str, ctx: ScanContext, *,
     if "region_code" in res and not res["region_code"].isna().any():
         res["region_code"] = _text(res["region_code"])  # e.g. carried from ctx.payments
     else:
-        region = _lookup(res["unit_code"], ctx.unit_region)
+        region = lookup(res["unit_code"], ctx.unit_region)
         if "region_code" in res:
             region = text(res["region_code"]).fillna(region)
         res["region_code"] = region.astype("str")
@@ -1022,58 +1021,11 @@ def flag_levels(hit: Any, level: str | None) -> pd.Categorical:
     return pd.Categorical.from_codes(codes, categories=categories)
 
 
-def text(s: pd.Series) -> pd.Series:
-    """``s.astype("str")``; a categorical of text is decoded by Arrow from its codes (a million codes in
-    milliseconds, instead of a Python string per row)."""
-    if not (isinstance(s.dtype, pd.CategoricalDtype) and pd.api.types.is_string_dtype(s.cat.categories.dtype)):
-        return s.astype("str")
-    decoded = _decoded(s.cat.codes.to_numpy(), s.cat.categories.to_numpy(dtype=object))
-    return pd.Series(decoded, index=s.index, name=s.name)
-
-
-def _decoded(codes: np.ndarray, values: np.ndarray) -> ArrowStringArray:
-    """``values[codes]`` as a ``str`` array (code -1 and None values: missing), decoded by Arrow."""
-    dictionary = pa.array(values, type=pa.large_string())
-    decoded = pa.DictionaryArray.from_arrays(pa.array(codes, mask=codes < 0), dictionary).cast(pa.large_string())
-    return ArrowStringArray(decoded, dtype=pd.StringDtype("pyarrow", na_value=np.nan))
-
-
-def per_category(s: pd.Series, func: Callable[[pd.Series], Any]) -> np.ndarray:
-    """``func`` of ``s`` as text (a Series of ``str`` dtype; missing stays missing), row by row, as an
-    array; for a categorical ``func`` reads only its categories and one missing value."""
-    if not isinstance(s.dtype, pd.CategoricalDtype):
-        return np.asarray(func(s.astype("str").reset_index(drop=True)))
-    values = pd.Series([*s.cat.categories.astype("str"), np.nan], dtype="str")
-    return np.asarray(func(values))[s.cat.codes.to_numpy()]  # code -1 (missing) picks the last
-
-
-def keys_in(columns: list[pd.Series], keys: set[str], sep: str = "|") -> np.ndarray:
-    """Whether ``sep.join`` of each row's text in ``columns`` (equal-length Series; a missing part makes
-    the row's key missing) is one of ``keys``: the text is built once per distinct combination."""
-    frame = pd.DataFrame({i: c.reset_index(drop=True) for i, c in enumerate(columns)})
-    if frame.empty:
-        return np.zeros(0, dtype=bool)
-    group = frame.groupby(list(frame.columns), observed=True, dropna=False, sort=False).ngroup().to_numpy()
-    _, first = np.unique(group, return_index=True)
-    firsts = frame.iloc[first]
-    joined = text(firsts[0])
-    for i in range(1, len(columns)):
-        joined = joined + sep + text(firsts[i])
-    return joined.isin(keys).to_numpy(dtype=bool)[group]
-
-
 def _text(s: pd.Series) -> pd.Series:
     """Codes as text; a categorical of text (e.g. the codes of :attr:`ScanContext.payments`) stays one."""
     if isinstance(s.dtype, pd.CategoricalDtype) and pd.api.types.is_string_dtype(s.cat.categories.dtype):
         return s
     return s.astype("str")
-
-
-def _lookup(keys: pd.Series, table: pd.Series) -> pd.Series:
-    """``keys.map(table)``, looked up once per distinct key (unit codes repeat on every payment)."""
-    codes, uniques = pd.factorize(keys, use_na_sentinel=True)
-    mapped = pd.Series(uniques, dtype="str").map(table)
-    return pd.Series(_decoded(codes, mapped.to_numpy(dtype=object, na_value=None)), index=keys.index)
 
 
 def _count(
