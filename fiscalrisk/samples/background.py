@@ -608,8 +608,9 @@ class Background:
         """Contingency (预备费, function class 227) spent through each finance bureau.
 
         Background bureaus spend about 0.6 % of their region's spending from the reserve (PEFA PI-2.3
-        grade A); the regions of :data:`~fiscalrisk.samples.plants.outturn.CONTINGENCY_SHARE` (OUT04) more. Payments rotate among the townships or counties below, so the
-        same payee is never paid twice within 30 days.
+        grade A), the regions of :data:`~fiscalrisk.samples.plants.outturn.CONTINGENCY_SHARE` more
+        (OUT04). Payments rotate among the townships or counties below, so the same payee is never
+        paid twice within 30 days.
         """
         rng = self.rng
         u = self.units

@@ -119,9 +119,9 @@ class _Builder(Background, Documents, Tables):
         pay = self.refunds(pay)
         pay["_tags"] = ""
         for plant in plants.PAYMENTS:
-            plant(self, pay)  # type: ignore[operator]
+            plant(self, pay)
         for plant in plants.DOCUMENTS:
-            plant(self)  # type: ignore[operator]
+            plant(self)
         planted = pd.DataFrame(self.planted)
         planted["pay_date"] = pd.to_datetime(planted.pay_date.to_numpy().astype("datetime64[D]"))
         fab = pd.concat(self.fabricated, ignore_index=True)

@@ -70,7 +70,7 @@ class Tables:
                     df.loc[j, "status"] = "idle"
                     break
         for plant in plants.ASSETS:
-            df = plant(self, df)  # type: ignore[arg-type]
+            df = plant(self, df)
         df["unit_code"] = self.units.unit_code.to_numpy()[df.unit_idx]
         df = df.sort_values(["unit_code", "acquired_date", "category", "original_value"], kind="stable")
         df["asset_id"] = [
@@ -131,7 +131,7 @@ class Tables:
         df["contract_id"] = cids
         # a contract seal of a unit without contracts becomes an official seal
         df.loc[is_c & (df.contract_id == ""), ["seal_type", "document_type"]] = ["official", "公文"]
-        rows = [row for plant in plants.SEALS for row in plant(self)]  # type: ignore[arg-type]
+        rows = [row for plant in plants.SEALS for row in plant(self)]
         df = pd.concat([df, pd.DataFrame(rows)], ignore_index=True)
         df["unit_code"] = codes[df.unit_idx]
         df["seal_id"] = (
@@ -187,7 +187,7 @@ class Tables:
                 )
             )
         df = pd.concat(frames, ignore_index=True)
-        plants.plant_ctl01(self, df)  # type: ignore[arg-type]
+        plants.plant_ctl01(self, df)
         return df
 
     def revenue(self) -> pd.DataFrame:
@@ -218,7 +218,7 @@ class Tables:
                     b = scale * w * 1.05 ** (y - 2023) * rng.uniform(0.9, 1.1)
                     a = b * (1.02 + rng.normal(0, 0.012))
                     for plant in plants.REVENUE:
-                        a = plant(self, region, y, code, b, a)  # type: ignore[arg-type]
+                        a = plant(self, region, y, code, b, a)
                     rows.append((y, region, code, round(b, 2), round(a, 2)))
         return pd.DataFrame(
             rows, columns=["year", "region_code", "revenue_code", "budget_amount", "actual_amount"]
@@ -253,8 +253,8 @@ class Tables:
         unit_rate = rng.uniform(0.95, 0.99, self.nu)
         g.loc[sg, "adjusted_amount"] = g.amount[sg] / unit_rate[g.unit_idx[sg]]
         g.loc[sg, "original_amount"] = g.adjusted_amount[sg]
-        plants.plant_bud03(self, g)  # type: ignore[arg-type]
-        plants.plant_out04(self, g)  # type: ignore[arg-type]
+        plants.plant_bud03(self, g)
+        plants.plant_out04(self, g)
         # background carry-over: from the previous year only (never stale), on project-like lines
         cand = np.flatnonzero(
             (g.year >= 2025).to_numpy() & g.economic_code.isin(["30227", "31002", "31007"]).to_numpy()
@@ -265,13 +265,13 @@ class Tables:
         )
         g.loc[g.index[pick], "carryover_from_year"] = g.year.iloc[pick] - 1
         g = self._calibrate_2026(g)
-        extra = plants.plant_bud01(self, g) + plants.plant_bud06(self, g)  # type: ignore[arg-type]
+        extra = plants.plant_bud01(self, g) + plants.plant_bud06(self, g)
         ex = pd.DataFrame(extra)
         ex["unit_code"] = u.unit_code.to_numpy()[ex.unit_idx]
         g = pd.concat([g, ex], ignore_index=True)
         g["carryover_from_year"] = g.carryover_from_year.astype("Int64")
         for plant in plants.BUDGET:
-            plant(self, g)  # type: ignore[arg-type]
+            plant(self, g)
         for c in ("original_amount", "adjusted_amount", "actual_amount", "carryover_amount"):
             g[c] = g[c].astype(float).round(2)
         return g

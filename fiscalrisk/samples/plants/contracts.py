@@ -128,4 +128,5 @@ def plant_con05(b: _Builder) -> None:
             item="信息技术服务",
             item_category="C16000000",
         )
-        b.pp(unit, day, "30227", payee, amt, contract_id=cid, tags=(("CON05", f"contract with {vendor} paid to {payee}"),))
+        note = f"contract with {vendor} paid to {payee}"
+        b.pp(unit, day, "30227", payee, amt, contract_id=cid, tags=(("CON05", note),))

@@ -40,9 +40,11 @@ def plant_prc01(b: _Builder) -> None:
 #: item category, method, notice date, bid deadline, note)
 PRC02 = (
     ("330521-003", 2_860_000.00, "2025-09-10", "湖州海纳医疗器械有限公司", "goods", "医疗设备", "A03200000",
-     "open_tender", "2025-08-22", "2025-09-03", "open tender with 12 days from notice to bid deadline (minimum 20)"),
+     "open_tender", "2025-08-22", "2025-09-03",
+     "open tender with 12 days from notice to bid deadline (minimum 20)"),
     ("330503-005", 1_260_000.00, "2024-04-16", "湖州长青人力资源有限公司", "services", "就业服务外包", "C22010000",
-     "competitive_consultation", "2024-04-01", "2024-04-07", "competitive consultation with 6 days to bid (minimum 10)"),
+     "competitive_consultation", "2024-04-01", "2024-04-07",
+     "competitive consultation with 6 days to bid (minimum 10)"),
 )
 
 
