@@ -54,9 +54,9 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
     out = Path(args.out)
     if args.size in samples.PROVINCE_SIZES:
-        from . import samples_province
+        from .samples import province
 
-        manifest = samples_province.write(out, seed=args.seed, size=args.size, log=_print_err)
+        manifest = province.write(out, seed=args.seed, size=args.size, log=_print_err)
         counts = manifest["counts"]
         tree = manifest["tree"]
         print(f"province sample written to {out} (seed {args.seed}, size {args.size}): {tree['city']} cities, "

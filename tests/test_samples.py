@@ -282,7 +282,7 @@ def test_performance_tables_are_deterministic_in_their_own_stream() -> None:
     """The performance tables are a function of the finished budget and payments and of their own stream
     ``default_rng([seed, STREAM])``, drawn after every other table (which therefore stays the table of a
     sample without them; tests/expected/huzhou-findings.csv shows the findings of the others unchanged)."""
-    from fiscalrisk import samples_performance
+    from fiscalrisk.samples import performance as samples_performance
 
     a = _generate(seed=0, size="small")
     tables = {k: v for k, v in a.items() if k in ("budget", "payments")}

@@ -1,4 +1,4 @@
-"""Tests of the province-sized sample (``fiscalrisk.samples_province``) on its small size.
+"""Tests of the province-sized sample (``fiscalrisk.samples.province``) on its small size.
 
 ``province-small`` has the layout of ``province`` (Parquet, payments partitioned by county) with three
 small cities; the 10-million-payment ``province`` itself is too slow for the suite (its figures are in
@@ -17,10 +17,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from fiscalrisk import samples, samples_province
+from fiscalrisk import samples
 from fiscalrisk.cli import main
 from fiscalrisk.data import check
 from fiscalrisk.data.schema import TABLES
+from fiscalrisk.samples import province as samples_province
 
 SIZE = "province-small"
 WRITTEN_TABLES = [t for t in TABLES if t != "calendar"]

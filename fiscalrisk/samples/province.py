@@ -2,7 +2,7 @@
 
 ``fiscalrisk sample --size province --out DIR`` (or ``province-small``) writes a province-like tree
 (浙江省 330000 → cities 33CC00 → five counties 33CCxx each → two townships 33CCxxNNN each) for scale
-runs. Each city is one run of the city generator (:class:`fiscalrisk.samples._Builder`, size ``full``
+runs. Each city is one run of the city generator (:class:`fiscalrisk.samples.builder._Builder`, size ``full``
 or ``small``) with its own seed derived from the main seed; its region codes, unit codes, names and
 every id are then moved to the city's prefix, and its payments are written to the county partitions
 before the next city is generated. Only one city's tables are ever in memory, plus the province's
@@ -339,7 +339,7 @@ def _readme(manifest: dict) -> str:
         "  manifest.json     seed, size, cities with their seeds, row counts, payments per partition",
         "",
         "Types: codes and text string, ints int64, money double, dates and timestamps timestamp[ms].",
-        "See fiscalrisk/samples_province.py for how it is made.",
+        "See fiscalrisk/samples/province.py for how it is made.",
         "",
         "Rows per table:",
     ]
@@ -440,7 +440,7 @@ def write(out_dir: str | os.PathLike[str], seed: int = 0, size: str = "province"
         counts = dict(sorted(counts.items()))
         manifest = {
             "what": "fiscalrisk synthetic province sample (planted, labelled risks; no real data)",
-            "generator": f"fiscalrisk {__version__} (fiscalrisk.samples_province)",
+            "generator": f"fiscalrisk {__version__} (fiscalrisk.samples.province)",
             "seed": int(seed),
             "size": size,
             "city_size": city_size,
