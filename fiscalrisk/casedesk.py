@@ -165,8 +165,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def notebook_path() -> Path | None:
-    """``notebooks/casedesk.ipynb`` of the source tree, when the package runs from one."""
-    path = Path(__file__).resolve().parent.parent / "notebooks" / "casedesk.ipynb"
+    """``notebooks/casedesk.ipynb`` (of the source tree, or the copy shipped in the package), if present."""
+    from fiscalrisk.resources import notebook
+
+    path = notebook("casedesk.ipynb")
     return path if path.is_file() else None
 
 

@@ -48,6 +48,7 @@ import yaml
 
 from fiscalrisk.data.limits import SAFE_CODE, SAFE_CODE_TEXT
 from fiscalrisk.findings import MODULES
+from fiscalrisk.resources import params_dir
 
 if TYPE_CHECKING:
     from fiscalrisk.hierarchy import RegionTree
@@ -133,11 +134,9 @@ def direction(code: str) -> Direction:
 
 
 def default_params_dir() -> Path:
-    """The ``params/`` directory: ``$FISCALRISK_PARAMS_DIR`` if set, else the one beside the package."""
-    env = os.environ.get("FISCALRISK_PARAMS_DIR")
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parent.parent / "params"
+    """The ``params/`` directory: ``$FISCALRISK_PARAMS_DIR`` if set, else the source checkout's, else the
+    copy shipped in the package (:func:`fiscalrisk.resources.params_dir`)."""
+    return params_dir()
 
 
 def _subject(path: str) -> str:

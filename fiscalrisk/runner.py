@@ -66,6 +66,7 @@ from pathlib import Path
 from typing import Any
 
 import fiscalrisk
+from fiscalrisk.resources import notebook
 from fiscalrisk.staging import StagedOutput, safe_child
 
 __all__ = [
@@ -86,7 +87,7 @@ __all__ = [
 
 ROOT = Path(__file__).resolve().parent.parent
 #: The regional report template (papermill): one ``parameters`` cell, validated in the next cell.
-DEFAULT_TEMPLATE = ROOT / "notebooks" / "regional_report.ipynb"
+DEFAULT_TEMPLATE = notebook("regional_report.ipynb")
 #: Relative path from a region's directory to the run's scan directory.
 SCAN_SUBDIR = "scan"
 REPORT_MARKER = "fiscalrisk report"
