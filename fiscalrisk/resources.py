@@ -47,14 +47,20 @@ def shipped_dir(folder: str) -> Path:
     return _files.enter_context(as_file(resource))  # a zipped package: extracted once, removed at exit
 
 
-def _lookup(folder: str) -> Path:
-    env = os.environ.get(ENV[folder])
-    if env:
-        return Path(env)
+def bundled_dir(folder: str) -> Path:
+    """The ``folder`` that comes with the package, whatever the environment says: the checkout's
+    top-level folder, or the shipped copy of an installed package."""
     root = source_root()
     if root is not None and (root / folder).is_dir():
         return root / folder
     return shipped_dir(folder)
+
+
+def _lookup(folder: str) -> Path:
+    env = os.environ.get(ENV[folder])
+    if env:
+        return Path(env)
+    return bundled_dir(folder)
 
 
 def params_dir() -> Path:

@@ -86,7 +86,7 @@ def test_committed_sample_is_what_the_generator_writes(written: Path) -> None:
 
 
 def test_local_limits_are_read_from_the_region_params() -> None:
-    dirs = reference._PARAMS_DIR
+    dirs = Path(__file__).resolve().parents[1] / "params"  # the repository's region files
     for code, _name, _level, _parent in reference._REGIONS:
         p = params.resolve(code, params_dir=dirs)
         assert reference.local_limit(code, "PAY06", "threshold") == p.indicator("PAY06")["threshold"]

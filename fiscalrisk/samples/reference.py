@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import cache
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from fiscalrisk import params
+from fiscalrisk import params, resources
 
 #: Generation sizes of one city. ``density`` multiplies the number of discretionary payments per
 #: budget line; ``seals`` the number of e-seal events per unit and year.
@@ -42,15 +41,14 @@ _HIGH_BAND = 330_000.0  # payments at or above T (even after noise) are not part
 
 # Local limits set in the regions' params files (params/<region>.yaml) that the background must also
 # respect: read from the bundled params, so that the sample follows the files and does not depend on
-# FISCALRISK_PARAMS_DIR.
-_PARAMS_DIR = Path(__file__).resolve().parents[2] / "params"
+# FISCALRISK_PARAMS_DIR (in a checkout its params/, in an installed package the shipped copy).
 
 
 @cache
 def local_limit(region_code: str, indicator: str, key: str) -> float:
     """The value of ``indicators.<indicator>.<key>`` that applies to ``region_code`` (its own params file
     layered over its ancestors' and the defaults)."""
-    return float(params.resolve(region_code, params_dir=_PARAMS_DIR).indicator(indicator)[key])
+    return float(params.resolve(region_code, params_dir=resources.bundled_dir("params")).indicator(indicator)[key])
 
 
 def round_from() -> float:
