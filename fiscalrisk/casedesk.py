@@ -175,7 +175,7 @@ def _open_register(db: str | None) -> Register:
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-    from fiscalrisk.cli import UserError
+    from fiscalrisk.errors import UserError
     from fiscalrisk.register import Register
     from fiscalrisk.register.db import database_url
 
@@ -201,8 +201,8 @@ def _open_register(db: str | None) -> Register:
 
 def cmd_casedesk(args: argparse.Namespace) -> int:
     """Check the register, start Voila on the case desk notebook, print the URL; returns Voila's exit status."""
-    from fiscalrisk.cli import UserError
     from fiscalrisk.dashboard import _port_free, dashboard_limits, serve_voila
+    from fiscalrisk.errors import UserError
 
     reg = _open_register(args.db)
     if not 0 < args.port < 65536:
@@ -799,9 +799,9 @@ class CaseDeskApp:
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m fiscalrisk.casedesk ...``: the ``casedesk`` subcommand on its own, same exit codes."""
-    from fiscalrisk.cli import main as fiscalrisk_main
+    from fiscalrisk.command import run_alone
 
-    return fiscalrisk_main(["casedesk", *(sys.argv[1:] if argv is None else argv)])
+    return run_alone("casedesk", register, sys.argv[1:] if argv is None else argv)
 
 
 if __name__ == "__main__":

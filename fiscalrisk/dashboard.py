@@ -252,7 +252,7 @@ def voila_command(notebook: Path, *, port: int, ip: str, token: str, cull_idle: 
 def dashboard_limits(args: argparse.Namespace) -> tuple[int, int]:
     """``(max_kernels, cull_idle_seconds)``: params section ``dashboard`` (with ``--params`` files
     layered on top), overridden by ``--max-kernels`` / ``--cull-idle``; checked."""
-    from fiscalrisk.cli import UserError
+    from fiscalrisk.errors import UserError
     from fiscalrisk.params import ParamsError, resolve
 
     files = tuple(getattr(args, "params", None) or ())
@@ -308,7 +308,7 @@ def _wait_for_port(ip: str, port: int, proc: subprocess.Popen[bytes], timeout: f
 
 def cmd_dashboard(args: argparse.Namespace) -> int:
     """Check the scan directory, start Voila, print the URL; returns Voila's exit status."""
-    from fiscalrisk.cli import UserError
+    from fiscalrisk.errors import UserError
     from fiscalrisk.report.dashboard_data import ScanDirError, prepare
     from fiscalrisk.scan import read_reference
 
@@ -368,7 +368,7 @@ def serve_voila(source: Path | None, *, label: str, ip: str, port: int, max_kern
     ``source`` is None). ``site_files(site)`` may put files beside it: it returns their names (Voila
     may serve them) and environment variables for the kernels. ``env`` reaches the kernels too.
     """
-    from fiscalrisk.cli import UserError
+    from fiscalrisk.errors import UserError
 
     token = secrets.token_urlsafe(24)
     # SIGTERM (a service manager stopping the server) must stop Voila and its kernels too.
@@ -1184,9 +1184,9 @@ def _num(v: float) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m fiscalrisk.dashboard ...``: the ``dashboard`` subcommand on its own, same exit codes."""
-    from fiscalrisk.cli import main as fiscalrisk_main
+    from fiscalrisk.command import run_alone
 
-    return fiscalrisk_main(["dashboard", *(sys.argv[1:] if argv is None else argv)])
+    return run_alone("dashboard", register, sys.argv[1:] if argv is None else argv)
 
 
 if __name__ == "__main__":

@@ -804,9 +804,9 @@ class DashboardData:
 
     def alert_workbook(self, region: str, year: int | None, lang: str = "zh-CN", **filters: Any) -> bytes:
         """The alert table as shown (same filters, search and order, every row, masked) as an .xlsx file;
-        text from the data never becomes a formula (:func:`fiscalrisk.runner.write_xlsx`)."""
+        text from the data never becomes a formula (:func:`fiscalrisk.workbook.write_xlsx`)."""
         from fiscalrisk.report.i18n import format_value, level_label, module_label, t
-        from fiscalrisk.runner import write_xlsx
+        from fiscalrisk.workbook import write_xlsx
 
         lang = normalize_lang(lang)
         rows, _ = self.alert_table(region, year, lang, limit=None, **filters)

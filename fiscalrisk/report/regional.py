@@ -493,7 +493,7 @@ def write_region_findings(scan_dir: str | os.PathLike[str] | ScanTables, region:
     message in ``language`` and the evidence; the third counts them per unit. Byte-identical for the
     same scan.
     """
-    from fiscalrisk.runner import write_xlsx
+    from fiscalrisk.workbook import write_xlsx
 
     scan = scan_dir if isinstance(scan_dir, ScanTables) else read_scan(scan_dir)
     f = region_findings(scan, region, tree)
