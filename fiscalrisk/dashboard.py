@@ -934,7 +934,7 @@ class DashboardApp:
 
     def _draw_top(self) -> None:
         """The most urgent findings of each unit (by priority), each unit saying how many more it has."""
-        from fiscalrisk.report.i18n import level_label
+        from fiscalrisk.report.i18n import format_number, level_label
 
         d, lang = self.data, self.lang
         rows, top = d.top_findings(self.region, self._findings_year, lang, module=self.module_dd.value or None,
@@ -961,7 +961,7 @@ class DashboardApp:
                 f"<td><span class='fr-badge {_e(r.level)}'>{_e(level_label(r.level, lang))}</span></td>"
                 f"<td class='fr-ind'><span class='fr-code'>{_e(r.indicator)}</span> {_e(r.indicator_name)}</td>"
                 f"<td class='fr-nowrap' data-label='{label['table.period']}'>{_e(r.period)}</td>"
-                f"<td class='fr-num' data-label='{label['table.amount_at_risk']}'>{_e(_num(r.amount_at_risk))}</td>"
+                f"<td class='fr-num' data-label='{label['table.amount_at_risk']}'>{_e(format_number(r.amount_at_risk))}</td>"
                 f"<td class='fr-msg'>{_e(r.message)}</td></tr>"
             )
             last = i + 1 == len(rows) or groups[i + 1] != r.group
@@ -975,7 +975,7 @@ class DashboardApp:
         self.top.value = "".join(out)
 
     def _draw_table(self) -> None:
-        from fiscalrisk.report.i18n import format_value, level_label, module_label
+        from fiscalrisk.report.i18n import format_number, format_value, level_label, module_label
 
         self._draw_top()
         d, lang = self.data, self.lang
@@ -1010,7 +1010,7 @@ class DashboardApp:
                 f"<td class='fr-num' data-label='{label['table.value']}'>{_e(format_value(r.value, r.value_unit, lang))}</td>"
                 f"<td class='fr-num' data-label='{label['table.threshold']}'>"
                 f"{_e(format_value(r.threshold, r.value_unit, lang))}</td>"
-                f"<td class='fr-num' data-label='{label['table.amount_at_risk']}'>{_e(_num(r.amount_at_risk))}</td>"
+                f"<td class='fr-num' data-label='{label['table.amount_at_risk']}'>{_e(format_number(r.amount_at_risk))}</td>"
                 f"<td class='fr-msg'>{_e(r.message)}</td>"
                 f"<td class='fr-ev'>{evidence}</td>"
                 "</tr>"
@@ -1170,16 +1170,6 @@ def _quality_cells(row: dict[str, Any] | None) -> str:
         return "<td>0</td><td>—</td>"
     rate = f"{row['dismissal_rate']:.0%} [{row['wilson_low']:.0%}–{row['wilson_high']:.0%}]"
     return f"<td>{int(row['reviewed'])}</td><td class='fr-quality'>{_e(rate)}</td>"
-
-
-def _num(v: float) -> str:
-    if v is None or v != v:
-        return ""
-    if abs(v) >= 1000:
-        return f"{v:,.0f}"
-    if float(v).is_integer():
-        return f"{v:.0f}"
-    return f"{v:.3g}"
 
 
 def main(argv: list[str] | None = None) -> int:
