@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import pandas as pd
 import yaml
 
-from fiscalrisk.data.limits import SAFE_CODE, SAFE_CODE_TEXT
+from fiscalrisk.codes import SAFE_CODE, SAFE_CODE_TEXT
 from fiscalrisk.findings import MODULES
 from fiscalrisk.safe_yaml import load_yaml_text
 

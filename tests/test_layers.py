@@ -28,9 +28,9 @@ PACKAGE = ROOT / "fiscalrisk"
 #: a package holding it.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("foundations", ("fiscalrisk.errors", "fiscalrisk.version", "fiscalrisk.hierarchy", "fiscalrisk.calendar",
-                     "fiscalrisk.cells", "fiscalrisk.workbook", "fiscalrisk.safe_yaml")),
-    ("data", ("fiscalrisk.data", "fiscalrisk.staging")),
+                     "fiscalrisk.cells", "fiscalrisk.workbook", "fiscalrisk.safe_yaml", "fiscalrisk.codes")),
     ("configuration", ("fiscalrisk.params", "fiscalrisk.ruleset", "fiscalrisk.findings")),
+    ("data", ("fiscalrisk.data", "fiscalrisk.staging")),
     ("measures", ("fiscalrisk.indicators", "fiscalrisk.detectors")),
     ("scan", ("fiscalrisk.series", "fiscalrisk.scan", "fiscalrisk.partitions", "fiscalrisk.api", "fiscalrisk")),
     ("register", ("fiscalrisk.register",)),
@@ -55,7 +55,6 @@ KNOWN_CYCLE_EDGES: dict[tuple[str, str], str] = {
     ("fiscalrisk.params", "fiscalrisk.indicators"): "params validation imports every indicator to know the codes",
     ("fiscalrisk.params", "fiscalrisk.indicators.registry"): "params validation asks the registry for the known "
                                                              "codes and the money parameters it scales",
-    ("fiscalrisk.data.limits", "fiscalrisk.params"): "InputLimits.from_params() without params resolves the defaults",
     ("fiscalrisk.samples", "fiscalrisk.samples_province"): "the small sample writes the province one, which "
                                                            "reuses the small sample's generators",
 }
