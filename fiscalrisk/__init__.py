@@ -18,7 +18,7 @@ keeps working); calling it runs :func:`fiscalrisk.api.scan`.
 
 from typing import Any
 
-__version__ = "0.1.0"
+from fiscalrisk.version import __version__
 
 __all__ = ["load", "scan", "catalogue", "measure", "__version__"]
 

@@ -51,7 +51,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from fiscalrisk.dashboard import _CSS, _e, _num
+from fiscalrisk.dashboard import _CSS, _e
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -177,7 +177,7 @@ def _open_register(db: str | None) -> Register:
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-    from fiscalrisk.cli import UserError
+    from fiscalrisk.errors import UserError
     from fiscalrisk.register import Register
     from fiscalrisk.register.db import database_url
 
@@ -203,8 +203,8 @@ def _open_register(db: str | None) -> Register:
 
 def cmd_casedesk(args: argparse.Namespace) -> int:
     """Check the register, start Voila on the case desk notebook, print the URL; returns Voila's exit status."""
-    from fiscalrisk.cli import UserError
     from fiscalrisk.dashboard import _port_free, dashboard_limits, serve_voila
+    from fiscalrisk.errors import UserError
 
     reg = _open_register(args.db)
     if not 0 < args.port < 65536:
@@ -625,13 +625,15 @@ class CaseDeskApp:
         return True
 
     def _case_html(self, case: dict[str, Any], history: pd.DataFrame, row: Any) -> str:
+        from fiscalrisk.report.i18n import format_number
+
         overdue, escalated = bool(row["overdue"]), str(row["escalated_to"] or "")
         facts = [
             ("指标 Indicator", f"{case['indicator']} {self._indicator_name(str(case['indicator']))}".strip()),
             ("级别 Level", _LEVEL.get(case["level"], case["level"])),
             ("单位 Unit", case["unit_code"] or "—"), ("区域 Region", case["region_code"]),
             ("对象 Subject", f"{case['subject_type']} {case['subject_id']}"), ("期间 Period", case["period"]),
-            ("数值 Value", _num(case["value"])), ("阈值 Threshold", _num(case["threshold"])),
+            ("数值 Value", format_number(case["value"])), ("阈值 Threshold", format_number(case["threshold"])),
             ("下发 Dispatched", _date_text(case["dispatched_on"]) or "—"),
             ("期限 Due", (_date_text(case["due_on"]) or "—") + (" · 逾期 overdue" if overdue else "")
              + (f" · 升级至 escalated to {escalated}" if escalated else "")),
@@ -643,7 +645,7 @@ class CaseDeskApp:
         if case.get("dismiss_reason"):
             facts.append(("排除理由 Reason", _DISMISS.get(case["dismiss_reason"], case["dismiss_reason"])))
         if case.get("rectified_amount") is not None and case["rectified_amount"] == case["rectified_amount"]:
-            facts.append(("整改金额 Amount", _num(case["rectified_amount"])))
+            facts.append(("整改金额 Amount", format_number(case["rectified_amount"])))
         if case.get("cleared_by_data"):
             facts.append(("数据已消除 Cleared by data", "是 yes: 可一步销号 can be closed in one step"))
         ev = "".join(f"<div><span>{_e(k)}</span>{_e(v)}</div>" for k, v in _evidence_pairs(case["evidence"]))
@@ -801,9 +803,9 @@ class CaseDeskApp:
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m fiscalrisk.casedesk ...``: the ``casedesk`` subcommand on its own, same exit codes."""
-    from fiscalrisk.cli import main as fiscalrisk_main
+    from fiscalrisk.command import run_alone
 
-    return fiscalrisk_main(["casedesk", *(sys.argv[1:] if argv is None else argv)])
+    return run_alone("casedesk", register, sys.argv[1:] if argv is None else argv)
 
 
 if __name__ == "__main__":

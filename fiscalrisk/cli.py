@@ -16,9 +16,9 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from . import __version__
-
-EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
+from .errors import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, UserError  # noqa: F401 - EXIT_* and UserError: re-exported
+from .inputs import load_or_explain, parse_date, problems_error  # noqa: F401 - re-exported
+from .version import __version__
 
 DESCRIPTION = """\
 fiscalrisk — risk monitoring for local public finance.
@@ -40,9 +40,6 @@ Reports and the dashboard read the scan directory only (scan format 2; docs/scan
 
 To try it without data: fiscalrisk sample --out DIR  (a synthetic Huzhou-like data set).
 """
-
-
-from .errors import UserError  # noqa: E402 - re-exported: subcommand modules raise fiscalrisk.cli.UserError
 
 
 def _print_err(message: str) -> None:
@@ -69,32 +66,6 @@ def cmd_sample(args: argparse.Namespace) -> int:
     for name, n in counts.items():
         print(f"  {name:<18} {n:>10,} rows")
     return EXIT_OK
-
-
-def load_or_explain(data_dir: str, mapping: str | None = None, *, limits=None):
-    """Load a data directory, or raise :class:`UserError` with the readable problem table.
-
-    ``limits``: the :class:`fiscalrisk.data.limits.InputLimits` to read with (default: params' defaults).
-    """
-    from .data import MappingError, check
-
-    try:
-        dataset, problems = check(data_dir, mapping, limits=limits)
-    except MappingError as exc:
-        raise UserError(f"bad column mapping: {exc}") from None
-    if dataset is None:
-        raise problems_error(data_dir, problems)
-    return dataset
-
-
-def problems_error(where, problems) -> UserError:
-    """The user error of bad input: how many problems, then the table (file:row: column value: expected)."""
-    from .data import format_problems
-
-    return UserError(
-        f"{where}: {len(problems)} problem{'s' if len(problems) != 1 else ''} in the input "
-        "(file:row: column value: what was expected)\n" + format_problems(problems)
-    )
 
 
 def files_in_brief(files: Sequence[str]) -> str:
@@ -178,17 +149,6 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _parse_date(text: str | None, what: str):
-    if text is None:
-        return None
-    import pandas as pd
-
-    try:
-        return pd.Timestamp(pd.to_datetime(text, format="%Y-%m-%d"))
-    except (ValueError, TypeError):
-        raise UserError(f"{what}: expected a real date written YYYY-MM-DD, got '{text}'") from None
-
-
 def scan_summary(findings, regions) -> str:
     """Alerts, warnings and notes (info) by module, and by county-level region (townships rolled up)."""
     import pandas as pd
@@ -223,7 +183,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
     from .params import resolve
     from .scan import scan, write_scan
 
-    as_of = _parse_date(args.as_of, "--as-of")
+    as_of = parse_date(args.as_of, "--as-of")
     for f in args.params or []:
         if not Path(f).is_file():
             raise UserError(f"--params: file '{f}' not found")
@@ -404,21 +364,46 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _beside(module: str) -> Callable[[argparse._SubParsersAction], None]:
-    """The ``register(sub)`` of a module whose subcommands live beside the code they drive."""
+def _report(sub: argparse._SubParsersAction) -> None:
+    from .runner import register
 
-    def register(sub: argparse._SubParsersAction) -> None:
-        import importlib
-
-        importlib.import_module(f".{module}", __package__).register(sub)
-
-    return register
+    register(sub)
 
 
-# report (runner.py), export and verify (export.py), dashboard (dashboard.py), the alert register
+def _export(sub: argparse._SubParsersAction) -> None:
+    from .export import register
+
+    register(sub)
+
+
+def _dashboard(sub: argparse._SubParsersAction) -> None:
+    from .dashboard import register
+
+    register(sub)
+
+
+def _register(sub: argparse._SubParsersAction) -> None:
+    from .register.cli import register
+
+    register(sub)
+
+
+def _rules(sub: argparse._SubParsersAction) -> None:
+    from .register.rulesets_cli import register
+
+    register(sub)
+
+
+def _casedesk(sub: argparse._SubParsersAction) -> None:
+    from .casedesk import register
+
+    register(sub)
+
+
+# subcommands that live beside the code they drive, imported when the parser is built: report
+# (runner.py), export and verify (export.py), dashboard (dashboard.py), the alert register, rules, casedesk
 _EXTENSIONS: list[Callable[[argparse._SubParsersAction], None]] = [
-    _beside("runner"), _beside("export"), _beside("dashboard"), _beside("register.cli"), _beside("register.rulesets_cli"),
-    _beside("casedesk")]
+    _report, _export, _dashboard, _register, _rules, _casedesk]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -427,47 +412,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_BAD_INPUT
-    try:
-        return int(args.func(args) or 0)
-    except UserError as exc:
-        _print_err(f"error: {exc}")
-        return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
-        _print_err("interrupted")
-        return 130
-    except BrokenPipeError:  # the output was piped into a reader that stopped (| head): not an error
-        import os
+    from .command import run
 
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return EXIT_OK
-    except Exception as exc:  # noqa: BLE001 - the last line of defence: exit 1, short message
-        from .data import DataError, MappingError
-
-        if isinstance(exc, (DataError, MappingError, FileExistsError, FileNotFoundError)):
-            _print_err(f"error: {exc}")
-            return EXIT_BAD_INPUT
-        if _is_params_error(exc):
-            _print_err(f"error: {exc}")
-            return EXIT_BAD_INPUT
-        from .staging import disk_full_message, is_disk_full
-
-        if is_disk_full(exc):  # staged outputs say which folder; any other write names its file
-            _print_err(f"error: {disk_full_message(exc)}")
-            return EXIT_BAD_INPUT
-        import traceback
-
-        _print_err(f"internal error: {exc.__class__.__name__}: {exc}")
-        if getattr(args, "debug", False):
-            traceback.print_exc()
-        return EXIT_INTERNAL
-
-
-def _is_params_error(exc: Exception) -> bool:
-    try:
-        from .params import ParamsError
-    except ImportError:
-        return False
-    return isinstance(exc, ParamsError)
+    return run(args)
 
 
 if __name__ == "__main__":

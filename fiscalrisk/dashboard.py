@@ -254,7 +254,7 @@ def voila_command(notebook: Path, *, port: int, ip: str, token: str, cull_idle: 
 def dashboard_limits(args: argparse.Namespace) -> tuple[int, int]:
     """``(max_kernels, cull_idle_seconds)``: params section ``dashboard`` (with ``--params`` files
     layered on top), overridden by ``--max-kernels`` / ``--cull-idle``; checked."""
-    from fiscalrisk.cli import UserError
+    from fiscalrisk.errors import UserError
     from fiscalrisk.params import ParamsError, resolve
 
     files = tuple(getattr(args, "params", None) or ())
@@ -310,7 +310,7 @@ def _wait_for_port(ip: str, port: int, proc: subprocess.Popen[bytes], timeout: f
 
 def cmd_dashboard(args: argparse.Namespace) -> int:
     """Check the scan directory, start Voila, print the URL; returns Voila's exit status."""
-    from fiscalrisk.cli import UserError
+    from fiscalrisk.errors import UserError
     from fiscalrisk.report.dashboard_data import ScanDirError, prepare
     from fiscalrisk.scan import read_reference
 
@@ -370,7 +370,7 @@ def serve_voila(source: Path | None, *, label: str, ip: str, port: int, max_kern
     ``source`` is None). ``site_files(site)`` may put files beside it: it returns their names (Voila
     may serve them) and environment variables for the kernels. ``env`` reaches the kernels too.
     """
-    from fiscalrisk.cli import UserError
+    from fiscalrisk.errors import UserError
 
     token = secrets.token_urlsafe(24)
     # SIGTERM (a service manager stopping the server) must stop Voila and its kernels too.
@@ -936,7 +936,7 @@ class DashboardApp:
 
     def _draw_top(self) -> None:
         """The most urgent findings of each unit (by priority), each unit saying how many more it has."""
-        from fiscalrisk.report.i18n import level_label
+        from fiscalrisk.report.i18n import format_number, level_label
 
         d, lang = self.data, self.lang
         rows, top = d.top_findings(self.region, self._findings_year, lang, module=self.module_dd.value or None,
@@ -963,7 +963,7 @@ class DashboardApp:
                 f"<td><span class='fr-badge {_e(r.level)}'>{_e(level_label(r.level, lang))}</span></td>"
                 f"<td class='fr-ind'><span class='fr-code'>{_e(r.indicator)}</span> {_e(r.indicator_name)}</td>"
                 f"<td class='fr-nowrap' data-label='{label['table.period']}'>{_e(r.period)}</td>"
-                f"<td class='fr-num' data-label='{label['table.amount_at_risk']}'>{_e(_num(r.amount_at_risk))}</td>"
+                f"<td class='fr-num' data-label='{label['table.amount_at_risk']}'>{_e(format_number(r.amount_at_risk))}</td>"
                 f"<td class='fr-msg'>{_e(r.message)}</td></tr>"
             )
             last = i + 1 == len(rows) or groups[i + 1] != r.group
@@ -977,7 +977,7 @@ class DashboardApp:
         self.top.value = "".join(out)
 
     def _draw_table(self) -> None:
-        from fiscalrisk.report.i18n import format_value, level_label, module_label
+        from fiscalrisk.report.i18n import format_number, format_value, level_label, module_label
 
         self._draw_top()
         d, lang = self.data, self.lang
@@ -1012,7 +1012,7 @@ class DashboardApp:
                 f"<td class='fr-num' data-label='{label['table.value']}'>{_e(format_value(r.value, r.value_unit, lang))}</td>"
                 f"<td class='fr-num' data-label='{label['table.threshold']}'>"
                 f"{_e(format_value(r.threshold, r.value_unit, lang))}</td>"
-                f"<td class='fr-num' data-label='{label['table.amount_at_risk']}'>{_e(_num(r.amount_at_risk))}</td>"
+                f"<td class='fr-num' data-label='{label['table.amount_at_risk']}'>{_e(format_number(r.amount_at_risk))}</td>"
                 f"<td class='fr-msg'>{_e(r.message)}</td>"
                 f"<td class='fr-ev'>{evidence}</td>"
                 "</tr>"
@@ -1174,21 +1174,11 @@ def _quality_cells(row: dict[str, Any] | None) -> str:
     return f"<td>{int(row['reviewed'])}</td><td class='fr-quality'>{_e(rate)}</td>"
 
 
-def _num(v: float) -> str:
-    if v is None or v != v:
-        return ""
-    if abs(v) >= 1000:
-        return f"{v:,.0f}"
-    if float(v).is_integer():
-        return f"{v:.0f}"
-    return f"{v:.3g}"
-
-
 def main(argv: list[str] | None = None) -> int:
     """``python -m fiscalrisk.dashboard ...``: the ``dashboard`` subcommand on its own, same exit codes."""
-    from fiscalrisk.cli import main as fiscalrisk_main
+    from fiscalrisk.command import run_alone
 
-    return fiscalrisk_main(["dashboard", *(sys.argv[1:] if argv is None else argv)])
+    return run_alone("dashboard", register, sys.argv[1:] if argv is None else argv)
 
 
 if __name__ == "__main__":

@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PureWindowsPath
 from typing import Any
 
-import fiscalrisk
+from fiscalrisk.version import __version__
 
 __all__ = ["VerifyResult", "export_run", "verify_bundle", "environment_lock", "ro_crate", "register"]
 
@@ -107,7 +107,7 @@ def ro_crate(files: Mapping[str, bytes], manifest: Mapping[str, Any], inputs: Ma
     run = manifest.get("run") or {}
     as_of = run.get("as_of") or ""
     software = {"@id": "#fiscalrisk", "@type": "SoftwareApplication", "name": "fiscalrisk",
-                "version": fiscalrisk.__version__,
+                "version": __version__,
                 "description": "Risk monitoring for local public finance (budget, payments, procurement, "
                                "contracts, projects, assets, e-seals, internal control)"}
     graph: list[dict[str, Any]] = [
@@ -442,7 +442,7 @@ def verify_bundle(bundle: str | os.PathLike[str], data_dir: str | os.PathLike[st
     A hostile bundle is refused (ValueError naming the entry) before anything is written or re-run;
     see :func:`_read_bundle` and :func:`_checked_extra`.
     """
-    from fiscalrisk.cli import load_or_explain
+    from fiscalrisk.inputs import load_or_explain
     from fiscalrisk.runner import source_digest
     from fiscalrisk.scan import scan, write_scan
 
@@ -486,8 +486,8 @@ def verify_bundle(bundle: str | os.PathLike[str], data_dir: str | os.PathLike[st
                     differences.append(f"{name}: differs (bundle sha256 {hashlib.sha256(before).hexdigest()[:16]}…, "
                                        f"re-run {hashlib.sha256(after).hexdigest()[:16]}…)")
     notes = []
-    if environment.get("fiscalrisk") != fiscalrisk.__version__:
-        notes.append(f"the bundle was made with fiscalrisk {environment.get('fiscalrisk')}, this is {fiscalrisk.__version__}")
+    if environment.get("fiscalrisk") != __version__:
+        notes.append(f"the bundle was made with fiscalrisk {environment.get('fiscalrisk')}, this is {__version__}")
     recorded_source = environment.get("fiscalrisk_source_sha256")
     if recorded_source and recorded_source != source_digest():
         notes.append("fiscalrisk's source code differs from the code that made the bundle "
@@ -497,7 +497,7 @@ def verify_bundle(bundle: str | os.PathLike[str], data_dir: str | os.PathLike[st
 
 # ------------------------------------------------------------------------------------------- CLI
 def cmd_export(args: argparse.Namespace) -> int:
-    from fiscalrisk.cli import UserError
+    from fiscalrisk.errors import UserError
 
     try:
         path = export_run(args.out_dir, args.to, figures=not args.no_figures)
@@ -510,7 +510,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from fiscalrisk.cli import UserError
+    from fiscalrisk.errors import UserError
 
     try:
         result = verify_bundle(args.bundle, args.data)

@@ -9,7 +9,8 @@ flavours, because a finance bureau asks two different questions:
 * ``subtree`` — the region and everything below it (the county with all its townships).
 
 :class:`RegionTree` answers the structural questions (parent, children, ancestors, subtree, level,
-depth); :func:`rollup` aggregates a per-unit value into both flavours for every region at once;
+depth); :func:`ancestor_pairs` is the join table behind every subtree total (of a tree, or of a raw
+``region_code → parent_code`` mapping); :func:`rollup` aggregates a per-unit value into both flavours for every region at once;
 :func:`find_cycles` reports parent cycles so input validation can name them.
 """
 
@@ -21,7 +22,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-__all__ = ["RegionTree", "find_cycles", "rollup"]
+__all__ = ["RegionTree", "ancestor_pairs", "find_cycles", "rollup"]
 
 RollupHow = Literal["sum", "mean", "max", "count"]
 
@@ -242,9 +243,26 @@ class RegionTree:
         The join table behind subtree rollups: a value attached to ``region_code`` counts towards
         the subtree of every ``ancestor_code``.
         """
-        codes = self.codes if codes is None else [self._check(c) for c in codes]
-        rows = [(c, a) for c in codes for a in self.lineage(c)]
-        return pd.DataFrame(rows, columns=["region_code", "ancestor_code"], dtype="str")
+        return ancestor_pairs(self._parent, self.codes if codes is None else [self._check(c) for c in codes])
+
+
+def ancestor_pairs(parent: Mapping[str, object], codes: Iterable[str] | None = None) -> pd.DataFrame:
+    """Pairs (region_code, ancestor_code): every region of ``codes`` (default: every key of ``parent``)
+    with each of its ancestors and itself, root first.
+
+    ``parent`` maps a region code to its parent's code. The walk up stops at a root (None, empty, NaN),
+    at a parent code that is not a region, and where the chain comes back to a region it passed (a
+    cycle of the raw regions table), so that the table can be built before validation too.
+    """
+    rows: list[tuple[str, str]] = []
+    for code in parent if codes is None else codes:
+        chain: list[str] = []
+        node: object = code
+        while node in parent and node not in chain:
+            chain.append(node)  # type: ignore[arg-type]
+            node = parent[node]  # type: ignore[index]
+        rows.extend((code, a) for a in reversed(chain))
+    return pd.DataFrame(rows, columns=["region_code", "ancestor_code"], dtype="str")
 
 
 _EMPTY_VALUE: dict[str, float] = {"sum": 0.0, "count": 0.0, "mean": np.nan, "max": np.nan}

@@ -46,9 +46,10 @@ from typing import TYPE_CHECKING, Any, Literal
 import pandas as pd
 import yaml
 
-from fiscalrisk.data.limits import SAFE_CODE, SAFE_CODE_TEXT
+from fiscalrisk.codes import SAFE_CODE, SAFE_CODE_TEXT
 from fiscalrisk.findings import MODULES
 from fiscalrisk.resources import params_dir
+from fiscalrisk.safe_yaml import load_yaml_text
 
 if TYPE_CHECKING:
     from fiscalrisk.hierarchy import RegionTree
@@ -260,22 +261,6 @@ def _load_yaml_cached(where: str, mtime_ns: int, size: int) -> dict[str, Any]:
             _problem("<file>", where, "a mapping at the top level", type(data).__name__, what="params")
         )
     return _string_keys(data)
-
-
-def load_yaml_text(text: str, kind: str = "params") -> Any:
-    """``yaml.safe_load`` of a file people write (params, column mappings), refusing anchors and aliases.
-
-    An alias repeats a subtree without its text, so a few lines can stand for billions of values ("billion
-    laughs"); no params or mapping file needs one. The events are checked before anything is built: the
-    first anchor or alias raises a :class:`yaml.MarkedYAMLError` whose ``problem`` is "<kind> files may not
-    use YAML anchors/aliases" and whose ``problem_mark`` gives its line and column.
-    """
-    for event in yaml.parse(text, Loader=yaml.SafeLoader):
-        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
-            raise yaml.composer.ComposerError(
-                None, None, f"{kind} files may not use YAML anchors/aliases", event.start_mark
-            )
-    return yaml.safe_load(text)
 
 
 def _string_keys(value: Any) -> Any:

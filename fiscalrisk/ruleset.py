@@ -25,7 +25,7 @@ from typing import Any
 
 import pandas as pd
 
-from fiscalrisk.data.limits import SAFE_CODE
+from fiscalrisk.codes import SAFE_CODE
 from fiscalrisk.params import (
     Params,
     default_params_dir,

@@ -54,20 +54,19 @@ import html
 import json
 import os
 import platform
-import re
 import shutil
 import subprocess
 import sys
 import time
-import zipfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import fiscalrisk
 from fiscalrisk.resources import notebook
 from fiscalrisk.staging import StagedOutput, safe_child
+from fiscalrisk.version import __version__
+from fiscalrisk.workbook import write_xlsx  # noqa: F401 - re-exported
 
 __all__ = [
     "DEFAULT_TEMPLATE",
@@ -123,10 +122,6 @@ KERNEL_START_BACKOFF = 1.0
 #: nbformat or nbconvert, for a format that neither notebooks nor Vega-Lite specs use. The runner's
 #: workers and the kernels they start skip it.
 _SKIP_SLOW_IMPORTS = 'import sys; sys.modules.setdefault("rfc3987_syntax", None)'
-
-# Fixed time stamp for the members of generated workbooks, so that they are byte-identical.
-_ZIP_EPOCH = (2000, 1, 1, 0, 0, 0)
-
 
 # ------------------------------------------------------------------------------------------ tasks
 @dataclass(frozen=True)
@@ -202,7 +197,7 @@ def source_digest() -> str:
     """
     import hashlib
 
-    pkg = Path(fiscalrisk.__file__).resolve().parent
+    pkg = Path(__file__).resolve().parent  # the package fiscalrisk
     h = hashlib.sha256()
     for f in sorted(p for p in pkg.rglob("*") if p.suffix in (".py", ".yaml") and "__pycache__" not in p.parts):
         h.update(f.relative_to(pkg).as_posix().encode("utf-8") + b"\0" + f.read_bytes() + b"\0")
@@ -216,7 +211,7 @@ def environment() -> dict[str, Any]:
         "implementation": platform.python_implementation(),
         "platform": platform.platform(),
         "executable": sys.executable,
-        "fiscalrisk": fiscalrisk.__version__,
+        "fiscalrisk": __version__,
         "fiscalrisk_source_sha256": source_digest(),
         "packages": package_versions(),
     }
@@ -464,50 +459,6 @@ def execute_region(task: RegionTask) -> RegionOutcome:
     outcome.status = "ok" if error is None else "failed"
     outcome.duration = time.perf_counter() - started
     return outcome
-
-
-# ------------------------------------------------------------------------------------- workbooks
-def write_xlsx(sheets: Mapping[str, Any], path: str | os.PathLike[str]) -> Path:
-    """Write DataFrames as sheets of one workbook, byte-identical for the same frames.
-
-    openpyxl stamps the creation time into ``docProps/core.xml`` and the zip members: both are
-    fixed here. Column widths follow the content (capped), the header row is frozen.
-    """
-    import pandas as pd
-    from openpyxl.utils import get_column_letter
-
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    from fiscalrisk.cells import formulas_to_text, without_control_characters
-
-    fixed = dt.datetime(*_ZIP_EPOCH)
-    with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-        writer.book.properties.creator = "fiscalrisk"
-        writer.book.properties.created = fixed
-        writer.book.properties.modified = fixed
-        for name, frame in sheets.items():
-            frame = without_control_characters(frame)
-            frame.to_excel(writer, sheet_name=name[:31], index=False)
-            ws = writer.sheets[name[:31]]
-            ws.freeze_panes = "A2"
-            for i, col in enumerate(frame.columns, start=1):
-                values = [str(col), *(str(v) for v in frame[col].head(200))]
-                width = min(60, max(8, *(len(v) * (2 if any(ord(c) > 0x2E80 for c in v) else 1) for v in values)))
-                ws.column_dimensions[get_column_letter(i)].width = width + 2
-        formulas_to_text(writer.book)  # text from the data stays text (a unit named "=HYPERLINK(...)")
-    with zipfile.ZipFile(tmp) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in sorted(src.infolist(), key=lambda i: i.filename):
-            data = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                # openpyxl stamps the save time into "modified", whatever the properties say
-                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
-                              rb"\g<1>2000-01-01T00:00:00Z\g<2>", data)
-            member = zipfile.ZipInfo(info.filename, date_time=_ZIP_EPOCH)
-            member.compress_type = zipfile.ZIP_DEFLATED
-            member.external_attr = 0o644 << 16
-            dst.writestr(member, data)
-    tmp.unlink()
-    return path
 
 
 # ---------------------------------------------------------------------------------------- index
@@ -809,8 +760,8 @@ def run_reports(
     :class:`fiscalrisk.scan.ScanDirError` for a scan directory of an older format) /
     ``FileNotFoundError`` / ``FileExistsError`` for bad arguments before anything is written.
     """
-    from fiscalrisk.cli import load_or_explain
     from fiscalrisk.hierarchy import RegionTree
+    from fiscalrisk.inputs import load_or_explain
 
     if data_dir is None and scan_dir is None:
         raise ValueError("give --scan SCAN_DIR (a scan directory to report on) or --data DATA_DIR (to scan first)")
@@ -914,7 +865,7 @@ def run_reports(
 
         manifest = {
             "kind": REPORT_MARKER,
-            "fiscalrisk": fiscalrisk.__version__,
+            "fiscalrisk": __version__,
             "run": {
                 "as_of": as_of,
                 "data_dir": str(data) if data is not None else None,
@@ -1007,7 +958,7 @@ monthly cron line (3rd of the month, 02:30, as of the last day of the previous m
 
 
 def _parse_assignment(text: str) -> tuple[str, Any]:
-    from fiscalrisk.cli import UserError
+    from fiscalrisk.errors import UserError
 
     if "=" not in text:
         raise UserError(f"--parameter expects NAME=VALUE, got {text!r}")
@@ -1027,7 +978,7 @@ def _parse_assignment(text: str) -> tuple[str, Any]:
 def _register_url(db: str) -> str:
     """The register URL for the notebooks: checked to open, and without a password (the URL is written
     into every executed notebook; PostgreSQL takes its password from PGPASSWORD or ~/.pgpass)."""
-    from fiscalrisk.cli import UserError
+    from fiscalrisk.errors import UserError
     from fiscalrisk.register import Register
 
     reg = Register(db)
@@ -1041,7 +992,7 @@ def _register_url(db: str) -> str:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """``fiscalrisk report``: every region's report; exit 1 if any region failed."""
-    from fiscalrisk.cli import UserError
+    from fiscalrisk.errors import UserError
 
     parameters = dict(_parse_assignment(p) for p in (args.parameter or []))
     if args.db:

@@ -7,16 +7,12 @@ validation receive; ``InputLimits.from_params()`` reads the defaults.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["InputLimits", "SAFE_CODE", "SAFE_CODE_TEXT"]
+from fiscalrisk.codes import SAFE_CODE, SAFE_CODE_TEXT
 
-#: Codes that name files or folders (regions, units, ...): letters, digits, ``-`` and ``_``; no dot,
-#: no slash, so a code can never climb out of a folder or name a hidden file. Data contract, section 1.
-SAFE_CODE = re.compile(r"[A-Za-z0-9_-]{1,64}")
-SAFE_CODE_TEXT = "letters, digits, '-' and '_' only (at most 64), as a code that names files and folders"
+__all__ = ["InputLimits", "SAFE_CODE", "SAFE_CODE_TEXT"]
 
 
 @dataclass(frozen=True)

@@ -87,6 +87,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from fiscalrisk.safe_yaml import load_yaml_text
+
 from .schema import TABLES
 
 __all__ = [
@@ -193,7 +195,6 @@ def load_mapping(path: str | Path) -> Mapping:
     path = Path(path)
     if not path.is_file():
         raise MappingError(f"{path}: mapping file not found")
-    from fiscalrisk.params import load_yaml_text  # here: fiscalrisk.params imports this package
 
     try:
         doc = load_yaml_text(path.read_text(encoding="utf-8"), "mapping") or {}

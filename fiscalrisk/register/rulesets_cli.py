@@ -117,12 +117,12 @@ def cmd_retire(args: argparse.Namespace) -> int:
 
 
 def cmd_backtest(args: argparse.Namespace) -> int:
-    from fiscalrisk.cli import _parse_date, load_or_explain
+    from fiscalrisk.inputs import load_or_explain, parse_date
     from fiscalrisk.ruleset import RuleSet
 
     from .rulesets import backtest, backtest_summary, in_force
 
-    as_of = _parse_date(args.as_of, "--as-of")
+    as_of = parse_date(args.as_of, "--as-of")
     if args.csv and not str(args.csv).lower().endswith(".csv"):
         raise UserError(f"--csv {args.csv}: expected a file name ending in .csv")
     if not Path(args.file).is_file():

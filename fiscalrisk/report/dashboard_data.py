@@ -55,7 +55,8 @@ import numpy as np
 import pandas as pd
 
 from fiscalrisk.cells import read_csv as read_scan_csv
-from fiscalrisk.report.i18n import MODULES, normalize_lang, t
+from fiscalrisk.report.execution import execution_curve
+from fiscalrisk.report.i18n import MODULES, format_evidence_value, normalize_lang, t
 from fiscalrisk.scan import OUTPUT_FILES as SCAN_FILES  # files a scan directory must hold
 from fiscalrisk.scan import ScanDirError, open_scan, read_reference, read_series, read_values
 from fiscalrisk.series import is_personal_name
@@ -631,22 +632,16 @@ class DashboardData:
         if budget <= 0:
             out["executed"] = np.nan
             return out
-        cum = months.set_index("month")["net"].reindex(range(1, 13), fill_value=0.0).cumsum() / budget
-        out["executed"] = [float(cum[m]) if m <= last else np.nan for m in range(1, 13)]
-        if last < 12:
-            fc = self._forecast(region, year, cum.loc[1:last])
-            if fc is not None:
-                point, lower, upper = fc
-                now = float(cum[last])
-                steps = np.array([(m - last) / (12 - last) for m in range(1, 13)])
-                inside = np.array([m >= last for m in range(1, 13)])
-                out["forecast"] = np.where(inside, now + steps * (point - now), np.nan)
-                if lower == lower and upper == upper:
-                    out["lower"] = np.where(inside, now + steps * (lower - now), np.nan)
-                    out["upper"] = np.where(inside, now + steps * (upper - now), np.nan)
+        fc = self._forecast(region, year) if last < 12 else None
+        curve = execution_curve(months.set_index("month")["net"], budget, last, fc)
+        out["executed"] = curve["executed"]
+        if fc is not None:
+            out["forecast"] = curve["forecast"]
+            if fc[1] == fc[1] and fc[2] == fc[2]:
+                out[["lower", "upper"]] = curve[["lower", "upper"]]
         return out
 
-    def _forecast(self, region: str, year: int, cum: pd.Series) -> tuple[float, float, float] | None:
+    def _forecast(self, region: str, year: int) -> tuple[float, float, float] | None:
         f = self.forecasts
         hit = f.loc[(f["region_code"] == region) & (f["year"] == year)]
         if hit.empty:
@@ -804,9 +799,9 @@ class DashboardData:
 
     def alert_workbook(self, region: str, year: int | None, lang: str = "zh-CN", **filters: Any) -> bytes:
         """The alert table as shown (same filters, search and order, every row, masked) as an .xlsx file;
-        text from the data never becomes a formula (:func:`fiscalrisk.runner.write_xlsx`)."""
+        text from the data never becomes a formula (:func:`fiscalrisk.workbook.write_xlsx`)."""
         from fiscalrisk.report.i18n import format_value, level_label, module_label, t
-        from fiscalrisk.runner import write_xlsx
+        from fiscalrisk.workbook import write_xlsx
 
         lang = normalize_lang(lang)
         rows, _ = self.alert_table(region, year, lang, limit=None, **filters)
@@ -846,11 +841,9 @@ class DashboardData:
             if value is None or value == "" or value == []:
                 continue
             if isinstance(value, list):
-                shown = "; ".join(map(_fmt, value[:8])) + (f" … (+{len(value) - 8})" if len(value) > 8 else "")
-            elif isinstance(value, dict):
-                shown = _fmt(value)
+                shown = "; ".join(map(format_evidence_value, value[:8])) + (f" … (+{len(value) - 8})" if len(value) > 8 else "")
             else:
-                shown = _fmt(value)
+                shown = format_evidence_value(value)
             if key in ("payee_name", "payee") and isinstance(value, str) and self._is_personal(value):
                 shown = mask_name(value)
             if key in ("payee_account", "account") and isinstance(value, str | int):
@@ -918,22 +911,6 @@ class DashboardData:
         """Names of regions outside this dashboard's scope (for tests of isolation)."""
         regions = read_reference(self.scan_dir, "regions")
         return sorted(regions.loc[~regions["region_code"].isin(set(self.scope)), "name"])
-
-
-def _fmt(v: Any) -> str:
-    if isinstance(v, dict):
-        return ", ".join(f"{k}: {_fmt(x)}" for k, x in list(v.items())[:8])
-    if isinstance(v, list):
-        return "[" + ", ".join(_fmt(x) for x in v[:5]) + (" …" if len(v) > 5 else "") + "]"
-    if isinstance(v, float):
-        if v != v:
-            return "—"
-        if abs(v) >= 1000:
-            return f"{v:,.2f}"
-        return f"{v:.4g}"
-    if isinstance(v, int) and not isinstance(v, bool) and 10000 <= abs(v) < 10**11:
-        return f"{v:,}"
-    return str(v)
 
 
 def _param_text(v: Any) -> str:

@@ -13,12 +13,21 @@ Usage::
     t("fmt.pp", "en", value=3.2)           # '3.2 pp'
 
 An unknown key raises :class:`KeyError` naming it: a typo in a label is a bug, not a blank tile.
+
+It is also the one module that turns numbers into text for people: :func:`format_money`,
+:func:`format_pct`, :func:`format_value` (a finding's value with its unit), :func:`format_cell` (a
+report table's cell), :func:`format_number` (the dashboard's and the case desk's figures) and
+:func:`format_evidence_value` (a finding's evidence).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
-from typing import Final
+from typing import Any, Final
+
+import numpy as np
+import pandas as pd
 
 from fiscalrisk.findings import MODULES  # the business modules, in the order the bureau lists them
 
@@ -35,6 +44,10 @@ __all__ = [
     "missing_translations",
     "format_money",
     "format_pct",
+    "format_value",
+    "format_cell",
+    "format_number",
+    "format_evidence_value",
 ]
 
 #: Supported languages, the first one is the default (the Huzhou bureau works in Chinese).
@@ -380,6 +393,51 @@ def format_pct(ratio: float | None, digits: int = 1) -> str:
     if ratio is None or ratio != ratio:
         return "—"
     return f"{float(ratio) * 100:.{digits}f}%"
+
+
+def format_cell(value: Any, fmt: str | None = None) -> tuple[str, bool]:
+    """A cell of a report's table and whether it is a number (numbers are right-aligned): integers
+    1,234, floats 1,234.50 unless ``fmt`` (a format spec) says otherwise, ✓ for true, empty for
+    missing values and false."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA or value is pd.NaT:
+        return "", False
+    if isinstance(value, (bool, np.bool_)):
+        return ("✓" if value else ""), False
+    if isinstance(value, (int, np.integer)):
+        return (format(int(value), fmt) if fmt else f"{int(value):,}"), True
+    if isinstance(value, (float, np.floating)):
+        return (format(float(value), fmt) if fmt else f"{float(value):,.2f}"), True
+    return str(value), False
+
+
+def format_number(value: float | None) -> str:
+    """A figure in the dashboard's and the case desk's tables: 12,346 from 1,000 on, whole numbers
+    without decimals, else three significant digits (0.123); empty for a missing value."""
+    if value is None or value != value:
+        return ""
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    if float(value).is_integer():
+        return f"{value:.0f}"
+    return f"{value:.3g}"
+
+
+def format_evidence_value(value: Any) -> str:
+    """A value of a finding's evidence: amounts from 1,000 on with cents, other floats with four
+    significant digits, large integers with separators, the first items of a dict or list; NaN as a dash."""
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {format_evidence_value(x)}" for k, x in list(value.items())[:8])
+    if isinstance(value, list):
+        return "[" + ", ".join(format_evidence_value(x) for x in value[:5]) + (" …" if len(value) > 5 else "") + "]"
+    if isinstance(value, float):
+        if value != value:
+            return "—"
+        if abs(value) >= 1000:
+            return f"{value:,.2f}"
+        return f"{value:.4g}"
+    if isinstance(value, int) and not isinstance(value, bool) and 10000 <= abs(value) < 10**11:
+        return f"{value:,}"
+    return str(value)
 
 
 #: Labels of the evidence fields findings carry (JSON keys → zh-CN, en), for people: the report's 依据

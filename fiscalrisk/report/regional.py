@@ -54,6 +54,7 @@ import numpy as np
 import pandas as pd
 
 from fiscalrisk.params import ParamsError, validate_keys
+from fiscalrisk.report.i18n import format_cell
 
 __all__ = [
     "PARAMETERS",
@@ -493,7 +494,7 @@ def write_region_findings(scan_dir: str | os.PathLike[str] | ScanTables, region:
     message in ``language`` and the evidence; the third counts them per unit. Byte-identical for the
     same scan.
     """
-    from fiscalrisk.runner import write_xlsx
+    from fiscalrisk.workbook import write_xlsx
 
     scan = scan_dir if isinstance(scan_dir, ScanTables) else read_scan(scan_dir)
     f = region_findings(scan, region, tree)
@@ -566,7 +567,7 @@ class Table:
         for rec in df.itertuples(index=False):
             cells = []
             for col, v in zip(df.columns, rec, strict=True):
-                text, num = _fmt(v, self.formats.get(col))
+                text, num = format_cell(v, self.formats.get(col))
                 if num:
                     cells.append(f'<td class="num">{e(text)}</td>')
                 elif col in _NO_WRAP:
@@ -587,18 +588,6 @@ class Table:
 
 _MONTH_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
              "November", "December")
-
-
-def _fmt(v: Any, fmt: str | None) -> tuple[str, bool]:
-    if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA or v is pd.NaT:
-        return "", False
-    if isinstance(v, (bool, np.bool_)):
-        return ("✓" if v else ""), False
-    if isinstance(v, (int, np.integer)):
-        return (format(int(v), fmt) if fmt else f"{int(v):,}"), True
-    if isinstance(v, (float, np.floating)):
-        return (format(float(v), fmt) if fmt else f"{float(v):,.2f}"), True
-    return str(v), False
 
 
 # -------------------------------------------------------------------------------------- report
@@ -899,6 +888,7 @@ class RegionalReport:
         last actual month, as the chart draws it).
         """
         from fiscalrisk.params import time_progress
+        from fiscalrisk.report.execution import execution_curve
 
         year = self.as_of.year
         months = list(range(1, 13))
@@ -910,22 +900,13 @@ class RegionalReport:
         m = self.series("monthly_regions")
         m = m.loc[(m["region_code"] == self.region) & (m["year"] == year)].set_index("month")
         budget = float(m["budget"].iloc[0]) if len(m) else 0.0
-        k = self.as_of.month
-        if budget > 0:
-            cum = m["net"].reindex(months, fill_value=0.0).cumsum() / budget
-            executed = [float(cum[i]) if i <= k else np.nan for i in months]
-        else:
-            executed = [np.nan] * 12
-        out = pd.DataFrame({"month": months, "executed": executed, "progress": progress})
-        out["forecast"], out["lower"], out["upper"] = np.nan, np.nan, np.nan
         fc = self._forecast
-        if fc is not None and not math.isnan(float(fc["point"])) and k < 12:
-            x = executed[k - 1]
-            for i in range(k, 13):
-                w = (i - k) / (12 - k)
-                out.loc[out["month"] == i, "forecast"] = x + w * (fc["point"] - x)
-                out.loc[out["month"] == i, "lower"] = x + w * (fc["lower"] - x)
-                out.loc[out["month"] == i, "upper"] = x + w * (fc["upper"] - x)
+        forecast = None
+        if fc is not None and not math.isnan(float(fc["point"])):
+            forecast = (float(fc["point"]), float(fc["lower"]), float(fc["upper"]))
+        curve = execution_curve(m["net"], budget, self.as_of.month, forecast)
+        out = pd.DataFrame({"month": months, "executed": curve["executed"], "progress": progress})
+        out[["forecast", "lower", "upper"]] = curve[["forecast", "lower", "upper"]]
         return out
 
     @cached_property

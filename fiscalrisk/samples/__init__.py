@@ -70,7 +70,6 @@ from fiscalrisk.samples.output import _SORT_KEYS, MARKER, _format, _is_previous_
 from fiscalrisk.samples.output import _conform as _conform  # read from here by the tests
 from fiscalrisk.samples.reference import ALL_SIZES, AS_OF, PROVINCE_SIZES, SIZES, YEARS
 from fiscalrisk.samples.reference import COMPLETED_YEARS as COMPLETED_YEARS
-from fiscalrisk.samples.reference import _regions as _regions  # read from here by samples.province
 
 __all__ = ["ALL_SIZES", "SIZES", "PROVINCE_SIZES", "AS_OF", "YEARS", "generate", "write"]
 

@@ -3,6 +3,7 @@ contract, and the test that tells a previous sample (replaceable) from anything 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +39,12 @@ def _conform(name: str, df: pd.DataFrame) -> pd.DataFrame:
 
 #: The file that marks a directory as a generated sample (and therefore replaceable by :func:`write`).
 MARKER = "labels.csv"
+
+# the layout of a province sample (fiscalrisk.samples.province): tables as Parquet, payments partitioned by county
+_PARTS = "payments"
+_EXTRA_FILES = ("README.txt", "manifest.json")
+_PART_NAME = re.compile(r"part-\d{5}\.parquet")
+_PARTITION_NAME = re.compile(r"county=\d{6}")
 
 _SORT_KEYS: dict[str, tuple[str, ...]] = {
     "payments": ("pay_date", "payment_id"),
@@ -76,12 +83,30 @@ def _format(name: str, df: pd.DataFrame) -> pd.DataFrame:
 
 def _is_previous_sample(path: Path) -> bool:
     """A directory we may replace: it holds the marker and nothing but sample CSV files, or it is a
-    province sample (:func:`fiscalrisk.samples.province.is_previous_province_sample`)."""
-    from fiscalrisk.samples.province import is_previous_province_sample
-
+    province sample (:func:`is_previous_province_sample`)."""
     names = {p.name for p in path.iterdir()}
     allowed = {f"{t}.csv" for t in TABLES} | {MARKER}
     if MARKER in names and names <= allowed and all((path / n).is_file() for n in names):
         return True
     return is_previous_province_sample(path)
 
+
+def is_previous_province_sample(path: Path) -> bool:
+    """A directory holding a province sample (the layout above) and nothing else."""
+    allowed = {f"{t}.parquet" for t in TABLES} | {"labels.csv", *_EXTRA_FILES}
+    names = {p.name for p in path.iterdir()}
+    if "labels.csv" not in names or _PARTS not in names:
+        return False
+    for p in path.iterdir():
+        if p.name == _PARTS:
+            if p.is_symlink() or not p.is_dir():
+                return False
+            for part in p.iterdir():
+                if part.is_symlink() or not part.is_dir() or not _PARTITION_NAME.fullmatch(part.name):
+                    return False
+                for f in part.iterdir():
+                    if f.is_symlink() or not f.is_file() or not _PART_NAME.fullmatch(f.name):
+                        return False
+        elif p.name not in allowed or p.is_symlink() or not p.is_file():
+            return False
+    return True

@@ -63,6 +63,8 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from fiscalrisk.data.schema import TABLES
+from fiscalrisk.samples import output
+from fiscalrisk.samples.output import _PARTS, is_previous_province_sample
 
 __all__ = ["CITIES", "PROVINCE_CODE", "PROVINCE_SIZES", "city_seed", "is_previous_province_sample", "write"]
 
@@ -116,10 +118,6 @@ PROVINCE_SIZES: dict[str, dict[str, object]] = {
 }
 
 _HUZHOU = "3305"
-_PARTS = "payments"
-_EXTRA_FILES = ("README.txt", "manifest.json")
-_PART_NAME = re.compile(r"part-\d{5}\.parquet")
-_PARTITION_NAME = re.compile(r"county=\d{6}")
 
 # Parquet writer options, pinned so that the same data gives the same bytes.
 _PARQUET = {
@@ -297,27 +295,6 @@ def _partition_of_units(units: pd.DataFrame, regions: pd.DataFrame) -> pd.Series
 
 
 # ------------------------------------------------------------------------------------------- the write
-def is_previous_province_sample(path: Path) -> bool:
-    """A directory holding a province sample (the layout above) and nothing else."""
-    allowed = {f"{t}.parquet" for t in TABLES} | {"labels.csv", *_EXTRA_FILES}
-    names = {p.name for p in path.iterdir()}
-    if "labels.csv" not in names or _PARTS not in names:
-        return False
-    for p in path.iterdir():
-        if p.name == _PARTS:
-            if p.is_symlink() or not p.is_dir():
-                return False
-            for part in p.iterdir():
-                if part.is_symlink() or not part.is_dir() or not _PARTITION_NAME.fullmatch(part.name):
-                    return False
-                for f in part.iterdir():
-                    if f.is_symlink() or not f.is_file() or not _PART_NAME.fullmatch(f.name):
-                        return False
-        elif p.name not in allowed or p.is_symlink() or not p.is_file():
-            return False
-    return True
-
-
 def _readme(manifest: dict) -> str:
     c = manifest["counts"]
     lines = [
@@ -355,8 +332,10 @@ def write(out_dir: str | os.PathLike[str], seed: int = 0, size: str = "province"
     Staged and renamed into place; an existing ``out_dir`` is replaced only if it is empty or a
     previous sample (CSV or province), otherwise :class:`FileExistsError`.
     """
-    from fiscalrisk import __version__, samples
+    from fiscalrisk.samples import reference
+    from fiscalrisk.samples.builder import _Builder
     from fiscalrisk.staging import StagedOutput, check_code
+    from fiscalrisk.version import __version__
 
     if size not in PROVINCE_SIZES:
         raise ValueError(f"size must be one of {sorted(PROVINCE_SIZES)}, got {size!r}")
@@ -369,14 +348,14 @@ def write(out_dir: str | os.PathLike[str], seed: int = 0, size: str = "province"
         if out.exists():
             if not out.is_dir():
                 raise FileExistsError(f"{out} exists and is not a directory")
-            if any(out.iterdir()) and not samples._is_previous_sample(out):
+            if any(out.iterdir()) and not output._is_previous_sample(out):
                 raise FileExistsError(
-                    f"{out} is not empty and does not hold a previous sample ({samples.MARKER} missing "
+                    f"{out} is not empty and does not hold a previous sample ({output.MARKER} missing "
                     "or other files present); refusing to overwrite it"
                 )
 
     check(out)
-    huzhou = samples._regions()
+    huzhou = reference._regions()
     staged = StagedOutput(out, kind="tmp", check=check)
     stage = staged.open()
     try:
@@ -386,7 +365,7 @@ def write(out_dir: str | os.PathLike[str], seed: int = 0, size: str = "province"
         city_rows = []
         for prefix in cities:
             cseed = city_seed(seed, prefix)
-            tables = samples._Builder(cseed, city_size).run()
+            tables = _Builder(cseed, city_size).run()
             city = _City(prefix, huzhou)
             pay = city.table("payments", tables.pop("payments"))
             pay["payee_account"], offset = _accounts(pay, offset)
@@ -421,7 +400,7 @@ def write(out_dir: str | os.PathLike[str], seed: int = 0, size: str = "province"
         counts: dict[str, int] = {}
         for name in sorted(acc):
             df = pd.concat(acc[name], ignore_index=True)
-            keys = samples._SORT_KEYS.get(name) or (TABLES[name].key if name in TABLES else ())
+            keys = output._SORT_KEYS.get(name) or (TABLES[name].key if name in TABLES else ())
             df = df.sort_values(list(keys), kind="stable").reset_index(drop=True)
             if name in TABLES:
                 key = list(TABLES[name].key)
@@ -431,7 +410,7 @@ def write(out_dir: str | os.PathLike[str], seed: int = 0, size: str = "province"
             else:
                 if df.duplicated(["indicator", "subject_type", "subject_id"]).any():
                     raise ValueError(f"{name}: duplicate labels across cities")
-                text = samples._format(name, df)
+                text = output._format(name, df)
                 text.to_csv(stage / f"{name}.csv", index=False, encoding="utf-8", lineterminator="\n")
             counts[name] = len(df)
             if name == "regions":
