@@ -33,7 +33,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-import fiscalrisk
 from fiscalrisk.cells import escape_frame, unescape_frame
 from fiscalrisk.errors import UserError
 from fiscalrisk.findings import (
@@ -48,6 +47,7 @@ from fiscalrisk.indicators import registry
 from fiscalrisk.indicators.outturn import PEFA_COLUMNS, pefa_scores, pefa_table
 from fiscalrisk.indicators.registry import ScanContext, measure_and_grade
 from fiscalrisk.ruleset import UNPUBLISHED
+from fiscalrisk.version import __version__
 
 __all__ = ["ScanResult", "scan", "write_scan", "evaluate", "make_context", "subset_tables", "read_findings",
            "OUTPUT_FILES", "SCAN_FORMAT", "ScanDirError", "open_scan", "scan_file_names", "read_values",
@@ -624,7 +624,7 @@ def _manifest(data: Any, tables: Mapping[str, pd.DataFrame], as_of: pd.Timestamp
     lv = findings["level"].astype("str").value_counts()
     return {
         "package": "fiscalrisk",
-        "version": fiscalrisk.__version__,
+        "version": __version__,
         "as_of": as_of.strftime("%Y-%m-%d"),
         "region": region,
         # the money and the year the figures are in: amounts and thresholds of findings.csv are in
