@@ -33,6 +33,7 @@ Three columns follow the contract's (after ``evidence``):
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -117,6 +118,11 @@ _STR_FINDING_COLUMNS = tuple(c for c in FINDINGS_COLUMNS
 
 def empty_findings() -> pd.DataFrame:
     """A findings table with no rows and the contract's columns and dtypes."""
+    return _empty_findings().copy()
+
+
+@functools.cache
+def _empty_findings() -> pd.DataFrame:
     df = pd.DataFrame({c: pd.Series([], dtype="str") for c in _STR_FINDING_COLUMNS})
     df["level"] = pd.Series([], dtype=LEVEL_DTYPE)
     for c in _NUMBER_FINDING_COLUMNS:

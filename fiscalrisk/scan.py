@@ -529,7 +529,7 @@ def _run(spec: registry.IndicatorSpec, ctx: ScanContext,
     ``ctx``), its traceback goes into ``errors`` (the CLI prints it with ``--debug`` and exits 1).
     """
     try:
-        return measure_and_grade(spec, ctx)
+        return measure_and_grade(spec, ctx, finalized=False)  # the scan finalises all findings at once
     except Exception as e:  # noqa: BLE001 - isolation is the point: one indicator, not the scan
         import traceback
 

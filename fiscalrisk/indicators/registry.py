@@ -569,7 +569,7 @@ class ScanContext:
         # YYYY-MM of pay_date, built from the few distinct months rather than formatting every row
         months = p["pay_date"].to_numpy().astype("datetime64[M]")
         uniq, inv = np.unique(months, return_inverse=True)
-        p["pay_month"] = pd.Series(uniq.astype("str")[inv] if len(p) else [], index=p.index, dtype="str")
+        p["pay_month"] = pd.Categorical.from_codes(inv, categories=pd.Index(uniq.astype("str"), dtype="str"))
         # looked up once here, not by every payment indicator's grading
         units = p["unit_code"] = p["unit_code"].astype("category")
         per_unit = pd.Categorical(pd.Series(units.cat.categories.astype("str")).map(self.unit_region))
@@ -830,14 +830,16 @@ def run_indicator(spec: IndicatorSpec | str, ctx: ScanContext) -> tuple[pd.DataF
     return findings, assessed
 
 
-def measure_and_grade(spec: IndicatorSpec | str, ctx: ScanContext, *,
-                      events: bool = False) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def measure_and_grade(spec: IndicatorSpec | str, ctx: ScanContext, *, events: bool = False,
+                      finalized: bool = True) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """:func:`run_indicator` plus ``values``: every subject the indicator measured, graded.
 
     ``values`` holds the indicator's own result columns (e.g. BUD01's budget, net, rate, progress) with
     ``region_code``, ``value``, ``threshold`` and ``level`` (ok / warning / alert) set by this one
     grader; it is empty when nothing was measured, and for event subjects (:data:`EVENT_SUBJECTS`: one
     row per payment would be the size of the payments table) unless ``events`` asks for them.
+    ``finalized=False`` leaves the findings unsorted and unranked, for a caller that finalises the
+    findings of many runs together (:func:`fiscalrisk.findings.finalize_findings`), as the scan does.
     """
     if isinstance(spec, str):
         spec = get(spec)
@@ -970,7 +972,7 @@ def measure_and_grade(spec: IndicatorSpec | str, ctx: ScanContext, *,
     out["message_en"] = en
     out["evidence"] = ev
     out["level"] = out["level"].astype(LEVEL_DTYPE)
-    return finalize_findings(out), assessed, values
+    return (finalize_findings(out) if finalized else out), assessed, values
 
 
 def _amount_at_risk(spec: IndicatorSpec, f: pd.DataFrame) -> np.ndarray:
@@ -1043,7 +1045,7 @@ def _count(
     n = len(uniques)
 
     def per_region(mask: np.ndarray) -> np.ndarray:
-        return np.bincount(codes, weights=mask.astype("float64"), minlength=n).astype("int64")
+        return np.bincount(codes[mask], minlength=n).astype("int64")
 
     g = pd.DataFrame(
         {
