@@ -225,9 +225,12 @@ def scan_partition(part: Partition, small: Mapping[str, pd.DataFrame], as_of: pd
 
 
 def _second_pass_columns() -> tuple[str, ...]:
+    """The payment columns of the second pass: its indicators' and the series' (``series.PAYMENT_COLUMNS``:
+    the charts and the reference tables, e.g. the personal payees' accounts the dashboard masks)."""
+    from fiscalrisk import series
     from fiscalrisk.indicators import registry
 
-    cols = list(_SECOND_PASS_COLUMNS)
+    cols = list(_SECOND_PASS_COLUMNS) + [c for c in series.PAYMENT_COLUMNS if c not in _SECOND_PASS_COLUMNS]
     for code in sorted(LOCAL_EXCLUDED):
         for c in registry.get(code).reads.get("payments", ()):
             if c not in cols:

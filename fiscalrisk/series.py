@@ -107,11 +107,15 @@ def _payments(ctx: Any) -> pd.DataFrame:
     return _payments_of(ctx)
 
 
+#: the payment columns the series and reference tables read (a partitioned scan keeps them for its second pass)
+PAYMENT_COLUMNS: tuple[str, ...] = ("unit_code", "economic_code", "contract_id", "project_code", "payee_type",
+                                    "payee_name", "payee_account", "pay_date", "budget_year", "amount")
+
+
 def _payments_of(ctx: Any) -> pd.DataFrame:
     p = ctx.payments
     out = pd.DataFrame(index=p.index)
-    for c in ("unit_code", "economic_code", "contract_id", "project_code", "payee_type", "payee_name",
-              "payee_account"):
+    for c in PAYMENT_COLUMNS[:7]:  # codes and names
         out[c] = _text(p[c]) if c in p.columns else pd.Series("", index=p.index, dtype="str")
     out["pay_date"] = p["pay_date"]
     out["budget_year"] = p["budget_year"].astype("int64")
