@@ -296,11 +296,12 @@ def _run_first_pass(parts: list[Partition], small: Mapping[str, pd.DataFrame], a
 
 def scan_data_dir(data_dir: str | Path, as_of: Any = None, *, region: str | None = None,
                   files: tuple[str, ...] = (), codes: list[str] | None = None, limits: Any = None,
-                  workers: int = 1, scheduler: str | None = None, rules: Any = None) -> Any:
+                  workers: int = 1, scheduler: str | None = None, rules: Any = None, jobs: int = 1) -> Any:
     """Scan a data directory partition by partition (see the module docstring): a partitioned one by
     its partitions, an unpartitioned one split by county (only worth it on Dask: ``workers`` > 1 or a
     ``scheduler``). Returns a :class:`fiscalrisk.scan.ScanResult` equal to ``scan(load(data_dir))``'s.
-    ``rules``: a published rules version instead of the params files (as for :func:`fiscalrisk.scan.scan`)."""
+    ``rules``: a published rules version instead of the params files (as for :func:`fiscalrisk.scan.scan`).
+    ``jobs``: the second pass's indicators run in that many processes (as ``scan(jobs=)``)."""
     from fiscalrisk.data.load import load
     from fiscalrisk.hierarchy import RegionTree
     from fiscalrisk.params import resolve
@@ -371,7 +372,7 @@ def scan_data_dir(data_dir: str | Path, as_of: Any = None, *, region: str | None
     ctx = make_context(tables, as_of_ts, base, tree=full_tree)
     if reduced:
         ctx.cache["payments"] = tables["payments"]
-    run.extend(run_specs(second, ctx, every_region, keep=None if region is None else inside))
+    run.extend(run_specs(second, ctx, every_region, keep=None if region is None else inside, jobs=jobs))
     if region is not None:
         ctx = _sub_context(ctx, tables, sorted(inside), base)  # PEFA, scores and series of the subtree
     info = _DataInfo(ds, rows, [f"{p.name}/{Path(f).name}" for p in parts for f in p.files])

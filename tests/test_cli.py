@@ -162,3 +162,19 @@ def test_validate_prints_the_rows_the_mapping_filters_dropped(tmp_path):
     res = run("validate", str(data), "--mapping", str(mapping))
     assert res.returncode == 0, res.stderr
     assert "payments: 2 rows dropped by the mapping's row filters: 2 blank (drop_blank)" in res.stdout
+
+
+@pytest.mark.parametrize("flag", ["--jobs", "--workers"])
+def test_scan_refuses_a_number_of_processes_below_one(tmp_path, minimal_dir, flag):
+    out = tmp_path / "scan"
+    res = run("scan", str(minimal_dir), "--out", str(out), flag, "0")
+    assert res.returncode == 2 and f"{flag} expects a whole number ≥ 1, got 0" in res.stderr
+    assert "Traceback" not in res.stderr and not out.exists()
+
+
+def test_scan_with_two_jobs_writes_the_findings_of_one(tmp_path, sample_dir):
+    for name, extra in (("one", []), ("two", ["--jobs", "2"])):
+        res = run("scan", str(sample_dir), "--out", str(tmp_path / name), *extra)
+        assert res.returncode == 0, res.stderr
+    one, two = ((tmp_path / n / "findings.csv").read_bytes() for n in ("one", "two"))
+    assert one == two and one.count(b"\n") > 100

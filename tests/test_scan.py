@@ -296,3 +296,24 @@ def test_a_scan_directory_changed_or_incomplete_is_refused(tmp_path: Path) -> No
     (out / "manifest.json").write_text(json.dumps(m), encoding="utf-8")
     with pytest.raises(ScanDirError, match="not a file a scan writes"):
         open_scan(out)
+
+
+def test_indicators_in_two_processes_write_the_same_scan_directory(sample_dir: Path, tmp_path: Path) -> None:
+    """``jobs=2`` forks two processes that each run part of the catalogue: every file of the scan
+    directory (findings, assessed, values, series, reference) is the one-process scan's, byte for byte."""
+    from fiscalrisk.data import load
+
+    data = load(sample_dir)
+    one = write_scan(scan(data), tmp_path / "one")
+    two = write_scan(scan(data, jobs=2), tmp_path / "two")
+    files = json.loads((one / "manifest.json").read_text(encoding="utf-8"))["files"]
+    assert "findings.csv" in files and any(n.startswith("values/") for n in files)
+    assert files == json.loads((two / "manifest.json").read_text(encoding="utf-8"))["files"]
+    for name in files:
+        assert (one / name).read_bytes() == (two / name).read_bytes(), name
+
+
+@pytest.mark.parametrize("jobs", [0, -1, 1.5, True])
+def test_jobs_must_be_a_whole_number_of_at_least_one(jobs) -> None:
+    with pytest.raises(ValueError, match="jobs must be a whole number"):
+        scan(_tables(), jobs=jobs)
