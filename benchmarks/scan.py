@@ -10,7 +10,8 @@ minutes). Each size runs in a fresh subprocess, so its peak RSS (VmHWM) is its o
 
 * ``read``: ``pyarrow.parquet.read_table`` of the payments (the yardstick);
 * ``scan``: the whole scan (every rule and detector) of the already loaded tables, and its ratio to
-  ``read``; ``load+scan`` from Parquet;
+  ``read``; ``load+scan`` from Parquet; once per ``--jobs`` value (default 1 and 2: the indicators in
+  one process, and in two forked ones, whose largest peak RSS is printed beside the parent's);
 * seconds per million payments (flat = linear), peak RSS.
 
 ``--check-against REV`` scans the 1M subset once more with the package as it was at git revision
@@ -49,6 +50,7 @@ def peak():
     return int(next(l for l in open("/proc/self/status") if l.startswith("VmHWM:")).split()[1]) * 1024
 
 path, n, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+jobs = int(sys.argv[4]) if len(sys.argv) > 4 else 1
 t0 = time.perf_counter()
 pq.read_table(f"{path}/payments.parquet")
 read_s = time.perf_counter() - t0
@@ -58,12 +60,14 @@ load_s = time.perf_counter() - t0
 tables = dict(ds.tables)
 assert len(tables["payments"]) == n, (len(tables["payments"]), n)
 t0 = time.perf_counter()
-result = scan(tables)
+result = scan(tables, jobs=jobs) if jobs > 1 else scan(tables)  # (an older engine has no jobs)
 scan_s = time.perf_counter() - t0
+import resource
+workers_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
 if out != "-":
     write_scan(result, out)
 print(json.dumps({"n": len(tables["payments"]), "read_s": read_s, "load_s": load_s, "scan_s": scan_s,
-                  "findings": len(result.findings), "peak_rss": peak(),
+                  "findings": len(result.findings), "peak_rss": peak(), "jobs": jobs, "workers_peak_rss": workers_peak,
                   "timings": result.manifest.get("seconds_by_indicator", {})}))
 """
 
@@ -173,18 +177,20 @@ def subset(full: Path, n: int) -> Path:
     return out
 
 
-def scan_sizes(sizes: list[int], check_against: str | None) -> None:
+def scan_sizes(sizes: list[int], check_against: str | None, jobs: list[int]) -> None:
     _, full = ensure_full(CACHE)
     rows = []
     for n in sizes:
         path = subset(full, n) if n <= 1_200_000 else two_cities(n)
-        r = _child(CHILD, str(path), str(n), "-")
-        rows.append(r)
-        slow = sorted(r["timings"].items(), key=lambda kv: -kv[1])[:4]
-        print(f"{r['n']:>10,} payments: read {r['read_s']:5.2f} s | scan {r['scan_s']:6.2f} s = "
-              f"{r['scan_s'] / r['read_s']:5.1f}x read, {r['scan_s'] / r['n'] * 1e6:5.2f} s per million | "
-              f"load+scan {r['load_s'] + r['scan_s']:6.2f} s | peak RSS {r['peak_rss'] / 1e9:4.2f} GB | "
-              f"{r['findings']:,} findings | slowest: " + ", ".join(f"{k} {v:.2f}s" for k, v in slow), flush=True)
+        for j in jobs:
+            r = _child(CHILD, str(path), str(n), "-", str(j))
+            rows.append(r)
+            slow = sorted(r["timings"].items(), key=lambda kv: -kv[1])[:4]
+            workers = f" (largest worker {r['workers_peak_rss'] / 1e9:4.2f} GB)" if j > 1 else ""
+            print(f"{r['n']:>10,} payments, jobs {j}: read {r['read_s']:5.2f} s | scan {r['scan_s']:6.2f} s = "
+                  f"{r['scan_s'] / r['read_s']:5.1f}x read, {r['scan_s'] / r['n'] * 1e6:5.2f} s per million | "
+                  f"load+scan {r['load_s'] + r['scan_s']:6.2f} s | peak RSS {r['peak_rss'] / 1e9:4.2f} GB{workers} | "
+                  f"{r['findings']:,} findings | slowest: " + ", ".join(f"{k} {v:.2f}s" for k, v in slow), flush=True)
     if check_against:
         tmp = Path(tempfile.mkdtemp(prefix="fiscalrisk-bench-"))
         try:
@@ -222,11 +228,12 @@ def main() -> None:
     parser.add_argument("--check-against", metavar="REV", help="compare the 1M findings with this git revision's")
     parser.add_argument("--province", action="store_true", help="the ≥ 10M province sample, one process vs Dask")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--jobs", default="1,2", help="the scan's --jobs to measure at each size (default 1,2)")
     args = parser.parse_args()
     if args.province:
         scan_province(args.workers)
     else:
-        scan_sizes([int(s) for s in args.sizes.split(",")], args.check_against)
+        scan_sizes([int(s) for s in args.sizes.split(",")], args.check_against, [int(j) for j in args.jobs.split(",")])
 
 
 if __name__ == "__main__":
