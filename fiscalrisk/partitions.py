@@ -361,7 +361,8 @@ def scan_data_dir(data_dir: str | Path, as_of: Any = None, *, region: str | None
     run = IndicatorRuns()
     reduced: list[pd.DataFrame] = []
     rows = 0
-    for r, red, n in results:
+    while results:  # each partition's reduced payments are held once: here, until concatenated
+        r, red, n = results.pop(0)
         run.extend(r)
         reduced.append(red)
         rows += n
@@ -369,6 +370,7 @@ def scan_data_dir(data_dir: str | Path, as_of: Any = None, *, region: str | None
     tables = dict(small)
     if reduced:
         tables["payments"] = _concat_reduced(reduced, order)
+        reduced.clear()
     ctx = make_context(tables, as_of_ts, base, tree=full_tree)
     if reduced:
         ctx.cache["payments"] = tables["payments"]

@@ -411,7 +411,7 @@ def run_specs(specs: list[registry.IndicatorSpec], ctx: ScanContext, per_region:
 
 class _SpecRunner:
     """Runs one indicator over a context, once per group of regions sharing its params (the groups'
-    contexts are made once and kept for the next indicator)."""
+    contexts are kept while the next indicator has the same groups)."""
 
     def __init__(self, ctx: ScanContext, per_region: Mapping[str, Any], keep: set[str] | None) -> None:
         self.ctx, self.per_region, self.keep = ctx, per_region, keep
@@ -443,6 +443,10 @@ class _SpecRunner:
             runs = [(run_ctx, None)]
         else:
             runs = []
+            # only this indicator's groups are kept: the next indicator of the module usually has the same
+            # ones, and a province's groups would otherwise hold copies of most of its payments at once
+            wanted = {frozenset(members) for members in groups.values()}
+            self.sub_contexts = {k: v for k, v in self.sub_contexts.items() if k in wanted}
             for members in groups.values():
                 key = frozenset(members)
                 if key not in self.sub_contexts:
