@@ -17,14 +17,18 @@ Dicts merge key by key; lists and scalars replace. Each layer is checked before 
 * a value must have the type of its default (int and float are interchangeable; an ``int``
   parameter takes only whole numbers; lists of codes are lists of strings, so ``"001"`` stays
   ``"001"``); thresholds (``warning``, ``alert``, ``<name>_warning``, ``<name>_alert``) may be
-  ``null`` to switch that level off.
+  ``null`` to switch that level off;
+* an indicator's parameter must satisfy the constraint its indicator declares with it
+  (``@indicator(params={"near_share": Param("…", SHARE)})``: a range, a choice of values, a time of
+  day); any other number must be ≥ 0.
 
 Money thresholds are stated in yuan in the defaults; for data in another currency, ``currency`` and
 ``threshold_scale`` (data's currency per yuan) convert the ones that keep their default (see
 ``_scale_money``); a money value set in a layer is in the data's currency already.
 
 The resolved parameters are then checked as a whole: thresholds must be in order (see
-:data:`DIRECTIONS`), bands well formed, weights consistent. Every problem is reported in one
+:data:`DIRECTIONS`, read from each indicator's ``grade``), and each indicator's own ``check`` (CTL01's
+weights, ANM01's bounds) must pass, for the indicators a layer changed. Every problem is reported in one
 :class:`ParamsError` whose lines share one sentence shape::
 
     parameter '<path>' of <indicator/module/section> in <file>: expected <what>, got <what was given>
@@ -39,7 +43,7 @@ import functools
 import os
 import re
 import reprlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -60,6 +64,7 @@ __all__ = [
     "Params",
     "ParamsError",
     "default_params_dir",
+    "describe",
     "direction",
     "file_layers",
     "file_regions",
@@ -74,19 +79,35 @@ __all__ = [
 
 Direction = Literal["higher", "lower", "band"]
 
-#: How an indicator's value is graded against its thresholds, for the indicators that are not
-#: "higher is worse" (the default). ``lower``: the value is bad when small (few bidders, a low
-#: forecast execution rate, a low internal-control score), so ``alert ≤ warning``. ``band``: the
-#: thresholds are ``[low, high]`` ranges (PEFA PI-1 and PI-3.1 outturn bands) and the alert band must
-#: contain the warning band.
-DIRECTIONS: dict[str, Direction] = {
-    "OUT01": "band",
-    "OUT05": "band",
-    "PRC01": "lower",
-    "ANM05": "lower",
-    "CTL01": "lower",
-    "PRF04": "lower",
-}
+
+class _Directions(Mapping[str, Direction]):
+    """How an indicator's value is graded against its thresholds, for the indicators that are not
+    "higher is worse" (the default), read from their declared ``grade``: ``lower`` (``le`` / ``lt``: the
+    value is bad when small — few bidders, a low forecast execution rate, a low internal-control score —
+    so ``alert ≤ warning``); ``band`` (``outside``: the thresholds are ``[low, high]`` ranges, PEFA PI-1
+    and PI-3.1 outturn bands, and the alert band must contain the warning band)."""
+
+    def _data(self) -> dict[str, Direction]:
+        from fiscalrisk.indicators.registry import specs
+
+        _register()
+        return {s.code: s.direction for s in specs() if s.direction != "higher"}  # type: ignore[misc]
+
+    def __getitem__(self, code: str) -> Direction:
+        return self._data()[code]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data())
+
+    def __len__(self) -> int:
+        return len(self._data())
+
+    def __repr__(self) -> str:
+        return repr(self._data())
+
+
+#: code → ``lower`` or ``band`` for the indicators whose grade is not "higher is worse"
+DIRECTIONS: Mapping[str, Direction] = _Directions()
 
 #: The business modules of the catalogue (fiscalrisk.findings.MODULES); ``Params.module(name)``
 #: answers ``{}`` for a module that has no shared parameters.
@@ -97,25 +118,11 @@ _ENUMS: dict[str, tuple[str, ...]] = {
     "calendar.base": ("cn", "weekdays"),
     "scores.region_aggregate": ("mean", "max"),
 }
-# Parameters that are shares or probabilities, checked to lie in [0, 1].
-_UNIT_INTERVAL = frozenset(
-    {
-        "near_share",
-        "quantile",
-        "interval",
-        "public_weight",
-        "functional_weight",
-        "share_warning",
-        "share_alert",
-    }
-)
 # Whole-number parameters with a fixed range: path → (lowest, highest), both allowed.
 _RANGES: dict[str, tuple[int, int]] = {
     "calendar.fiscal_year_start_month": (1, 12),
 }
-_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")  # ISO 4217 alphabetic code
-_TIME_KEYS = frozenset({"work_start", "work_end"})
 _QUARTERS = ("Q1", "Q2", "Q3", "Q4")
 _OVERRIDES = "<overrides>"
 
@@ -129,9 +136,34 @@ class ParamsError(ValueError):
 
 
 # ----------------------------------------------------------------------------------- helpers
+def _register() -> None:
+    """Import every indicator module, so that the registry holds the declarations."""
+    import fiscalrisk.indicators  # noqa: F401
+
+
+def _spec(code: str) -> Any:
+    """The registered indicator ``code`` (its declarations), or None for a code the registry does not know."""
+    _register()
+    from fiscalrisk.indicators.registry import REGISTRY
+
+    return REGISTRY.get(code)
+
+
 def direction(code: str) -> Direction:
-    """How the thresholds of indicator ``code`` are ordered: higher (default), lower or band."""
-    return DIRECTIONS.get(code, "higher")
+    """How the thresholds of indicator ``code`` are ordered, from its ``grade``: higher (default), lower or
+    band."""
+    spec = _spec(code)
+    return spec.direction if spec is not None else "higher"
+
+
+def _declared(path: str) -> Any:
+    """The constraint declared for an indicator parameter ``indicators.<code>.<name>`` (None otherwise)."""
+    parts = path.split(".")
+    if len(parts) != 3 or parts[0] != "indicators":
+        return None
+    spec = _spec(parts[1])
+    decl = spec.param(parts[2]) if spec is not None else None
+    return decl.constraint if decl is not None else None
 
 
 def default_params_dir() -> Path:
@@ -305,6 +337,10 @@ def _describe(value: Any) -> str:
     return f"{kind} {shown}"
 
 
+#: how a given value is named in a problem (for an indicator's ``check``)
+describe = _describe
+
+
 def _is_threshold(key: str) -> bool:
     return key in _LEVELS or key.endswith(("_warning", "_alert"))
 
@@ -333,7 +369,22 @@ def _indicator_schema(defaults: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _check_value(default: Any, value: Any, path: str, where: str, problems: list[str]) -> Any:
-    """Check ``value`` against the type of ``default``; return it normalised (ints as int, ...)."""
+    """Check ``value`` against the type of ``default`` and, for an indicator's parameter, the constraint it
+    declares (``@indicator(params=...)``); return it normalised (ints as int, ...)."""
+    constraint = _declared(path) if value is not None else None
+    if constraint is not None:
+        before = len(problems)
+        value = _check_type(default, value, path, where, problems, declared=True)
+        if len(problems) == before and not constraint.is_satisfied_by(value):
+            problems.append(_problem(path, where, str(constraint), _describe(value)))
+        return value
+    return _check_type(default, value, path, where, problems)
+
+
+def _check_type(default: Any, value: Any, path: str, where: str, problems: list[str], *,
+                declared: bool = False) -> Any:
+    """The type check of :func:`_check_value`; the range checks of an undeclared parameter (a number ≥ 0),
+    unless ``declared`` (the declaration's constraint is checked instead)."""
     key = path.rsplit(".", 1)[-1]
     if value is None:
         if _is_threshold(key):
@@ -345,10 +396,6 @@ def _check_value(default: Any, value: Any, path: str, where: str, problems: list
         options = _ENUMS[path]
         if value not in options:
             problems.append(_problem(path, where, f"one of {', '.join(options)}", _describe(value)))
-        return value
-    if key == "level" or key.endswith("_level"):
-        if value not in _LEVELS:
-            problems.append(_problem(path, where, "one of warning, alert", _describe(value)))
         return value
     if isinstance(default, bool):
         if not isinstance(value, bool):
@@ -373,13 +420,11 @@ def _check_value(default: Any, value: Any, path: str, where: str, problems: list
         if not isinstance(value, str):
             problems.append(_problem(path, where, "a string (quote codes: '001')", _describe(value)))
             return value
-        if key in _TIME_KEYS and not _HHMM.match(value):
-            problems.append(_problem(path, where, "a time of day HH:MM", _describe(value)))
         if path == "currency" and not _CURRENCY.match(value):
             problems.append(_problem(path, where, "an ISO 4217 currency code such as CNY or GBP", _describe(value)))
         return value
     elif isinstance(default, list):
-        return _check_list(default, value, path, where, problems)
+        return _check_list(default, value, path, where, problems, declared=declared)
     elif isinstance(default, Mapping):
         if not isinstance(value, Mapping):
             problems.append(_problem(path, where, "a mapping", _describe(value)))
@@ -395,17 +440,16 @@ def _check_value(default: Any, value: Any, path: str, where: str, problems: list
             if k in schema:  # unknown keys are reported by _unknown_keys
                 out[k] = _check_value(schema[k], v, _join(path, k), where, problems)
         return out
-    if _is_number(value):
+    if _is_number(value) and not declared:
         if path == "threshold_scale" and value <= 0:
             problems.append(_problem(path, where, "a factor > 0 (the data's currency per yuan)", _describe(value)))
         elif value < 0:
             problems.append(_problem(path, where, "a number ≥ 0", _describe(value)))
-        elif key in _UNIT_INTERVAL and value > 1:
-            problems.append(_problem(path, where, "a share between 0 and 1", _describe(value)))
     return value
 
 
-def _check_list(default: list[Any], value: Any, path: str, where: str, problems: list[str]) -> Any:
+def _check_list(default: list[Any], value: Any, path: str, where: str, problems: list[str], *,
+                declared: bool = False) -> Any:
     if not isinstance(value, list):
         problems.append(_problem(path, where, f"a list like {default!r}", _describe(value)))
         return value
@@ -426,7 +470,7 @@ def _check_list(default: list[Any], value: Any, path: str, where: str, problems:
                 problems.append(_problem(path, where, "a list of whole numbers", _describe(value)))
                 return value
             return [int(x) for x in value]
-        if any(x < 0 for x in value):
+        if not declared and any(x < 0 for x in value):
             problems.append(_problem(path, where, "a list of numbers ≥ 0", _describe(value)))
         return [float(x) for x in value]
     return value
@@ -472,12 +516,45 @@ def _check_layer(layer: Mapping[str, Any], schema: Mapping[str, Any], where: str
     return out
 
 
-def _check_resolved(
-    data: Mapping[str, Any], origins: Mapping[str, str], *, default_where: str = "defaults"
-) -> list[str]:
-    """Cross-parameter rules of the resolved parameters (threshold order, bands, weights).
+def _threshold_order(code: str, p: Mapping[str, Any], where: Callable[..., str]) -> list[str]:
+    """The order of each warning/alert pair of indicator ``code``, by its direction (a band's alert band
+    contains its warning band; a band's own shape is its declared constraint, checked per layer)."""
+    problems = []
+    kind = direction(code)
+    for key in sorted(p):
+        if not (key == "warning" or key.endswith("_warning")):
+            continue
+        other = _sibling(key)
+        w, a = p.get(key), p.get(other)
+        wp, ap = f"indicators.{code}.{key}", f"indicators.{code}.{other}"
+        if w is None or a is None:
+            continue
+        if kind == "band":
+            if not (a[0] <= w[0] and w[1] <= a[1]):
+                problems.append(
+                    _problem(ap, where(wp, ap), f"a band containing the warning band {w!r}", _describe(a))
+                )
+        elif kind == "lower":
+            if a > w:
+                problems.append(_problem(ap, where(wp, ap), f"at most the warning {w!r} (lower is worse)",
+                                         _describe(a)))
+        elif a < w:
+            problems.append(
+                _problem(ap, where(wp, ap), f"at least the warning {w!r} (higher is worse)", _describe(a))
+            )
+    return problems
 
-    A problem names the source(s) that set the parameters involved.
+
+def _check_resolved(
+    data: Mapping[str, Any], origins: Mapping[str, str], *, default_where: str = "defaults",
+    codes: Iterable[str] | None = None,
+) -> list[str]:
+    """Cross-parameter rules of the resolved parameters (threshold order, each indicator's declared
+    ``check``, switched-off codes, quarterly targets, procurement limits).
+
+    ``codes``: the indicators whose rules are checked (default every one; :func:`resolve_layers` checks
+    those a layer set a parameter of, the defaults' own being checked by the tests). A problem names the
+    source(s) that set the parameters involved.
     """
     problems: list[str] = []
 
@@ -485,43 +562,19 @@ def _check_resolved(
         found = sorted({origins.get(p, default_where) for p in paths})
         return " and ".join(found)
 
-    for code, p in data.get("indicators", {}).items():
-        kind = direction(code)
-        for key in sorted(p):
-            if not (key == "warning" or key.endswith("_warning")):
-                continue
-            other = _sibling(key)
-            w, a = p.get(key), p.get(other)
-            wp, ap = f"indicators.{code}.{key}", f"indicators.{code}.{other}"
-            if kind == "band":
-                for path, band in ((wp, w), (ap, a)):
-                    if band is not None and (len(band) != 2 or band[0] > band[1]):
-                        problems.append(
-                            _problem(path, where(path), "a band [low, high] with low ≤ high", _describe(band))
-                        )
-                        w = a = None
-            if w is None or a is None:
-                continue
-            if kind == "band":
-                if not (a[0] <= w[0] and w[1] <= a[1]):
-                    problems.append(
-                        _problem(ap, where(wp, ap), f"a band containing the warning band {w!r}", _describe(a))
-                    )
-            elif kind == "lower":
-                if a > w:
-                    problems.append(
-                        _problem(
-                            ap, where(wp, ap), f"at most the warning {w!r} (lower is worse)", _describe(a)
-                        )
-                    )
-            elif a < w:
-                problems.append(
-                    _problem(ap, where(wp, ap), f"at least the warning {w!r} (higher is worse)", _describe(a))
-                )
+    indicators = data.get("indicators", {})
+    for code in indicators if codes is None else [c for c in indicators if c in set(codes)]:
+        p = indicators[code]
+        problems += _threshold_order(code, p, where)
+        spec = _spec(code)
+        if spec is not None and spec.check is not None:
+            for keys, expected, given in spec.check(p):
+                paths = [f"indicators.{code}.{k}" for k in keys]
+                problems.append(_problem(paths[0], where(*paths), expected, given))
 
     off = data.get("switched_off") or []
     if isinstance(off, list) and off:
-        import fiscalrisk.indicators  # noqa: F401  (registers every indicator)
+        _register()
         from fiscalrisk.indicators.registry import specs
 
         known = [s.code for s in specs()]
@@ -531,41 +584,6 @@ def _check_resolved(
                 hint = _did_you_mean(str(code), known).replace("a known name", "a registered indicator code")
                 problems.append(_problem(path, where(path), hint,
                                          _describe(code), what="params"))
-
-    ind = data.get("indicators", {})
-    ctl = ind.get("CTL01", {})
-    if "public_weight" in ctl and "functional_weight" in ctl:
-        total = ctl["public_weight"] + ctl["functional_weight"]
-        if abs(total - 1.0) > 1e-9:
-            paths = ("indicators.CTL01.public_weight", "indicators.CTL01.functional_weight")
-            problems.append(
-                _problem(
-                    paths[1], where(*paths), "public_weight + functional_weight = 1", f"a sum of {total:g}"
-                )
-            )
-    anm = ind.get("ANM01", {})
-    for key in ("first_digit_mad", "first_two_mad"):
-        bands = anm.get(key)
-        if isinstance(bands, list) and (len(bands) != 3 or sorted(bands) != bands):
-            path = f"indicators.ANM01.{key}"
-            problems.append(
-                _problem(
-                    path,
-                    where(path),
-                    "three increasing bounds [close, acceptable, marginal]",
-                    _describe(bands),
-                )
-            )
-    if {"min_n_first", "min_n_first_two"} <= anm.keys() and anm["min_n_first"] > anm["min_n_first_two"]:
-        path = "indicators.ANM01.min_n_first"
-        problems.append(
-            _problem(
-                path,
-                where(path),
-                f"at most min_n_first_two ({anm['min_n_first_two']})",
-                _describe(anm["min_n_first"]),
-            )
-        )
 
     targets = data.get("time_progress", {}).get("targets", {})
     values = [targets.get(q) for q in _QUARTERS if q in targets]
@@ -889,7 +907,8 @@ def resolve_layers(
     # scaled first: the order of a warning and an alert is checked in the data's currency, where a
     # threshold written in pounds meets a default converted from yuan
     scaled = _scale_money(data, origins)
-    problems = _check_resolved(data, origins, default_where=defaults_where)
+    touched = {path.split(".")[1] for path in origins if path.startswith("indicators.") and path.count(".") >= 1}
+    problems = _check_resolved(data, origins, default_where=defaults_where, codes=touched)
     if problems:
         raise ParamsError(problems)
     return Params(data, sources=sources, origins=origins, region_code=region_code, scaled=scaled)
@@ -906,7 +925,7 @@ def _scale_money(data: dict[str, Any], origins: Mapping[str, str]) -> dict[str, 
     scale = data.get("threshold_scale", 1.0)
     if scale is None or float(scale) == 1.0:
         return {}
-    import fiscalrisk.indicators  # noqa: F401  (registers every indicator and its money parameters)
+    _register()  # every indicator and its money parameters
     from fiscalrisk.indicators.registry import money_paths
 
     scaled: dict[str, dict[str, float]] = {}

@@ -311,6 +311,35 @@ def test_share_parameters_stay_between_zero_and_one() -> None:
         resolve(overrides={"indicators": {"PAY06": {"near_share": 80}}})
 
 
+def test_an_indicator_parameter_is_checked_against_its_declared_constraint() -> None:
+    with pytest.raises(ParamsError) as err:
+        resolve(overrides={"indicators": {"ANM02": {"direction": "down"}, "PAY06": {"threshold": 0}}})
+    assert err.value.problems == [
+        "parameter 'indicators.ANM02.direction' of indicator ANM02 in <overrides>: expected one of up, both, "
+        "got the string 'down'",
+        "parameter 'indicators.PAY06.threshold' of indicator PAY06 in <overrides>: expected a number > 0, "
+        "got the number 0",
+    ]
+    with pytest.raises(ParamsError, match=r"BUD02\.surge_months.*expected a list whose items are each a whole "
+                                          r"number from 1 to 12, got the list \[13\]"):
+        resolve(overrides={"indicators": {"BUD02": {"surge_months": [13]}}})
+    # a threshold absent from the defaults takes its pair's constraint
+    with pytest.raises(ParamsError, match=r"BUD03\.warning.*expected a number ≥ 0, got the number -1"):
+        resolve(overrides={"indicators": {"BUD03": {"warning": -1}}})
+
+
+def test_benford_bounds_are_checked_beside_their_indicator() -> None:
+    with pytest.raises(ParamsError) as err:
+        resolve(overrides={"indicators": {"ANM01": {"first_digit_mad": [0.012, 0.006, 0.015],
+                                                    "min_n_first": 4000}}})
+    assert err.value.problems == [
+        "parameter 'indicators.ANM01.first_digit_mad' of indicator ANM01 in <overrides>: expected three "
+        "increasing bounds [close, acceptable, marginal], got the list [0.012, 0.006, 0.015]",
+        "parameter 'indicators.ANM01.min_n_first' of indicator ANM01 in <overrides>: expected at most "
+        "min_n_first_two (3000), got the number 4000",
+    ]
+
+
 def test_broken_yaml_names_the_file_and_line(tmp_path: Path) -> None:
     bad = _write(tmp_path / "bad.yaml", "indicators:\n  PAY06: {threshold: 1\n")
     with pytest.raises(ParamsError, match=r"bad\.yaml.*syntax error at line"):

@@ -14,7 +14,7 @@ same data and parameters give byte-identical findings.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -33,7 +33,21 @@ from fiscalrisk.detectors import (
 )
 from fiscalrisk.frames import per_category, text
 from fiscalrisk.indicators.budget import sangong_codes
+from fiscalrisk.indicators.constraints import (
+    COUNT,
+    LEVEL,
+    NON_NEGATIVE,
+    SHARE,
+    Integral,
+    Interval,
+    ListOf,
+    MappingOf,
+    Options,
+    Param,
+    Problem,
+)
 from fiscalrisk.indicators.registry import NotAssessed, ScanContext, flag_levels, indicator
+from fiscalrisk.params import describe as _describe
 
 __all__ = [
     "METRIC_DIRECTIONS",
@@ -179,7 +193,7 @@ def _benford_row(amounts: np.ndarray, two: np.ndarray, p: dict, q: float,
                  bands: dict[str, list[float]]) -> dict[str, Any]:
     """ANM01 of one unit-year or region-year: ``amounts`` (positive) and their first two digits ``two``."""
     n = len(amounts)
-    min_two, min_first = int(p.get("min_n_first_two", 3000)), int(p.get("min_n_first", 500))
+    min_two, min_first = int(p["min_n_first_two"]), int(p["min_n_first"])
     if n >= min_two:
         test = "first_two"
     elif n >= min_first:
@@ -203,7 +217,7 @@ def _benford_row(amounts: np.ndarray, two: np.ndarray, p: dict, q: float,
     nonconform = bool(res.mad >= band)
     # the chance quantile and the digit table matter only where the band is crossed (they are the
     # second condition and the evidence of a finding); skipping them elsewhere keeps a scan fast
-    mad_q = (mad_quantile(res.n, test, q, n_sim=int(p.get("simulations", 10_000)), seed=int(p.get("seed", 0)))
+    mad_q = (mad_quantile(res.n, test, q, n_sim=int(p["simulations"]), seed=int(p["seed"]))
              if nonconform else float("nan"))
     flagged = bool(nonconform and res.mad > mad_q)
     top_list: list[dict[str, Any]] = []
@@ -221,7 +235,7 @@ def _benford_row(amounts: np.ndarray, two: np.ndarray, p: dict, q: float,
         "test_en": _TEST_EN[test],
         "band": band,
         "mad_q": mad_q,
-        "level": str(p.get("level", "warning")) if flagged else "ok",
+        "level": str(p["level"]) if flagged else "ok",
         "threshold": max(band, mad_q) if nonconform else band,
         "top_digits": ", ".join(f"{t['digits']} ({t['observed']} vs {t['expected']:.0f})" for t in top_list),
         "reason": "",
@@ -234,7 +248,7 @@ def _benford_row(amounts: np.ndarray, two: np.ndarray, p: dict, q: float,
             "nonconformity_from": band,
             "mad_quantile": mad_q,
             "quantile": q,
-            "simulations": int(p.get("simulations", 10_000)),
+            "simulations": int(p["simulations"]),
             "chi2": res.chi2,
             "chi2_pvalue": res.chi2_pvalue,
             "df": res.df,
@@ -243,6 +257,18 @@ def _benford_row(amounts: np.ndarray, two: np.ndarray, p: dict, q: float,
             "top_deviating_digits": top_list,
         },
     }
+
+
+def _check_benford(p: Mapping[str, Any]) -> Iterator[Problem]:
+    """The MAD bounds of each digit test increase; the first-digit test needs no more payments than the
+    first-two digits test."""
+    for key in ("first_digit_mad", "first_two_mad"):
+        bands = p.get(key)
+        if isinstance(bands, list) and (len(bands) != 3 or sorted(bands) != bands):
+            yield Problem((key,), "three increasing bounds [close, acceptable, marginal]", _describe(bands))
+    if {"min_n_first", "min_n_first_two"} <= p.keys() and p["min_n_first"] > p["min_n_first_two"]:
+        yield Problem(("min_n_first",), f"at most min_n_first_two ({p['min_n_first_two']})",
+                      _describe(p["min_n_first"]))
 
 
 @indicator(
@@ -264,15 +290,16 @@ def _benford_row(amounts: np.ndarray, two: np.ndarray, p: dict, q: float,
     message_en="{unit_name} {period}: the {test_en} test on {n:,} payment amounts does not conform to "
     "Benford's law: MAD {value:.4f}, above the nonconformity limit {band:.4f} and the {quantile:.1%} "
     "quantile {mad_q:.4f} of the MAD of {n:,} Benford draws; most deviating digits {top_digits}",
+    check=_check_benford,
     params={
-        "min_n_first_two": "positive amounts needed for the first-two digits test",
-        "min_n_first": "positive amounts needed for the first-digit test (fewer: not assessed)",
-        "quantile": "the MAD must also exceed this quantile of the MAD of N Benford draws",
-        "first_digit_mad": "Nigrini's close / acceptable / marginal MAD limits, first digit",
-        "first_two_mad": "Nigrini's close / acceptable / marginal MAD limits, first-two digits",
-        "simulations": "draws of the simulated MAD quantile",
-        "seed": "random seed of the simulation",
-        "level": "level of a nonconforming unit or region",
+        "min_n_first_two": Param("positive amounts needed for the first-two digits test", COUNT),
+        "min_n_first": Param("positive amounts needed for the first-digit test (fewer: not assessed)", COUNT),
+        "quantile": Param("the MAD must also exceed this quantile of the MAD of N Benford draws", SHARE),
+        "first_digit_mad": Param("Nigrini's close / acceptable / marginal MAD limits, first digit", ListOf(NON_NEGATIVE)),
+        "first_two_mad": Param("Nigrini's close / acceptable / marginal MAD limits, first-two digits", ListOf(NON_NEGATIVE)),
+        "simulations": Param("draws of the simulated MAD quantile", Interval(Integral, 1, None, closed="left")),
+        "seed": Param("random seed of the simulation", COUNT),
+        "level": Param("level of a nonconforming unit or region", LEVEL),
     },
 )
 def anm01(ctx: ScanContext, p: dict) -> pd.DataFrame:
@@ -294,16 +321,6 @@ def anm01(ctx: ScanContext, p: dict) -> pd.DataFrame:
     the two limits. Evidence: the test, N, MAD, the quantile, χ² with its p-value, KS, and the five
     digit (pairs) with the largest excess or shortfall of counts, with their z.
 
-    **Why it is a risk.** Invented amounts — receipts made up, payments kept just under an approval
-    limit of 5,000 or 10,000 — over-represent a few leading digits (4x, 9x); Nigrini's tests are the
-    standard first screen of auditors for them.
-
-    **Source.** Nigrini, M. J. (2012), *Benford's Law*, Wiley; indicators.md ANM01.
-
-    **Parameters.** ``min_n_first_two`` 3,000; ``min_n_first`` 500; ``quantile`` 0.999;
-    ``first_digit_mad``, ``first_two_mad`` (Nigrini's bands); ``simulations``; ``seed``; ``level``
-    (warning).
-
     **Exclusions.** Refunds and zero amounts (not counted); unit-years and region-years with fewer
     than 500 positive amounts (not assessed). A region row pools the payments of the units registered
     directly in that region (not its subtree), so every payment is tested once as part of its unit and
@@ -315,9 +332,9 @@ def anm01(ctx: ScanContext, p: dict) -> pd.DataFrame:
     pay = pay.loc[pay["amount"] > 0, ["unit_code", "region_code", "budget_year", "amount"]]
     if pay.empty:
         raise NotAssessed("no positive payment amounts")
-    q = float(p.get("quantile", 0.999))
-    bands = {"first": list(p.get("first_digit_mad", [0.006, 0.012, 0.015])),
-             "first_two": list(p.get("first_two_mad", [0.0012, 0.0018, 0.0022]))}
+    q = float(p["quantile"])
+    bands = {"first": list(p["first_digit_mad"]),
+             "first_two": list(p["first_two_mad"])}
     year = pay["budget_year"].astype("int64").to_numpy()
     amounts = pay["amount"].to_numpy(dtype="float64")
     two = first_two_digits(amounts)  # cut once for every group
@@ -349,6 +366,23 @@ def anm01(ctx: ScanContext, p: dict) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------------------
 
 
+def _largest_payments(pay: pd.DataFrame, unit_col: np.ndarray, mkey: np.ndarray,
+                      hot: pd.DataFrame) -> dict[tuple[str, int], list[dict[str, Any]]]:
+    """ANM02's evidence: the five largest payments of each unit × month of ``hot`` (``unit_code``,
+    ``mkey``), from the payments ``pay`` whose units and month keys are ``unit_col`` and ``mkey``."""
+    tops: dict[tuple[str, int], list[dict[str, Any]]] = {}
+    if not hot.empty:
+        wanted = pd.MultiIndex.from_arrays([hot["unit_code"], hot["mkey"]])
+        sel_mask = pd.MultiIndex.from_arrays([unit_col, mkey]).isin(wanted)
+        cols = ["payment_id", "unit_code", "amount"] + (["payee_name"] if "payee_name" in pay else [])
+        sel = pay.loc[sel_mask, cols].assign(mkey=mkey[sel_mask])
+        sel = sel.sort_values(["unit_code", "mkey", "amount", "payment_id"], ascending=[True, True, False, True])
+        for (u, k), g in sel.groupby(["unit_code", "mkey"], sort=True):
+            tops[(u, int(k))] = [{c: (round(float(r[c]), 2) if c == "amount" else r[c]) for c in cols
+                                  if c != "unit_code"} for r in g.head(5).to_dict("records")]
+    return tops
+
+
 @indicator(
     code="ANM02",
     value_unit="z",
@@ -370,11 +404,11 @@ def anm01(ctx: ScanContext, p: dict) -> pd.DataFrame:
     message_en="{unit_name}: net payments of {observed:,.2f} in {period} against {expected:,.2f} expected "
     "from the unit's trend and season; robust z of the residual {value:.1f}",
     params={
-        "min_months": "months of payments needed (two seasonal cycles)",
-        "period": "seasonal period in months",
-        "direction": "up: only months above the expected level are graded; both: |z|",
-        "warning": "robust z of the STL residual",
-        "alert": "robust z of the STL residual",
+        "min_months": Param("months of payments needed (two seasonal cycles)", COUNT),
+        "period": Param("seasonal period in months", Interval(Integral, 2, None, closed="left")),
+        "direction": Param("up: only months above the expected level are graded; both: |z|", Options("up", "both")),
+        "warning": Param("robust z of the STL residual", NON_NEGATIVE),
+        "alert": Param("robust z of the STL residual", NON_NEGATIVE),
     },
     evidence=("observed", "expected", "trend", "seasonal", "resid", "robust_z"),
 )
@@ -409,33 +443,22 @@ def anm02(ctx: ScanContext, p: dict) -> pd.DataFrame:
     years, so grading dips would flag the wrong month. Spending that stalls is BUD01's concern.
     ``direction: both`` grades |z|.
 
-    **Why it is a risk.** A month far out of the unit's own pattern is where bunched or rushed payments,
-    purchases split out of the procurement plan and year-end surges show; it tells the auditor which
-    month's vouchers to pull. Evidence lists the month's largest payments.
-
-    **Source.** Cleveland, R. B. et al. (1990), STL, *J. Official Statistics* 6(1); Iglewicz & Hoaglin
-    (1993); indicators.md ANM02.
-
-    **Parameters.** ``min_months`` 24; ``period`` 12; ``direction`` up; ``warning`` 3.5; ``alert`` 5.
-
     **Exclusions.** Units with fewer than ``min_months`` months (not assessed, with the reason); the
     incomplete current month. Echo months: with plain STL a spike (or dip) leaks into the seasonal curve
     and leaves residuals of its own, of the opposite sign, in the same calendar month of the other
     years (with the periodic seasonal about the spike divided by the number of years; with a span-7
     seasonal in a 36-month series as large as the spike's own: a 4× May in the third year gave the
     first May a z of +11 and the second −22). As the detector's documentation says, those months are
-    read together:
-    of a unit's months of one calendar month, only the one furthest from the trend
+    read together: of a unit's months of one calendar month, only the one furthest from the trend
     (|observed − trend|; they share the same season) is graded, the others are assessed but never
-    flagged. Two genuine spikes in the same calendar month of
-    different years are therefore reported once (the larger); a pattern that repeats every year is
-    season, not anomaly, anyway.
-    At exactly 24 months the seasonal value of a calendar month takes half of a spike (weak evidence;
-    see :mod:`fiscalrisk.detectors.seasonal`).
+    flagged. Two genuine spikes in the same calendar month of different years are therefore reported
+    once (the larger); a pattern that repeats every year is season, not anomaly, anyway. At exactly 24
+    months the seasonal value of a calendar month takes half of a spike (weak evidence; see
+    :mod:`fiscalrisk.detectors.seasonal`).
     """
-    min_months = int(p.get("min_months", 24))
-    period = int(p.get("period", 12))
-    direction = str(p.get("direction", "up"))
+    min_months = int(p["min_months"])
+    period = int(p["period"])
+    direction = str(p["direction"])
     if direction not in ("up", "both"):
         raise ValueError(f"indicator ANM02: parameter 'direction' expected up or both; got {direction!r}")
     last = last_complete_month(ctx.as_of)
@@ -450,7 +473,7 @@ def anm02(ctx: ScanContext, p: dict) -> pd.DataFrame:
     unit_col = text(pay["unit_code"]).to_numpy()
     monthly = pd.Series(pay["amount"].to_numpy(dtype="float64")).groupby(
         [unit_col, mkey], sort=True).sum()
-    warn = float(p.get("warning", 3.5))
+    warn = float(p["warning"])
     parts: list[dict[str, Any]] = []
     for unit, s in monthly.groupby(level=0, sort=True):
         keys = s.index.get_level_values(1).to_numpy()
@@ -466,10 +489,7 @@ def anm02(ctx: ScanContext, p: dict) -> pd.DataFrame:
         full = np.arange(keys.min(), keys.max() + 1)
         obs, trend = res.observed.to_numpy(), res.trend.to_numpy()
         z = res.robust_z.to_numpy()
-        # With plain STL a genuine spike (or dip) leaks into the seasonal curve and leaves residuals in
-        # the same calendar month of the other years (opposite sign). Those months
-        # are read together: the abnormal one is the month furthest from the trend (|observed − trend|,
-        # the same calendar month sharing the same season); the others are echoes, never graded.
+        # echo months (see Exclusions): of one calendar month, the one furthest from the trend is graded
         dev = np.abs(obs - trend)
         moy = full % 12
         top = pd.Series(dev).groupby(moy).transform("max").to_numpy()
@@ -501,16 +521,7 @@ def anm02(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
     # the month's largest payments, for the months that reach the warning level
     hot = out.loc[(out["value"] >= warn) & out["level"].isna(), ["unit_code", "mkey"]]
-    tops: dict[tuple[str, int], list[dict[str, Any]]] = {}
-    if not hot.empty:
-        wanted = pd.MultiIndex.from_arrays([hot["unit_code"], hot["mkey"]])
-        sel_mask = pd.MultiIndex.from_arrays([unit_col, mkey]).isin(wanted)
-        cols = ["payment_id", "unit_code", "amount"] + (["payee_name"] if "payee_name" in pay else [])
-        sel = pay.loc[sel_mask, cols].assign(mkey=mkey[sel_mask])
-        sel = sel.sort_values(["unit_code", "mkey", "amount", "payment_id"], ascending=[True, True, False, True])
-        for (u, k), g in sel.groupby(["unit_code", "mkey"], sort=True):
-            tops[(u, int(k))] = [{c: (round(float(r[c]), 2) if c == "amount" else r[c]) for c in cols
-                                  if c != "unit_code"} for r in g.head(5).to_dict("records")]
+    tops = _largest_payments(pay, unit_col, mkey, hot)
     out["evidence"] = [
         {"months": int(m), "first_month": fm, "last_month": lm, "resid_scale": rs, "scale_method": sm,
          "period": period, "direction": direction, "largest_payments": tops.get((u, int(k)), [])}
@@ -551,14 +562,14 @@ def anm02(ctx: ScanContext, p: dict) -> pd.DataFrame:
     "its group {group_z:.1f} (cut-off {z_threshold}), isolation-forest score {iforest:.3f} (cut-off "
     "{score_threshold})",
     params={
-        "z_threshold": "cut-off on |robust z| of log(amount) within economic prefix × region",
-        "score_threshold": "cut-off on the IsolationForest anomaly score s(x) in (0, 1)",
-        "economic_digits": "economic-code prefix length of the comparison group",
-        "min_group_size": "positive payments a group needs to be scored",
-        "n_estimators": "IsolationForest trees",
-        "seed": "IsolationForest random_state",
-        "direction": "up: only payments far above their group; both: far above or below",
-        "level": "level of an outlying payment",
+        "z_threshold": Param("cut-off on |robust z| of log(amount) within economic prefix × region", NON_NEGATIVE),
+        "score_threshold": Param("cut-off on the IsolationForest anomaly score s(x) in (0, 1)", SHARE),
+        "economic_digits": Param("economic-code prefix length of the comparison group", Interval(Integral, 1, None, closed="left")),
+        "min_group_size": Param("positive payments a group needs to be scored", Interval(Integral, 1, None, closed="left")),
+        "n_estimators": Param("IsolationForest trees", Interval(Integral, 1, None, closed="left")),
+        "seed": Param("IsolationForest random_state", COUNT),
+        "direction": Param("up: only payments far above their group; both: far above or below", Options("up", "both")),
+        "level": Param("level of an outlying payment", LEVEL),
     },
     evidence=("payment_id", "amount", "economic_code", "group", "group_z", "iforest", "combined_score",
               "usual", "ratio", "payee_frequency", "z_threshold", "score_threshold"),
@@ -589,15 +600,6 @@ def anm03(ctx: ScanContext, p: dict) -> pd.DataFrame:
     mistake, a diversion; a payment far below its group (a small reimbursement booked on a code whose
     payments are usually large) costs nothing and was most of what ``both`` flagged when measured.
 
-    **Why it is a risk.** A payment tens of times the unit's usual bill for the same kind of spending,
-    to a payee the unit rarely pays, is how keying errors, inflated invoices and diversions look.
-
-    **Source.** Liu, F. T., Ting, K. M. & Zhou, Z.-H. (2008), Isolation Forest, ICDM; Iglewicz &
-    Hoaglin (1993); indicators.md ANM03.
-
-    **Parameters.** ``z_threshold`` 3.5; ``score_threshold`` 0.65; ``economic_digits`` 3;
-    ``min_group_size`` 30; ``n_estimators`` 200; ``seed`` 0; ``direction`` up; ``level`` warning.
-
     **Exclusions.** Refunds and reversals (negative amounts); payments in groups smaller than
     ``min_group_size`` (z = 0: never outliers).
     """
@@ -610,20 +612,20 @@ def anm03(ctx: ScanContext, p: dict) -> pd.DataFrame:
     if not pay["payment_id"].is_monotonic_increasing:  # row order must not change the forest
         pay = pay.sort_values("payment_id", kind="stable")
     pay = pay.reset_index(drop=True)
-    z_thr = float(p.get("z_threshold", 3.5))
-    s_thr = float(p.get("score_threshold", 0.65))
-    digits = int(p.get("economic_digits", 3))
+    z_thr = float(p["z_threshold"])
+    s_thr = float(p["score_threshold"])
+    digits = int(p["economic_digits"])
     X, z = payment_features(pay, ctx.tables.get("units"), economic_digits=digits,
-                            min_group=int(p.get("min_group_size", 30)))
+                            min_group=int(p["min_group_size"]))
     Xz = X.assign(group_robust_z=z)
-    seed = int(p.get("seed", 0))
+    seed = int(p["seed"])
     fit_rows = np.arange(len(Xz))
     if len(fit_rows) > _FIT_ROWS:  # each tree draws 256 payments: a seeded subsample is as good a pool
         fit_rows = np.sort(np.random.default_rng(seed).choice(len(Xz), _FIT_ROWS, replace=False))
     det = PaymentOutlierDetector(threshold=s_thr, z_threshold=z_thr, z_column="group_robust_z",
-                                 n_estimators=int(p.get("n_estimators", 200)), max_samples=256,
+                                 n_estimators=int(p["n_estimators"]), max_samples=256,
                                  random_state=seed).fit(Xz.iloc[fit_rows])
-    direction = str(p.get("direction", "up"))
+    direction = str(p["direction"])
     if direction not in ("up", "both"):
         raise ValueError(f"indicator ANM03: parameter 'direction' expected up or both; got {direction!r}")
     zv = z.to_numpy()
@@ -647,7 +649,7 @@ def anm03(ctx: ScanContext, p: dict) -> pd.DataFrame:
     out["z_threshold"] = z_thr
     out["score_threshold"] = s_thr
     out["threshold"] = s_thr
-    out["level"] = flag_levels(hit, str(p.get("level", "warning")))
+    out["level"] = flag_levels(hit, str(p["level"]))
     # message and evidence figures: only the candidates can become findings
     c = out.loc[cand]
     region = c["unit_code"].astype("str").map(ctx.unit_region).fillna("")
@@ -751,11 +753,11 @@ def unit_year_metrics(ctx: ScanContext, metrics: Iterable[str] | None = None) ->
     message_en="{unit_name} {period}: {metric_en} {metric_text} against a median of {median_text} "
     "among its {peer_n} peers ({peer_group_en}); robust z {robust_z:.1f}",
     params={
-        "metrics": "the metrics compared (sangong_per_head, execution_rate, cash_share, individual_share, "
-        "december_share)",
-        "min_peers": "units with a value a peer group needs",
-        "min_difference": "per metric, the least distance from the peer median that can be graded (0: none)",
-        "warning": "robust z in the risky direction",
+        "metrics": Param("the metrics compared (sangong_per_head, execution_rate, cash_share, individual_share, "
+        "december_share)", ListOf(Options(*METRIC_DIRECTIONS))),
+        "min_peers": Param("units with a value a peer group needs", Interval(Integral, 1, None, closed="left")),
+        "min_difference": Param("per metric, the least distance from the peer median that can be graded (0: none)", MappingOf(NON_NEGATIVE)),
+        "warning": Param("robust z in the risky direction", NON_NEGATIVE),
     },
     evidence=("peer_group", "metric", "metric_value", "peer_median", "peer_n", "robust_z"),
 )
@@ -779,16 +781,6 @@ def anm04(ctx: ScanContext, p: dict) -> pd.DataFrame:
     December share only in completed years. The execution rate leaves out the contingency reserve
     (预备费, function 227: budgeted not to be spent), as PEFA PI-2.1 does.
 
-    **Why it is a risk.** Peer comparison (同级比较) is how a finance bureau sees a unit whose 三公
-    spending, cash use, payments to individuals or year-end rush are out of line with units doing the
-    same work — the numbers it must explain.
-
-    **Source.** Iglewicz, B. & Hoaglin, D. (1993), *How to Detect and Handle Outliers*; indicators.md
-    ANM04.
-
-    **Parameters.** ``metrics``; ``min_peers`` 5; ``warning`` 3.5; ``min_difference`` (per metric, default
-    0 = none); module ``budget.sangong_economic_codes``; module ``outturn.contingency_*_prefixes``.
-
     **Materiality.** When more than half of the peers share one value (typically a cash share of 0),
     the robust z falls back to the mean absolute deviation and a unit with a cash share of 0.01 % can
     reach z = 15. ``min_difference`` (e.g. ``cash_share: 0.005``) leaves such immaterial differences
@@ -800,21 +792,21 @@ def anm04(ctx: ScanContext, p: dict) -> pd.DataFrame:
     whose annual net payments are not positive (no December share); peer groups smaller than
     ``min_peers`` (not assessed, with the reason).
     """
-    metrics = [str(m) for m in p.get("metrics", list(METRIC_DIRECTIONS))]
+    metrics = [str(m) for m in p["metrics"]]
     frame = unit_year_metrics(ctx, metrics)
     if frame.empty:
         raise NotAssessed(f"no payments of a budget year up to {ctx.year}")
     present = [m for m in metrics if m in frame.columns]
     if not present:
         raise NotAssessed("none of the metrics can be computed from the data set")
-    long = peer_outliers(frame, present, min_peers=int(p.get("min_peers", 5)))
+    long = peer_outliers(frame, present, min_peers=int(p["min_peers"]))
     if long.empty:
         raise NotAssessed("no metric has a value")
     direction = long["metric"].map(METRIC_DIRECTIONS)
     long["risk_z"] = np.where(direction == "down", -long["robust_z"],
                               np.where(direction == "both", long["robust_z"].abs(), long["robust_z"]))
     # optional materiality: a difference from the peer median below min_difference is not graded
-    floor = long["metric"].map({k: float(v) for k, v in dict(p.get("min_difference") or {}).items()}).fillna(0.0)
+    floor = long["metric"].map({k: float(v) for k, v in dict(p["min_difference"]).items()}).fillna(0.0)
     long["immaterial"] = ((long["value"] - long["peer_median"]).abs() < floor) & (floor > 0)
     long["risk_z"] = np.where(long["immaterial"] & (long["risk_z"] > 0), 0.0, long["risk_z"])
     long = long.sort_values(["unit_code", "year", "risk_z", "metric"], ascending=[True, True, False, True],
@@ -846,7 +838,7 @@ def anm04(ctx: ScanContext, p: dict) -> pd.DataFrame:
             "peer_group_en": peer_group_label(top["peer_group"], "en"),
             "peer_median": top["peer_median"], "robust_z": top["robust_z"],
             "reason": "" if assessed else f"peer group {top['peer_group']} has {int(top['peer_n'])} units, "
-            f"below min_peers {int(p.get('min_peers', 5))}",
+            f"below min_peers {int(p['min_peers'])}",
             "evidence": ev,
         })
     return pd.DataFrame(rows)
@@ -940,10 +932,10 @@ def forecast_history(hist: pd.DataFrame, unit: str, groups: pd.Series, min_years
     "year-end forecast {point:.1%} ({interval:.0%} interval {lower:.1%}–{value:.1%}), upper bound below "
     "{threshold:.0%}",
     params={
-        "interval": "coverage of the prediction interval",
-        "min_history_years": "earlier years of the unit's own monthly profile needed; fewer: pooled peers",
-        "warning": "upper bound of the forecast year-end execution rate, strictly below",
-        "alert": "upper bound, strictly below",
+        "interval": Param("coverage of the prediction interval", SHARE),
+        "min_history_years": Param("earlier years of the unit's own monthly profile needed; fewer: pooled peers", COUNT),
+        "warning": Param("upper bound of the forecast year-end execution rate, strictly below", NON_NEGATIVE),
+        "alert": Param("upper bound, strictly below", NON_NEGATIVE),
     },
     evidence=("point", "lower", "upper", "current", "months_used", "method", "history", "n_history",
               "budget", "executed"),
@@ -983,15 +975,6 @@ def anm05(ctx: ScanContext, p: dict) -> pd.DataFrame:
     for units without history. (The sample's units share one seasonal profile, which flatters
     pooling; real units differ more.)
 
-    **Why it is a risk.** 早知道: a budget that will not be spent is idle money now and a rushed
-    December later (BUD02); the earlier the bureau knows, the more it can do (push projects, take back
-    or reallocate the appropriation).
-
-    **Source.** statsmodels OLS ``get_prediction(...).conf_int(obs=True)``; MoF treasury monitoring
-    practice; indicators.md ANM05.
-
-    **Parameters.** ``interval`` 0.8; ``min_history_years`` 2; ``warning`` 0.90; ``alert`` 0.80.
-
     **Exclusions.** Units without a positive budget this year; before the end of January (no complete
     month: not assessed); units with no usable history (value NaN, with the reason). At k = 12 the year
     is complete and the actual rate is graded.
@@ -1001,8 +984,8 @@ def anm05(ctx: ScanContext, p: dict) -> pd.DataFrame:
     last_month_zh = f"{(k - 1 + ctx.fiscal_start - 1) % 12 + 1}月"  # the calendar month that ends month k
     if k < 1:
         raise NotAssessed(f"no complete month of {year} on {ctx.as_of:%Y-%m-%d}")
-    interval = float(p.get("interval", 0.8))
-    min_years = int(p.get("min_history_years", 2))
+    interval = float(p["interval"])
+    min_years = int(p["min_history_years"])
     traj = execution_trajectories(ctx)
     cur = traj.loc[traj.index.get_level_values("year") == year]
     if cur.empty:

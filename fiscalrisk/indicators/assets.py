@@ -14,6 +14,7 @@ import pandas as pd
 
 from fiscalrisk.indicators.common import empty_result as _empty
 from fiscalrisk.indicators.common import money as _money
+from fiscalrisk.indicators.constraints import COUNT, NON_NEGATIVE, Param
 from fiscalrisk.indicators.registry import ScanContext, indicator
 
 __all__ = ["idle_while_buying", "idle_share"]
@@ -176,9 +177,9 @@ def idle_share(assets: pd.DataFrame, as_of: pd.Timestamp, *, year: int | None = 
         "{lookback_months} months while holding idle ones worth {idle_value:,.2f}"
     ),
     params={
-        "lookback_months": "months before as_of in which acquisitions count as new purchases",
-        "warning": "idle value / new purchases at or above → warning (0: any idle value)",
-        "alert": "idle value / new purchases at or above → alert",
+        "lookback_months": Param("months before as_of in which acquisitions count as new purchases", COUNT),
+        "warning": Param("idle value / new purchases at or above → warning (0: any idle value)", NON_NEGATIVE),
+        "alert": Param("idle value / new purchases at or above → alert", NON_NEGATIVE),
     },
 )
 def ast01(ctx: ScanContext, p: dict) -> pd.DataFrame:
@@ -192,18 +193,6 @@ def ast01(ctx: ScanContext, p: dict) -> pd.DataFrame:
     value = the largest idle / new ratio over the unit's categories; graded ≥ ``warning`` (0: any) and
     ≥ ``alert`` (1.0: idle value at least equal to the new purchases). The message sums the categories
     concerned; the evidence gives each with its asset ids. Subject: the unit; period: year of ``as_of``.
-
-    **Why it is a risk.** 资产与预算挂钩: a new purchase should be budgeted only after the unit's
-    existing assets have been reallocated (国务院令第738号 第14条). Buying while the same kind sits idle
-    is the waste the link is meant to stop.
-
-    **Source.** 湖州市财政内控 资产与预算挂钩; 行政事业性国有资产管理条例 (国务院令第738号) 第14条.
-
-    **Parameters** (``indicators.AST01``):
-
-    - ``lookback_months``: months before as_of in which acquisitions count as new purchases
-    - ``warning``: idle value / new purchases at or above → warning (0: any idle value)
-    - ``alert``: idle value / new purchases at or above → alert
 
     **Exclusions.** Zero-value acquisitions (transfers, donations); idle assets from the same batch
     as the purchase; disposed assets.
@@ -234,7 +223,7 @@ def ast01(ctx: ScanContext, p: dict) -> pd.DataFrame:
         "{unit_name}: idle assets of {idle_value:,.2f} are {value:.1%} of the {total_value:,.2f} in use "
         "or idle"
     ),
-    params={"warning": "idle share at or above → warning", "alert": "idle share at or above → alert"},
+    params={"warning": Param("idle share at or above → warning", NON_NEGATIVE), "alert": Param("idle share at or above → alert", NON_NEGATIVE)},
 )
 def ast02(ctx: ScanContext, p: dict) -> pd.DataFrame:
     """AST02 资产闲置率 — idle share of a unit's assets.
@@ -244,16 +233,6 @@ def ast02(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
     **Method.** Graded ≥ ``warning`` (0.20) and ≥ ``alert`` (0.40). Subject: the unit; period: year of
     ``as_of``.
-
-    **Why it is a risk.** Idle state assets are public money without a use; the share shows whether
-    the unit's stock exceeds its needs, which the budget for new assets must take into account.
-
-    **Source.** 行政事业性国有资产管理条例 (国务院令第738号); 湖州市财政内控 资产管理 (local practice).
-
-    **Parameters** (``indicators.AST02``):
-
-    - ``warning``: idle share at or above → warning
-    - ``alert``: idle share at or above → alert
 
     **Exclusions.** Disposed assets; units whose active stock has no value.
     """

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from fiscalrisk.frames import keys_in
+from fiscalrisk.indicators.constraints import LEVEL, NON_NEGATIVE, Integral, Interval, ListOf, Param
 from fiscalrisk.indicators.registry import NotAssessed, ScanContext, flag_levels, indicator
 
 __all__ = ["time_progress", "format_date_zh", "format_date_en", "sangong_codes", "project_execution"]
@@ -130,8 +131,8 @@ def _time_progress_settings(ctx: ScanContext) -> Mapping[str, Any]:
     message_en="{unit_name}: budget execution {rate:.1%} at {as_of_en}, {value:.1f} pp behind time "
     "progress of {progress:.1%}",
     sections=("time_progress", "calendar"),
-    params={"min_budget": "budget lines with an adjusted amount below this (yuan) are left out",
-            "warning": "percentage points behind time progress", "alert": "percentage points behind"},
+    params={"min_budget": Param("budget lines with an adjusted amount below this (yuan) are left out", NON_NEGATIVE),
+            "warning": Param("percentage points behind time progress", NON_NEGATIVE), "alert": Param("percentage points behind", NON_NEGATIVE)},
     money=("min_budget",),
 )
 def bud01(ctx: ScanContext, p: dict) -> pd.DataFrame:
@@ -147,19 +148,12 @@ def bud01(ctx: ScanContext, p: dict) -> pd.DataFrame:
     net payments charged to those lines (budget_year = that year, paid up to ``as_of``). Payments matching
     no line are BUD04's concern and are left out here.
 
-    **Why it is a risk.** Money that is not spent on schedule signals stalled projects or an inflated
-    budget; it sits idle and tends to be spent in a rush in December (BUD02).
-
-    **Source.** MoF treasury dynamic monitoring (序时进度); indicators.md.
-
-    **Parameters.** ``min_budget``; ``warning`` 10 pp, ``alert`` 20 pp; ``time_progress`` (method).
-
     **Exclusions.** Units whose assessed lines add up to no budget; earlier years (see BUD02, BUD06).
     Region rows (subject ``region``) cover every unit of the region's subtree.
     """
     year = ctx.year
     b = ctx.budget
-    b = b.loc[(b["year"] == year) & (b["adjusted_amount"] >= float(p.get("min_budget", 0)))]
+    b = b.loc[(b["year"] == year) & (b["adjusted_amount"] >= float(p["min_budget"]))]
     if b.empty:
         raise NotAssessed(f"no budget lines of {year} at or above min_budget")
     net = ctx.net_payments[["line_id", "net"]]
@@ -219,10 +213,10 @@ def bud01(ctx: ScanContext, p: dict) -> pd.DataFrame:
     message_zh="{unit_name} {surge_zh}净支付占全年{value:.1%}（{report_zh}合计{report_share:.1%}）",
     message_en="{unit_name}: {surge_en} took {value:.1%} of the year's net payments "
     "({report_en} {report_share:.1%})",
-    params={"surge_months": "months of the fiscal year whose share is graded, 12 = its last month "
-                            "(December; March for an April start) (default [12])",
-            "report_months": "months of the fiscal year whose share is reported (default [11, 12])",
-            "warning": "share of annual net payments", "alert": "share of annual net payments"},
+    params={"surge_months": Param("months of the fiscal year whose share is graded, 12 = its last month "
+                            "(December; March for an April start) (default [12])", ListOf(Interval(Integral, 1, 12, closed="both"))),
+            "report_months": Param("months of the fiscal year whose share is reported (default [11, 12])", ListOf(Interval(Integral, 1, 12, closed="both"))),
+            "warning": Param("share of annual net payments", NON_NEGATIVE), "alert": Param("share of annual net payments", NON_NEGATIVE)},
     sections=("calendar",),
 )
 def bud02(ctx: ScanContext, p: dict) -> pd.DataFrame:
@@ -237,13 +231,6 @@ def bud02(ctx: ScanContext, p: dict) -> pd.DataFrame:
     Chinese budget year, March for a UK financial year starting in April, whose year-end rush is in
     March; 11 is the month before. The message names the calendar months.
 
-    **Why it is a risk.** Rushed year-end spending (突击花钱) is a classic symptom of spending to avoid
-    the return of unspent appropriations; controls are compressed.
-
-    **Source.** MoF budget execution practice; thresholds are local practice (indicators.md).
-
-    **Parameters.** ``warning`` 0.25, ``alert`` 0.40, ``surge_months``, ``report_months``.
-
     **Exclusions.** The current (incomplete) year; unit-years whose annual net payments are not positive.
     """
     from fiscalrisk.calendar import fiscal_month_names
@@ -252,8 +239,8 @@ def bud02(ctx: ScanContext, p: dict) -> pd.DataFrame:
     pay = pay.loc[(pay["budget_year"] < ctx.year) & (ctx.fiscal_year(pay["pay_date"]) == pay["budget_year"])]
     if pay.empty:
         raise NotAssessed("no payments of a completed budget year")
-    surge = [int(m) for m in p.get("surge_months", [12])]
-    report = [int(m) for m in p.get("report_months", [11, 12])]
+    surge = [int(m) for m in p["surge_months"]]
+    report = [int(m) for m in p["report_months"]]
     month = ctx.fiscal_month(pay["pay_date"])
     df = pd.DataFrame({
         "unit_code": pay["unit_code"].to_numpy(),
@@ -301,7 +288,7 @@ def bud02(ctx: ScanContext, p: dict) -> pd.DataFrame:
     message_zh="{unit_name} 预算指标 {subject_id} 累计净支付{net:,.2f}元，为可用指标{available:,.2f}元的{value:.1%}",
     message_en="{unit_name}: budget line {subject_id} paid {net:,.2f}, {value:.1%} of the available "
     "{available:,.2f}",
-    params={"alert": "ratio of net payments to (adjusted + carry-over), graded strictly above"},
+    params={"alert": Param("ratio of net payments to (adjusted + carry-over), graded strictly above", NON_NEGATIVE)},
     evidence=("net", "available", "adjusted_amount", "carryover_amount"),
 )
 def bud03(ctx: ScanContext, p: dict) -> pd.DataFrame:
@@ -312,13 +299,6 @@ def bud03(ctx: ScanContext, p: dict) -> pd.DataFrame:
     **Method.** Net payments charged to the line's key (budget_year = the line's year). Adjusted defaults
     to original, carry-over to 0. A line with nothing available (≤ 0) and positive net payments is an
     alert with value +∞.
-
-    **Why it is a risk.** 《预算法》第57条: spending must stay within the budget; overspending means the
-    treasury control failed or the budget was changed outside the approved procedure.
-
-    **Source.** 《预算法》; MoF treasury dynamic monitoring.
-
-    **Parameters.** ``alert`` 1.0 (strictly above).
 
     **Exclusions.** Lines without payments (ratio 0, assessed); payments matching no line (BUD04).
     """
@@ -353,7 +333,7 @@ def bud03(ctx: ScanContext, p: dict) -> pd.DataFrame:
     message_zh="{unit_name} 支付{value:,.2f}元（{pay_date:%Y-%m-%d}，功能{function_code}/经济{economic_code}）无对应预算指标",
     message_en="{unit_name} paid {value:,.2f} on {pay_date:%Y-%m-%d} (function {function_code}, economic "
     "{economic_code}) with no matching budget line",
-    params={"level": "level of a payment without a budget line"},
+    params={"level": Param("level of a payment without a budget line", LEVEL)},
     evidence=("payment_id", "budget_year", "function_code", "economic_code", "project_code", "amount"),
 )
 def bud04(ctx: ScanContext, p: dict) -> pd.DataFrame:
@@ -363,12 +343,6 @@ def bud04(ctx: ScanContext, p: dict) -> pd.DataFrame:
     no budget line.
 
     **Method.** Exact key match; an absent project code is the empty string on both sides.
-
-    **Why it is a risk.** Spending without an appropriation (《预算法》第57条).
-
-    **Source.** 《预算法》; MoF treasury dynamic monitoring.
-
-    **Parameters.** ``level`` (alert).
 
     **Exclusions.** Refunds (negative amounts); payments of a budget year absent from the budget table
     altogether (that is missing data, not missing lines: such payments are not assessed).
@@ -383,7 +357,7 @@ def bud04(ctx: ScanContext, p: dict) -> pd.DataFrame:
     out["period"] = out["pay_month"]
     out["value"] = out["amount"]
     hit = (~matched[covered]) & (out["amount"] > 0).to_numpy()
-    out["level"] = flag_levels(hit, str(p.get("level", "alert")))
+    out["level"] = flag_levels(hit, str(p["level"]))
     return out
 
 
@@ -405,8 +379,8 @@ def bud04(ctx: ScanContext, p: dict) -> pd.DataFrame:
     source="中共中央八项规定; 国务院 三公经费只减不增; indicators.md BUD05",
     message_zh="{unit_name} {period}年三公经费{issue_zh}：{value:,.2f}元，对比{threshold:,.2f}元",
     message_en="{unit_name} {period}: “three public expenses” {issue_en}: {value:,.2f} against {threshold:,.2f}",
-    params={"over_budget_level": "level when actual 三公 exceeds the 三公 budget",
-            "growth_level": "level when the 三公 budget or actual grows over last year"},
+    params={"over_budget_level": Param("level when actual 三公 exceeds the 三公 budget", LEVEL),
+            "growth_level": Param("level when the 三公 budget or actual grows over last year", LEVEL)},
 )
 def bud05(ctx: ScanContext, p: dict) -> pd.DataFrame:
     """BUD05 三公经费控制（只减不增） — "three public expenses" control.
@@ -420,12 +394,6 @@ def bud05(ctx: ScanContext, p: dict) -> pd.DataFrame:
     ``actual_amount`` when the year has it, else net payments with those economic codes and that budget
     year up to ``as_of``. For the current year the actual is year-to-date, so b) only fires once the
     year-to-date actual already exceeds last year's total. b) needs the unit's previous year in the data.
-
-    **Why it is a risk.** Central rules (八项规定) and the State Council's "只减不增" policy.
-
-    **Source.** 中共中央八项规定; 国务院 三公经费只减不增.
-
-    **Parameters.** ``over_budget_level``, ``growth_level``; module ``sangong_economic_codes``.
 
     **Exclusions.** Unit-years with neither a 三公 budget nor 三公 spending.
     """
@@ -465,7 +433,7 @@ def bud05(ctx: ScanContext, p: dict) -> pd.DataFrame:
     over = (df["actual"] > df["budget"] + 0.005).to_numpy()
     b_up = (df["budget"] > df["budget_prev"] + 0.005).to_numpy()
     a_up = (df["actual"] > df["actual_prev"] + 0.005).to_numpy()
-    over_lv, growth_lv = str(p.get("over_budget_level", "alert")), str(p.get("growth_level", "warning"))
+    over_lv, growth_lv = str(p["over_budget_level"]), str(p["growth_level"])
     df["level"] = np.where(over, over_lv, np.where(b_up | a_up, growth_lv, "ok"))
     df["value"] = np.where(over | a_up, df["actual"], np.where(b_up, df["budget"], df["actual"]))
     df["threshold"] = np.where(over, df["budget"],
@@ -505,7 +473,7 @@ def bud05(ctx: ScanContext, p: dict) -> pd.DataFrame:
     "已滞留{value:.0f}年，未使用{unspent:,.2f}元",
     message_en="{unit_name}: budget line {subject_id} holds carry-over from {carryover_from_year} "
     "({carryover_amount:,.2f}), {value:.0f} years old, {unspent:,.2f} unspent",
-    params={"warning": "age of the carry-over in years (year − carryover_from_year)", "alert": "age in years"},
+    params={"warning": Param("age of the carry-over in years (year − carryover_from_year)", NON_NEGATIVE), "alert": Param("age in years", NON_NEGATIVE)},
     evidence=("carryover_amount", "carryover_from_year", "net", "unspent"),
 )
 def bud06(ctx: ScanContext, p: dict) -> pd.DataFrame:
@@ -517,13 +485,6 @@ def bud06(ctx: ScanContext, p: dict) -> pd.DataFrame:
     **Method.** Carry-over is spent first (结转资金优先使用): unspent = carryover_amount − net payments
     charged to the line up to ``as_of``. A line is assessed when it has a positive carry-over and a
     ``carryover_from_year``; lines whose carry-over is fully spent get level ok.
-
-    **Why it is a risk.** Money carried over for two years or more must be recovered (国办发〔2014〕70号);
-    stale balances show idle money and padded budgets.
-
-    **Source.** 国办发〔2014〕70号; local practice for the alert age.
-
-    **Parameters.** ``warning`` 2 years, ``alert`` 3 years.
 
     **Exclusions.** Lines without carry-over; carry-overs fully spent. Without a payments table the
     spending is unknown: not assessed.

@@ -28,6 +28,7 @@ from fiscalrisk.frames import per_category
 from fiscalrisk.indicators.common import blank as _blank
 from fiscalrisk.indicators.common import empty_result as _empty
 from fiscalrisk.indicators.common import money as _money
+from fiscalrisk.indicators.constraints import LEVEL, NON_NEGATIVE, Param, Strings
 from fiscalrisk.indicators.registry import ScanContext, indicator
 
 __all__ = [
@@ -397,7 +398,7 @@ def payee_mismatches(
         "{unit_name}: contract {subject_id} ({vendor_name}) has been paid {paid:,.2f} net, {value:.2%} of "
         "its amount of {amount:,.2f}"
     ),
-    params={"alert": "net paid / contract amount strictly above → alert"},
+    params={"alert": Param("net paid / contract amount strictly above → alert", NON_NEGATIVE)},
 )
 def con01(ctx: ScanContext, p: dict) -> pd.DataFrame:
     """CON01 超合同付款 — paid above the contract.
@@ -407,15 +408,6 @@ def con01(ctx: ScanContext, p: dict) -> pd.DataFrame:
     **Method.** Refunds and reversals count with their sign; sums are in cents, so a contract paid
     exactly in full is 1.0 and not flagged. Graded strictly above ``alert`` (1.0). Subject: the
     contract; period: the year of ``as_of``.
-
-    **Why it is a risk.** Paying beyond the agreed amount without a signed variation is a payment
-    without a legal basis, and the most direct sign of duplicate or inflated payments.
-
-    **Source.** 民法典 合同编; 财政部 国库集中支付动态监控.
-
-    **Parameters** (``indicators.CON01``):
-
-    - ``alert``: net paid / contract amount strictly above → alert
 
     **Exclusions.** Contracts signed after ``as_of``; contracts of amount 0 (no total to compare
     with); payments naming a contract that is not in the table.
@@ -443,10 +435,10 @@ def con01(ctx: ScanContext, p: dict) -> pd.DataFrame:
     message_zh="{unit_name} 向“{payee_name}”支付 {amount:,.2f} 元（经济分类 {economic_code}），未关联合同",
     message_en="{unit_name} paid {amount:,.2f} to “{payee_name}” (economic code {economic_code}) without a contract",
     params={
-        "min_amount": "payments at or above this amount are assessed",
-        "economic_prefixes": "economic-code prefixes assessed (302 goods and services, 310 capital)",
-        "exclude_economic_codes": "economic codes not assessed (not contracted by nature)",
-        "level": "level of a payment without a contract",
+        "min_amount": Param("payments at or above this amount are assessed", NON_NEGATIVE),
+        "economic_prefixes": Param("economic-code prefixes assessed (302 goods and services, 310 capital)", Strings()),
+        "exclude_economic_codes": Param("economic codes not assessed (not contracted by nature)", Strings()),
+        "level": Param("level of a payment without a contract", LEVEL),
     },
     money=("min_amount",),
 )
@@ -459,18 +451,6 @@ def con02(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
     **Method.** Each such payment up to ``as_of`` is assessed; the ones without a contract are findings
     at ``level`` (warning). Period: month of the payment.
-
-    **Why it is a risk.** Spending of that size on purchases is expected to rest on a contract; a
-    payment without one skipped the contract control of 财会〔2012〕21号.
-
-    **Source.** 财政部 国库集中支付动态监控; 行政事业单位内部控制规范 (财会〔2012〕21号) 合同控制.
-
-    **Parameters** (``indicators.CON02``):
-
-    - ``min_amount``: payments at or above this amount are assessed
-    - ``economic_prefixes``: economic-code prefixes assessed (302 goods and services, 310 capital)
-    - ``exclude_economic_codes``: economic codes not assessed (not contracted by nature)
-    - ``level``: level of a payment without a contract
 
     **Exclusions.** Refunds; wages (301), transfers (303) and other economic classes; the codes of
     ``exclude_economic_codes`` (water, electricity and telecom bills, travel reimbursements, union
@@ -505,7 +485,7 @@ def con02(ctx: ScanContext, p: dict) -> pd.DataFrame:
     source="政府采购法 第2条、第46条; 国办发〔2019〕55号 (分散采购限额标准)",
     message_zh="{unit_name} 合同 {subject_id}（{vendor_name}，{amount:,.2f} 元）{detail_zh}",
     message_en="{unit_name}: contract {subject_id} ({vendor_name}, {amount:,.2f}) {detail_en}",
-    params={"level": "level of either condition"},
+    params={"level": Param("level of either condition", LEVEL)},
 )
 def con03(ctx: ScanContext, p: dict) -> pd.DataFrame:
     """CON03 应采未采 / 先签后采 — contract without procurement, or signed before the award.
@@ -519,15 +499,6 @@ def con03(ctx: ScanContext, p: dict) -> pd.DataFrame:
     **Method.** Every contract signed up to ``as_of`` is assessed; value = contract amount; the
     threshold of a) is the limit. b) needs the ``procurement`` table with ``award_date``. Period: month
     of signing.
-
-    **Why it is a risk.** Above the limit the law requires government procurement (政府采购法 第2条);
-    the contract follows the award (第46条). A contract signed first makes the procurement a formality.
-
-    **Source.** 政府采购法 第2条、第46条; 国办发〔2019〕55号 (分散采购限额标准).
-
-    **Parameters** (``indicators.CON03``):
-
-    - ``level``: level of either condition
 
     **Exclusions.** Contracts signed after ``as_of``; b) for procurements without an award date.
     """
@@ -599,7 +570,7 @@ def con03(ctx: ScanContext, p: dict) -> pd.DataFrame:
         "{unit_name}: contract {subject_id} ({vendor_name}) is {paid_share:.1%} paid with {elapsed_share:.1%} "
         "of its term elapsed, {value:.1f} pp ahead"
     ),
-    params={"warning": "pp ahead at or above → warning", "alert": "pp ahead at or above → alert"},
+    params={"warning": Param("pp ahead at or above → warning", NON_NEGATIVE), "alert": Param("pp ahead at or above → alert", NON_NEGATIVE)},
 )
 def con04(ctx: ScanContext, p: dict) -> pd.DataFrame:
     """CON04 付款进度异常 — payments ahead of the contract's term.
@@ -611,17 +582,6 @@ def con04(ctx: ScanContext, p: dict) -> pd.DataFrame:
     **Method.** Graded ≥ ``warning`` (30 pp) and ≥ ``alert`` (50 pp). The term's own calendar is used
     (days), not the budget year's time progress, since a term rarely coincides with a budget year.
     Subject: the contract; period: the year of ``as_of``.
-
-    **Why it is a risk.** Money paid ahead of performance is exposed if the contractor fails. Advance
-    payments of up to 30 % of a works contract are normal (财建〔2004〕369号), which is why the warning
-    starts there.
-
-    **Source.** 湖州市财政内控 合同支付进度监控 (local practice); 建设工程价款结算暂行办法 (财建〔2004〕369号).
-
-    **Parameters** (``indicators.CON04``):
-
-    - ``warning``: pp ahead at or above → warning
-    - ``alert``: pp ahead at or above → alert
 
     **Exclusions.** Contracts not running at ``as_of`` (not started, or ended — CON01 covers overpaid
     finished contracts); contracts of amount 0 or with a term shorter than a day.
@@ -655,8 +615,8 @@ def con04(ctx: ScanContext, p: dict) -> pd.DataFrame:
         "is “{vendor_name}”"
     ),
     params={
-        "level": "level of a mismatch",
-        "strip_suffixes": "company-form suffixes removed before comparing names",
+        "level": Param("level of a mismatch", LEVEL),
+        "strip_suffixes": Param("company-form suffixes removed before comparing names", Strings()),
     },
 )
 def con05(ctx: ScanContext, p: dict) -> pd.DataFrame:
@@ -668,16 +628,6 @@ def con05(ctx: ScanContext, p: dict) -> pd.DataFrame:
     so ``（）`` = ``()``), case folded, spaces and brackets removed, then one company-form suffix from
     ``strip_suffixes`` dropped (股份有限公司 / 有限责任公司 / 有限公司 / 公司). What still differs is a
     different party: another company, an individual, or a branch (分公司). Period: month of the payment.
-
-    **Why it is a risk.** Treasury monitoring requires the payee to be the counterparty of the
-    contract; paying a third party is the classic route for diverting contract money.
-
-    **Source.** 财政部 国库集中支付动态监控 (收款人与合同不一致).
-
-    **Parameters** (``indicators.CON05``):
-
-    - ``level``: level of a mismatch
-    - ``strip_suffixes``: company-form suffixes removed before comparing names
 
     **Exclusions.** Refunds; payments naming a contract not in the table.
     """

@@ -9,9 +9,13 @@ their score and maximum.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
+from fiscalrisk.indicators.constraints import COUNT, NON_NEGATIVE, SHARE, Param, Problem
 from fiscalrisk.indicators.registry import ScanContext, indicator
 
 __all__ = ["control_scores"]
@@ -114,6 +118,15 @@ def control_scores(
     )
 
 
+def _check_weights(p: Mapping[str, Any]) -> Iterator[Problem]:
+    """The two dimension weights of the score add up to 1."""
+    if "public_weight" in p and "functional_weight" in p:
+        total = p["public_weight"] + p["functional_weight"]
+        if abs(total - 1.0) > 1e-9:
+            yield Problem(("functional_weight", "public_weight"), "public_weight + functional_weight = 1",
+                          f"a sum of {total:g}")
+
+
 @indicator(
     code="CTL01",
     value_unit="score",
@@ -138,12 +151,13 @@ def control_scores(
         "{unit_name}: internal-control score {value:.1f} in {period} (public and external "
         "{public_share:.1%}, functional {functional_share:.1%}, special bonus {bonus:g})"
     ),
+    check=_check_weights,
     params={
-        "public_weight": "weight of the public-and-external share",
-        "functional_weight": "weight of the functional share",
-        "special_cap": "cap on the special items' bonus points",
-        "warning": "score strictly below → warning",
-        "alert": "score strictly below → alert",
+        "public_weight": Param("weight of the public-and-external share", SHARE),
+        "functional_weight": Param("weight of the functional share", SHARE),
+        "special_cap": Param("cap on the special items' bonus points", COUNT),
+        "warning": Param("score strictly below → warning", NON_NEGATIVE),
+        "alert": Param("score strictly below → alert", NON_NEGATIVE),
     },
 )
 def ctl01(ctx: ScanContext, p: dict) -> pd.DataFrame:
@@ -156,19 +170,6 @@ def ctl01(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
     **Method.** Lower is worse: graded strictly below ``warning`` (80) and ``alert`` (60). Subject: the
     unit; period: the year.
-
-    **Why it is a risk.** The evaluation condenses whether the unit's controls exist and work; the
-    units that score low are where the other modules' findings are least likely to be caught.
-
-    **Source.** 行政事业单位内部控制报告管理制度 (财会〔2016〕11号); 湖州市 德清县财政局 内控考核细则 (公共/外部 30 %, 职能 70 %, 特色加分).
-
-    **Parameters** (``indicators.CTL01``):
-
-    - ``public_weight``: weight of the public-and-external share
-    - ``functional_weight``: weight of the functional share
-    - ``special_cap``: cap on the special items' bonus points
-    - ``warning``: score strictly below → warning
-    - ``alert``: score strictly below → alert
 
     **Exclusions.** Unit-years missing the public-and-external or the functional items (not assessed,
     with the reason); years after ``as_of``.

@@ -1,14 +1,18 @@
 """One documentation page per indicator, generated from the registry (``docs/indicators/<CODE>.md``).
 
-The page is the indicator's own docstring (what, method, why it is a risk, source, parameters,
-exclusions) under a header built from its declared metadata (with the rule of its findings'
-``amount_at_risk``) and its default thresholds, so the docs
-cannot drift from the code: ``python -m fiscalrisk.indicators.docs docs/indicators`` rewrites them
-and a test checks that the committed pages are current.
+The page leads to the code: the indicator's function, the tests that name it and its entry in
+``params/defaults.yaml``. Its header is built from the declared metadata (why it is a risk, source, the
+rule of its findings' ``amount_at_risk``, each parameter with its constraint) and the default
+thresholds; its body is the function's docstring (what, method, exclusions). So the docs cannot drift
+from the code: ``python -m fiscalrisk.indicators.docs docs/indicators`` rewrites them and a test checks
+that the committed pages are current.
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
+import re
 import sys
 from pathlib import Path
 
@@ -37,6 +41,9 @@ def page(code: str, params=None) -> str:
         f"| reads | {reads} |",
         f"| amount at risk | {_at_risk(spec)} |",
         f"| source | {spec.source} |",
+        f"| function | `{function_path(spec)}` |",
+        f"| tests | {', '.join(f'`{t}`' for t in tests_of(spec.code)) or '—'} |",
+        f"| parameters | `params/defaults.yaml: indicators.{spec.code}` |",
         "",
         f"**Why this is a risk.** {spec.why_en}",
         "",
@@ -44,12 +51,44 @@ def page(code: str, params=None) -> str:
         "",
     ]
     if spec.params:
-        lines += ["**Parameters** (`indicators." + spec.code + ".<name>` in params files)", ""]
-        lines += [f"- `{name}`{' (money: × `threshold_scale` for data in another currency)' if name in spec.money else ''}"
-                  f": {text}" for name, text in sorted(spec.params.items())]
+        lines += [f"**Parameters** (`indicators.{spec.code}.<name>` in params files; their values and sources in "
+                  "`params/defaults.yaml`)", ""]
+        for name, decl in sorted(spec.params.items()):
+            money = "; money: × `threshold_scale` for data in another currency" if name in spec.money else ""
+            lines.append(f"- `{name}` ({decl.constraint}{money}): {decl.description}")
+        if spec.check is not None:
+            lines.append(f"- checked together: {_first_line(spec.check)}")
         lines.append("")
     lines += ["## Definition and method", "", spec.page, ""]
     return "\n".join(lines)
+
+
+def function_path(spec: registry.IndicatorSpec) -> str:
+    """``fiscalrisk/indicators/payments.py::pay06``: the file and name of the indicator's function."""
+    return f"{spec.func.__module__.replace('.', '/')}.py::{spec.func.__qualname__}"
+
+
+_TESTS = Path(__file__).resolve().parents[2] / "tests"
+
+
+@functools.cache
+def _test_texts() -> dict[str, str]:
+    """The source checkout's test files (path relative to the checkout → text); none in an installed package."""
+    if not _TESTS.is_dir():
+        return {}
+    root = _TESTS.parent
+    return {path.relative_to(root).as_posix(): path.read_text(encoding="utf-8")
+            for path in sorted(_TESTS.rglob("test_*.py"))}
+
+
+def tests_of(code: str) -> list[str]:
+    """The test files that name indicator ``code``."""
+    word = re.compile(rf"\b{re.escape(code)}\b")
+    return [path for path, text in _test_texts().items() if word.search(text)]
+
+
+def _first_line(func: object) -> str:
+    return (inspect.getdoc(func) or "").strip().split("\n\n")[0].replace("\n", " ")
 
 
 def _at_risk(spec: registry.IndicatorSpec) -> str:

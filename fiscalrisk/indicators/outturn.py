@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from fiscalrisk.indicators.constraints import NON_NEGATIVE, Band, Param
 from fiscalrisk.indicators.registry import NotAssessed, ScanContext, indicator
 
 __all__ = [
@@ -320,16 +321,15 @@ def _need_outturn(ctx: ScanContext) -> None:
     source=_PEFA_SOURCE + ", PI-1",
     message_zh="{unit_name} {period}年支出决算为年初预算的{value:.1%}，超出{threshold:.0%}界限",
     message_en="{unit_name} {period}: expenditure outturn {value:.1%} of the original budget, beyond {threshold:.0%}",
-    params={"warning": "[low, high] band of the outturn ratio", "alert": "[low, high] band"},
+    params={"warning": Param("[low, high] band of the outturn ratio", Band()), "alert": Param("[low, high] band", Band())},
 )
 def out01(ctx: ScanContext, p: dict) -> pd.DataFrame:
     """OUT01 PI-1 aggregate expenditure outturn.
 
     **What.** Per region × completed year: Σ outturn / Σ original budget over all lines of the region's
     own units. **Method.** Outturn per line = actual_amount, else net payments. The last
-    ``modules.outturn.years`` (3) completed years are graded. **Why.** PEFA PI-1. **Source.** PEFA 2016.
-    **Parameters.** bands ``warning`` [0.90, 1.10] (PEFA B), ``alert`` [0.85, 1.15] (PEFA C).
-    **Exclusions.** The current year.
+    ``modules.outturn.years`` (3) completed years are graded against the bands ``warning`` (PEFA B) and
+    ``alert`` (PEFA C). **Exclusions.** The current year.
     """
     _need_outturn(ctx)
     return _ratio_rows(ctx, "pi1_outturn", "expenditure outturn")
@@ -346,14 +346,13 @@ def out01(ctx: ScanContext, p: dict) -> pd.DataFrame:
     source=_PEFA_SOURCE + ", PI-2.1",
     message_zh="{unit_name} {period}年按功能分类支出结构偏差{value:.1%}（阈值{threshold:.0%}）",
     message_en="{unit_name} {period}: composition variance by function {value:.1%} (threshold {threshold:.0%})",
-    params={"warning": "variance ratio", "alert": "variance ratio"},
+    params={"warning": Param("variance ratio", NON_NEGATIVE), "alert": Param("variance ratio", NON_NEGATIVE)},
 )
 def out02(ctx: ScanContext, p: dict) -> pd.DataFrame:
     """OUT02 PI-2.1 composition variance by function.
 
     **What.** Per region × completed year, the composition variance over function heads (first
-    ``function_digits`` digits), contingency (``227``) and interest (``307``) excluded. **Source.** PEFA
-    2016 PI-2.1. **Parameters.** ``warning`` 0.10, ``alert`` 0.15; module ``function_digits`` and prefixes.
+    ``modules.outturn.function_digits`` digits), contingency (``227``) and interest (``307``) excluded.
     """
     _need_outturn(ctx)
     return _ratio_rows(ctx, "pi2_function_variance", "outturn by function")
@@ -370,14 +369,13 @@ def out02(ctx: ScanContext, p: dict) -> pd.DataFrame:
     source=_PEFA_SOURCE + ", PI-2.2",
     message_zh="{unit_name} {period}年按经济分类支出结构偏差{value:.1%}（阈值{threshold:.0%}）",
     message_en="{unit_name} {period}: composition variance by economic type {value:.1%} (threshold {threshold:.0%})",
-    params={"warning": "variance ratio", "alert": "variance ratio"},
+    params={"warning": Param("variance ratio", NON_NEGATIVE), "alert": Param("variance ratio", NON_NEGATIVE)},
 )
 def out03(ctx: ScanContext, p: dict) -> pd.DataFrame:
     """OUT03 PI-2.2 composition variance by economic type.
 
     **What.** Per region × completed year, the composition variance over economic heads (first
-    ``economic_digits`` digits), interest included, contingency excluded. **Source.** PEFA 2016 PI-2.2.
-    **Parameters.** ``warning`` 0.10, ``alert`` 0.15.
+    ``economic_digits`` digits), interest included, contingency excluded.
     """
     _need_outturn(ctx)
     return _ratio_rows(ctx, "pi2_economic_variance", "outturn by economic type")
@@ -394,16 +392,16 @@ def out03(ctx: ScanContext, p: dict) -> pd.DataFrame:
     message_zh="{unit_name} {window}年预备费支出平均占年初预算{value:.1%}（阈值{threshold:.0%}）",
     message_en="{unit_name} {window}: contingency spending averaged {value:.1%} of the original budget "
     "(threshold {threshold:.0%})",
-    params={"warning": "3-year average share, strictly above", "alert": "3-year average share"},
+    params={"warning": Param("3-year average share, strictly above", NON_NEGATIVE), "alert": Param("3-year average share", NON_NEGATIVE)},
 )
 def out04(ctx: ScanContext, p: dict) -> pd.DataFrame:
     """OUT04 PI-2.3 contingency share.
 
     **What.** Per region: contingency outturn (function prefixes ``227``) / total original budget,
     averaged over the three last completed years; period = the last of them. Fewer than three years →
-    not assessed for that region. **Source.** PEFA 2016 PI-2.3 (B ≤ 6 %, C < 10 %).
-    **Parameters.** ``warning`` 0.06, strictly above (PEFA B is "≤ 6 %"); ``alert`` 0.10, at or above
-    (PEFA C is "< 10 %"): the function forces the alert level itself so both bands match PEFA exactly.
+    not assessed for that region. **Method.** ``warning`` is graded strictly above (PEFA B is "≤ 6 %");
+    ``alert`` at or above (PEFA C is "< 10 %"): the function forces the alert level itself so both bands
+    match PEFA exactly.
     """
     _need_outturn(ctx)
     t = pefa_table(ctx)
@@ -421,7 +419,7 @@ def out04(ctx: ScanContext, p: dict) -> pd.DataFrame:
         "reason": np.where(full, "", "fewer than three completed years"),
         "window": f"{years[0]}–{years[-1]}",
     })
-    alert = p.get("alert")
+    alert = p["alert"]
     if alert is not None:
         hit = out["value"].to_numpy() >= float(alert) - _EPS
         out["level"] = pd.Series(np.where(hit, "alert", ""), dtype="str").where(hit, pd.NA)
@@ -440,13 +438,13 @@ def out04(ctx: ScanContext, p: dict) -> pd.DataFrame:
     source=_PEFA_SOURCE + ", PI-3.1",
     message_zh="{unit_name} {period}年收入决算为预算的{value:.1%}，超出{threshold:.0%}界限",
     message_en="{unit_name} {period}: revenue outturn {value:.1%} of the budget, beyond {threshold:.0%}",
-    params={"warning": "[low, high] band of the revenue outturn", "alert": "[low, high] band"},
+    params={"warning": Param("[low, high] band of the revenue outturn", Band()), "alert": Param("[low, high] band", Band())},
 )
 def out05(ctx: ScanContext, p: dict) -> pd.DataFrame:
     """OUT05 PI-3.1 aggregate revenue outturn.
 
-    **What.** Per region × completed year: Σ actual / Σ budget in the revenue table. **Source.** PEFA
-    2016 PI-3.1. **Parameters.** ``warning`` [0.94, 1.12] (PEFA B), ``alert`` [0.92, 1.16] (PEFA C).
+    **What.** Per region × completed year: Σ actual / Σ budget in the revenue table, graded against the
+    bands ``warning`` (PEFA B) and ``alert`` (PEFA C).
     """
     return _ratio_rows(ctx, "pi3_revenue_outturn", "revenue outturn")
 
@@ -461,13 +459,12 @@ def out05(ctx: ScanContext, p: dict) -> pd.DataFrame:
     source=_PEFA_SOURCE + ", PI-3.2",
     message_zh="{unit_name} {period}年收入结构偏差{value:.1%}（阈值{threshold:.0%}）",
     message_en="{unit_name} {period}: revenue composition variance {value:.1%} (threshold {threshold:.0%})",
-    params={"warning": "variance ratio", "alert": "variance ratio"},
+    params={"warning": Param("variance ratio", NON_NEGATIVE), "alert": Param("variance ratio", NON_NEGATIVE)},
 )
 def out06(ctx: ScanContext, p: dict) -> pd.DataFrame:
     """OUT06 PI-3.2 revenue composition variance.
 
     **What.** Per region × completed year, composition variance over revenue heads (first
-    ``revenue_digits`` digits of revenue_code). **Source.** PEFA 2016 PI-3.2.
-    **Parameters.** ``warning`` 0.10, ``alert`` 0.15.
+    ``revenue_digits`` digits of revenue_code).
     """
     return _ratio_rows(ctx, "pi3_revenue_variance", "revenue outturn")

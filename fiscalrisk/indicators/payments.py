@@ -12,6 +12,16 @@ import numpy as np
 import pandas as pd
 
 from fiscalrisk.frames import keys_in, per_category
+from fiscalrisk.indicators.constraints import (
+    COUNT,
+    LEVEL,
+    NON_NEGATIVE,
+    SHARE,
+    Interval,
+    Param,
+    Real,
+    Strings,
+)
 from fiscalrisk.indicators.registry import ScanContext, as_text, flag_levels, indicator
 
 __all__ = ["payment_frame", "cents"]
@@ -72,7 +82,7 @@ _PAY_EVIDENCE = ("payment_id", "pay_date", "payee_name", "economic_code", "metho
     source=_SOURCE,
     message_zh="{unit_name} 于{pay_date:%Y-%m-%d}向本单位实有资金账户“{payee_name}”划款{value:,.2f}元",
     message_en="{unit_name} transferred {value:,.2f} to its own account “{payee_name}” on {pay_date:%Y-%m-%d}",
-    params={"level": "level of a transfer to the unit's own account"},
+    params={"level": Param("level of a transfer to the unit's own account", LEVEL)},
     evidence=_PAY_EVIDENCE,
 )
 def pay01(ctx: ScanContext, p: dict) -> pd.DataFrame:
@@ -82,18 +92,11 @@ def pay01(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
     **Method.** Flag every positive payment of that payee type.
 
-    **Why it is a risk.** Money leaves the treasury single account and its monitoring: it can be
-    diverted, or parked to fake budget execution.
-
-    **Source.** MoF treasury dynamic monitoring (财库〔2013〕217号).
-
-    **Parameters.** ``level`` (alert).
-
     **Exclusions.** Refunds.
     """
     out = payment_frame(ctx)
     hit = ((out["payee_type"] == "own_account") & (out["amount"] > 0)).to_numpy()
-    return _flag(out, hit, str(p.get("level", "alert")))
+    return _flag(out, hit, str(p["level"]))
 
 
 @indicator(
@@ -114,7 +117,7 @@ def pay01(ctx: ScanContext, p: dict) -> pd.DataFrame:
     source=_SOURCE,
     message_zh="{unit_name} 向个人“{payee_name}”支付{value:,.2f}元（经济分类{economic_code}）",
     message_en="{unit_name} paid {value:,.2f} to the individual “{payee_name}” (economic code {economic_code})",
-    params={"warning": "amount (yuan)", "alert": "amount (yuan)"},
+    params={"warning": Param("amount (yuan)", NON_NEGATIVE), "alert": Param("amount (yuan)", NON_NEGATIVE)},
     money=("warning", "alert"),
     evidence=_PAY_EVIDENCE,
 )
@@ -126,13 +129,6 @@ def pay02(ctx: ScanContext, p: dict) -> pd.DataFrame:
     codes ``personal_economic_codes`` (30211 差旅费, 30226 劳务费, 30229 福利费). value = amount.
 
     **Method.** Graded by amount: warning ≥ 5,000, alert ≥ 50,000. Other payments are assessed, level ok.
-
-    **Why it is a risk.** Paying individuals from goods-and-services or capital lines bypasses the
-    contracting party and is a common channel for embezzlement.
-
-    **Source.** MoF treasury dynamic monitoring.
-
-    **Parameters.** ``warning``, ``alert``; module ``personal_economic_prefixes``, ``personal_economic_codes``.
 
     **Exclusions.** Refunds; personal economic codes.
     """
@@ -167,9 +163,9 @@ def pay02(ctx: ScanContext, p: dict) -> pd.DataFrame:
     source="《现金管理暂行条例》; 财政部 国库集中支付动态监控 (local limits)",
     message_zh="{unit_name} {what_zh}{value:,.2f}元，超过限额{threshold:,.2f}元",
     message_en="{unit_name}: {what_en} {value:,.2f}, above the limit of {threshold:,.2f}",
-    params={"single_warning": "single cash payment, yuan, strictly above → warning",
-            "single_alert": "single cash payment, yuan, strictly above → alert",
-            "monthly_alert": "unit × month cash total, yuan, strictly above → alert"},
+    params={"single_warning": Param("single cash payment, yuan, strictly above → warning", NON_NEGATIVE),
+            "single_alert": Param("single cash payment, yuan, strictly above → alert", NON_NEGATIVE),
+            "monthly_alert": Param("unit × month cash total, yuan, strictly above → alert", NON_NEGATIVE)},
     money=("single_warning", "single_alert", "monthly_alert"),
     evidence=_PAY_EVIDENCE,
 )
@@ -184,16 +180,10 @@ def pay03(ctx: ScanContext, p: dict) -> pd.DataFrame:
     **Method.** Net cash of the month (refunds in cash reduce it). Every payment is assessed by the single
     check; every unit × month with cash by the monthly check.
 
-    **Why it is a risk.** Cash leaves no trail (《现金管理暂行条例》); limits are local practice.
-
-    **Source.** 《现金管理暂行条例》; MoF treasury dynamic monitoring.
-
-    **Parameters.** ``single_warning``, ``single_alert``, ``monthly_alert``.
-
     **Exclusions.** Non-cash payments (assessed, ok); refunds.
     """
-    sw, sa, ma = (float(p.get("single_warning", 20000)), float(p.get("single_alert", 50000)),
-                  float(p.get("monthly_alert", 100000)))
+    sw, sa, ma = (float(p["single_warning"]), float(p["single_alert"]),
+                  float(p["monthly_alert"]))
     out = payment_frame(ctx)
     cash = (out["method"] == "cash").to_numpy()
     amt = out["amount"].to_numpy(dtype="float64")
@@ -246,7 +236,7 @@ def pay03(ctx: ScanContext, p: dict) -> pd.DataFrame:
     message_zh="{unit_name} 经济分类{economic_code}支出{value:,.2f}元以{method_zh}方式支付，未使用公务卡",
     message_en="{unit_name} paid {value:,.2f} on economic code {economic_code} by {method} instead of the "
     "official card",
-    params={"warning": "amount (yuan)", "methods": "payment methods counted as not by official card"},
+    params={"warning": Param("amount (yuan)", NON_NEGATIVE), "methods": Param("payment methods counted as not by official card", Strings())},
     money=("warning",),
     evidence=_PAY_EVIDENCE,
 )
@@ -257,16 +247,10 @@ def pay04(ctx: ScanContext, p: dict) -> pd.DataFrame:
     30202, 30211, 30213, 30215, 30216, 30217, 30231) made with a method in ``methods`` (cash).
     value = amount, warning ≥ 1,000.
 
-    **Why it is a risk.** 财库〔2011〕160号 requires these expenses to go through the official card.
-
-    **Source.** 财库〔2011〕160号; MoF treasury dynamic monitoring.
-
-    **Parameters.** ``warning``; ``methods``; module ``card_mandatory_codes``.
-
     **Exclusions.** Refunds; other economic codes and methods (assessed, ok).
     """
     codes = {str(c) for c in _module(ctx).get("card_mandatory_codes", [])}
-    methods = {str(m) for m in p.get("methods", ["cash"])}
+    methods = {str(m) for m in p["methods"]}
     out = payment_frame(ctx)
     hit = (out["economic_code"].isin(codes) & out["method"].isin(methods) & (out["amount"] > 0)).to_numpy()
     out["method_zh"] = out["method"].map(_METHOD_ZH).fillna(out["method"])
@@ -290,7 +274,7 @@ def pay04(ctx: ScanContext, p: dict) -> pd.DataFrame:
     source=_SOURCE,
     message_zh="{unit_name} 于非工作日{pay_date:%Y-%m-%d}向“{payee_name}”支付{value:,.2f}元",
     message_en="{unit_name} paid {value:,.2f} to “{payee_name}” on a non-working day ({pay_date:%Y-%m-%d})",
-    params={"warning": "amount (yuan)", "alert": "amount (yuan)"},
+    params={"warning": Param("amount (yuan)", NON_NEGATIVE), "alert": Param("amount (yuan)", NON_NEGATIVE)},
     money=("warning", "alert"),
     evidence=_PAY_EVIDENCE,
 )
@@ -302,12 +286,6 @@ def pay05(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
     **Method.** :class:`fiscalrisk.calendar.WorkdayCalendar` (built-in Chinese calendar, overridden by the
     data set's ``calendar`` table), evaluated once per distinct date.
-
-    **Why it is a risk.** The approval chain does not normally work on holidays.
-
-    **Source.** MoF treasury dynamic monitoring.
-
-    **Parameters.** ``warning``, ``alert``.
 
     **Exclusions.** Refunds; payments on working days (assessed, ok).
     """
@@ -337,12 +315,12 @@ def pay05(ctx: ScanContext, p: dict) -> pd.DataFrame:
     message_en="{unit_name} paid “{payee_name}” {n} times between {first_date:%Y-%m-%d} and "
     "{pay_date:%Y-%m-%d} (economic code {economic_code}), each below {threshold:,.0f}, "
     "together {value:,.2f}",
-    params={"threshold": "T, the approval limit (yuan)", "window_days": "window length in days",
-            "near_share": "a payment in [near_share × T, T) is just below the limit",
-            "near_count": "alert when at least this many payments are just below",
-            "exclude_economic_prefixes": "economic code prefixes left out (wages, transfers to households)",
-            "exclude_payee_types": "payee types left out (government bodies)",
-            "materiality": "payments below it are no part of a split; " + _MATERIALITY_SHORT},
+    params={"threshold": Param("T, the approval limit (yuan)", Interval(Real, 0, None, closed="neither")), "window_days": Param("window length in days", COUNT),
+            "near_share": Param("a payment in [near_share × T, T) is just below the limit", SHARE),
+            "near_count": Param("alert when at least this many payments are just below", COUNT),
+            "exclude_economic_prefixes": Param("economic code prefixes left out (wages, transfers to households)", Strings()),
+            "exclude_payee_types": Param("payee types left out (government bodies)", Strings()),
+            "materiality": Param("payments below it are no part of a split; " + _MATERIALITY_SHORT, NON_NEGATIVE)},
     money=("threshold", "materiality"),
 )
 def pay06(ctx: ScanContext, p: dict) -> pd.DataFrame:
@@ -360,14 +338,6 @@ def pay06(ctx: ScanContext, p: dict) -> pd.DataFrame:
     A rolling window, rather than chaining any payments with gaps ≤ 30 days, keeps regular monthly
     payments (rent, utilities) from adding up over a year into a false split.
 
-    **Why it is a risk.** Threshold avoidance (化整为零): the payments would otherwise need a higher
-    approval or a procurement procedure.
-
-    **Source.** MoF treasury dynamic monitoring; local practice for T and the window.
-
-    **Parameters.** ``threshold``, ``window_days``, ``near_share``, ``near_count``, ``materiality``,
-    ``exclude_economic_prefixes``, ``exclude_payee_types``.
-
     **Materiality (auditor's rule).** Payments below ``materiality`` (5,000 yuan; £550 with
     ``threshold_scale`` 0.11) are no part of a split: they neither add to a window nor complete one,
     so a trivial line (a £55 fee beside a £28,000 invoice, 0.01 after 299,999.99) can neither tip a
@@ -381,13 +351,13 @@ def pay06(ctx: ScanContext, p: dict) -> pd.DataFrame:
     split) and payee types ``exclude_payee_types`` (government bodies such as the social insurance
     centre).
     """
-    T = float(p.get("threshold", 300000))
-    ex_prefixes = tuple(str(x) for x in p.get("exclude_economic_prefixes", ["301", "303"]))
-    ex_payees = [str(x) for x in p.get("exclude_payee_types", ["government"])]
-    window = int(p.get("window_days", 30))
-    near_share = float(p.get("near_share", 0.8))
-    near_count = int(p.get("near_count", 2))
-    floor = float(p.get("materiality", 0.0))
+    T = float(p["threshold"])
+    ex_prefixes = tuple(str(x) for x in p["exclude_economic_prefixes"])
+    ex_payees = [str(x) for x in p["exclude_payee_types"]]
+    window = int(p["window_days"])
+    near_share = float(p["near_share"])
+    near_count = int(p["near_count"])
+    floor = float(p["materiality"])
     out = payment_frame(ctx)
     out["level"] = pd.Series("ok", index=out.index, dtype="str")
     out["threshold"] = T
@@ -474,16 +444,16 @@ _MATERIALITY = ("the materiality floor (yuan; scaled by threshold_scale): 5,000 
     "(materiality, clearly trivial)",
     message_zh="{unit_name} {detail_zh}",
     message_en="{unit_name} {detail_en}",
-    params={"window_days": "days between the two payments",
-            "refund_days": "days after the duplicate within which a matching refund cancels it",
-            "level": "level of a true repeat: the same charge paid again in a later payment run",
-            "same_run_level": "level of identical lines paid in one payment run (the same day) on distinct "
-                              "vouchers (identical lines of one voucher raise nothing)",
-            "materiality": _MATERIALITY + "; a duplicate below it, and a run of identical charges whose total is "
-                           "below it, raise nothing",
-            "series_min": "a run of identical charges: the same unit, payee and amount paid at least this many "
+    params={"window_days": Param("days between the two payments", COUNT),
+            "refund_days": Param("days after the duplicate within which a matching refund cancels it", COUNT),
+            "level": Param("level of a true repeat: the same charge paid again in a later payment run", LEVEL),
+            "same_run_level": Param("level of identical lines paid in one payment run (the same day) on distinct "
+                              "vouchers (identical lines of one voucher raise nothing)", LEVEL),
+            "materiality": Param(_MATERIALITY + "; a duplicate below it, and a run of identical charges whose total is "
+                           "below it, raise nothing", NON_NEGATIVE),
+            "series_min": Param("a run of identical charges: the same unit, payee and amount paid at least this many "
                           "times in a fiscal year is one info note, not a duplicate per charge (12: at least "
-                          "monthly over a year)"},
+                          "monthly over a year)", COUNT)},
     money=("materiality",),
 )
 def pay07(ctx: ScanContext, p: dict) -> pd.DataFrame:
@@ -500,12 +470,8 @@ def pay07(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
     **Materiality (auditor's rule).** A duplicate whose amount is below ``materiality`` raises nothing:
     a £9.90 line paid twice is not worth a bureau's review, and thousands of such pairs bury the
-    duplicates that matter. The default, 5,000 yuan, is audit practice's *clearly trivial* threshold
-    (ISA 450 A2, 中国注册会计师审计准则第1251号: misstatements below about 5 % of overall materiality are
-    not accumulated) for a budget unit spending 10 million yuan a year at an overall materiality of 1 %
-    of expenditure (ISA 320 A8, the public-sector benchmark). It is a money parameter: with
-    ``threshold_scale`` 0.11 it is £550, beside the £500 publication line of the UK Local Government
-    Transparency Code 2015. At the floor counts as material.
+    duplicates that matter. The default is audit practice's *clearly trivial* threshold (ISA 450 A2; its
+    derivation is beside the value in ``params/defaults.yaml``). At the floor counts as material.
 
     **True repeat vs. one payment run (auditor's rule).** A payment run is the payments of one day; its
     lines carry distinct line references (every line its own ``payment_id``; the optional
@@ -548,23 +514,14 @@ def pay07(ctx: ScanContext, p: dict) -> pd.DataFrame:
     of identical amounts with one reference each. Payments are compared within the same reference;
     payments without a reference are compared with each other.
 
-    **Why it is a risk.** Duplicate payments are money lost or a fictitious second transaction.
-
-    **Source.** MoF treasury dynamic monitoring; the duplicate-payment test of accounts-payable audit
-    (same vendor, same amount, same invoice reference); ISA 320 and ISA 450 (materiality, clearly
-    trivial).
-
-    **Parameters.** ``window_days``, ``refund_days``, ``level``, ``same_run_level``, ``materiality``,
-    ``series_min``.
-
     **Exclusions.** Refunds themselves; duplicates reversed as above; equal amounts with different
     references; identical lines of one voucher; duplicates below ``materiality``; the charges of a run of
     identical charges.
     """
-    window = pd.Timedelta(days=int(p.get("window_days", 7)))
-    refund_days = pd.Timedelta(days=int(p.get("refund_days", 30)))
-    floor = int(round(float(p.get("materiality", 0.0)) * 100))  # in cents
-    series_min = int(p.get("series_min", 12))
+    window = pd.Timedelta(days=int(p["window_days"]))
+    refund_days = pd.Timedelta(days=int(p["refund_days"]))
+    floor = int(round(float(p["materiality"]) * 100))  # in cents
+    series_min = int(p["series_min"])
     out = payment_frame(ctx)
     out["_cents"] = cents(out["amount"])
     out["amount_at_risk"] = out["amount"]
@@ -594,7 +551,7 @@ def pay07(ctx: ScanContext, p: dict) -> pd.DataFrame:
     prev_date = out["pay_date"].to_numpy().copy()
     evidence = np.full(n, None, dtype=object)
     # levels as a categorical: ok, the same-run level, the repeat level (codes 0, 1, 2 before merging equal names)
-    names = ["ok", str(p.get("same_run_level", "warning")), str(p.get("level", "alert"))]
+    names = ["ok", str(p["same_run_level"]), str(p["level"])]
     categories = list(dict.fromkeys(names))
     level = np.zeros(n, dtype="int8")
     if len(hit):
@@ -783,10 +740,10 @@ def _with_notes(out: pd.DataFrame, notes: pd.DataFrame) -> pd.DataFrame:
     source=_SOURCE + "; Nigrini (2012) round-number tests",
     message_zh="{unit_name} 于{pay_date:%Y-%m-%d}向“{payee_name}”支付整数金额{value:,.2f}元",
     message_en="{unit_name} paid the round amount {value:,.2f} to “{payee_name}” on {pay_date:%Y-%m-%d}",
-    params={"min_amount": "amount at or above which round amounts are flagged (yuan)",
-            "multiple": "round unit (yuan; not scaled by threshold_scale: roundness is a matter of the "
-                        "currency's digits, so set it in the data's own currency)",
-            "level": "level of a large round amount"},
+    params={"min_amount": Param("amount at or above which round amounts are flagged (yuan)", NON_NEGATIVE),
+            "multiple": Param("round unit (yuan; not scaled by threshold_scale: roundness is a matter of the "
+                        "currency's digits, so set it in the data's own currency)", Interval(Real, 0, None, closed="neither")),
+            "level": Param("level of a large round amount", LEVEL)},
     money=("min_amount",),
     evidence=_PAY_EVIDENCE,
 )
@@ -796,20 +753,13 @@ def pay08(ctx: ScanContext, p: dict) -> pd.DataFrame:
     **What.** A payment of at least ``min_amount`` (100,000) that is an exact multiple of ``multiple``
     (10,000), computed in whole cents.
 
-    **Why it is a risk.** Round amounts are typical of advances, estimates and invented transactions
-    (Nigrini's round-number tests).
-
-    **Source.** MoF treasury dynamic monitoring; Nigrini (2012).
-
-    **Parameters.** ``min_amount``, ``multiple``, ``level`` (warning).
-
     **Exclusions.** Refunds.
     """
     out = payment_frame(ctx)
     c = cents(out["amount"])
-    mult = int(round(float(p.get("multiple", 10000)) * 100))
-    hit = (c >= round(float(p.get("min_amount", 100000)) * 100)) & (c % mult == 0)
-    return _flag(out, hit, str(p.get("level", "warning")))
+    mult = int(round(float(p["multiple"]) * 100))
+    hit = (c >= round(float(p["min_amount"]) * 100)) & (c % mult == 0)
+    return _flag(out, hit, str(p["level"]))
 
 
 @indicator(
@@ -833,7 +783,7 @@ def pay08(ctx: ScanContext, p: dict) -> pd.DataFrame:
     message_zh="{unit_name} 于{pay_date:%Y-%m-%d}以{budget_year}年预算支付{value:,.2f}元，该指标未办理结转",
     message_en="{unit_name} paid {value:,.2f} on {pay_date:%Y-%m-%d} against the {budget_year} budget, "
     "with no carry-over on the line",
-    params={"level": "level of a cross-year payment without carry-over"},
+    params={"level": Param("level of a cross-year payment without carry-over", LEVEL)},
     evidence=("payment_id", "pay_date", "budget_year", "function_code", "economic_code", "project_code",
               "amount"),
 )
@@ -847,13 +797,6 @@ def pay09(ctx: ScanContext, p: dict) -> pd.DataFrame:
     **Method.** The carry-over of a line shows in the budget of the year the money is spent: the line
     with the same (unit, function, economic, project) key in year(pay_date) must have carryover_amount > 0
     (结转 from earlier years). Without such a line the payment is flagged.
-
-    **Why it is a risk.** Appropriations lapse at year end unless carried over (《预算法》); spending them
-    afterwards escapes the new year's budget.
-
-    **Source.** 《预算法》; MoF treasury dynamic monitoring.
-
-    **Parameters.** ``level`` (alert).
 
     **Exclusions.** Refunds; payments within their budget year (assessed, ok).
     """
@@ -869,4 +812,4 @@ def pay09(ctx: ScanContext, p: dict) -> pd.DataFrame:
                                                           "project_code"))], carried_keys)
     late = (pay_year > out["budget_year"]).fillna(False).to_numpy(dtype=bool)
     hit = late & ~carried_line & (out["amount"] > 0).to_numpy()
-    return _flag(out, hit, str(p.get("level", "alert")))
+    return _flag(out, hit, str(p["level"]))

@@ -33,6 +33,7 @@ import pandas as pd
 
 from fiscalrisk.indicators.budget import project_execution
 from fiscalrisk.indicators.common import money as _money
+from fiscalrisk.indicators.constraints import LEVEL, NON_NEGATIVE, Param
 from fiscalrisk.indicators.registry import NotAssessed, ScanContext, indicator
 
 __all__ = [
@@ -213,8 +214,8 @@ def _pct(x: float) -> str:
     message_zh="{unit_name} 项目 {subject_id} {period}年调整预算 {adjusted:,.2f} 元，未设定绩效目标",
     message_en="{unit_name}: project {subject_id} has an adjusted budget of {adjusted:,.2f} in {period} and "
     "no performance target",
-    params={"min_budget": "project-years with an adjusted budget below this (yuan) are left out",
-            "alert_budget": "adjusted budget (yuan) at or above which a project without targets is an alert"},
+    params={"min_budget": Param("project-years with an adjusted budget below this (yuan) are left out", NON_NEGATIVE),
+            "alert_budget": Param("adjusted budget (yuan) at or above which a project without targets is an alert", NON_NEGATIVE)},
     money=("min_budget", "alert_budget"),
     evidence=("adjusted", "net", "year"),
 )
@@ -229,10 +230,6 @@ def prf01(ctx: ScanContext, p: dict) -> pd.DataFrame:
     (100,000) are assessed; without a target: warning, and alert when the adjusted budget ≥
     ``alert_budget`` (1,000,000). A project-year with at least one target is ok (PRF02 judges whether
     its targets are complete).
-
-    **Why it signals risk.** Targets are the yardstick of every later check: without them the double
-    monitoring (PRF03) and the evaluations (PRF05) have nothing to compare the money with, and a
-    project can be funded year after year with no result to show.
 
     **Exclusions.** Budget lines without a project code (basic expenditure); years after ``as_of``.
     """
@@ -278,7 +275,7 @@ def prf01(ctx: ScanContext, p: dict) -> pd.DataFrame:
     source="财预〔2020〕10号 (绩效目标应清晰、可衡量: 产出、效益、满意度); performance.md PRF02",
     message_zh="{unit_name} 项目 {subject_id} {period}年绩效目标不完整：{missing_zh}",
     message_en="{unit_name}: the {period} targets of project {subject_id} are incomplete: {missing_en}",
-    params={"level": "level of a project-year whose targets lack a quantitative output or an effect"},
+    params={"level": Param("level of a project-year whose targets lack a quantitative output or an effect", LEVEL)},
     evidence=("target_ids", "n_output_quantitative", "n_effect"),
 )
 def prf02(ctx: ScanContext, p: dict) -> pd.DataFrame:
@@ -290,10 +287,6 @@ def prf02(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
     **Method.** Project-years up to the current year with at least one target; a value of 1 or 2 is a
     finding at ``level`` (warning). Targets of the unit as a whole (no project code) are not judged.
-
-    **Why it signals risk.** An output without a number (“按期完成”) cannot be missed, and a project
-    without an effect target states what it buys but not why: PRF03–PRF05 then measure little or
-    nothing, and the targets become a form filled in to get the money.
 
     **Exclusions.** Project-years with no target at all (PRF01); years after ``as_of``.
     """
@@ -354,8 +347,8 @@ def prf02(ctx: ScanContext, p: dict) -> pd.DataFrame:
                "钱与事相差 {value:.1f} 个百分点",
     message_en="{unit_name}: project {subject_id} has spent {rate:.1%} of its budget with its output targets "
     "{completion:.1%} done, {value:.1f} pp apart",
-    params={"warning": "pp of execution rate above target completion → warning",
-            "alert": "pp above → alert"},
+    params={"warning": Param("pp of execution rate above target completion → warning", NON_NEGATIVE),
+            "alert": Param("pp above → alert", NON_NEGATIVE)},
     evidence=("target_ids", "completions", "adjusted", "net", "rate", "completion"),
 )
 def prf03(ctx: ScanContext, p: dict) -> pd.DataFrame:
@@ -371,10 +364,6 @@ def prf03(ctx: ScanContext, p: dict) -> pd.DataFrame:
     **Method.** Graded ≥ ``warning`` (30 pp) and ≥ ``alert`` (50 pp). A negative value (results ahead
     of the money) is ok. The scan's ``values/PRF03`` holds every assessed project with its rate and
     completion: the scatter of the report's 绩效 section.
-
-    **Why it signals risk.** Paying ahead of delivery leaves the public side without leverage when the
-    results do not follow; in the in-year monitoring of 财预〔2019〕136号 a gap between spending and
-    targets is to be explained and corrected before the year ends.
 
     **Exclusions.** Completed years (PRF04, PRF05 judge them); projects with no adjusted budget; targets
     other than cumulative output targets (``le``/``eq`` targets, rates and satisfaction do not grow with
@@ -427,8 +416,8 @@ def prf03(ctx: ScanContext, p: dict) -> pd.DataFrame:
     source="财预〔2020〕10号 (评价结果与预算安排挂钩); performance.md PRF04",
     message_zh="{unit_name} {period}年绩效目标 {subject_id}“{name}”{status_zh}",
     message_en="{unit_name}: the {period} target {subject_id} “{name}” {status_en}",
-    params={"warning": "completion strictly below → warning", "alert": "completion strictly below → alert",
-            "unreported_level": "level of a quantitative target of a completed year with no report at all"},
+    params={"warning": Param("completion strictly below → warning", NON_NEGATIVE), "alert": Param("completion strictly below → alert", NON_NEGATIVE),
+            "unreported_level": Param("level of a quantitative target of a completed year with no report at all", LEVEL)},
     evidence=("project_code", "target_value", "actual", "report_date", "direction"),
 )
 def prf04(ctx: ScanContext, p: dict) -> pd.DataFrame:
@@ -441,10 +430,6 @@ def prf04(ctx: ScanContext, p: dict) -> pd.DataFrame:
     **Method.** Graded strictly below ``warning`` (0.90) and ``alert`` (0.60). A quantitative target of
     a completed year with no report at all is a finding at ``unreported_level`` (warning): nothing shows
     it was reached. Targets of the unit as a whole count as well as project targets.
-
-    **Why it signals risk.** A missed target is the plainest sign that money did not buy what it was
-    granted for; the rules ask that the result weigh on the next budget, so a missed target that
-    recurs is money given twice for nothing.
 
     **Exclusions.** Qualitative targets; targets of the current year (PRF03 watches them); reports after
     ``as_of``.
@@ -506,9 +491,9 @@ def prf04(ctx: ScanContext, p: dict) -> pd.DataFrame:
                "{computed:.1f} 分，{gap_zh}",
     message_en="{unit_name}: project {subject_id} self-evaluated {reported:g} ({grade}) for {period}; its execution "
     "and targets give {computed:.1f}: {gap_en}",
-    params={"alert": "points of the reported self-evaluation score above the computed score → alert",
-            "poor_level": "level of a self-evaluation graded 差",
-            "fair_level": "level of a self-evaluation graded 中"},
+    params={"alert": Param("points of the reported self-evaluation score above the computed score → alert", NON_NEGATIVE),
+            "poor_level": Param("level of a self-evaluation graded 差", LEVEL),
+            "fair_level": Param("level of a self-evaluation graded 中", LEVEL)},
     evidence=("evaluation_id", "reported", "grade", "computed", "rate", "c_output", "c_effect", "c_satisfaction",
               "target_ids"),
 )
@@ -527,10 +512,6 @@ def prf05(ctx: ScanContext, p: dict) -> pd.DataFrame:
     grade — as reported, or from the score when empty (优 ≥ 90, 良 ≥ 80, 中 ≥ 60, else 差;
     ``modules.performance.grade_bounds``) — is a finding when 差 (``poor_level``, alert) or 中
     (``fair_level``, warning).
-
-    **Why it signals risk.** Self-evaluation is the unit grading itself; when its score is far above
-    the unit's own spending and target figures, the evaluation is not evidence, and the budget link
-    (评价结果与预算安排挂钩) rewards the inflation.
 
     **Exclusions.** The current year (not finished); project-years without a ``self`` evaluation or
     without a score and grade; evaluations of the unit as a whole (no project code). Not assessed
@@ -563,7 +544,7 @@ def prf05(ctx: ScanContext, p: dict) -> pd.DataFrame:
     reported = m["reported"].to_numpy(dtype="float64")
     computed = m["computed"].to_numpy(dtype="float64")
     gap = reported - computed
-    alert = float(p["alert"]) if p.get("alert") is not None else np.inf
+    alert = float(p["alert"]) if p["alert"] is not None else np.inf
     grade = m["grade_final"].to_numpy(dtype=object)
     with np.errstate(invalid="ignore"):
         inflated = gap >= alert - 1e-9
@@ -618,9 +599,9 @@ def prf05(ctx: ScanContext, p: dict) -> pd.DataFrame:
     "财预〔2020〕10号; performance.md PRF06",
     message_zh="{unit_name} 新增项目 {subject_id}（{period}年预算 {adjusted:,.2f} 元）{status_zh}",
     message_en="{unit_name}: new project {subject_id} ({adjusted:,.2f} budgeted in {period}) {status_en}",
-    params={"min_budget": "new projects with a first-year adjusted budget below this (yuan) are left out",
-            "level": "level of a new project with no ex-ante evaluation and no payment yet",
-            "paid_level": "level when the project has been paid with no ex-ante evaluation before its first payment"},
+    params={"min_budget": Param("new projects with a first-year adjusted budget below this (yuan) are left out", NON_NEGATIVE),
+            "level": Param("level of a new project with no ex-ante evaluation and no payment yet", LEVEL),
+            "paid_level": Param("level when the project has been paid with no ex-ante evaluation before its first payment", LEVEL)},
     money=("min_budget",),
     evidence=("first_payment", "evaluation_ids", "paid"),
 )
@@ -636,10 +617,6 @@ def prf06(ctx: ScanContext, p: dict) -> pd.DataFrame:
     Without an evaluation: ``level`` (warning) while unpaid, ``paid_level`` (alert) once paid. An
     ex-ante evaluation dated on or after the first payment does not count: it came too late to weigh on
     the decision. Subject: the project; period: its first budget year.
-
-    **Why it signals risk.** Ex-ante evaluation is where need, feasibility and cost are tested before
-    the money is committed; a large project that skips it is decided on no evidence, and paying it
-    makes the decision hard to reverse.
 
     **Exclusions.** Projects already budgeted in the first year of the data (nothing shows whether
     they are new); first years after ``as_of``.

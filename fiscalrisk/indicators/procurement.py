@@ -28,6 +28,16 @@ import pandas as pd
 from fiscalrisk.indicators.common import blank as _blank
 from fiscalrisk.indicators.common import empty_result as _empty
 from fiscalrisk.indicators.common import money as _money
+from fiscalrisk.indicators.constraints import (
+    COUNT,
+    LEVEL,
+    NON_NEGATIVE,
+    SHARE,
+    Integral,
+    Interval,
+    Param,
+    Strings,
+)
 from fiscalrisk.indicators.contracts import normalise_party_name
 from fiscalrisk.indicators.registry import ScanContext, indicator
 
@@ -589,9 +599,9 @@ def _module(ctx: ScanContext) -> dict[str, Any]:
     message_zh="{unit_name} 采购项目 {subject_id}（{method_zh}）仅有 {bidders} 家投标/响应供应商",
     message_en="{unit_name}: procurement {subject_id} ({method_en}) received only {bidders} bid(s)",
     params={
-        "alert": "bidders at or below this count in any competitive method → alert",
-        "warning": "bidders at or below this count in a tender method → warning",
-        "warning_methods": "methods in which the warning count applies (tenders)",
+        "alert": Param("bidders at or below this count in any competitive method → alert", NON_NEGATIVE),
+        "warning": Param("bidders at or below this count in a tender method → warning", NON_NEGATIVE),
+        "warning_methods": Param("methods in which the warning count applies (tenders)", Strings()),
     },
 )
 def prc01(ctx: ScanContext, p: dict) -> pd.DataFrame:
@@ -603,18 +613,6 @@ def prc01(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
     **Method.** value = bidders. Alert at ``alert`` (1) bidder in any competitive method; warning at
     ``warning`` (2) bidders in a tender (``warning_methods``). Period: month of the award.
-
-    **Why it is a risk.** Competition is what makes a procurement's price credible. A single bid
-    (Cardinal R018) is the strongest single red flag of a restricted or rigged procedure; a tender
-    needs three bids to proceed (政府采购法 第36条), so two is already irregular there.
-
-    **Source.** Open Contracting Partnership, Cardinal R018 (single bid received); 政府采购法 第36条.
-
-    **Parameters** (``indicators.PRC01``):
-
-    - ``alert``: bidders at or below this count in any competitive method → alert
-    - ``warning``: bidders at or below this count in a tender method → warning
-    - ``warning_methods``: methods in which the warning count applies (tenders)
 
     **Exclusions.** Single-source, framework and self-procured purchases (not competitive);
     procurements without a bid count; procurements with no bid that were not awarded (failed, 流标).
@@ -652,8 +650,8 @@ def prc01(ctx: ScanContext, p: dict) -> pd.DataFrame:
         "below the legal minimum of {threshold:.0f}"
     ),
     params={
-        "level": "level of a period below the legal minimum",
-        "working_day_methods": "methods whose minimum counts working days (the others count calendar days)",
+        "level": Param("level of a period below the legal minimum", LEVEL),
+        "working_day_methods": Param("methods whose minimum counts working days (the others count calendar days)", Strings()),
     },
 )
 def prc02(ctx: ScanContext, p: dict) -> pd.DataFrame:
@@ -668,16 +666,6 @@ def prc02(ctx: ScanContext, p: dict) -> pd.DataFrame:
     1 March with a deadline on 21 March is 20 days. Working days come from the scan's calendar (statutory
     holidays and 调休 make-up days). value = days; threshold = the legal minimum; a finding at ``level``
     when value < threshold. Period: month of the notice.
-
-    **Why it is a risk.** Too short a period favours a supplier who knew in advance.
-
-    **Source.** Open Contracting Partnership, Cardinal R003; 财政部令第87号 第20条; 财库〔2014〕214号 第10条; 财政部令第74号
-    第29条、第45条.
-
-    **Parameters** (``indicators.PRC02``):
-
-    - ``level``: level of a period below the legal minimum
-    - ``working_day_methods``: methods whose minimum counts working days (the others count calendar days)
 
     **Exclusions.** Procurements without both dates, and methods without a legal minimum
     (single-source, framework, self-procured).
@@ -730,8 +718,8 @@ def prc02(ctx: ScanContext, p: dict) -> pd.DataFrame:
         "{threshold:,.2f} while each is below it"
     ),
     params={
-        "window_days": "days back from a purchase that its window covers",
-        "level": "level of a split purchase",
+        "window_days": Param("days back from a purchase that its window covers", COUNT),
+        "level": Param("level of a split purchase", LEVEL),
     },
 )
 def prc03(ctx: ScanContext, p: dict) -> pd.DataFrame:
@@ -749,16 +737,6 @@ def prc03(ctx: ScanContext, p: dict) -> pd.DataFrame:
     at or above the limit makes the purchase a finding; value = the sum, threshold = the limit (the
     higher limit when both are reached). The first purchases of a split appear in the evidence of the
     later ones. Launch date: ``notice_date``, else ``bid_deadline``, else ``award_date``.
-
-    **Why it is a risk.** 政府采购法实施条例 第28条 names splitting a purchase within a budget year as
-    evasion of public tender; 90 days is the local practice for "the same purchase".
-
-    **Source.** 政府采购法 第28条; 政府采购法实施条例 第28条; 国办发〔2019〕55号 (limits).
-
-    **Parameters** (``indicators.PRC03``):
-
-    - ``window_days``: days back from a purchase that its window covers
-    - ``level``: level of a split purchase
 
     **Exclusions.** Open-tendered purchases and framework call-offs (they cannot be avoiding the
     procedure); undated purchases; categories without a limit.
@@ -800,8 +778,8 @@ def prc03(ctx: ScanContext, p: dict) -> pd.DataFrame:
         "{total_value:,.2f} procured{large_en}"
     ),
     params={
-        "level": "level of a unit-year meeting either condition",
-        "share_warning": "unit × year single-source share of value, strictly above → finding",
+        "level": Param("level of a unit-year meeting either condition", LEVEL),
+        "share_warning": Param("unit × year single-source share of value, strictly above → finding", SHARE),
     },
 )
 def prc04(ctx: ScanContext, p: dict) -> pd.DataFrame:
@@ -818,18 +796,6 @@ def prc04(ctx: ScanContext, p: dict) -> pd.DataFrame:
     **Method.** Subject: the unit; period: the award year. The threshold recorded is
     ``share_warning``; the procurements of a) are named in the message and, with their limits, in the
     evidence, with every single-source procurement of the unit-year.
-
-    **Why it is a risk.** 政府采购法 第31条 allows single source only where one supplier can do the job,
-    for unforeseeable emergencies, or for compatible additions; each case must be publicised before.
-    A high share is the unit-level pattern of the same avoidance.
-
-    **Source.** 政府采购法 第31条; Open Contracting Partnership red flags (non-competitive award);
-    Fazekas et al.
-
-    **Parameters** (``indicators.PRC04``):
-
-    - ``level``: level of a unit-year meeting either condition
-    - ``share_warning``: unit × year single-source share of value, strictly above → finding
 
     **Exclusions.** Self-procured purchases (outside government procurement); procurements dated
     after ``as_of``.
@@ -879,9 +845,9 @@ def prc04(ctx: ScanContext, p: dict) -> pd.DataFrame:
         "the largest supplier “{top_winner}” has {top_share:.1%}"
     ),
     params={
-        "min_awards": "awards per unit × year needed for the index",
-        "warning": "HHI at or above → warning",
-        "alert": "HHI at or above → alert",
+        "min_awards": Param("awards per unit × year needed for the index", Interval(Integral, 1, None, closed="left")),
+        "warning": Param("HHI at or above → warning", NON_NEGATIVE),
+        "alert": Param("HHI at or above → alert", NON_NEGATIVE),
     },
 )
 def prc05(ctx: ScanContext, p: dict) -> pd.DataFrame:
@@ -894,18 +860,6 @@ def prc05(ctx: ScanContext, p: dict) -> pd.DataFrame:
     normalised name (as in CON05, with the default suffixes: spaces, full/half-width brackets,
     company-form suffixes, case). Graded ≥ ``warning`` (0.25, the DoJ/FTC "highly concentrated" band) and ≥ ``alert`` (0.50).
     Subject: the unit, period ``YYYY``.
-
-    **Why it is a risk.** Fazekas et al. use the winner's share of a buyer's contracts as a marker of
-    captured procurement: a buyer that keeps awarding to the same few suppliers.
-
-    **Source.** Fazekas et al. (supplier concentration); US DoJ/FTC Horizontal Merger Guidelines (HHI
-    bands).
-
-    **Parameters** (``indicators.PRC05``):
-
-    - ``min_awards``: awards per unit × year needed for the index
-    - ``warning``: HHI at or above → warning
-    - ``alert``: HHI at or above → alert
 
     **Exclusions.** Unit-years with fewer than ``min_awards`` (5) awards; awards dated after ``as_of``.
     """
@@ -937,7 +891,7 @@ def prc05(ctx: ScanContext, p: dict) -> pd.DataFrame:
         "{unit_name}: procurement {subject_id} was awarded at {award_amount:,.2f}, {value:.2%} of the "
         "estimate of {estimated_amount:,.2f}"
     ),
-    params={"warning": "award / estimate at or above → warning"},
+    params={"warning": Param("award / estimate at or above → warning", NON_NEGATIVE)},
 )
 def prc06(ctx: ScanContext, p: dict) -> pd.DataFrame:
     """PRC06 中标价贴近预算 — award at the estimate.
@@ -945,17 +899,6 @@ def prc06(ctx: ScanContext, p: dict) -> pd.DataFrame:
     **What.** ``award_amount / estimated_amount`` of a procurement in a competitive method.
 
     **Method.** Graded ≥ ``warning`` (0.995). Period: month of the award.
-
-    **Why it is a risk.** Competitive bidding normally lands below the budget estimate; a winning bid
-    within half a percent of it is a red flag of a leaked estimate or of cover bidding (Fazekas et al.;
-    Open Contracting red flags).
-
-    **Source.** Fazekas et al.; Open Contracting Partnership red flags (winning bid very close to the
-    estimate).
-
-    **Parameters** (``indicators.PRC06``):
-
-    - ``warning``: award / estimate at or above → warning
 
     **Exclusions.** Non-competitive methods; procurements without a positive estimate and award.
     """

@@ -18,6 +18,7 @@ import pandas as pd
 from fiscalrisk.indicators.common import blank as _blank
 from fiscalrisk.indicators.common import empty_result as _empty
 from fiscalrisk.indicators.common import money as _money
+from fiscalrisk.indicators.constraints import NON_NEGATIVE, Param
 from fiscalrisk.indicators.registry import NotAssessed, ScanContext, indicator
 
 __all__ = ["latest_progress", "paid_by_project", "paid_ahead_of_works", "overdue_projects", "over_budget"]
@@ -224,7 +225,7 @@ def over_budget(
         "{unit_name}: project {subject_id} “{name}” has paid {paid_share:.1%} of its budget with works "
         "{progress:g}% done, {value:.1f} pp ahead"
     ),
-    params={"warning": "pp ahead at or above → warning", "alert": "pp ahead at or above → alert"},
+    params={"warning": Param("pp ahead at or above → warning", NON_NEGATIVE), "alert": Param("pp ahead at or above → alert", NON_NEGATIVE)},
 )
 def prj01(ctx: ScanContext, p: dict) -> pd.DataFrame:
     """PRJ01 支付超工程进度 — payments ahead of the works.
@@ -235,16 +236,6 @@ def prj01(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
     **Method.** Graded ≥ ``warning`` (20 pp) and ≥ ``alert`` (35 pp). Subject: the project; period:
     the year of ``as_of``.
-
-    **Why it is a risk.** Works are paid by certified progress (财建〔2004〕369号: 进度款 60–90 % of the
-    works done); paying ahead leaves the public side with no security.
-
-    **Source.** 建设工程价款结算暂行办法 (财建〔2004〕369号) 按进度付款; 湖州市财政内控 工程建设进度监控.
-
-    **Parameters** (``indicators.PRJ01``):
-
-    - ``warning``: pp ahead at or above → warning
-    - ``alert``: pp ahead at or above → alert
 
     **Exclusions.** Projects not started at ``as_of``, with no budget, or with no progress report yet.
     """
@@ -276,8 +267,8 @@ def prj01(ctx: ScanContext, p: dict) -> pd.DataFrame:
         "overdue (progress: {progress_text_en})"
     ),
     params={
-        "warning": "days overdue strictly above → warning",
-        "alert": "days overdue strictly above → alert",
+        "warning": Param("days overdue strictly above → warning", NON_NEGATIVE),
+        "alert": Param("days overdue strictly above → alert", NON_NEGATIVE),
     },
 )
 def prj02(ctx: ScanContext, p: dict) -> pd.DataFrame:
@@ -289,16 +280,6 @@ def prj02(ctx: ScanContext, p: dict) -> pd.DataFrame:
     Graded strictly above ``warning`` (0: any overdue day) and ``alert`` (180 days). A project without
     any report or actual end date past its planned end counts as unfinished. Subject: the project;
     period: the year of ``as_of``.
-
-    **Why it is a risk.** Delays keep budgets and contracts open, are where variations and claims
-    come from, and are the construction progress the city's dashboard follows.
-
-    **Source.** 政府投资条例 第25条 (按期完成); 湖州市财政内控 工程建设进度监控 (local practice).
-
-    **Parameters** (``indicators.PRJ02``):
-
-    - ``warning``: days overdue strictly above → warning
-    - ``alert``: days overdue strictly above → alert
 
     **Exclusions.** Projects not started at ``as_of``. Not assessed when the data has neither
     ``projects.actual_end_date`` nor ``project_progress``: nothing could show a project finished.
@@ -338,7 +319,7 @@ def prj02(ctx: ScanContext, p: dict) -> pd.DataFrame:
         "{unit_name}: project {subject_id} “{name}” has paid {paid:,.2f} and contracted {contracted:,.2f}, "
         "{value:.2%} of its budget of {budget_amount:,.2f}"
     ),
-    params={"alert": "max(paid, contracted) / budget strictly above → alert"},
+    params={"alert": Param("max(paid, contracted) / budget strictly above → alert", NON_NEGATIVE)},
 )
 def prj03(ctx: ScanContext, p: dict) -> pd.DataFrame:
     """PRJ03 超概算 — paid or contracted above the approved budget.
@@ -348,15 +329,6 @@ def prj03(ctx: ScanContext, p: dict) -> pd.DataFrame:
     ``as_of`` (when the ``contracts`` table carries ``project_code``).
 
     **Method.** Graded strictly above ``alert`` (1.0). Subject: the project; period: the year of ``as_of``.
-
-    **Why it is a risk.** 政府投资条例 第23条: the approved budget (概算) is the ceiling; exceeding it
-    needs a re-approval, and commitments above it will need money nobody appropriated.
-
-    **Source.** 政府投资条例 第23条 (概算不得突破); 财政部 国库集中支付动态监控.
-
-    **Parameters** (``indicators.PRJ03``):
-
-    - ``alert``: max(paid, contracted) / budget strictly above → alert
 
     **Exclusions.** Projects not started at ``as_of`` or without a budget.
     """

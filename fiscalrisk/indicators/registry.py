@@ -78,6 +78,7 @@ from fiscalrisk.findings import (
     finalize_findings,
 )
 from fiscalrisk.frames import lookup, text
+from fiscalrisk.indicators.constraints import Check, Param
 
 __all__ = [
     "GRADES",
@@ -140,7 +141,11 @@ class IndicatorSpec:
     message_zh: str
     message_en: str
     func: Callable[..., pd.DataFrame]
-    params: Mapping[str, str] = field(default_factory=dict)
+    #: the declared parameters (name → :class:`~fiscalrisk.indicators.constraints.Param`: description and
+    #: constraint); their values are in ``params/defaults.yaml`` under ``indicators.<code>``
+    params: Mapping[str, Param] = field(default_factory=dict)
+    #: the cross-parameter check of the resolved parameters (:mod:`fiscalrisk.params` reports its problems)
+    check: Check | None = None
     doc: str = ""
     evidence: tuple[str, ...] = ()
     sections: tuple[str, ...] = ()  # top-level params sections read besides its own and its module's
@@ -153,6 +158,22 @@ class IndicatorSpec:
     at_risk: str | None = None
     #: the rule in words, for the indicator's page: what the amount is, or why there is none
     at_risk_rule: str = ""
+
+    @property
+    def direction(self) -> str:
+        """How the thresholds are ordered, from ``grade``: ``band`` (``outside``: the alert band contains
+        the warning band), ``lower`` (``le`` / ``lt``: lower is worse, alert ≤ warning) or ``higher``."""
+        return {"outside": "band", "le": "lower", "lt": "lower"}.get(self.grade, "higher")
+
+    def param(self, name: str) -> Param | None:
+        """The declaration of parameter ``name``; a threshold not in the defaults (``warning`` beside a
+        lone ``alert``, ``single_alert`` beside ``single_warning``) takes its pair's."""
+        if name in self.params:
+            return self.params[name]
+        for one, other in (("warning", "alert"), ("alert", "warning")):
+            if name == one or name.endswith("_" + one):
+                return self.params.get(name[: len(name) - len(one)] + other)
+        return None
 
     @property
     def page(self) -> str:
@@ -210,7 +231,8 @@ def indicator(
     source: str,
     message_zh: str,
     message_en: str,
-    params: Mapping[str, str] | None = None,
+    params: Mapping[str, Param] | None = None,
+    check: Check | None = None,
     doc: str | None = None,
     evidence: tuple[str, ...] | list[str] = (),
     sections: tuple[str, ...] | list[str] = (),
@@ -225,8 +247,13 @@ def indicator(
     ``indicators.<code>`` and ``modules.<module>`` (e.g. ``time_progress`` for BUD01): a scan groups
     regions by exactly these values when their layered params differ.
 
-    ``params`` documents the indicator's parameters (name → description; values live in
-    ``params/defaults.yaml`` under ``indicators.<code>``). ``money`` names those of them that are amounts
+    ``params`` declares the indicator's parameters, each once: name →
+    :class:`~fiscalrisk.indicators.constraints.Param` (what it means, and the constraint its value must
+    satisfy: a range, a choice of values); the values and their sources live only in
+    ``params/defaults.yaml`` under ``indicators.<code>``, and :mod:`fiscalrisk.params` checks every value a
+    params file sets against the constraint. ``check`` is a callable of the resolved parameters that
+    yields a :class:`~fiscalrisk.indicators.constraints.Problem` for every rule between several of them
+    (CTL01's weights sum to 1). ``money`` names those of them that are amounts
     of money, stated in yuan in the defaults: :func:`fiscalrisk.params.resolve` multiplies them by
     ``threshold_scale`` for data in another currency (see :data:`MODULE_MONEY` for module parameters). ``doc`` overrides the function's docstring
     as the indicator's documentation page. ``evidence`` names result columns copied into each
@@ -247,6 +274,9 @@ def indicator(
         raise ValueError(f"indicator {code}: grade {grade!r} is not one of {', '.join(GRADES)}")
     if not reads:
         raise ValueError(f"indicator {code}: declare the tables and columns it reads")
+    bare = [name for name, decl in (params or {}).items() if not isinstance(decl, Param)]
+    if bare:
+        raise ValueError(f"indicator {code}: declare parameter(s) {bare} as Param(description, constraint)")
     undeclared = [m for m in money if m not in (params or {})]
     if undeclared:
         raise ValueError(f"indicator {code}: money parameter(s) {undeclared} are not among its declared params")
@@ -279,6 +309,7 @@ def indicator(
             message_en=message_en,
             func=func,
             params=dict(params or {}),
+            check=check,
             doc=doc or "",
             evidence=tuple(evidence),
             sections=tuple(sections),

@@ -18,6 +18,7 @@ import pandas as pd
 
 from fiscalrisk.indicators.common import blank as _blank
 from fiscalrisk.indicators.common import empty_result as _empty
+from fiscalrisk.indicators.constraints import LEVEL, Param, TimeOfDay
 from fiscalrisk.indicators.registry import ScanContext, indicator
 
 __all__ = [
@@ -225,9 +226,9 @@ _READS = ("event_id", "seal_id", "seal_type", "unit_code", "used_at", "user_id")
     message_zh="{unit_name} 于 {used_at_text}（{when_zh}）使用{seal_zh} {seal_id}，用印人 {user_id}",
     message_en="{unit_name}: {seal_en} {seal_id} used at {used_at_text} ({when_en}) by {user_id}",
     params={
-        "work_start": "start of office hours, HH:MM",
-        "work_end": "end of office hours, HH:MM (inclusive)",
-        "level": "level of an off-hours use",
+        "work_start": Param("start of office hours, HH:MM", TimeOfDay()),
+        "work_end": Param("end of office hours, HH:MM (inclusive)", TimeOfDay()),
+        "level": Param("level of an off-hours use", LEVEL),
     },
 )
 def sel01(ctx: ScanContext, p: dict) -> pd.DataFrame:
@@ -239,17 +240,6 @@ def sel01(ctx: ScanContext, p: dict) -> pd.DataFrame:
     **Method.** Working days from the scan's calendar: statutory holidays are not working days, 调休
     make-up days (a Saturday or Sunday worked in exchange) are. value = time of day in hours; a
     finding at ``level`` (warning).
-
-    **Why it is a risk.** Off-hours use is where seals are used without the people who would notice
-    (财会〔2016〕11号 lists seal management among the controls evaluated).
-
-    **Source.** 行政事业单位内部控制报告管理制度 (财会〔2016〕11号) 印章管理; 湖州市财政局 电子印章用印记录.
-
-    **Parameters** (``indicators.SEL01``):
-
-    - ``work_start``: start of office hours, HH:MM
-    - ``work_end``: end of office hours, HH:MM (inclusive)
-    - ``level``: level of an off-hours use
 
     **Exclusions.** Events after ``as_of``.
     """
@@ -278,7 +268,7 @@ def sel01(ctx: ScanContext, p: dict) -> pd.DataFrame:
     source="行政事业单位内部控制规范 (财会〔2012〕21号) 授权审批控制; 财会〔2016〕11号",
     message_zh="{unit_name} 于 {used_at_text} 使用{seal_zh} {seal_id}：{reason_zh}（用印人 {user_id}）",
     message_en="{unit_name}: {seal_en} {seal_id} used at {used_at_text} by {user_id}: {reason_en}",
-    params={"level": "level of an unapproved use"},
+    params={"level": Param("level of an unapproved use", LEVEL)},
 )
 def sel02(ctx: ScanContext, p: dict) -> pd.DataFrame:
     """SEL02 未经审批用印 — seal used without approval.
@@ -287,15 +277,6 @@ def sel02(ctx: ScanContext, p: dict) -> pd.DataFrame:
 
     **Method.** A finding at ``level`` (alert). Where the log has no ``approver_id`` column only
     ``approved`` is checked.
-
-    **Why it is a risk.** In the online flow every use needs an approval before the seal is applied;
-    an unapproved use means the control was bypassed.
-
-    **Source.** 行政事业单位内部控制规范 (财会〔2012〕21号) 授权审批控制; 财会〔2016〕11号.
-
-    **Parameters** (``indicators.SEL02``):
-
-    - ``level``: level of an unapproved use
 
     **Exclusions.** Events after ``as_of``.
     """
@@ -317,7 +298,7 @@ def sel02(ctx: ScanContext, p: dict) -> pd.DataFrame:
     source="行政事业单位内部控制规范 (财会〔2012〕21号) 不相容岗位相互分离; 财会〔2016〕11号",
     message_zh="{unit_name} 于 {used_at_text} 使用{seal_zh} {seal_id}，用印人与审批人同为 {user_id}",
     message_en="{unit_name}: {seal_en} {seal_id} used at {used_at_text}, approved by its own user {user_id}",
-    params={"level": "level of a self-approved use"},
+    params={"level": Param("level of a self-approved use", LEVEL)},
 )
 def sel03(ctx: ScanContext, p: dict) -> pd.DataFrame:
     """SEL03 自批自用 — approver is the user.
@@ -325,15 +306,6 @@ def sel03(ctx: ScanContext, p: dict) -> pd.DataFrame:
     **What.** A seal event whose ``approver_id`` equals its ``user_id``.
 
     **Method.** A finding at ``level`` (alert).
-
-    **Why it is a risk.** Separation of incompatible duties (不相容岗位相互分离) is the first control of
-    财会〔2012〕21号; approving one's own request is no approval at all.
-
-    **Source.** 行政事业单位内部控制规范 (财会〔2012〕21号) 不相容岗位相互分离; 财会〔2016〕11号.
-
-    **Parameters** (``indicators.SEL03``):
-
-    - ``level``: level of a self-approved use
 
     **Exclusions.** Events without an approver (SEL02) and events after ``as_of``.
     """
@@ -355,7 +327,7 @@ def sel03(ctx: ScanContext, p: dict) -> pd.DataFrame:
     source="行政事业单位内部控制规范 (财会〔2012〕21号) 合同控制; 湖州市财政局 电子印章用印记录",
     message_zh="{unit_name} 于 {used_at_text} 使用{seal_zh} {seal_id}，{reason_zh}（用印人 {user_id}）",
     message_en="{unit_name}: {seal_en} {seal_id} used at {used_at_text} by {user_id} {reason_en}",
-    params={"level": "level of a contract seal without a contract"},
+    params={"level": Param("level of a contract seal without a contract", LEVEL)},
 )
 def sel04(ctx: ScanContext, p: dict) -> pd.DataFrame:
     """SEL04 合同章无合同 — contract seal without a known contract.
@@ -363,15 +335,6 @@ def sel04(ctx: ScanContext, p: dict) -> pd.DataFrame:
     **What.** A ``contract`` seal event whose ``contract_id`` is empty or not in the ``contracts`` table.
 
     **Method.** A finding at ``level`` (alert). Without a ``contracts`` table only empty ids are judged.
-
-    **Why it is a risk.** Every contract a unit signs belongs in its contract register (合同台账); a
-    contract seal on something that is not there is a contract signed outside the contract control.
-
-    **Source.** 行政事业单位内部控制规范 (财会〔2012〕21号) 合同控制; 湖州市财政局 电子印章用印记录.
-
-    **Parameters** (``indicators.SEL04``):
-
-    - ``level``: level of a contract seal without a contract
 
     **Exclusions.** Other seal types; events after ``as_of``.
     """

@@ -163,3 +163,40 @@ def test_not_assessed_reasons_when_some_regions_are_assessed_and_others_not():
     out = _count(spec, Ctx(), region, assessed, level, reason).set_index("region_code")
     assert out.loc["A", "reason"] in ("", None) or pd.isna(out.loc["A", "reason"])
     assert out.loc["B", "reason"] == "fewer than 500 amounts" and out.loc["C", "reason"] == "fewer than 500 amounts"
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_every_parameter_is_declared_once_with_a_constraint_its_default_satisfies(code: str) -> None:
+    from fiscalrisk.indicators.constraints import Constraint, Param
+
+    spec = get(code)
+    p = DEFAULTS.indicator(code)
+    assert set(spec.params) == set(p), f"{code}: declared parameters and params/defaults.yaml differ"
+    for name, decl in spec.params.items():
+        assert isinstance(decl, Param) and isinstance(decl.constraint, Constraint), (code, name)
+        assert decl.description.strip(), (code, name)
+        assert decl.constraint.is_satisfied_by(p[name]), f"{code}.{name}: default {p[name]!r} is not {decl.constraint}"
+    if spec.check is not None:
+        assert list(spec.check(p)) == [], f"{code}: the defaults fail the indicator's own check"
+
+
+def test_the_defaults_pass_every_cross_parameter_rule() -> None:
+    from fiscalrisk.params import _check_resolved
+
+    assert _check_resolved(DEFAULTS.as_dict(), {}) == []
+
+
+def test_a_parameter_without_its_constraint_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"declare parameter\(s\) \['level'\] as Param"):
+        indicator(code="ZZZ96", module="payments", subject_type="payment", name_zh="x", name_en="x",
+                  reads={"payments": ("amount",)}, grade="flag", why_zh="x", why_en="x", source="x",
+                  message_zh="x", message_en="x", value_unit="money", at_risk_rule="x",
+                  params={"level": "level of a finding"})
+    assert "ZZZ96" not in REGISTRY
+
+
+def test_the_direction_of_the_thresholds_is_read_from_the_grade() -> None:
+    from fiscalrisk.params import DIRECTIONS
+
+    assert dict(DIRECTIONS) == {"ANM05": "lower", "CTL01": "lower", "OUT01": "band", "OUT05": "band",
+                                "PRC01": "lower", "PRF04": "lower"}
