@@ -871,6 +871,11 @@ def measure_and_grade(spec: IndicatorSpec | str, ctx: ScanContext, *, events: bo
     row per payment would be the size of the payments table) unless ``events`` asks for them.
     ``finalized=False`` leaves the findings unsorted and unranked, for a caller that finalises the
     findings of many runs together (:func:`fiscalrisk.findings.finalize_findings`), as the scan does.
+
+    The steps: measure (call the function with the resolved parameters), normalise the result
+    (:func:`_normalise_result`), grade (:func:`_grade`), count per region (:func:`_count`), keep the
+    graded values (:func:`_graded_values`), build the findings with their messages
+    (:func:`_findings`).
     """
     if isinstance(spec, str):
         spec = get(spec)
@@ -882,6 +887,24 @@ def measure_and_grade(spec: IndicatorSpec | str, ctx: ScanContext, *, events: bo
         res = spec(ctx, p)
     except NotAssessed as e:
         return empty_findings(), not_assessed(spec, ctx, str(e)), pd.DataFrame()
+    res = _normalise_result(spec, ctx, res)
+    value = pd.to_numeric(res["value"], errors="coerce").astype("float64").to_numpy()
+    level, thr, has_forced = _grade(spec, p, res, value)
+
+    assessed_mask = ~np.isnan(value) | has_forced
+    assessed = _count(spec, ctx, res["region_code"], assessed_mask, level, res.get("reason"))
+    values = _graded_values(spec, res, value, thr, level, assessed_mask, events)
+
+    hit = level != _LEVEL_CODE["ok"]
+    if not hit.any():
+        return empty_findings(), assessed, values
+    out = _findings(spec, ctx, p, res.loc[hit].copy(), level[hit], thr[hit], value[hit])
+    return (finalize_findings(out) if finalized else out), assessed, values
+
+
+def _normalise_result(spec: IndicatorSpec, ctx: ScanContext, res: pd.DataFrame | None) -> pd.DataFrame:
+    """The function's result with its required columns checked, ``unit_code`` as text and ``region_code``
+    filled from the units where the function gave none."""
     if res is None or len(res) == 0:
         res = pd.DataFrame(columns=["subject_id", "unit_code", "period", "value"])
     res = res.reset_index(drop=True)
@@ -898,8 +921,13 @@ def measure_and_grade(spec: IndicatorSpec | str, ctx: ScanContext, *, events: bo
         if "region_code" in res:
             region = text(res["region_code"]).fillna(region)
         res["region_code"] = region.astype("str")
-    value = pd.to_numeric(res["value"], errors="coerce").astype("float64").to_numpy()
+    return res
 
+
+def _grade(spec: IndicatorSpec, p: Mapping[str, Any], res: pd.DataFrame,
+           value: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Level codes, thresholds and which rows forced their level: the values graded against ``warning``
+    / ``alert``, then the rows' own ``level`` (or ``grade="flag"``'s indicator level) and ``threshold``."""
     level, thr = grade_codes(value, spec.grade, p.get("warning"), p.get("alert"), spec.code)
     if "level" in res:
         forced = _level_codes(res["level"], spec.code)
@@ -922,21 +950,18 @@ def measure_and_grade(spec: IndicatorSpec | str, ctx: ScanContext, *, events: bo
             t = p.get(name)
             if isinstance(t, int | float) and not isinstance(t, bool):
                 thr = np.where(has_forced & (level == _LEVEL_CODE[name]) & np.isnan(thr), float(t), thr)
+    return level, thr, has_forced
 
-    assessed_mask = ~np.isnan(value) | has_forced
-    assessed = _count(spec, ctx, res["region_code"], assessed_mask, level, res.get("reason"))
-    values = _graded_values(spec, res, value, thr, level, assessed_mask, events)
 
-    hit = level != _LEVEL_CODE["ok"]
-    if not hit.any():
-        return empty_findings(), assessed, values
-    f = res.loc[hit].copy()
+def _findings(spec: IndicatorSpec, ctx: ScanContext, p: Mapping[str, Any], f: pd.DataFrame,
+              level: np.ndarray, thr: np.ndarray, value: np.ndarray) -> pd.DataFrame:
+    """The findings (contract columns, unfinalised) of the flagged rows ``f`` of the result."""
     for c in f.columns:  # the findings' rows only: their codes and names as plain text
         if isinstance(f[c].dtype, pd.CategoricalDtype):
             f[c] = f[c].astype("str")
-    f["_level"] = _LEVEL_NAMES[level[hit]]
-    f["_threshold"] = thr[hit]
-    f["_value"] = value[hit]
+    f["_level"] = _LEVEL_NAMES[level]
+    f["_threshold"] = thr
+    f["_value"] = value
     f["subject_id"] = f["subject_id"].astype("str")
     f["period"] = f["period"].astype("str")
     out = pd.DataFrame(
@@ -964,6 +989,14 @@ def measure_and_grade(spec: IndicatorSpec | str, ctx: ScanContext, *, events: bo
         for st, s, per in zip(*(_objects(out[c]) for c in ("subject_type", "subject_id", "period")),
                               strict=True)
     ]
+    out["message_zh"], out["message_en"], out["evidence"] = _messages(spec, ctx, p, f)
+    out["level"] = out["level"].astype(LEVEL_DTYPE)
+    return out
+
+
+def _messages(spec: IndicatorSpec, ctx: ScanContext, p: Mapping[str, Any],
+              f: pd.DataFrame) -> tuple[list[str], list[str], list[str]]:
+    """The Chinese and English messages and the evidence (JSON) of the findings' rows ``f``."""
     region_names = f["region_code"].map(ctx.region_name).fillna("")
     region_names_en = f["region_code"].map(ctx.region_name_en).fillna(region_names)
     # region-level subjects: the "unit" named in a message is the region itself
@@ -999,11 +1032,7 @@ def measure_and_grade(spec: IndicatorSpec | str, ctx: ScanContext, *, events: bo
             if v is not None:
                 d.setdefault(c, v)
         ev.append(json.dumps(_clean(d), sort_keys=True, ensure_ascii=False, allow_nan=False))
-    out["message_zh"] = zh
-    out["message_en"] = en
-    out["evidence"] = ev
-    out["level"] = out["level"].astype(LEVEL_DTYPE)
-    return (finalize_findings(out) if finalized else out), assessed, values
+    return zh, en, ev
 
 
 def _amount_at_risk(spec: IndicatorSpec, f: pd.DataFrame) -> np.ndarray:
