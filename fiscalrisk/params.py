@@ -28,7 +28,8 @@ Money thresholds are stated in yuan in the defaults; for data in another currenc
 
 The resolved parameters are then checked as a whole: thresholds must be in order (see
 :data:`DIRECTIONS`, read from each indicator's ``grade``), and each indicator's own ``check`` (CTL01's
-weights, ANM01's bounds) must pass, for the indicators a layer changed. Every problem is reported in one
+weights, ANM01's bounds) must pass (wherever the indicators are loaded, as in a scan, or a layer sets one
+of their parameters). Every problem is reported in one
 :class:`ParamsError` whose lines share one sentence shape::
 
     parameter '<path>' of <indicator/module/section> in <file>: expected <what>, got <what was given>
@@ -43,6 +44,7 @@ import functools
 import os
 import re
 import reprlib
+import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -552,9 +554,8 @@ def _check_resolved(
     """Cross-parameter rules of the resolved parameters (threshold order, each indicator's declared
     ``check``, switched-off codes, quarterly targets, procurement limits).
 
-    ``codes``: the indicators whose rules are checked (default every one; :func:`resolve_layers` checks
-    those a layer set a parameter of, the defaults' own being checked by the tests). A problem names the
-    source(s) that set the parameters involved.
+    ``codes``: the indicators whose rules are checked (default every one). A problem names the source(s)
+    that set the parameters involved.
     """
     problems: list[str] = []
 
@@ -907,8 +908,11 @@ def resolve_layers(
     # scaled first: the order of a warning and an alert is checked in the data's currency, where a
     # threshold written in pounds meets a default converted from yuan
     scaled = _scale_money(data, origins)
+    # the rules of every indicator where the indicators are loaded (a scan) or a layer set one of their
+    # parameters; a command that runs no indicator and changes none (the register) does not load them
     touched = {path.split(".")[1] for path in origins if path.startswith("indicators.") and path.count(".") >= 1}
-    problems = _check_resolved(data, origins, default_where=defaults_where, codes=touched)
+    codes = None if touched or "fiscalrisk.indicators" in sys.modules else ()
+    problems = _check_resolved(data, origins, default_where=defaults_where, codes=codes)
     if problems:
         raise ParamsError(problems)
     return Params(data, sources=sources, origins=origins, region_code=region_code, scaled=scaled)

@@ -340,6 +340,18 @@ def test_benford_bounds_are_checked_beside_their_indicator() -> None:
     ]
 
 
+def test_the_rules_of_the_defaults_themselves_are_checked_where_the_indicators_are_loaded(params_dir: Path) -> None:
+    import fiscalrisk.indicators  # noqa: F401  (a scan loads them)
+
+    text = (params_dir / "defaults.yaml").read_text(encoding="utf-8")
+    edited = text.replace("public_weight: 0.30", "public_weight: 0.40", 1)
+    assert edited != text
+    _write(params_dir / "defaults.yaml", edited)
+    with pytest.raises(ParamsError, match=r"CTL01\.functional_weight.*defaults\.yaml: expected public_weight \+ "
+                                          r"functional_weight = 1, got a sum of 1\.1"):
+        resolve(params_dir=params_dir)
+
+
 def test_broken_yaml_names_the_file_and_line(tmp_path: Path) -> None:
     bad = _write(tmp_path / "bad.yaml", "indicators:\n  PAY06: {threshold: 1\n")
     with pytest.raises(ParamsError, match=r"bad\.yaml.*syntax error at line"):

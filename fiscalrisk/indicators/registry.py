@@ -94,6 +94,7 @@ __all__ = [
     "specs",
     "catalogue",
     "run_indicator",
+    "indicator_params",
     "finding_id",
     "line_id",
     "MODULE_MONEY",
@@ -882,7 +883,7 @@ def measure_and_grade(spec: IndicatorSpec | str, ctx: ScanContext, *, events: bo
     reason = missing_inputs(spec, ctx.tables)
     if reason:
         return empty_findings(), not_assessed(spec, ctx, reason), pd.DataFrame()
-    p = dict(ctx.params.indicator(spec.code)) if ctx.params is not None else {}
+    p = indicator_params(spec, ctx.params)
     try:
         res = spec(ctx, p)
     except NotAssessed as e:
@@ -900,6 +901,18 @@ def measure_and_grade(spec: IndicatorSpec | str, ctx: ScanContext, *, events: bo
         return empty_findings(), assessed, values
     out = _findings(spec, ctx, p, res.loc[hit].copy(), level[hit], thr[hit], value[hit])
     return (finalize_findings(out) if finalized else out), assessed, values
+
+
+def indicator_params(spec: IndicatorSpec, params: Any) -> dict[str, Any]:
+    """The parameters the function of ``spec`` receives: ``params.indicator(code)``, with every declared
+    parameter present. One the params lack (a rule set published before the parameter was added; a
+    context without params) takes its value in ``params/defaults.yaml``."""
+    p = dict(params.indicator(spec.code)) if params is not None else {}
+    if spec.params.keys() - p.keys():
+        from fiscalrisk.params import resolve
+
+        p = {**resolve().indicator(spec.code), **p}
+    return p
 
 
 def _normalise_result(spec: IndicatorSpec, ctx: ScanContext, res: pd.DataFrame | None) -> pd.DataFrame:

@@ -200,3 +200,16 @@ def test_the_direction_of_the_thresholds_is_read_from_the_grade() -> None:
 
     assert dict(DIRECTIONS) == {"ANM05": "lower", "CTL01": "lower", "OUT01": "band", "OUT05": "band",
                                 "PRC01": "lower", "PRF04": "lower"}
+
+
+def test_a_parameter_the_params_lack_takes_its_default_value() -> None:
+    """A rule set published before a parameter was added still runs the indicator, with the default."""
+    from fiscalrisk.indicators.registry import indicator_params
+    from fiscalrisk.params import Params
+
+    data = DEFAULTS.as_dict()
+    del data["indicators"]["PAY07"]["series_min"]
+    data["indicators"]["PAY07"]["window_days"] = 3
+    p = indicator_params(get("PAY07"), Params(data))
+    assert p == {**DEFAULTS.indicator("PAY07"), "window_days": 3}
+    assert indicator_params(get("PAY07"), DEFAULTS) == DEFAULTS.indicator("PAY07")
