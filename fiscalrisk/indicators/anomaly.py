@@ -295,9 +295,18 @@ def _check_benford(p: Mapping[str, Any]) -> Iterator[Problem]:
         "min_n_first_two": Param("positive amounts needed for the first-two digits test", COUNT),
         "min_n_first": Param("positive amounts needed for the first-digit test (fewer: not assessed)", COUNT),
         "quantile": Param("the MAD must also exceed this quantile of the MAD of N Benford draws", SHARE),
-        "first_digit_mad": Param("Nigrini's close / acceptable / marginal MAD limits, first digit", ListOf(NON_NEGATIVE)),
-        "first_two_mad": Param("Nigrini's close / acceptable / marginal MAD limits, first-two digits", ListOf(NON_NEGATIVE)),
-        "simulations": Param("draws of the simulated MAD quantile", Interval(Integral, 1, None, closed="left")),
+        "first_digit_mad": Param(
+            "Nigrini's close / acceptable / marginal MAD limits, first digit",
+            ListOf(NON_NEGATIVE),
+        ),
+        "first_two_mad": Param(
+            "Nigrini's close / acceptable / marginal MAD limits, first-two digits",
+            ListOf(NON_NEGATIVE),
+        ),
+        "simulations": Param(
+            "draws of the simulated MAD quantile",
+            Interval(Integral, 1, None, closed="left"),
+        ),
         "seed": Param("random seed of the simulation", COUNT),
         "level": Param("level of a nonconforming unit or region", LEVEL),
     },
@@ -406,7 +415,10 @@ def _largest_payments(pay: pd.DataFrame, unit_col: np.ndarray, mkey: np.ndarray,
     params={
         "min_months": Param("months of payments needed (two seasonal cycles)", COUNT),
         "period": Param("seasonal period in months", Interval(Integral, 2, None, closed="left")),
-        "direction": Param("up: only months above the expected level are graded; both: |z|", Options("up", "both")),
+        "direction": Param(
+            "up: only months above the expected level are graded; both: |z|",
+            Options("up", "both"),
+        ),
         "warning": Param("robust z of the STL residual", NON_NEGATIVE),
         "alert": Param("robust z of the STL residual", NON_NEGATIVE),
     },
@@ -562,13 +574,25 @@ def anm02(ctx: ScanContext, p: dict) -> pd.DataFrame:
     "its group {group_z:.1f} (cut-off {z_threshold}), isolation-forest score {iforest:.3f} (cut-off "
     "{score_threshold})",
     params={
-        "z_threshold": Param("cut-off on |robust z| of log(amount) within economic prefix × region", NON_NEGATIVE),
+        "z_threshold": Param(
+            "cut-off on |robust z| of log(amount) within economic prefix × region",
+            NON_NEGATIVE,
+        ),
         "score_threshold": Param("cut-off on the IsolationForest anomaly score s(x) in (0, 1)", SHARE),
-        "economic_digits": Param("economic-code prefix length of the comparison group", Interval(Integral, 1, None, closed="left")),
-        "min_group_size": Param("positive payments a group needs to be scored", Interval(Integral, 1, None, closed="left")),
+        "economic_digits": Param(
+            "economic-code prefix length of the comparison group",
+            Interval(Integral, 1, None, closed="left"),
+        ),
+        "min_group_size": Param(
+            "positive payments a group needs to be scored",
+            Interval(Integral, 1, None, closed="left"),
+        ),
         "n_estimators": Param("IsolationForest trees", Interval(Integral, 1, None, closed="left")),
         "seed": Param("IsolationForest random_state", COUNT),
-        "direction": Param("up: only payments far above their group; both: far above or below", Options("up", "both")),
+        "direction": Param(
+            "up: only payments far above their group; both: far above or below",
+            Options("up", "both"),
+        ),
         "level": Param("level of an outlying payment", LEVEL),
     },
     evidence=("payment_id", "amount", "economic_code", "group", "group_z", "iforest", "combined_score",
@@ -753,10 +777,19 @@ def unit_year_metrics(ctx: ScanContext, metrics: Iterable[str] | None = None) ->
     message_en="{unit_name} {period}: {metric_en} {metric_text} against a median of {median_text} "
     "among its {peer_n} peers ({peer_group_en}); robust z {robust_z:.1f}",
     params={
-        "metrics": Param("the metrics compared (sangong_per_head, execution_rate, cash_share, individual_share, "
-        "december_share)", ListOf(Options(*METRIC_DIRECTIONS))),
-        "min_peers": Param("units with a value a peer group needs", Interval(Integral, 1, None, closed="left")),
-        "min_difference": Param("per metric, the least distance from the peer median that can be graded (0: none)", MappingOf(NON_NEGATIVE)),
+        "metrics": Param(
+            "the metrics compared (sangong_per_head, execution_rate, cash_share, individual_share, "
+            "december_share)",
+            ListOf(Options(*METRIC_DIRECTIONS)),
+        ),
+        "min_peers": Param(
+            "units with a value a peer group needs",
+            Interval(Integral, 1, None, closed="left"),
+        ),
+        "min_difference": Param(
+            "per metric, the least distance from the peer median that can be graded (0: none)",
+            MappingOf(NON_NEGATIVE),
+        ),
         "warning": Param("robust z in the risky direction", NON_NEGATIVE),
     },
     evidence=("peer_group", "metric", "metric_value", "peer_median", "peer_n", "robust_z"),
@@ -933,7 +966,10 @@ def forecast_history(hist: pd.DataFrame, unit: str, groups: pd.Series, min_years
     "{threshold:.0%}",
     params={
         "interval": Param("coverage of the prediction interval", SHARE),
-        "min_history_years": Param("earlier years of the unit's own monthly profile needed; fewer: pooled peers", COUNT),
+        "min_history_years": Param(
+            "earlier years of the unit's own monthly profile needed; fewer: pooled peers",
+            COUNT,
+        ),
         "warning": Param("upper bound of the forecast year-end execution rate, strictly below", NON_NEGATIVE),
         "alert": Param("upper bound, strictly below", NON_NEGATIVE),
     },

@@ -178,7 +178,10 @@ def idle_share(assets: pd.DataFrame, as_of: pd.Timestamp, *, year: int | None = 
     ),
     params={
         "lookback_months": Param("months before as_of in which acquisitions count as new purchases", COUNT),
-        "warning": Param("idle value / new purchases at or above → warning (0: any idle value)", NON_NEGATIVE),
+        "warning": Param(
+            "idle value / new purchases at or above → warning (0: any idle value)",
+            NON_NEGATIVE,
+        ),
         "alert": Param("idle value / new purchases at or above → alert", NON_NEGATIVE),
     },
 )
@@ -223,7 +226,10 @@ def ast01(ctx: ScanContext, p: dict) -> pd.DataFrame:
         "{unit_name}: idle assets of {idle_value:,.2f} are {value:.1%} of the {total_value:,.2f} in use "
         "or idle"
     ),
-    params={"warning": Param("idle share at or above → warning", NON_NEGATIVE), "alert": Param("idle share at or above → alert", NON_NEGATIVE)},
+    params={
+        "warning": Param("idle share at or above → warning", NON_NEGATIVE),
+        "alert": Param("idle share at or above → alert", NON_NEGATIVE),
+    },
 )
 def ast02(ctx: ScanContext, p: dict) -> pd.DataFrame:
     """AST02 资产闲置率 — idle share of a unit's assets.

@@ -131,8 +131,14 @@ def _time_progress_settings(ctx: ScanContext) -> Mapping[str, Any]:
     message_en="{unit_name}: budget execution {rate:.1%} at {as_of_en}, {value:.1f} pp behind time "
     "progress of {progress:.1%}",
     sections=("time_progress", "calendar"),
-    params={"min_budget": Param("budget lines with an adjusted amount below this (yuan) are left out", NON_NEGATIVE),
-            "warning": Param("percentage points behind time progress", NON_NEGATIVE), "alert": Param("percentage points behind", NON_NEGATIVE)},
+    params={
+        "min_budget": Param(
+            "budget lines with an adjusted amount below this (yuan) are left out",
+            NON_NEGATIVE,
+        ),
+        "warning": Param("percentage points behind time progress", NON_NEGATIVE),
+        "alert": Param("percentage points behind", NON_NEGATIVE),
+    },
     money=("min_budget",),
 )
 def bud01(ctx: ScanContext, p: dict) -> pd.DataFrame:
@@ -213,10 +219,19 @@ def bud01(ctx: ScanContext, p: dict) -> pd.DataFrame:
     message_zh="{unit_name} {surge_zh}净支付占全年{value:.1%}（{report_zh}合计{report_share:.1%}）",
     message_en="{unit_name}: {surge_en} took {value:.1%} of the year's net payments "
     "({report_en} {report_share:.1%})",
-    params={"surge_months": Param("months of the fiscal year whose share is graded, 12 = its last month "
-                            "(December; March for an April start) (default [12])", ListOf(Interval(Integral, 1, 12, closed="both"))),
-            "report_months": Param("months of the fiscal year whose share is reported (default [11, 12])", ListOf(Interval(Integral, 1, 12, closed="both"))),
-            "warning": Param("share of annual net payments", NON_NEGATIVE), "alert": Param("share of annual net payments", NON_NEGATIVE)},
+    params={
+        "surge_months": Param(
+            "months of the fiscal year whose share is graded, 12 = its last month (December; March for an "
+            "April start)",
+            ListOf(Interval(Integral, 1, 12, closed="both")),
+        ),
+        "report_months": Param(
+            "months of the fiscal year whose share is reported",
+            ListOf(Interval(Integral, 1, 12, closed="both")),
+        ),
+        "warning": Param("share of annual net payments", NON_NEGATIVE),
+        "alert": Param("share of annual net payments", NON_NEGATIVE),
+    },
     sections=("calendar",),
 )
 def bud02(ctx: ScanContext, p: dict) -> pd.DataFrame:
@@ -288,7 +303,12 @@ def bud02(ctx: ScanContext, p: dict) -> pd.DataFrame:
     message_zh="{unit_name} 预算指标 {subject_id} 累计净支付{net:,.2f}元，为可用指标{available:,.2f}元的{value:.1%}",
     message_en="{unit_name}: budget line {subject_id} paid {net:,.2f}, {value:.1%} of the available "
     "{available:,.2f}",
-    params={"alert": Param("ratio of net payments to (adjusted + carry-over), graded strictly above", NON_NEGATIVE)},
+    params={
+        "alert": Param(
+            "ratio of net payments to (adjusted + carry-over), graded strictly above",
+            NON_NEGATIVE,
+        ),
+    },
     evidence=("net", "available", "adjusted_amount", "carryover_amount"),
 )
 def bud03(ctx: ScanContext, p: dict) -> pd.DataFrame:
@@ -333,7 +353,9 @@ def bud03(ctx: ScanContext, p: dict) -> pd.DataFrame:
     message_zh="{unit_name} 支付{value:,.2f}元（{pay_date:%Y-%m-%d}，功能{function_code}/经济{economic_code}）无对应预算指标",
     message_en="{unit_name} paid {value:,.2f} on {pay_date:%Y-%m-%d} (function {function_code}, economic "
     "{economic_code}) with no matching budget line",
-    params={"level": Param("level of a payment without a budget line", LEVEL)},
+    params={
+        "level": Param("level of a payment without a budget line", LEVEL),
+    },
     evidence=("payment_id", "budget_year", "function_code", "economic_code", "project_code", "amount"),
 )
 def bud04(ctx: ScanContext, p: dict) -> pd.DataFrame:
@@ -379,8 +401,10 @@ def bud04(ctx: ScanContext, p: dict) -> pd.DataFrame:
     source="中共中央八项规定; 国务院 三公经费只减不增; indicators.md BUD05",
     message_zh="{unit_name} {period}年三公经费{issue_zh}：{value:,.2f}元，对比{threshold:,.2f}元",
     message_en="{unit_name} {period}: “three public expenses” {issue_en}: {value:,.2f} against {threshold:,.2f}",
-    params={"over_budget_level": Param("level when actual 三公 exceeds the 三公 budget", LEVEL),
-            "growth_level": Param("level when the 三公 budget or actual grows over last year", LEVEL)},
+    params={
+        "over_budget_level": Param("level when actual 三公 exceeds the 三公 budget", LEVEL),
+        "growth_level": Param("level when the 三公 budget or actual grows over last year", LEVEL),
+    },
 )
 def bud05(ctx: ScanContext, p: dict) -> pd.DataFrame:
     """BUD05 三公经费控制（只减不增） — "three public expenses" control.
@@ -473,7 +497,10 @@ def bud05(ctx: ScanContext, p: dict) -> pd.DataFrame:
     "已滞留{value:.0f}年，未使用{unspent:,.2f}元",
     message_en="{unit_name}: budget line {subject_id} holds carry-over from {carryover_from_year} "
     "({carryover_amount:,.2f}), {value:.0f} years old, {unspent:,.2f} unspent",
-    params={"warning": Param("age of the carry-over in years (year − carryover_from_year)", NON_NEGATIVE), "alert": Param("age in years", NON_NEGATIVE)},
+    params={
+        "warning": Param("age of the carry-over in years (year − carryover_from_year)", NON_NEGATIVE),
+        "alert": Param("age in years", NON_NEGATIVE),
+    },
     evidence=("carryover_amount", "carryover_from_year", "net", "unspent"),
 )
 def bud06(ctx: ScanContext, p: dict) -> pd.DataFrame:

@@ -133,6 +133,9 @@ class TimeOfDay(Constraint):
     def __str__(self) -> str:
         return "a time of day HH:MM"
 
+    def __repr__(self) -> str:
+        return "TimeOfDay()"
+
 
 class Band(Constraint):
     """A band ``[low, high]`` of two numbers with low ≤ high (an ``outside`` grade's threshold)."""
@@ -144,6 +147,9 @@ class Band(Constraint):
     def __str__(self) -> str:
         return "a band [low, high] with low ≤ high"
 
+    def __repr__(self) -> str:
+        return "Band()"
+
 
 class Strings(Constraint):
     """A list of text values (codes, names); the type check of a params layer already asks for strings."""
@@ -153,6 +159,9 @@ class Strings(Constraint):
 
     def __str__(self) -> str:
         return "a list of strings"
+
+    def __repr__(self) -> str:
+        return "Strings()"
 
 
 @dataclass(frozen=True)

@@ -398,7 +398,9 @@ def payee_mismatches(
         "{unit_name}: contract {subject_id} ({vendor_name}) has been paid {paid:,.2f} net, {value:.2%} of "
         "its amount of {amount:,.2f}"
     ),
-    params={"alert": Param("net paid / contract amount strictly above → alert", NON_NEGATIVE)},
+    params={
+        "alert": Param("net paid / contract amount strictly above → alert", NON_NEGATIVE),
+    },
 )
 def con01(ctx: ScanContext, p: dict) -> pd.DataFrame:
     """CON01 超合同付款 — paid above the contract.
@@ -436,7 +438,10 @@ def con01(ctx: ScanContext, p: dict) -> pd.DataFrame:
     message_en="{unit_name} paid {amount:,.2f} to “{payee_name}” (economic code {economic_code}) without a contract",
     params={
         "min_amount": Param("payments at or above this amount are assessed", NON_NEGATIVE),
-        "economic_prefixes": Param("economic-code prefixes assessed (302 goods and services, 310 capital)", Strings()),
+        "economic_prefixes": Param(
+            "economic-code prefixes assessed (302 goods and services, 310 capital)",
+            Strings(),
+        ),
         "exclude_economic_codes": Param("economic codes not assessed (not contracted by nature)", Strings()),
         "level": Param("level of a payment without a contract", LEVEL),
     },
@@ -485,7 +490,9 @@ def con02(ctx: ScanContext, p: dict) -> pd.DataFrame:
     source="政府采购法 第2条、第46条; 国办发〔2019〕55号 (分散采购限额标准)",
     message_zh="{unit_name} 合同 {subject_id}（{vendor_name}，{amount:,.2f} 元）{detail_zh}",
     message_en="{unit_name}: contract {subject_id} ({vendor_name}, {amount:,.2f}) {detail_en}",
-    params={"level": Param("level of either condition", LEVEL)},
+    params={
+        "level": Param("level of either condition", LEVEL),
+    },
 )
 def con03(ctx: ScanContext, p: dict) -> pd.DataFrame:
     """CON03 应采未采 / 先签后采 — contract without procurement, or signed before the award.
@@ -570,7 +577,10 @@ def con03(ctx: ScanContext, p: dict) -> pd.DataFrame:
         "{unit_name}: contract {subject_id} ({vendor_name}) is {paid_share:.1%} paid with {elapsed_share:.1%} "
         "of its term elapsed, {value:.1f} pp ahead"
     ),
-    params={"warning": Param("pp ahead at or above → warning", NON_NEGATIVE), "alert": Param("pp ahead at or above → alert", NON_NEGATIVE)},
+    params={
+        "warning": Param("pp ahead at or above → warning", NON_NEGATIVE),
+        "alert": Param("pp ahead at or above → alert", NON_NEGATIVE),
+    },
 )
 def con04(ctx: ScanContext, p: dict) -> pd.DataFrame:
     """CON04 付款进度异常 — payments ahead of the contract's term.

@@ -321,7 +321,10 @@ def _need_outturn(ctx: ScanContext) -> None:
     source=_PEFA_SOURCE + ", PI-1",
     message_zh="{unit_name} {period}年支出决算为年初预算的{value:.1%}，超出{threshold:.0%}界限",
     message_en="{unit_name} {period}: expenditure outturn {value:.1%} of the original budget, beyond {threshold:.0%}",
-    params={"warning": Param("[low, high] band of the outturn ratio", Band()), "alert": Param("[low, high] band", Band())},
+    params={
+        "warning": Param("[low, high] band of the outturn ratio", Band()),
+        "alert": Param("[low, high] band", Band()),
+    },
 )
 def out01(ctx: ScanContext, p: dict) -> pd.DataFrame:
     """OUT01 PI-1 aggregate expenditure outturn.
@@ -346,7 +349,10 @@ def out01(ctx: ScanContext, p: dict) -> pd.DataFrame:
     source=_PEFA_SOURCE + ", PI-2.1",
     message_zh="{unit_name} {period}年按功能分类支出结构偏差{value:.1%}（阈值{threshold:.0%}）",
     message_en="{unit_name} {period}: composition variance by function {value:.1%} (threshold {threshold:.0%})",
-    params={"warning": Param("variance ratio", NON_NEGATIVE), "alert": Param("variance ratio", NON_NEGATIVE)},
+    params={
+        "warning": Param("variance ratio", NON_NEGATIVE),
+        "alert": Param("variance ratio", NON_NEGATIVE),
+    },
 )
 def out02(ctx: ScanContext, p: dict) -> pd.DataFrame:
     """OUT02 PI-2.1 composition variance by function.
@@ -369,7 +375,10 @@ def out02(ctx: ScanContext, p: dict) -> pd.DataFrame:
     source=_PEFA_SOURCE + ", PI-2.2",
     message_zh="{unit_name} {period}年按经济分类支出结构偏差{value:.1%}（阈值{threshold:.0%}）",
     message_en="{unit_name} {period}: composition variance by economic type {value:.1%} (threshold {threshold:.0%})",
-    params={"warning": Param("variance ratio", NON_NEGATIVE), "alert": Param("variance ratio", NON_NEGATIVE)},
+    params={
+        "warning": Param("variance ratio", NON_NEGATIVE),
+        "alert": Param("variance ratio", NON_NEGATIVE),
+    },
 )
 def out03(ctx: ScanContext, p: dict) -> pd.DataFrame:
     """OUT03 PI-2.2 composition variance by economic type.
@@ -392,7 +401,10 @@ def out03(ctx: ScanContext, p: dict) -> pd.DataFrame:
     message_zh="{unit_name} {window}年预备费支出平均占年初预算{value:.1%}（阈值{threshold:.0%}）",
     message_en="{unit_name} {window}: contingency spending averaged {value:.1%} of the original budget "
     "(threshold {threshold:.0%})",
-    params={"warning": Param("3-year average share, strictly above", NON_NEGATIVE), "alert": Param("3-year average share", NON_NEGATIVE)},
+    params={
+        "warning": Param("3-year average share, strictly above", NON_NEGATIVE),
+        "alert": Param("3-year average share", NON_NEGATIVE),
+    },
 )
 def out04(ctx: ScanContext, p: dict) -> pd.DataFrame:
     """OUT04 PI-2.3 contingency share.
@@ -438,7 +450,10 @@ def out04(ctx: ScanContext, p: dict) -> pd.DataFrame:
     source=_PEFA_SOURCE + ", PI-3.1",
     message_zh="{unit_name} {period}年收入决算为预算的{value:.1%}，超出{threshold:.0%}界限",
     message_en="{unit_name} {period}: revenue outturn {value:.1%} of the budget, beyond {threshold:.0%}",
-    params={"warning": Param("[low, high] band of the revenue outturn", Band()), "alert": Param("[low, high] band", Band())},
+    params={
+        "warning": Param("[low, high] band of the revenue outturn", Band()),
+        "alert": Param("[low, high] band", Band()),
+    },
 )
 def out05(ctx: ScanContext, p: dict) -> pd.DataFrame:
     """OUT05 PI-3.1 aggregate revenue outturn.
@@ -459,7 +474,10 @@ def out05(ctx: ScanContext, p: dict) -> pd.DataFrame:
     source=_PEFA_SOURCE + ", PI-3.2",
     message_zh="{unit_name} {period}年收入结构偏差{value:.1%}（阈值{threshold:.0%}）",
     message_en="{unit_name} {period}: revenue composition variance {value:.1%} (threshold {threshold:.0%})",
-    params={"warning": Param("variance ratio", NON_NEGATIVE), "alert": Param("variance ratio", NON_NEGATIVE)},
+    params={
+        "warning": Param("variance ratio", NON_NEGATIVE),
+        "alert": Param("variance ratio", NON_NEGATIVE),
+    },
 )
 def out06(ctx: ScanContext, p: dict) -> pd.DataFrame:
     """OUT06 PI-3.2 revenue composition variance.

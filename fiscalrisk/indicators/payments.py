@@ -82,7 +82,9 @@ _PAY_EVIDENCE = ("payment_id", "pay_date", "payee_name", "economic_code", "metho
     source=_SOURCE,
     message_zh="{unit_name} 于{pay_date:%Y-%m-%d}向本单位实有资金账户“{payee_name}”划款{value:,.2f}元",
     message_en="{unit_name} transferred {value:,.2f} to its own account “{payee_name}” on {pay_date:%Y-%m-%d}",
-    params={"level": Param("level of a transfer to the unit's own account", LEVEL)},
+    params={
+        "level": Param("level of a transfer to the unit's own account", LEVEL),
+    },
     evidence=_PAY_EVIDENCE,
 )
 def pay01(ctx: ScanContext, p: dict) -> pd.DataFrame:
@@ -117,7 +119,10 @@ def pay01(ctx: ScanContext, p: dict) -> pd.DataFrame:
     source=_SOURCE,
     message_zh="{unit_name} 向个人“{payee_name}”支付{value:,.2f}元（经济分类{economic_code}）",
     message_en="{unit_name} paid {value:,.2f} to the individual “{payee_name}” (economic code {economic_code})",
-    params={"warning": Param("amount (yuan)", NON_NEGATIVE), "alert": Param("amount (yuan)", NON_NEGATIVE)},
+    params={
+        "warning": Param("amount (yuan)", NON_NEGATIVE),
+        "alert": Param("amount (yuan)", NON_NEGATIVE),
+    },
     money=("warning", "alert"),
     evidence=_PAY_EVIDENCE,
 )
@@ -163,9 +168,11 @@ def pay02(ctx: ScanContext, p: dict) -> pd.DataFrame:
     source="《现金管理暂行条例》; 财政部 国库集中支付动态监控 (local limits)",
     message_zh="{unit_name} {what_zh}{value:,.2f}元，超过限额{threshold:,.2f}元",
     message_en="{unit_name}: {what_en} {value:,.2f}, above the limit of {threshold:,.2f}",
-    params={"single_warning": Param("single cash payment, yuan, strictly above → warning", NON_NEGATIVE),
-            "single_alert": Param("single cash payment, yuan, strictly above → alert", NON_NEGATIVE),
-            "monthly_alert": Param("unit × month cash total, yuan, strictly above → alert", NON_NEGATIVE)},
+    params={
+        "single_warning": Param("single cash payment, yuan, strictly above → warning", NON_NEGATIVE),
+        "single_alert": Param("single cash payment, yuan, strictly above → alert", NON_NEGATIVE),
+        "monthly_alert": Param("unit × month cash total, yuan, strictly above → alert", NON_NEGATIVE),
+    },
     money=("single_warning", "single_alert", "monthly_alert"),
     evidence=_PAY_EVIDENCE,
 )
@@ -236,7 +243,10 @@ def pay03(ctx: ScanContext, p: dict) -> pd.DataFrame:
     message_zh="{unit_name} 经济分类{economic_code}支出{value:,.2f}元以{method_zh}方式支付，未使用公务卡",
     message_en="{unit_name} paid {value:,.2f} on economic code {economic_code} by {method} instead of the "
     "official card",
-    params={"warning": Param("amount (yuan)", NON_NEGATIVE), "methods": Param("payment methods counted as not by official card", Strings())},
+    params={
+        "warning": Param("amount (yuan)", NON_NEGATIVE),
+        "methods": Param("payment methods counted as not by official card", Strings()),
+    },
     money=("warning",),
     evidence=_PAY_EVIDENCE,
 )
@@ -274,7 +284,10 @@ def pay04(ctx: ScanContext, p: dict) -> pd.DataFrame:
     source=_SOURCE,
     message_zh="{unit_name} 于非工作日{pay_date:%Y-%m-%d}向“{payee_name}”支付{value:,.2f}元",
     message_en="{unit_name} paid {value:,.2f} to “{payee_name}” on a non-working day ({pay_date:%Y-%m-%d})",
-    params={"warning": Param("amount (yuan)", NON_NEGATIVE), "alert": Param("amount (yuan)", NON_NEGATIVE)},
+    params={
+        "warning": Param("amount (yuan)", NON_NEGATIVE),
+        "alert": Param("amount (yuan)", NON_NEGATIVE),
+    },
     money=("warning", "alert"),
     evidence=_PAY_EVIDENCE,
 )
@@ -315,12 +328,18 @@ def pay05(ctx: ScanContext, p: dict) -> pd.DataFrame:
     message_en="{unit_name} paid “{payee_name}” {n} times between {first_date:%Y-%m-%d} and "
     "{pay_date:%Y-%m-%d} (economic code {economic_code}), each below {threshold:,.0f}, "
     "together {value:,.2f}",
-    params={"threshold": Param("T, the approval limit (yuan)", Interval(Real, 0, None, closed="neither")), "window_days": Param("window length in days", COUNT),
-            "near_share": Param("a payment in [near_share × T, T) is just below the limit", SHARE),
-            "near_count": Param("alert when at least this many payments are just below", COUNT),
-            "exclude_economic_prefixes": Param("economic code prefixes left out (wages, transfers to households)", Strings()),
-            "exclude_payee_types": Param("payee types left out (government bodies)", Strings()),
-            "materiality": Param("payments below it are no part of a split; " + _MATERIALITY_SHORT, NON_NEGATIVE)},
+    params={
+        "threshold": Param("T, the approval limit (yuan)", Interval(Real, 0, None, closed="neither")),
+        "window_days": Param("window length in days", COUNT),
+        "near_share": Param("a payment in [near_share × T, T) is just below the limit", SHARE),
+        "near_count": Param("alert when at least this many payments are just below", COUNT),
+        "exclude_economic_prefixes": Param(
+            "economic code prefixes left out (wages, transfers to households)",
+            Strings(),
+        ),
+        "exclude_payee_types": Param("payee types left out (government bodies)", Strings()),
+        "materiality": Param("payments below it are no part of a split; " + _MATERIALITY_SHORT, NON_NEGATIVE),
+    },
     money=("threshold", "materiality"),
 )
 def pay06(ctx: ScanContext, p: dict) -> pd.DataFrame:
@@ -444,16 +463,26 @@ _MATERIALITY = ("the materiality floor (yuan; scaled by threshold_scale): 5,000 
     "(materiality, clearly trivial)",
     message_zh="{unit_name} {detail_zh}",
     message_en="{unit_name} {detail_en}",
-    params={"window_days": Param("days between the two payments", COUNT),
-            "refund_days": Param("days after the duplicate within which a matching refund cancels it", COUNT),
-            "level": Param("level of a true repeat: the same charge paid again in a later payment run", LEVEL),
-            "same_run_level": Param("level of identical lines paid in one payment run (the same day) on distinct "
-                              "vouchers (identical lines of one voucher raise nothing)", LEVEL),
-            "materiality": Param(_MATERIALITY + "; a duplicate below it, and a run of identical charges whose total is "
-                           "below it, raise nothing", NON_NEGATIVE),
-            "series_min": Param("a run of identical charges: the same unit, payee and amount paid at least this many "
-                          "times in a fiscal year is one info note, not a duplicate per charge (12: at least "
-                          "monthly over a year)", COUNT)},
+    params={
+        "window_days": Param("days between the two payments", COUNT),
+        "refund_days": Param("days after the duplicate within which a matching refund cancels it", COUNT),
+        "level": Param("level of a true repeat: the same charge paid again in a later payment run", LEVEL),
+        "same_run_level": Param(
+            "level of identical lines paid in one payment run (the same day) on distinct vouchers "
+            "(identical lines of one voucher raise nothing)",
+            LEVEL,
+        ),
+        "materiality": Param(
+            _MATERIALITY
+            + "; a duplicate below it, and a run of identical charges whose total is below it, raise nothing",
+            NON_NEGATIVE,
+        ),
+        "series_min": Param(
+            "a run of identical charges: the same unit, payee and amount paid at least this many times in "
+            "a fiscal year is one info note, not a duplicate per charge (12: at least monthly over a year)",
+            COUNT,
+        ),
+    },
     money=("materiality",),
 )
 def pay07(ctx: ScanContext, p: dict) -> pd.DataFrame:
@@ -740,10 +769,15 @@ def _with_notes(out: pd.DataFrame, notes: pd.DataFrame) -> pd.DataFrame:
     source=_SOURCE + "; Nigrini (2012) round-number tests",
     message_zh="{unit_name} 于{pay_date:%Y-%m-%d}向“{payee_name}”支付整数金额{value:,.2f}元",
     message_en="{unit_name} paid the round amount {value:,.2f} to “{payee_name}” on {pay_date:%Y-%m-%d}",
-    params={"min_amount": Param("amount at or above which round amounts are flagged (yuan)", NON_NEGATIVE),
-            "multiple": Param("round unit (yuan; not scaled by threshold_scale: roundness is a matter of the "
-                        "currency's digits, so set it in the data's own currency)", Interval(Real, 0, None, closed="neither")),
-            "level": Param("level of a large round amount", LEVEL)},
+    params={
+        "min_amount": Param("amount at or above which round amounts are flagged (yuan)", NON_NEGATIVE),
+        "multiple": Param(
+            "round unit (yuan; not scaled by threshold_scale: roundness is a matter of the currency's "
+            "digits, so set it in the data's own currency)",
+            Interval(Real, 0, None, closed="neither"),
+        ),
+        "level": Param("level of a large round amount", LEVEL),
+    },
     money=("min_amount",),
     evidence=_PAY_EVIDENCE,
 )
@@ -783,7 +817,9 @@ def pay08(ctx: ScanContext, p: dict) -> pd.DataFrame:
     message_zh="{unit_name} 于{pay_date:%Y-%m-%d}以{budget_year}年预算支付{value:,.2f}元，该指标未办理结转",
     message_en="{unit_name} paid {value:,.2f} on {pay_date:%Y-%m-%d} against the {budget_year} budget, "
     "with no carry-over on the line",
-    params={"level": Param("level of a cross-year payment without carry-over", LEVEL)},
+    params={
+        "level": Param("level of a cross-year payment without carry-over", LEVEL),
+    },
     evidence=("payment_id", "pay_date", "budget_year", "function_code", "economic_code", "project_code",
               "amount"),
 )

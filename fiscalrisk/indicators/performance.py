@@ -214,8 +214,16 @@ def _pct(x: float) -> str:
     message_zh="{unit_name} 项目 {subject_id} {period}年调整预算 {adjusted:,.2f} 元，未设定绩效目标",
     message_en="{unit_name}: project {subject_id} has an adjusted budget of {adjusted:,.2f} in {period} and "
     "no performance target",
-    params={"min_budget": Param("project-years with an adjusted budget below this (yuan) are left out", NON_NEGATIVE),
-            "alert_budget": Param("adjusted budget (yuan) at or above which a project without targets is an alert", NON_NEGATIVE)},
+    params={
+        "min_budget": Param(
+            "project-years with an adjusted budget below this (yuan) are left out",
+            NON_NEGATIVE,
+        ),
+        "alert_budget": Param(
+            "adjusted budget (yuan) at or above which a project without targets is an alert",
+            NON_NEGATIVE,
+        ),
+    },
     money=("min_budget", "alert_budget"),
     evidence=("adjusted", "net", "year"),
 )
@@ -275,7 +283,12 @@ def prf01(ctx: ScanContext, p: dict) -> pd.DataFrame:
     source="财预〔2020〕10号 (绩效目标应清晰、可衡量: 产出、效益、满意度); performance.md PRF02",
     message_zh="{unit_name} 项目 {subject_id} {period}年绩效目标不完整：{missing_zh}",
     message_en="{unit_name}: the {period} targets of project {subject_id} are incomplete: {missing_en}",
-    params={"level": Param("level of a project-year whose targets lack a quantitative output or an effect", LEVEL)},
+    params={
+        "level": Param(
+            "level of a project-year whose targets lack a quantitative output or an effect",
+            LEVEL,
+        ),
+    },
     evidence=("target_ids", "n_output_quantitative", "n_effect"),
 )
 def prf02(ctx: ScanContext, p: dict) -> pd.DataFrame:
@@ -347,8 +360,10 @@ def prf02(ctx: ScanContext, p: dict) -> pd.DataFrame:
                "钱与事相差 {value:.1f} 个百分点",
     message_en="{unit_name}: project {subject_id} has spent {rate:.1%} of its budget with its output targets "
     "{completion:.1%} done, {value:.1f} pp apart",
-    params={"warning": Param("pp of execution rate above target completion → warning", NON_NEGATIVE),
-            "alert": Param("pp above → alert", NON_NEGATIVE)},
+    params={
+        "warning": Param("pp of execution rate above target completion → warning", NON_NEGATIVE),
+        "alert": Param("pp above → alert", NON_NEGATIVE),
+    },
     evidence=("target_ids", "completions", "adjusted", "net", "rate", "completion"),
 )
 def prf03(ctx: ScanContext, p: dict) -> pd.DataFrame:
@@ -416,8 +431,14 @@ def prf03(ctx: ScanContext, p: dict) -> pd.DataFrame:
     source="财预〔2020〕10号 (评价结果与预算安排挂钩); performance.md PRF04",
     message_zh="{unit_name} {period}年绩效目标 {subject_id}“{name}”{status_zh}",
     message_en="{unit_name}: the {period} target {subject_id} “{name}” {status_en}",
-    params={"warning": Param("completion strictly below → warning", NON_NEGATIVE), "alert": Param("completion strictly below → alert", NON_NEGATIVE),
-            "unreported_level": Param("level of a quantitative target of a completed year with no report at all", LEVEL)},
+    params={
+        "warning": Param("completion strictly below → warning", NON_NEGATIVE),
+        "alert": Param("completion strictly below → alert", NON_NEGATIVE),
+        "unreported_level": Param(
+            "level of a quantitative target of a completed year with no report at all",
+            LEVEL,
+        ),
+    },
     evidence=("project_code", "target_value", "actual", "report_date", "direction"),
 )
 def prf04(ctx: ScanContext, p: dict) -> pd.DataFrame:
@@ -491,9 +512,14 @@ def prf04(ctx: ScanContext, p: dict) -> pd.DataFrame:
                "{computed:.1f} 分，{gap_zh}",
     message_en="{unit_name}: project {subject_id} self-evaluated {reported:g} ({grade}) for {period}; its execution "
     "and targets give {computed:.1f}: {gap_en}",
-    params={"alert": Param("points of the reported self-evaluation score above the computed score → alert", NON_NEGATIVE),
-            "poor_level": Param("level of a self-evaluation graded 差", LEVEL),
-            "fair_level": Param("level of a self-evaluation graded 中", LEVEL)},
+    params={
+        "alert": Param(
+            "points of the reported self-evaluation score above the computed score → alert",
+            NON_NEGATIVE,
+        ),
+        "poor_level": Param("level of a self-evaluation graded 差", LEVEL),
+        "fair_level": Param("level of a self-evaluation graded 中", LEVEL),
+    },
     evidence=("evaluation_id", "reported", "grade", "computed", "rate", "c_output", "c_effect", "c_satisfaction",
               "target_ids"),
 )
@@ -599,9 +625,17 @@ def prf05(ctx: ScanContext, p: dict) -> pd.DataFrame:
     "财预〔2020〕10号; performance.md PRF06",
     message_zh="{unit_name} 新增项目 {subject_id}（{period}年预算 {adjusted:,.2f} 元）{status_zh}",
     message_en="{unit_name}: new project {subject_id} ({adjusted:,.2f} budgeted in {period}) {status_en}",
-    params={"min_budget": Param("new projects with a first-year adjusted budget below this (yuan) are left out", NON_NEGATIVE),
-            "level": Param("level of a new project with no ex-ante evaluation and no payment yet", LEVEL),
-            "paid_level": Param("level when the project has been paid with no ex-ante evaluation before its first payment", LEVEL)},
+    params={
+        "min_budget": Param(
+            "new projects with a first-year adjusted budget below this (yuan) are left out",
+            NON_NEGATIVE,
+        ),
+        "level": Param("level of a new project with no ex-ante evaluation and no payment yet", LEVEL),
+        "paid_level": Param(
+            "level when the project has been paid with no ex-ante evaluation before its first payment",
+            LEVEL,
+        ),
+    },
     money=("min_budget",),
     evidence=("first_payment", "evaluation_ids", "paid"),
 )

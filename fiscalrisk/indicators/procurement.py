@@ -651,7 +651,10 @@ def prc01(ctx: ScanContext, p: dict) -> pd.DataFrame:
     ),
     params={
         "level": Param("level of a period below the legal minimum", LEVEL),
-        "working_day_methods": Param("methods whose minimum counts working days (the others count calendar days)", Strings()),
+        "working_day_methods": Param(
+            "methods whose minimum counts working days (the others count calendar days)",
+            Strings(),
+        ),
     },
 )
 def prc02(ctx: ScanContext, p: dict) -> pd.DataFrame:
@@ -845,7 +848,10 @@ def prc04(ctx: ScanContext, p: dict) -> pd.DataFrame:
         "the largest supplier “{top_winner}” has {top_share:.1%}"
     ),
     params={
-        "min_awards": Param("awards per unit × year needed for the index", Interval(Integral, 1, None, closed="left")),
+        "min_awards": Param(
+            "awards per unit × year needed for the index",
+            Interval(Integral, 1, None, closed="left"),
+        ),
         "warning": Param("HHI at or above → warning", NON_NEGATIVE),
         "alert": Param("HHI at or above → alert", NON_NEGATIVE),
     },
@@ -891,7 +897,9 @@ def prc05(ctx: ScanContext, p: dict) -> pd.DataFrame:
         "{unit_name}: procurement {subject_id} was awarded at {award_amount:,.2f}, {value:.2%} of the "
         "estimate of {estimated_amount:,.2f}"
     ),
-    params={"warning": Param("award / estimate at or above → warning", NON_NEGATIVE)},
+    params={
+        "warning": Param("award / estimate at or above → warning", NON_NEGATIVE),
+    },
 )
 def prc06(ctx: ScanContext, p: dict) -> pd.DataFrame:
     """PRC06 中标价贴近预算 — award at the estimate.

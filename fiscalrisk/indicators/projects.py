@@ -225,7 +225,10 @@ def over_budget(
         "{unit_name}: project {subject_id} “{name}” has paid {paid_share:.1%} of its budget with works "
         "{progress:g}% done, {value:.1f} pp ahead"
     ),
-    params={"warning": Param("pp ahead at or above → warning", NON_NEGATIVE), "alert": Param("pp ahead at or above → alert", NON_NEGATIVE)},
+    params={
+        "warning": Param("pp ahead at or above → warning", NON_NEGATIVE),
+        "alert": Param("pp ahead at or above → alert", NON_NEGATIVE),
+    },
 )
 def prj01(ctx: ScanContext, p: dict) -> pd.DataFrame:
     """PRJ01 支付超工程进度 — payments ahead of the works.
@@ -319,7 +322,9 @@ def prj02(ctx: ScanContext, p: dict) -> pd.DataFrame:
         "{unit_name}: project {subject_id} “{name}” has paid {paid:,.2f} and contracted {contracted:,.2f}, "
         "{value:.2%} of its budget of {budget_amount:,.2f}"
     ),
-    params={"alert": Param("max(paid, contracted) / budget strictly above → alert", NON_NEGATIVE)},
+    params={
+        "alert": Param("max(paid, contracted) / budget strictly above → alert", NON_NEGATIVE),
+    },
 )
 def prj03(ctx: ScanContext, p: dict) -> pd.DataFrame:
     """PRJ03 超概算 — paid or contracted above the approved budget.

@@ -268,7 +268,9 @@ def sel01(ctx: ScanContext, p: dict) -> pd.DataFrame:
     source="行政事业单位内部控制规范 (财会〔2012〕21号) 授权审批控制; 财会〔2016〕11号",
     message_zh="{unit_name} 于 {used_at_text} 使用{seal_zh} {seal_id}：{reason_zh}（用印人 {user_id}）",
     message_en="{unit_name}: {seal_en} {seal_id} used at {used_at_text} by {user_id}: {reason_en}",
-    params={"level": Param("level of an unapproved use", LEVEL)},
+    params={
+        "level": Param("level of an unapproved use", LEVEL),
+    },
 )
 def sel02(ctx: ScanContext, p: dict) -> pd.DataFrame:
     """SEL02 未经审批用印 — seal used without approval.
@@ -298,7 +300,9 @@ def sel02(ctx: ScanContext, p: dict) -> pd.DataFrame:
     source="行政事业单位内部控制规范 (财会〔2012〕21号) 不相容岗位相互分离; 财会〔2016〕11号",
     message_zh="{unit_name} 于 {used_at_text} 使用{seal_zh} {seal_id}，用印人与审批人同为 {user_id}",
     message_en="{unit_name}: {seal_en} {seal_id} used at {used_at_text}, approved by its own user {user_id}",
-    params={"level": Param("level of a self-approved use", LEVEL)},
+    params={
+        "level": Param("level of a self-approved use", LEVEL),
+    },
 )
 def sel03(ctx: ScanContext, p: dict) -> pd.DataFrame:
     """SEL03 自批自用 — approver is the user.
@@ -327,7 +331,9 @@ def sel03(ctx: ScanContext, p: dict) -> pd.DataFrame:
     source="行政事业单位内部控制规范 (财会〔2012〕21号) 合同控制; 湖州市财政局 电子印章用印记录",
     message_zh="{unit_name} 于 {used_at_text} 使用{seal_zh} {seal_id}，{reason_zh}（用印人 {user_id}）",
     message_en="{unit_name}: {seal_en} {seal_id} used at {used_at_text} by {user_id} {reason_en}",
-    params={"level": Param("level of a contract seal without a contract", LEVEL)},
+    params={
+        "level": Param("level of a contract seal without a contract", LEVEL),
+    },
 )
 def sel04(ctx: ScanContext, p: dict) -> pd.DataFrame:
     """SEL04 合同章无合同 — contract seal without a known contract.
