@@ -123,27 +123,26 @@ def _payments_of(ctx: Any) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def _units(ctx: Any) -> pd.DataFrame:
-    u = ctx.tables["units"]
+def _named_codes(table: pd.DataFrame, key: str, required: tuple[str, ...] = (),
+                 optional: tuple[str, ...] = ()) -> pd.DataFrame:
+    """``key``, ``name`` (the code when absent), ``name_en``, then the ``required`` and ``optional``
+    columns ("" when absent), as text; one row a code, sorted by it."""
     out = pd.DataFrame({
-        "unit_code": _text(u["unit_code"]),
-        "name": _text(u["name"]) if "name" in u else _text(u["unit_code"]),
-        "name_en": _text(u["name_en"]) if "name_en" in u else "",
-        "region_code": _text(u["region_code"]),
+        key: _text(table[key]),
+        "name": _text(table["name"]) if "name" in table else _text(table[key]),
+        "name_en": _text(table["name_en"]) if "name_en" in table else "",
+        **{c: _text(table[c]) for c in required},
+        **{c: _text(table[c]) if c in table else "" for c in optional},
     })
-    return out.drop_duplicates("unit_code").sort_values("unit_code", ignore_index=True)
+    return out.drop_duplicates(key).sort_values(key, ignore_index=True)
+
+
+def _units(ctx: Any) -> pd.DataFrame:
+    return _named_codes(ctx.tables["units"], "unit_code", required=("region_code",))
 
 
 def _regions(ctx: Any) -> pd.DataFrame:
-    r = ctx.tables["regions"]
-    out = pd.DataFrame({
-        "region_code": _text(r["region_code"]),
-        "name": _text(r["name"]) if "name" in r else _text(r["region_code"]),
-        "name_en": _text(r["name_en"]) if "name_en" in r else "",
-        "level": _text(r["level"]) if "level" in r else "",
-        "parent_code": _text(r["parent_code"]) if "parent_code" in r else "",
-    })
-    return out.drop_duplicates("region_code").sort_values("region_code", ignore_index=True)
+    return _named_codes(ctx.tables["regions"], "region_code", optional=("level", "parent_code"))
 
 
 def _region_pairs(regions: pd.DataFrame) -> pd.DataFrame:
