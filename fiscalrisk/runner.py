@@ -356,17 +356,17 @@ def _error_fields(exc: BaseException) -> tuple[str, str | None, str]:
 
 
 @contextlib.contextmanager
-def _stable_hash_seed() -> Iterator[None]:
-    """Kernels inherit PYTHONHASHSEED=0, so that set and dict-of-set orders do not vary by run."""
-    old = os.environ.get("PYTHONHASHSEED")
-    os.environ["PYTHONHASHSEED"] = "0"
+def environ_set(name: str, value: str) -> Iterator[None]:
+    """The environment variable ``name`` is ``value`` inside the block, and as it was (or unset) after it."""
+    old = os.environ.get(name)
+    os.environ[name] = value
     try:
         yield
     finally:
         if old is None:
-            os.environ.pop("PYTHONHASHSEED", None)
+            os.environ.pop(name, None)
         else:
-            os.environ["PYTHONHASHSEED"] = old
+            os.environ[name] = old
 
 
 def execute_region(task: RegionTask) -> RegionOutcome:
@@ -400,7 +400,8 @@ def execute_region(task: RegionTask) -> RegionOutcome:
         outcome.attempts += 1
         error: BaseException | None = None
         try:
-            with _stable_hash_seed():
+            # kernels inherit PYTHONHASHSEED=0, so that set and dict-of-set orders do not vary by run
+            with environ_set("PYTHONHASHSEED", "0"):
                 pm.execute_notebook(
                     task.template,
                     str(out_nb),
