@@ -134,7 +134,7 @@ _DESK_CSS = """
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``casedesk`` subcommand to the ``fiscalrisk`` command's subparsers."""
-    from fiscalrisk.dashboard import DEFAULT_CULL_IDLE, DEFAULT_MAX_KERNELS
+    from fiscalrisk.dashboard import add_kernel_options
 
     p = sub.add_parser(
         "casedesk",
@@ -153,23 +153,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
     p.add_argument("--ip", default="127.0.0.1", metavar="ADDRESS",
                    help="address to bind (default 127.0.0.1: this machine only)")
-    p.add_argument("--cull-idle", type=int, default=None, metavar="SECONDS",
-                   help="shut down kernels idle and unconnected this long "
-                        f"(default: params dashboard.cull_idle_seconds, {DEFAULT_CULL_IDLE})")
-    p.add_argument("--max-kernels", type=int, default=None, metavar="N",
-                   help="most kernels (open pages, plus one preheated) at once; further pages get "
-                        f"'busy, try again' (HTTP 503) (default: params dashboard.max_kernels, {DEFAULT_MAX_KERNELS})")
-    p.add_argument("--params", metavar="FILE", action="append",
-                   help="params YAML layered over params/ (repeatable; section dashboard)")
+    add_kernel_options(p)
     p.set_defaults(func=cmd_casedesk)
 
 
 def notebook_path() -> Path | None:
     """``notebooks/casedesk.ipynb`` (of the source tree, or the copy shipped in the package), if present."""
-    from fiscalrisk.resources import notebook
+    from fiscalrisk.dashboard import app_notebook
 
-    path = notebook("casedesk.ipynb")
-    return path if path.is_file() else None
+    return app_notebook("casedesk.ipynb")
 
 
 def _open_register(db: str | None) -> Register:
