@@ -12,6 +12,7 @@ left intact and nothing half-written remains; free some space and run again (see
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -374,46 +375,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _report(sub: argparse._SubParsersAction) -> None:
-    from .runner import register
+def _extension(module: str) -> Callable[[argparse._SubParsersAction], None]:
+    """``register`` of ``fiscalrisk.<module>``, the module imported only when the parser is built."""
 
-    register(sub)
+    def register(sub: argparse._SubParsersAction) -> None:
+        importlib.import_module(f"fiscalrisk.{module}").register(sub)
 
-
-def _export(sub: argparse._SubParsersAction) -> None:
-    from .export import register
-
-    register(sub)
-
-
-def _dashboard(sub: argparse._SubParsersAction) -> None:
-    from .dashboard import register
-
-    register(sub)
-
-
-def _register(sub: argparse._SubParsersAction) -> None:
-    from .register.cli import register
-
-    register(sub)
-
-
-def _rules(sub: argparse._SubParsersAction) -> None:
-    from .register.rulesets_cli import register
-
-    register(sub)
-
-
-def _casedesk(sub: argparse._SubParsersAction) -> None:
-    from .casedesk import register
-
-    register(sub)
+    return register
 
 
 # subcommands that live beside the code they drive, imported when the parser is built: report
 # (runner.py), export and verify (export.py), dashboard (dashboard.py), the alert register, rules, casedesk
 _EXTENSIONS: list[Callable[[argparse._SubParsersAction], None]] = [
-    _report, _export, _dashboard, _register, _rules, _casedesk]
+    _extension(m) for m in ("runner", "export", "dashboard", "register.cli", "register.rulesets_cli", "casedesk")]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
