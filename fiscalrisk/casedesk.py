@@ -134,7 +134,7 @@ _DESK_CSS = """
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``casedesk`` subcommand to the ``fiscalrisk`` command's subparsers."""
-    from fiscalrisk.dashboard import DEFAULT_CULL_IDLE, DEFAULT_MAX_KERNELS
+    from fiscalrisk.dashboard import add_kernel_options
 
     p = sub.add_parser(
         "casedesk",
@@ -153,23 +153,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
     p.add_argument("--ip", default="127.0.0.1", metavar="ADDRESS",
                    help="address to bind (default 127.0.0.1: this machine only)")
-    p.add_argument("--cull-idle", type=int, default=None, metavar="SECONDS",
-                   help="shut down kernels idle and unconnected this long "
-                        f"(default: params dashboard.cull_idle_seconds, {DEFAULT_CULL_IDLE})")
-    p.add_argument("--max-kernels", type=int, default=None, metavar="N",
-                   help="most kernels (open pages, plus one preheated) at once; further pages get "
-                        f"'busy, try again' (HTTP 503) (default: params dashboard.max_kernels, {DEFAULT_MAX_KERNELS})")
-    p.add_argument("--params", metavar="FILE", action="append",
-                   help="params YAML layered over params/ (repeatable; section dashboard)")
+    add_kernel_options(p)
     p.set_defaults(func=cmd_casedesk)
 
 
 def notebook_path() -> Path | None:
     """``notebooks/casedesk.ipynb`` (of the source tree, or the copy shipped in the package), if present."""
-    from fiscalrisk.resources import notebook
+    from fiscalrisk.dashboard import app_notebook
 
-    path = notebook("casedesk.ipynb")
-    return path if path.is_file() else None
+    return app_notebook("casedesk.ipynb")
 
 
 def _open_register(db: str | None) -> Register:
@@ -281,8 +273,6 @@ class CaseDeskApp:
     def __init__(self, register: Register) -> None:
         import ipywidgets as w
 
-        from fiscalrisk.register.rules import DISMISS_REASONS, MOVES, RESPONSES, STATES
-
         self.reg = register
         self.user: dict[str, Any] | None = None
         self.case_id: int | None = None
@@ -293,8 +283,30 @@ class CaseDeskApp:
             "<div class='fr-header'><h1>案件工作台 · Case desk</h1>"
             "<div class='fr-sub'>预警 → 下发 → 反馈 → 核实 → 整改 → 销号 · "
             "warning → dispatch → response → verification → rectification → closure</div></div>")
+        self._build_sign_in(w)
 
-        # -- sign-in
+        # -- the desk (empty and hidden until someone signs in)
+        userbar = self._build_userbar(w)
+        filters = self._build_filters(w)
+        self.table_note = w.HTML()
+        self.table = w.HTML()
+        chooser = self._build_chooser(w)
+        self.message = w.HTML()
+        self.message.add_class("cd-msg")
+        self.case_view = w.HTML()
+        self._build_moves(w)
+
+        self.desk_box = w.VBox([userbar, filters, self.table_note, self.table, chooser, self.message,
+                                self.case_view, self.moves_box])
+        self.desk_box.layout.display = "none"
+        self.moves_box.layout.display = "none"
+
+        self.widget = w.VBox([w.HTML(_CSS + _DESK_CSS), self.header, self.sign_in_box, self.desk_box])
+        self.widget.add_class("fr-app")
+        self._connect()
+
+    def _build_sign_in(self, w: Any) -> None:
+        """The sign-in box: user name, password, the button and its message."""
         self.name_tx = w.Text(description="用户名 User", placeholder="user name",
                               style={"description_width": "110px"}, layout=w.Layout(width="380px"))
         self.password_tx = w.Password(description="密码 Password", placeholder="password",
@@ -308,7 +320,8 @@ class CaseDeskApp:
                                    self.sign_in_bt, self.sign_in_msg])
         self.sign_in_box.add_class("cd-signin")
 
-        # -- the desk (empty and hidden until someone signs in)
+    def _build_userbar(self, w: Any) -> Any:
+        """Who is signed in, with the refresh and sign-out buttons."""
         self.who = w.HTML()
         self.sign_out_bt = w.Button(description="退出 Sign out", layout=w.Layout(width="130px"))
         self.sign_out_bt.add_class("cd-sign-out")
@@ -316,6 +329,11 @@ class CaseDeskApp:
         self.refresh_bt.add_class("cd-refresh")
         userbar = w.HBox([self.who, w.HBox([self.refresh_bt, self.sign_out_bt])])
         userbar.add_class("cd-userbar")
+        return userbar
+
+    def _build_filters(self, w: Any) -> Any:
+        """The case list's filters: state, level, indicator, overdue only."""
+        from fiscalrisk.register.rules import STATES
 
         self.state_dd = w.Dropdown(description="状态 State",
                                    options=[("全部 all", "")] + [(_state_label(s), s) for s in STATES],
@@ -332,9 +350,10 @@ class CaseDeskApp:
         filters = w.HBox([self.state_dd, self.level_dd, self.indicator_dd, self.overdue_cb])
         filters.add_class("fr-controls")
         filters.add_class("cd-controls")
-        self.table_note = w.HTML()
-        self.table = w.HTML()
+        return filters
 
+    def _build_chooser(self, w: Any) -> Any:
+        """The case to open: from the list, or by its number."""
         self.case_dd = w.Dropdown(description="案件 Case", options=[("—", 0)], value=0,
                                   style={"description_width": "initial"}, layout=w.Layout(width="560px"))
         self.case_dd.add_class("cd-case-choice")
@@ -346,12 +365,13 @@ class CaseDeskApp:
         chooser = w.HBox([self.case_dd, self.case_no, self.open_bt])
         chooser.add_class("fr-controls")
         chooser.add_class("cd-controls")
+        return chooser
 
-        self.message = w.HTML()
-        self.message.add_class("cd-msg")
-        self.case_view = w.HTML()
+    def _build_moves(self, w: Any) -> None:
+        """The moves box: one button per move, shown only when the person may make it on the open case now,
+        and the inputs the moves take."""
+        from fiscalrisk.register.rules import DISMISS_REASONS, MOVES, RESPONSES
 
-        # -- moves: one button per move, shown only when the person may make it on the open case now
         self.reason_dd = w.Dropdown(description="排除理由 Reason",
                                     options=[("— 请选择 choose —", "")] + [(_DISMISS.get(r, r), r) for r in DISMISS_REASONS],
                                     style={"description_width": "initial"}, layout=w.Layout(width="300px"))
@@ -381,14 +401,8 @@ class CaseDeskApp:
         self.moves_box = w.VBox([w.HTML("<b>处理 · Moves</b>"), self.moves_note, self.inputs_box, self.buttons_box])
         self.moves_box.add_class("cd-moves")
 
-        self.desk_box = w.VBox([userbar, filters, self.table_note, self.table, chooser, self.message,
-                                self.case_view, self.moves_box])
-        self.desk_box.layout.display = "none"
-        self.moves_box.layout.display = "none"
-
-        self.widget = w.VBox([w.HTML(_CSS + _DESK_CSS), self.header, self.sign_in_box, self.desk_box])
-        self.widget.add_class("fr-app")
-
+    def _connect(self) -> None:
+        """The buttons and fields to their handlers."""
         self.sign_in_bt.on_click(lambda _b: self._guard(self._sign_in))
         self.sign_out_bt.on_click(lambda _b: self._guard(self._sign_out))
         self.refresh_bt.on_click(lambda _b: self._guard(self._refresh_all))

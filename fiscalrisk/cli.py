@@ -12,6 +12,7 @@ left intact and nothing half-written remains; free some space and run again (see
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -374,46 +375,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _report(sub: argparse._SubParsersAction) -> None:
-    from .runner import register
-
-    register(sub)
-
-
-def _export(sub: argparse._SubParsersAction) -> None:
-    from .export import register
-
-    register(sub)
-
-
-def _dashboard(sub: argparse._SubParsersAction) -> None:
-    from .dashboard import register
-
-    register(sub)
-
-
-def _register(sub: argparse._SubParsersAction) -> None:
-    from .register.cli import register
-
-    register(sub)
-
-
-def _rules(sub: argparse._SubParsersAction) -> None:
-    from .register.rulesets_cli import register
-
-    register(sub)
-
-
-def _casedesk(sub: argparse._SubParsersAction) -> None:
-    from .casedesk import register
-
-    register(sub)
-
-
 # subcommands that live beside the code they drive, imported when the parser is built: report
-# (runner.py), export and verify (export.py), dashboard (dashboard.py), the alert register, rules, casedesk
+# (runner.py), export and verify (export.py), dashboard (dashboard.py), the alert register, rules, casedesk.
+# Each module is named by a literal, so that the import graph (tests/test_layers.py) sees the edge.
 _EXTENSIONS: list[Callable[[argparse._SubParsersAction], None]] = [
-    _report, _export, _dashboard, _register, _rules, _casedesk]
+    lambda sub: importlib.import_module("fiscalrisk.runner").register(sub),
+    lambda sub: importlib.import_module("fiscalrisk.export").register(sub),
+    lambda sub: importlib.import_module("fiscalrisk.dashboard").register(sub),
+    lambda sub: importlib.import_module("fiscalrisk.register.cli").register(sub),
+    lambda sub: importlib.import_module("fiscalrisk.register.rulesets_cli").register(sub),
+    lambda sub: importlib.import_module("fiscalrisk.casedesk").register(sub),
+]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -125,22 +125,33 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--db", metavar="URL", help="the alert register (fiscalrisk register): adds the tab 整改跟踪, "
                                                "the closed loop of the region shown, and each rule's precision "
                                                "(reviewed, dismissal rate) to the about tab; read only")
+    add_kernel_options(p)
+    p.set_defaults(func=cmd_dashboard)
+
+
+def add_kernel_options(p: argparse.ArgumentParser) -> None:
+    """The options of a served app's kernels (``--cull-idle``, ``--max-kernels``) and its ``--params``
+    (section dashboard), for the dashboard and the case desk alike."""
     p.add_argument("--cull-idle", type=int, default=None, metavar="SECONDS",
                    help="shut down kernels idle and unconnected this long "
-                        "(default: params dashboard.cull_idle_seconds, 120)")
+                        f"(default: params dashboard.cull_idle_seconds, {DEFAULT_CULL_IDLE})")
     p.add_argument("--max-kernels", type=int, default=None, metavar="N",
                    help="most kernels (open pages, plus one preheated) at once; further pages get "
-                        "'busy, try again' (HTTP 503) (default: params dashboard.max_kernels, 8)")
+                        f"'busy, try again' (HTTP 503) (default: params dashboard.max_kernels, {DEFAULT_MAX_KERNELS})")
     p.add_argument("--params", metavar="FILE", action="append",
                    help="params YAML layered over params/ (repeatable; section dashboard)")
-    p.set_defaults(func=cmd_dashboard)
 
 
 def notebook_path() -> Path | None:
     """``notebooks/dashboard.ipynb`` (of the source tree, or the copy shipped in the package), if present."""
+    return app_notebook("dashboard.ipynb")
+
+
+def app_notebook(name: str) -> Path | None:
+    """``notebooks/<name>`` (of the source tree, or the copy shipped in the package), if present."""
     from fiscalrisk.resources import notebook
 
-    path = notebook("dashboard.ipynb")
+    path = notebook(name)
     return path if path.is_file() else None
 
 

@@ -31,7 +31,6 @@ files recorded in ``inputs.json`` must be params files of the bundle.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import hashlib
 import io
 import json
@@ -249,19 +248,6 @@ class VerifyResult:
         return {"identical": 0, "different": 1}.get(self.status, 2)
 
 
-@contextlib.contextmanager
-def _params_dir(path: Path) -> Iterator[None]:
-    old = os.environ.get("FISCALRISK_PARAMS_DIR")
-    os.environ["FISCALRISK_PARAMS_DIR"] = str(path)
-    try:
-        yield
-    finally:
-        if old is None:
-            os.environ.pop("FISCALRISK_PARAMS_DIR", None)
-        else:
-            os.environ["FISCALRISK_PARAMS_DIR"] = old
-
-
 def _describe_findings_diff(recorded: bytes, rerun: bytes, limit: int = 20) -> list[str]:
     """Which findings appear, disappear or change between two findings.csv files."""
     import pandas as pd
@@ -443,7 +429,7 @@ def verify_bundle(bundle: str | os.PathLike[str], data_dir: str | os.PathLike[st
     see :func:`_read_bundle` and :func:`_checked_extra`.
     """
     from fiscalrisk.inputs import load_or_explain
-    from fiscalrisk.runner import source_digest
+    from fiscalrisk.runner import environ_set, source_digest
     from fiscalrisk.scan import scan, write_scan
 
     inputs, manifest, recorded, params = _read_bundle(bundle)
@@ -473,7 +459,7 @@ def verify_bundle(bundle: str | os.PathLike[str], data_dir: str | os.PathLike[st
         pdir.mkdir()
         _write_params(pdir, params)
         extra = [str(pdir / n) for n in extra_names]
-        with _params_dir(pdir):
+        with environ_set("FISCALRISK_PARAMS_DIR", str(pdir)):
             result = scan(dataset, as_of=inputs.get("as_of"), files=tuple(extra))
         out = write_scan(result, Path(tmp) / "scan")
         differences: list[str] = []

@@ -354,48 +354,66 @@ def risk_scores(
         raise ValueError(f"scores: parameter 'region_aggregate' expected mean or max; got {how!r}")
     top_n = int(s.get("top_n", 3))
 
-    f = findings.loc[findings["level"].astype("str").isin(RISK_LEVELS)].copy()
-    f["points"] = finding_points(f, s)
-    f["is_alert"] = (f["level"].astype("str") == "alert").astype("int64")
-    f["is_warning"] = (f["level"].astype("str") == "warning").astype("int64")
-    f["unit_code"] = f["unit_code"].astype("str").fillna("")
-
+    f = _scored_findings(findings, s)
     u = units[["unit_code", "name", "region_code"]].astype("str").drop_duplicates("unit_code")
     u = u.sort_values("unit_code", ignore_index=True)
     tree = RegionTree.from_frame(regions)
     pairs = tree.ancestor_pairs()  # region_code → every ancestor and itself
     reg = tree.to_frame()
 
-    # per unit × indicator, capped
-    uf = f.loc[f["unit_code"] != ""]
-    ui = uf.groupby(["unit_code", "indicator"], sort=True).agg(
+    # per unit × indicator and per region × indicator (the region-level findings), capped
+    ui = _capped_by_indicator(f.loc[f["unit_code"] != ""], "unit_code", icap)
+    ri = _capped_by_indicator(f.loc[f["unit_code"] == ""], "region_code", icap)
+    ut = _unit_totals(u, ui, cap)
+    rpts = ri.groupby("region_code")[["points", "alerts", "warnings"]].sum()
+
+    rows = [_unit_score_rows(ut, reg, _top_indicators(ui, "unit_code", top_n))]
+    ui_reg = ui.assign(region_code=ui["unit_code"].map(u.set_index("unit_code")["region_code"]))
+    for scope in ("own", "subtree"):
+        rows.append(_region_score_rows(scope, ut, ui_reg, ri, rpts, pairs, reg, how=how, cap=cap, top_n=top_n))
+    return _score_table(rows)
+
+
+def _scored_findings(findings: pd.DataFrame, settings: Mapping[str, Any]) -> pd.DataFrame:
+    """The risk findings (warnings and alerts) with their points and alert / warning flags."""
+    f = findings.loc[findings["level"].astype("str").isin(RISK_LEVELS)].copy()
+    f["points"] = finding_points(f, settings)
+    f["is_alert"] = (f["level"].astype("str") == "alert").astype("int64")
+    f["is_warning"] = (f["level"].astype("str") == "warning").astype("int64")
+    f["unit_code"] = f["unit_code"].astype("str").fillna("")
+    return f
+
+
+def _capped_by_indicator(f: pd.DataFrame, key: str, icap: float) -> pd.DataFrame:
+    """Points, alerts and warnings per ``key`` × indicator, the points capped at ``icap``."""
+    by = f.groupby([key, "indicator"], sort=True).agg(
         points=("points", "sum"), alerts=("is_alert", "sum"), warnings=("is_warning", "sum")
     ).reset_index()
-    ui["points"] = ui["points"].clip(upper=icap)
+    by["points"] = by["points"].clip(upper=icap)
+    return by
+
+
+def _unit_totals(u: pd.DataFrame, ui: pd.DataFrame, cap: float) -> pd.DataFrame:
+    """Every unit with its points, alerts, warnings (0 without findings) and score (points capped)."""
     us = ui.groupby("unit_code").agg(points=("points", "sum"), alerts=("alerts", "sum"),
                                      warnings=("warnings", "sum"))
     unit = u.set_index("unit_code").join(us, how="left")
     unit[["points", "alerts", "warnings"]] = unit[["points", "alerts", "warnings"]].fillna(0)
     unit["score"] = unit["points"].clip(upper=cap)
+    return unit.reset_index()
 
-    # region-level findings, capped per region × indicator
-    rf = f.loc[f["unit_code"] == ""]
-    ri = rf.groupby(["region_code", "indicator"], sort=True).agg(
-        points=("points", "sum"), alerts=("is_alert", "sum"), warnings=("is_warning", "sum")
-    ).reset_index()
-    ri["points"] = ri["points"].clip(upper=icap)
-    rpts = ri.groupby("region_code")[["points", "alerts", "warnings"]].sum()
 
-    def _top(contrib: pd.DataFrame, key: str) -> pd.Series:
-        c = contrib.groupby([key, "indicator"], sort=True)["points"].sum().reset_index()
-        c = c.loc[c["points"] > 0].sort_values([key, "points", "indicator"], ascending=[True, False, True],
-                                               kind="mergesort")
-        return c.groupby(key, sort=True)["indicator"].agg(lambda x: ";".join(list(x)[:top_n]))
+def _top_indicators(contrib: pd.DataFrame, key: str, top_n: int) -> pd.Series:
+    """Per ``key``: the ``top_n`` indicators with the most points, ``;``-separated (ties by code)."""
+    c = contrib.groupby([key, "indicator"], sort=True)["points"].sum().reset_index()
+    c = c.loc[c["points"] > 0].sort_values([key, "points", "indicator"], ascending=[True, False, True],
+                                           kind="mergesort")
+    return c.groupby(key, sort=True)["indicator"].agg(lambda x: ";".join(list(x)[:top_n]))
 
-    rows = []
-    unit_top = _top(ui, "unit_code")
-    ut = unit.reset_index()
-    rows.append(pd.DataFrame({
+
+def _unit_score_rows(ut: pd.DataFrame, reg: pd.DataFrame, unit_top: pd.Series) -> pd.DataFrame:
+    """The rows of scope ``unit``."""
+    return pd.DataFrame({
         "subject_type": "unit",
         "subject_id": ut["unit_code"],
         "name": ut["name"],
@@ -407,47 +425,54 @@ def risk_scores(
         "alerts": ut["alerts"],
         "warnings": ut["warnings"],
         "top_indicators": ut["unit_code"].map(unit_top),
-    }))
+    })
 
-    ui_reg = ui.assign(region_code=ui["unit_code"].map(u.set_index("unit_code")["region_code"]))
-    for scope in ("own", "subtree"):
-        if scope == "own":
-            member = ut[["unit_code", "region_code", "score", "alerts", "warnings"]].rename(
-                columns={"region_code": "target"})
-            contrib = ui_reg.rename(columns={"region_code": "target"})
-        else:
-            member = ut.merge(pairs, on="region_code")[["unit_code", "ancestor_code", "score", "alerts",
-                                                         "warnings"]].rename(columns={"ancestor_code": "target"})
-            contrib = ui_reg.merge(pairs, on="region_code").drop(columns="region_code").rename(
-                columns={"ancestor_code": "target"})
-        agg = member.groupby("target").agg(units=("unit_code", "size"), unit_score=("score", how),
-                                           alerts=("alerts", "sum"), warnings=("warnings", "sum"))
-        agg = agg.reindex(reg["region_code"])
-        agg["units"] = agg["units"].fillna(0).astype("int64")
-        own_pts = rpts.reindex(agg.index).fillna(0)
-        score = (agg["unit_score"].fillna(0.0) + own_pts["points"]).clip(upper=cap)
-        counts = own_pts[["alerts", "warnings"]]
-        if scope == "subtree" and len(rpts):
-            below = rpts.reset_index().merge(pairs, on="region_code")
-            counts = below.groupby("ancestor_code")[["alerts", "warnings"]].sum().reindex(agg.index).fillna(0)
-        contrib_all = pd.concat([
-            contrib[["target", "indicator", "points"]],
-            ri.rename(columns={"region_code": "target"})[["target", "indicator", "points"]],
-        ], ignore_index=True)
-        top = _top(contrib_all, "target")
-        rows.append(pd.DataFrame({
-            "subject_type": "region",
-            "subject_id": agg.index.to_numpy(),
-            "name": reg.set_index("region_code")["name"].reindex(agg.index).to_numpy(),
-            "region_code": agg.index.to_numpy(),
-            "region_level": reg.set_index("region_code")["level"].reindex(agg.index).to_numpy(),
-            "scope": scope,
-            "score": score.to_numpy(),
-            "units": agg["units"].to_numpy(),
-            "alerts": (agg["alerts"].fillna(0) + counts["alerts"]).to_numpy(),
-            "warnings": (agg["warnings"].fillna(0) + counts["warnings"]).to_numpy(),
-            "top_indicators": top.reindex(agg.index).to_numpy(),
-        }))
+
+def _region_score_rows(scope: str, ut: pd.DataFrame, ui_reg: pd.DataFrame, ri: pd.DataFrame,
+                       rpts: pd.DataFrame, pairs: pd.DataFrame, reg: pd.DataFrame, *, how: str, cap: float,
+                       top_n: int) -> pd.DataFrame:
+    """The rows of scope ``own`` (the units registered in the region) or ``subtree`` (and below it)."""
+    if scope == "own":
+        member = ut[["unit_code", "region_code", "score", "alerts", "warnings"]].rename(
+            columns={"region_code": "target"})
+        contrib = ui_reg.rename(columns={"region_code": "target"})
+    else:
+        member = ut.merge(pairs, on="region_code")[["unit_code", "ancestor_code", "score", "alerts",
+                                                     "warnings"]].rename(columns={"ancestor_code": "target"})
+        contrib = ui_reg.merge(pairs, on="region_code").drop(columns="region_code").rename(
+            columns={"ancestor_code": "target"})
+    agg = member.groupby("target").agg(units=("unit_code", "size"), unit_score=("score", how),
+                                       alerts=("alerts", "sum"), warnings=("warnings", "sum"))
+    agg = agg.reindex(reg["region_code"])
+    agg["units"] = agg["units"].fillna(0).astype("int64")
+    own_pts = rpts.reindex(agg.index).fillna(0)
+    score = (agg["unit_score"].fillna(0.0) + own_pts["points"]).clip(upper=cap)
+    counts = own_pts[["alerts", "warnings"]]
+    if scope == "subtree" and len(rpts):
+        below = rpts.reset_index().merge(pairs, on="region_code")
+        counts = below.groupby("ancestor_code")[["alerts", "warnings"]].sum().reindex(agg.index).fillna(0)
+    contrib_all = pd.concat([
+        contrib[["target", "indicator", "points"]],
+        ri.rename(columns={"region_code": "target"})[["target", "indicator", "points"]],
+    ], ignore_index=True)
+    top = _top_indicators(contrib_all, "target", top_n)
+    return pd.DataFrame({
+        "subject_type": "region",
+        "subject_id": agg.index.to_numpy(),
+        "name": reg.set_index("region_code")["name"].reindex(agg.index).to_numpy(),
+        "region_code": agg.index.to_numpy(),
+        "region_level": reg.set_index("region_code")["level"].reindex(agg.index).to_numpy(),
+        "scope": scope,
+        "score": score.to_numpy(),
+        "units": agg["units"].to_numpy(),
+        "alerts": (agg["alerts"].fillna(0) + counts["alerts"]).to_numpy(),
+        "warnings": (agg["warnings"].fillna(0) + counts["warnings"]).to_numpy(),
+        "top_indicators": top.reindex(agg.index).to_numpy(),
+    })
+
+
+def _score_table(rows: list[pd.DataFrame]) -> pd.DataFrame:
+    """The rows together, typed, columns :data:`SCORE_COLUMNS`, sorted by (subject_type, subject_id, scope)."""
     out = pd.concat(rows, ignore_index=True)
     for c in ("subject_type", "subject_id", "name", "region_code", "region_level", "scope", "top_indicators"):
         out[c] = out[c].astype("str").fillna("")

@@ -356,17 +356,17 @@ def _error_fields(exc: BaseException) -> tuple[str, str | None, str]:
 
 
 @contextlib.contextmanager
-def _stable_hash_seed() -> Iterator[None]:
-    """Kernels inherit PYTHONHASHSEED=0, so that set and dict-of-set orders do not vary by run."""
-    old = os.environ.get("PYTHONHASHSEED")
-    os.environ["PYTHONHASHSEED"] = "0"
+def environ_set(name: str, value: str) -> Iterator[None]:
+    """The environment variable ``name`` is ``value`` inside the block, and as it was (or unset) after it."""
+    old = os.environ.get(name)
+    os.environ[name] = value
     try:
         yield
     finally:
         if old is None:
-            os.environ.pop("PYTHONHASHSEED", None)
+            os.environ.pop(name, None)
         else:
-            os.environ["PYTHONHASHSEED"] = old
+            os.environ[name] = old
 
 
 def execute_region(task: RegionTask) -> RegionOutcome:
@@ -400,7 +400,8 @@ def execute_region(task: RegionTask) -> RegionOutcome:
         outcome.attempts += 1
         error: BaseException | None = None
         try:
-            with _stable_hash_seed():
+            # kernels inherit PYTHONHASHSEED=0, so that set and dict-of-set orders do not vary by run
+            with environ_set("PYTHONHASHSEED", "0"):
                 pm.execute_notebook(
                     task.template,
                     str(out_nb),
@@ -726,6 +727,191 @@ def _params_snapshot(dest: Path, params_files: Sequence[str]) -> dict[str, Any]:
     return {"dir": dest.name, "files": copied, "extra": extra, "extra_sources": sources}
 
 
+@dataclass(frozen=True)
+class _RunPaths:
+    """The checked paths and date of one report run (see :func:`_check_run_arguments`)."""
+
+    data: Path | None
+    out: Path
+    template: Path
+    as_of: str | None
+    reuse: Path | None
+    previous: Path
+
+
+def _check_run_arguments(data_dir: str | os.PathLike[str] | None, out_dir: str | os.PathLike[str],
+                         scan_dir: str | os.PathLike[str] | None, previous_scan: str | os.PathLike[str] | None,
+                         template: str | os.PathLike[str] | None, as_of: str | None, workers: int,
+                         language: str) -> _RunPaths:
+    """Check the arguments of :func:`run_reports` before anything is read or written."""
+    if data_dir is None and scan_dir is None:
+        raise ValueError("give --scan SCAN_DIR (a scan directory to report on) or --data DATA_DIR (to scan first)")
+    data = Path(data_dir).resolve() if data_dir is not None else None
+    out = Path(out_dir).resolve()
+    template_path = Path(template).resolve() if template else DEFAULT_TEMPLATE
+    if not template_path.is_file():
+        raise FileNotFoundError(f"report template {template_path} does not exist")
+    if workers < 1:
+        raise ValueError(f"--workers expects a whole number ≥ 1, got {workers}")
+    if language not in ("zh-CN", "en"):
+        raise ValueError(f"--language expects zh-CN or en, got {language!r}")
+    if as_of is not None:
+        try:
+            as_of = dt.date.fromisoformat(str(as_of)).isoformat()
+        except ValueError:
+            raise ValueError(f"--as-of expects a date YYYY-MM-DD, got {as_of!r}") from None
+    _check_out_dir(out)
+    reuse = Path(scan_dir).resolve() if scan_dir else None
+    previous = Path(previous_scan).resolve() if previous_scan else out / SCAN_SUBDIR
+    from fiscalrisk.report.regional import previous_findings_file
+
+    if previous_scan and previous_findings_file(previous) is None:
+        raise FileNotFoundError(f"--previous-scan {previous_scan}: no findings.parquet or findings.csv there")
+    return _RunPaths(data=data, out=out, template=template_path, as_of=as_of, reuse=reuse, previous=previous)
+
+
+def _load_inputs(paths: _RunPaths, mapping: str | None) -> tuple[Any, Any]:
+    """The region tree (of the reused scan, else of the data) and the dataset (None without data)."""
+    from fiscalrisk.hierarchy import RegionTree
+    from fiscalrisk.inputs import load_or_explain
+
+    if paths.reuse is not None:
+        from fiscalrisk.scan import open_scan, read_reference
+
+        open_scan(paths.reuse)  # complete, unaltered, of this scan format (else: scan again)
+        tree = RegionTree.from_frame(read_reference(paths.reuse, "regions"))
+    dataset = load_or_explain(str(paths.data), mapping) if paths.data is not None else None
+    if paths.reuse is None:
+        tree = RegionTree.from_frame(dataset["regions"])
+    return tree, dataset
+
+
+def _region_codes(tree: Any, regions: Sequence[str] | None) -> list[str]:
+    """The codes of the regions asked for (all of the tree's when none); unknown codes are an error."""
+    if not regions:
+        return tree.codes
+    wanted = [str(r) for r in regions]
+    unknown = [r for r in wanted if r not in tree]
+    if unknown:
+        raise ValueError(f"--regions: unknown region code(s) {', '.join(unknown)}; known: "
+                         f"{', '.join(tree.codes[:20])}{' …' if len(tree) > 20 else ''}")
+    return sorted(set(wanted))
+
+
+def _region_tasks(stage: Path, codes: Sequence[str], tree: Any, *, template: Path, as_of: str | None,
+                  language: str, has_previous: bool, parameters: Mapping[str, Any] | None,
+                  region_parameters: Mapping[str, Mapping[str, Any]] | None, kernel: Mapping[str, Any],
+                  timeout: int) -> list[RegionTask]:
+    """One task a region: its folder with its findings workbook, and its notebook's parameters."""
+    from fiscalrisk.report import regional
+
+    scan_tables = regional.read_scan(stage / SCAN_SUBDIR)
+    tasks: list[RegionTask] = []
+    for code in codes:
+        region_dir = safe_child(stage, code, "region code")  # a code from the data names a folder
+        region_dir.mkdir()
+        regional.write_region_findings(scan_tables, code, region_dir / "findings.xlsx", tree=tree,
+                                       language=language)
+        nb_params: dict[str, Any] = {
+            "region": code,
+            "as_of": as_of or "",
+            "scan_dir": f"../{SCAN_SUBDIR}",  # the reports read the scan directory and nothing else
+            "language": language,
+        }
+        if has_previous:
+            nb_params["previous_scan"] = f"../{PREVIOUS_SUBDIR}"
+        nb_params.update(parameters or {})
+        nb_params.update((region_parameters or {}).get(code, {}))
+        title = f"{tree.name(code) or code} {as_of or ''}".strip()
+        tasks.append(RegionTask(region=code, region_dir=str(region_dir), template=str(template),
+                                parameters=nb_params, kernel_name=kernel["name"], timeout=timeout,
+                                title=title))
+    return tasks
+
+
+def _run_tasks(tasks: list[RegionTask], scheduler: str | None, workers: int,
+               progress: bool | None) -> dict[str, RegionOutcome]:
+    """Execute the tasks (on the Dask cluster, else in a local pool); the outcomes by region code, sorted."""
+    bar = _Progress(len(tasks), progress)
+    try:
+        if scheduler:
+            outcomes = _run_dask(tasks, scheduler, bar)
+        else:
+            outcomes = _run_local(tasks, workers, bar)
+    finally:
+        bar.close()
+    return {code: outcomes[code] for code in sorted(outcomes)}
+
+
+def _write_index(stage: Path, codes: Sequence[str], tree: Any, outcomes: Mapping[str, RegionOutcome],
+                 as_of: str | None, language: str) -> None:
+    """``index.html``: every region with its score, status and error."""
+    scores = _scores_by_region(stage / SCAN_SUBDIR)
+    rows = []
+    for code in codes:
+        o = outcomes[code]
+        rows.append({
+            "region_code": code, "name": tree.name(code), "level": tree.level(code),
+            "parent_code": tree.parent(code), **scores.get(code, {}), "status": o.status,
+            "error": f"{o.error_class}: {o.error_message}" if o.status != "ok" else "",
+        })
+    (stage / "index.html").write_text(_index_html(rows, as_of or "", language), encoding="utf-8")
+
+
+def _run_manifest(paths: _RunPaths, *, as_of: str | None, mapping: str | None, codes: Sequence[str],
+                  language: str, workers: int, scheduler: str | None, kernel_name: str, timeout: int,
+                  params_files: Sequence[str], parameters: Mapping[str, Any] | None,
+                  region_parameters: Mapping[str, Mapping[str, Any]] | None, params_info: dict[str, Any],
+                  scan_manifest: Mapping[str, Any], kernel: dict[str, Any],
+                  outcomes: Mapping[str, RegionOutcome], tree: Any, started: dt.datetime,
+                  t0: float) -> dict[str, Any]:
+    """The run's ``manifest.json``: its parameters, inputs, scan, environment and every region's outcome."""
+    kernels_used = sorted({json.dumps(o.kernel, sort_keys=True) for o in outcomes.values() if o.kernel})
+    return {
+        "kind": REPORT_MARKER,
+        "fiscalrisk": __version__,
+        "run": {
+            "as_of": as_of,
+            "data_dir": str(paths.data) if paths.data is not None else None,
+            "mapping": mapping,
+            "scan_reused_from": str(paths.reuse) if paths.reuse else None,
+            "regions": codes,
+            "language": language,
+            "workers": workers,
+            "scheduler": scheduler,
+            "template": paths.template.name,
+            "kernel_name": kernel_name,
+            "timeout": timeout,
+            "params_files": [str(Path(f).resolve()) for f in params_files],
+            "parameters": dict(parameters or {}),
+            "region_parameters": {k: dict(v) for k, v in sorted((region_parameters or {}).items())},
+        },
+        "params": params_info,
+        "inputs": scan_manifest.get("inputs", {}),
+        "scan": {"dir": SCAN_SUBDIR, "as_of": scan_manifest.get("as_of"),
+                 "counts": scan_manifest.get("counts"), "files": scan_manifest.get("files")},
+        "environment": environment(),
+        "kernel": kernel,
+        "kernels_used": [json.loads(k) for k in kernels_used],
+        "regions": {code: {**o.as_dict(), "name": tree.name(code), "level": tree.level(code)}
+                    for code, o in outcomes.items()},
+        "summary": {
+            "regions": len(outcomes),
+            "ok": sum(o.status == "ok" for o in outcomes.values()),
+            "failed": sorted(c for c, o in outcomes.items() if o.status != "ok"),
+        },
+        "started": started.isoformat(timespec="seconds"),
+        "seconds": round(time.perf_counter() - t0, 3),
+    }
+
+
+def _write_manifest(stage: Path, manifest: dict[str, Any]) -> None:
+    (stage / "manifest.json").write_text(
+        json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True, default=str) + "\n",
+        encoding="utf-8",
+    )
+
+
 def run_reports(
     data_dir: str | os.PathLike[str] | None,
     out_dir: str | os.PathLike[str],
@@ -760,155 +946,41 @@ def run_reports(
     :class:`fiscalrisk.scan.ScanDirError` for a scan directory of an older format) /
     ``FileNotFoundError`` / ``FileExistsError`` for bad arguments before anything is written.
     """
-    from fiscalrisk.hierarchy import RegionTree
-    from fiscalrisk.inputs import load_or_explain
-
-    if data_dir is None and scan_dir is None:
-        raise ValueError("give --scan SCAN_DIR (a scan directory to report on) or --data DATA_DIR (to scan first)")
-    data = Path(data_dir).resolve() if data_dir is not None else None
-    out = Path(out_dir).resolve()
-    template_path = Path(template).resolve() if template else DEFAULT_TEMPLATE
-    if not template_path.is_file():
-        raise FileNotFoundError(f"report template {template_path} does not exist")
-    if workers < 1:
-        raise ValueError(f"--workers expects a whole number ≥ 1, got {workers}")
-    if language not in ("zh-CN", "en"):
-        raise ValueError(f"--language expects zh-CN or en, got {language!r}")
-    if as_of is not None:
-        try:
-            as_of = dt.date.fromisoformat(str(as_of)).isoformat()
-        except ValueError:
-            raise ValueError(f"--as-of expects a date YYYY-MM-DD, got {as_of!r}") from None
-    _check_out_dir(out)
-    reuse = Path(scan_dir).resolve() if scan_dir else None
-    previous = Path(previous_scan).resolve() if previous_scan else out / SCAN_SUBDIR
-    from fiscalrisk.report.regional import previous_findings_file
-
-    if previous_scan and previous_findings_file(previous) is None:
-        raise FileNotFoundError(f"--previous-scan {previous_scan}: no findings.parquet or findings.csv there")
-
+    paths = _check_run_arguments(data_dir, out_dir, scan_dir, previous_scan, template, as_of, workers, language)
+    as_of = paths.as_of
     t0 = time.perf_counter()
     started = dt.datetime.now(dt.UTC)
-    if reuse is not None:
-        from fiscalrisk.scan import open_scan, read_reference
-
-        open_scan(reuse)  # complete, unaltered, of this scan format (else: scan again)
-        tree = RegionTree.from_frame(read_reference(reuse, "regions"))
-    dataset = load_or_explain(str(data), mapping) if data is not None else None
-    if reuse is None:
-        tree = RegionTree.from_frame(dataset["regions"])
-    if regions:
-        wanted = [str(r) for r in regions]
-        unknown = [r for r in wanted if r not in tree]
-        if unknown:
-            raise ValueError(f"--regions: unknown region code(s) {', '.join(unknown)}; known: "
-                             f"{', '.join(tree.codes[:20])}{' …' if len(tree) > 20 else ''}")
-        codes = sorted(set(wanted))
-    else:
-        codes = tree.codes
+    tree, dataset = _load_inputs(paths, mapping)
+    codes = _region_codes(tree, regions)
 
     # lock, recovery of a killed swap, leftovers of dead runs, the check again under the lock; the run
     # is written into .OUT.partial-PID and swapped into place when complete (fiscalrisk.staging)
-    staged = StagedOutput(out, kind="partial", check=_check_out_dir)
+    staged = StagedOutput(paths.out, kind="partial", check=_check_out_dir)
     stage = staged.open()
     try:
-        scan_manifest = _prepare_scan(dataset, stage / SCAN_SUBDIR, reuse, as_of, params_files)
+        scan_manifest = _prepare_scan(dataset, stage / SCAN_SUBDIR, paths.reuse, as_of, params_files)
         as_of = as_of or scan_manifest.get("as_of")
         params_info = _params_snapshot(stage / "params", params_files)
-        has_previous = _keep_previous(previous, stage / PREVIOUS_SUBDIR)
+        has_previous = _keep_previous(paths.previous, stage / PREVIOUS_SUBDIR)
         kernel = ensure_kernel(kernel_name)
+        tasks = _region_tasks(stage, codes, tree, template=paths.template, as_of=as_of, language=language,
+                              has_previous=has_previous, parameters=parameters,
+                              region_parameters=region_parameters, kernel=kernel, timeout=timeout)
+        outcomes = _run_tasks(tasks, scheduler, workers, progress)
+        _write_index(stage, codes, tree, outcomes, as_of, language)
 
-        from fiscalrisk.report import regional
-
-        scan_tables = regional.read_scan(stage / SCAN_SUBDIR)
-        tasks: list[RegionTask] = []
-        for code in codes:
-            region_dir = safe_child(stage, code, "region code")  # a code from the data names a folder
-            region_dir.mkdir()
-            regional.write_region_findings(scan_tables, code, region_dir / "findings.xlsx", tree=tree,
-                                           language=language)
-            nb_params: dict[str, Any] = {
-                "region": code,
-                "as_of": as_of or "",
-                "scan_dir": f"../{SCAN_SUBDIR}",  # the reports read the scan directory and nothing else
-                "language": language,
-            }
-            if has_previous:
-                nb_params["previous_scan"] = f"../{PREVIOUS_SUBDIR}"
-            nb_params.update(parameters or {})
-            nb_params.update((region_parameters or {}).get(code, {}))
-            title = f"{tree.name(code) or code} {as_of or ''}".strip()
-            tasks.append(RegionTask(region=code, region_dir=str(region_dir), template=str(template_path),
-                                    parameters=nb_params, kernel_name=kernel["name"], timeout=timeout,
-                                    title=title))
-
-        bar = _Progress(len(tasks), progress)
-        try:
-            if scheduler:
-                outcomes = _run_dask(tasks, scheduler, bar)
-            else:
-                outcomes = _run_local(tasks, workers, bar)
-        finally:
-            bar.close()
-        outcomes = {code: outcomes[code] for code in sorted(outcomes)}
-
-        scores = _scores_by_region(stage / SCAN_SUBDIR)
-        rows = []
-        for code in codes:
-            o = outcomes[code]
-            rows.append({
-                "region_code": code, "name": tree.name(code), "level": tree.level(code),
-                "parent_code": tree.parent(code), **scores.get(code, {}), "status": o.status,
-                "error": f"{o.error_class}: {o.error_message}" if o.status != "ok" else "",
-            })
-        (stage / "index.html").write_text(_index_html(rows, as_of or "", language), encoding="utf-8")
-
-        manifest = {
-            "kind": REPORT_MARKER,
-            "fiscalrisk": __version__,
-            "run": {
-                "as_of": as_of,
-                "data_dir": str(data) if data is not None else None,
-                "mapping": mapping,
-                "scan_reused_from": str(reuse) if reuse else None,
-                "regions": codes,
-                "language": language,
-                "workers": workers,
-                "scheduler": scheduler,
-                "template": template_path.name,
-                "kernel_name": kernel_name,
-                "timeout": timeout,
-                "params_files": [str(Path(f).resolve()) for f in params_files],
-                "parameters": dict(parameters or {}),
-                "region_parameters": {k: dict(v) for k, v in sorted((region_parameters or {}).items())},
-            },
-            "params": params_info,
-            "inputs": scan_manifest.get("inputs", {}),
-            "scan": {"dir": SCAN_SUBDIR, "as_of": scan_manifest.get("as_of"),
-                     "counts": scan_manifest.get("counts"), "files": scan_manifest.get("files")},
-            "environment": environment(),
-            "kernel": kernel,
-            "kernels_used": sorted({json.dumps(o.kernel, sort_keys=True) for o in outcomes.values() if o.kernel}),
-            "regions": {code: {**o.as_dict(), "name": tree.name(code), "level": tree.level(code)}
-                        for code, o in outcomes.items()},
-            "summary": {
-                "regions": len(outcomes),
-                "ok": sum(o.status == "ok" for o in outcomes.values()),
-                "failed": sorted(c for c, o in outcomes.items() if o.status != "ok"),
-            },
-            "started": started.isoformat(timespec="seconds"),
-            "seconds": round(time.perf_counter() - t0, 3),
-        }
-        manifest["kernels_used"] = [json.loads(k) for k in manifest["kernels_used"]]
-        (stage / "manifest.json").write_text(
-            json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True, default=str) + "\n",
-            encoding="utf-8",
+        manifest = _run_manifest(
+            paths, as_of=as_of, mapping=mapping, codes=codes, language=language, workers=workers,
+            scheduler=scheduler, kernel_name=kernel_name, timeout=timeout, params_files=params_files,
+            parameters=parameters, region_parameters=region_parameters, params_info=params_info,
+            scan_manifest=scan_manifest, kernel=kernel, outcomes=outcomes, tree=tree, started=started, t0=t0,
         )
+        _write_manifest(stage, manifest)
         _swap_into_place(staged)
     except BaseException as exc:
         staged.abort(exc)  # the stage removed, the previous output kept; a full disk becomes a user error
         raise
-    return RunResult(out_dir=out, outcomes=outcomes, manifest=manifest)
+    return RunResult(out_dir=paths.out, outcomes=outcomes, manifest=manifest)
 
 
 PREVIOUS_SUBDIR = "previous"

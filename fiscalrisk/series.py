@@ -88,14 +88,14 @@ def _text(s: pd.Series) -> pd.Series:
     return s.astype("str").fillna("").str.strip()
 
 
+def _empty(dtypes: dict[str, str]) -> pd.DataFrame:
+    """A frame of no rows with these columns and dtypes, in this order."""
+    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in dtypes.items()})
+
+
 def _blank_payments() -> pd.DataFrame:
-    return pd.DataFrame({
-        "unit_code": pd.Series(dtype="str"), "economic_code": pd.Series(dtype="str"),
-        "contract_id": pd.Series(dtype="str"), "project_code": pd.Series(dtype="str"),
-        "payee_type": pd.Series(dtype="str"), "payee_name": pd.Series(dtype="str"),
-        "payee_account": pd.Series(dtype="str"), "pay_date": pd.Series(dtype="datetime64[ns]"),
-        "budget_year": pd.Series(dtype="int64"), "amount": pd.Series(dtype="float64"),
-    })
+    return _empty({**dict.fromkeys(PAYMENT_COLUMNS[:7], "str"), "pay_date": "datetime64[ns]",
+                   "budget_year": "int64", "amount": "float64"})
 
 
 def _payments(ctx: Any) -> pd.DataFrame:
@@ -123,27 +123,26 @@ def _payments_of(ctx: Any) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def _units(ctx: Any) -> pd.DataFrame:
-    u = ctx.tables["units"]
+def _named_codes(table: pd.DataFrame, key: str, required: tuple[str, ...] = (),
+                 optional: tuple[str, ...] = ()) -> pd.DataFrame:
+    """``key``, ``name`` (the code when absent), ``name_en``, then the ``required`` and ``optional``
+    columns ("" when absent), as text; one row a code, sorted by it."""
     out = pd.DataFrame({
-        "unit_code": _text(u["unit_code"]),
-        "name": _text(u["name"]) if "name" in u else _text(u["unit_code"]),
-        "name_en": _text(u["name_en"]) if "name_en" in u else "",
-        "region_code": _text(u["region_code"]),
+        key: _text(table[key]),
+        "name": _text(table["name"]) if "name" in table else _text(table[key]),
+        "name_en": _text(table["name_en"]) if "name_en" in table else "",
+        **{c: _text(table[c]) for c in required},
+        **{c: _text(table[c]) if c in table else "" for c in optional},
     })
-    return out.drop_duplicates("unit_code").sort_values("unit_code", ignore_index=True)
+    return out.drop_duplicates(key).sort_values(key, ignore_index=True)
+
+
+def _units(ctx: Any) -> pd.DataFrame:
+    return _named_codes(ctx.tables["units"], "unit_code", required=("region_code",))
 
 
 def _regions(ctx: Any) -> pd.DataFrame:
-    r = ctx.tables["regions"]
-    out = pd.DataFrame({
-        "region_code": _text(r["region_code"]),
-        "name": _text(r["name"]) if "name" in r else _text(r["region_code"]),
-        "name_en": _text(r["name_en"]) if "name_en" in r else "",
-        "level": _text(r["level"]) if "level" in r else "",
-        "parent_code": _text(r["parent_code"]) if "parent_code" in r else "",
-    })
-    return out.drop_duplicates("region_code").sort_values("region_code", ignore_index=True)
+    return _named_codes(ctx.tables["regions"], "region_code", optional=("level", "parent_code"))
 
 
 def _region_pairs(regions: pd.DataFrame) -> pd.DataFrame:
@@ -204,8 +203,7 @@ def series_tables(ctx: Any, params_by_region: Mapping[str, Any] | None = None) -
         budget = pd.DataFrame({"unit_code": _text(b["unit_code"]), "year": b["year"].astype("int64"),
                                "budget": b["adjusted_amount"].astype("float64").fillna(0.0)})
     else:
-        budget = pd.DataFrame({"unit_code": pd.Series(dtype="str"), "year": pd.Series(dtype="int64"),
-                               "budget": pd.Series(dtype="float64")})
+        budget = _empty({"unit_code": "str", "year": "int64", "budget": "float64"})
     budget = budget.groupby(["unit_code", "year"], sort=True)["budget"].sum().reset_index()
 
     # -- monthly execution per unit, then per region subtree -----------------------------------------
@@ -311,14 +309,8 @@ def _contracts(ctx: Any, pay: pd.DataFrame, unit_region: pd.Series, years: list[
     cols = ["contract_id", "unit_code", "region_code", "amount", "signed_date", "end_date", "paid"]
     con = ctx.tables.get("contracts")
     if con is None or con.empty:
-        out = pd.DataFrame({c: pd.Series(dtype="str") for c in cols[:3]})
-        out["amount"] = pd.Series(dtype="float64")
-        out["signed_date"] = pd.Series(dtype="datetime64[ns]")
-        out["end_date"] = pd.Series(dtype="datetime64[ns]")
-        out["paid"] = pd.Series(dtype="float64")
-        for y in years:
-            out[f"paid_{y}"] = pd.Series(dtype="float64")
-        return out
+        return _empty({**dict.fromkeys(cols[:3], "str"), "amount": "float64", "signed_date": "datetime64[ns]",
+                       "end_date": "datetime64[ns]", "paid": "float64", **{f"paid_{y}": "float64" for y in years}})
     c = pd.DataFrame({
         "contract_id": _text(con["contract_id"]),
         "unit_code": _text(con["unit_code"]),
@@ -341,14 +333,9 @@ def _projects(ctx: Any, pay: pd.DataFrame, unit_region: pd.Series, years: list[i
     cols = ["project_code", "unit_code", "region_code", "budget_amount", "start_date", "planned_end_date"]
     prj = ctx.tables.get("projects")
     if prj is None or prj.empty:
-        out = pd.DataFrame({c: pd.Series(dtype="str") for c in cols[:3]})
-        out["budget_amount"] = pd.Series(dtype="float64")
-        out["start_date"] = pd.Series(dtype="datetime64[ns]")
-        out["planned_end_date"] = pd.Series(dtype="datetime64[ns]")
-        for y in years:
-            out[f"paid_{y}"] = pd.Series(dtype="float64")
-            out[f"physical_{y}"] = pd.Series(dtype="float64")
-        return out
+        return _empty({**dict.fromkeys(cols[:3], "str"), "budget_amount": "float64", "start_date": "datetime64[ns]",
+                       "planned_end_date": "datetime64[ns]",
+                       **{f"{k}_{y}": "float64" for y in years for k in ("paid", "physical")}})
     pj = pd.DataFrame({"project_code": _text(prj["project_code"]), "unit_code": _text(prj["unit_code"])})
     pj["region_code"] = pj["unit_code"].map(unit_region).fillna("").astype("str")
     pj["budget_amount"] = pd.to_numeric(prj["budget_amount"], errors="coerce").astype("float64").fillna(0.0).to_numpy()

@@ -18,7 +18,7 @@ import hashlib
 import json
 import re
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -205,15 +205,13 @@ def read_answers(reg: Register, files: Iterable[str | Path], *, user: str) -> tu
     if a locked cell was edited (its check value disagrees); if its response type is not in the list or
     its amount not a non-negative number; or if it was added by hand (no case id or check value).
     """
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
-
     problems: list[_Problem] = []
     answers: list[Action] = []
     seen_files: dict[str, str] = {}
     seen_cases: dict[int, str] = {}
     visible = set(reg.scope_cases(user)["case_id"].astype(int))
     everything = reg.cases().set_index("case_id")
+    names = [c for c, _ in (*LOCKED, CHECK, *OPEN)]
     for f in files:
         path = Path(f)
         name = path.name
@@ -222,88 +220,114 @@ def read_answers(reg: Register, files: Iterable[str | Path], *, user: str) -> tu
                     name: str = name) -> None:
             problems.append(_Problem(name, sheet, row, column, _text(value)[:80], expected))
 
-        if not path.is_file():
-            problem(None, "", str(path), "an existing .xlsx file", sheet="")
+        opened = _exchange_rows(path, seen_files, problem)
+        if opened is None:
             continue
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        if digest in seen_files:
-            problem(None, "", name, f"each workbook once (the same file as {seen_files[digest]})", sheet="")
-            continue
-        seen_files[digest] = name
-        try:
-            wb = load_workbook(path, data_only=True)
-        except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as exc:
-            # an encrypted (password-protected) workbook is an OLE container, not a zip
-            what = "it is password-protected or not an .xlsx file" if not zipfile.is_zipfile(path) else str(exc)[:60]
-            problem(None, "", name, f"an exchange workbook written by `fiscalrisk register tasks` ({what})", sheet="")
-            continue
-        meta = {str(r[0].value): _text(r[1].value) for r in wb[META].iter_rows(max_col=2)} if META in wb.sheetnames else {}
-        if meta.get("kind") != MARKER:
-            problem(None, "", name, "an exchange workbook written by `fiscalrisk register tasks` "
-                    f"(it has no '{META}' sheet saying so)", sheet="")
-            continue
-        if SHEET not in wb.sheetnames:
-            problem(None, "", ", ".join(wb.sheetnames), f"a sheet named '{SHEET}' (was it renamed?)", sheet="")
-            continue
-        unit = meta.get("unit_code", "")
-        ws = wb[SHEET]
-        rows = list(ws.iter_rows(values_only=True))
-        headers = [h for _, h in (*LOCKED, CHECK, *OPEN)]
-        if not rows or [_text(h) for h in rows[0][: len(headers)]] != headers:
-            problem(1, "", " | ".join(_text(h) for h in (rows[0] if rows else ())), "the header row as written")
-            continue
-        names = [c for c, _ in (*LOCKED, CHECK, *OPEN)]
+        unit, rows = opened
         for number, raw in enumerate(rows[1:], start=2):
             values = dict(zip(names, list(raw) + [None] * (len(names) - len(raw)), strict=False))
             if all(_text(v) == "" for v in values.values()):
                 continue
-            locked = [values[c] for c, _ in LOCKED]
-            case_text = _text(values["case_id"])
-            if not case_text or not _text(values["check"]):
-                problem(number, "case_id", case_text, "a row written by fiscalrisk (a case id and a check value); "
-                        "rows cannot be added by hand")
-                continue
-            if check_value(locked) != _text(values["check"]):
-                problem(number, "check", values["check"], "the check value of the locked cells as written "
-                        "(a locked cell of this row was edited)")
-                continue
-            cid = int(case_text) if case_text.isdigit() else -1
-            if cid in seen_cases:
-                problem(number, "case_id", case_text, f"each case once (also in {seen_cases[cid]})")
-                continue
-            seen_cases[cid] = name
-            response = _text(values["response"])
-            if not response and not _text(values["answer"]) and not _text(values["amount"]):
-                continue  # not answered (yet)
-            if cid not in everything.index:
-                problem(number, "case_id", case_text, "a case of the register (there is no such case)")
-                continue
-            case = everything.loc[cid]
-            if str(case["unit_code"]) != unit:
-                problem(number, "case_id", case_text, f"a case of unit {unit} (it belongs to {case['unit_code']})")
-                continue
-            if cid not in visible:
-                problem(number, "case_id", case_text, f"a case that user {user!r} may answer (outside their scope)")
-                continue
-            if case["state"] != "dispatched":
-                problem(number, "state", case["state"], "a case awaiting the unit's answer (dispatched); it is "
-                        f"{case['state']} now")
-                continue
-            kind = RESPONSE_LABELS.get(response, response if response in RESPONSE_LABELS.values() else None)
-            if kind is None:
-                problem(number, "response", response, "one of " + ", ".join(RESPONSE_LABELS))
-                continue
-            amount_text = _text(values["amount"]).replace(",", "")
-            amount = None
-            if amount_text:
-                if not re.fullmatch(r"\d+(\.\d+)?", amount_text):
-                    problem(number, "amount", values["amount"], "a non-negative number (yuan)")
-                    continue
-                amount = float(amount_text)
-            answers.append(Action(cid, "respond", note=_text(values["answer"]), reason=kind, amount=amount,
-                                  extra={"workbook": name, "row": number, "document": _text(values["document"])}))
+            answer = _row_answer(number, values, workbook=name, unit=unit, user=user, seen_cases=seen_cases,
+                                 everything=everything, visible=visible, problem=problem)
+            if answer is not None:
+                answers.append(answer)
     table = pd.DataFrame([p.__dict__ for p in problems], columns=["file", "sheet", "row", "column", "value", "expected"])
     return answers, table
+
+
+def _exchange_rows(path: Path, seen_files: dict[str, str],
+                   problem: Callable[..., None]) -> tuple[str, list[tuple[Any, ...]]] | None:
+    """The unit and the rows (header first) of the exchange workbook at ``path``; None, with its problem
+    recorded, for a file that is missing, given twice, not an exchange workbook or with its sheet renamed
+    or its header changed."""
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    name = path.name
+    if not path.is_file():
+        problem(None, "", str(path), "an existing .xlsx file", sheet="")
+        return None
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    if digest in seen_files:
+        problem(None, "", name, f"each workbook once (the same file as {seen_files[digest]})", sheet="")
+        return None
+    seen_files[digest] = name
+    try:
+        wb = load_workbook(path, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as exc:
+        # an encrypted (password-protected) workbook is an OLE container, not a zip
+        what = "it is password-protected or not an .xlsx file" if not zipfile.is_zipfile(path) else str(exc)[:60]
+        problem(None, "", name, f"an exchange workbook written by `fiscalrisk register tasks` ({what})", sheet="")
+        return None
+    meta = {str(r[0].value): _text(r[1].value) for r in wb[META].iter_rows(max_col=2)} if META in wb.sheetnames else {}
+    if meta.get("kind") != MARKER:
+        problem(None, "", name, "an exchange workbook written by `fiscalrisk register tasks` "
+                f"(it has no '{META}' sheet saying so)", sheet="")
+        return None
+    if SHEET not in wb.sheetnames:
+        problem(None, "", ", ".join(wb.sheetnames), f"a sheet named '{SHEET}' (was it renamed?)", sheet="")
+        return None
+    unit = meta.get("unit_code", "")
+    ws = wb[SHEET]
+    rows = list(ws.iter_rows(values_only=True))
+    headers = [h for _, h in (*LOCKED, CHECK, *OPEN)]
+    if not rows or [_text(h) for h in rows[0][: len(headers)]] != headers:
+        problem(1, "", " | ".join(_text(h) for h in (rows[0] if rows else ())), "the header row as written")
+        return None
+    return unit, rows
+
+
+def _row_answer(number: int, values: dict[str, Any], *, workbook: str, unit: str, user: str,
+                seen_cases: dict[int, str], everything: pd.DataFrame, visible: set[int],
+                problem: Callable[..., None]) -> Action | None:
+    """The respond :class:`Action` of one filled-in row; None for a row not answered yet, or with its
+    problem recorded (see :func:`read_answers`)."""
+    locked = [values[c] for c, _ in LOCKED]
+    case_text = _text(values["case_id"])
+    if not case_text or not _text(values["check"]):
+        problem(number, "case_id", case_text, "a row written by fiscalrisk (a case id and a check value); "
+                "rows cannot be added by hand")
+        return None
+    if check_value(locked) != _text(values["check"]):
+        problem(number, "check", values["check"], "the check value of the locked cells as written "
+                "(a locked cell of this row was edited)")
+        return None
+    cid = int(case_text) if case_text.isdigit() else -1
+    if cid in seen_cases:
+        problem(number, "case_id", case_text, f"each case once (also in {seen_cases[cid]})")
+        return None
+    seen_cases[cid] = workbook
+    response = _text(values["response"])
+    if not response and not _text(values["answer"]) and not _text(values["amount"]):
+        return None  # not answered (yet)
+    if cid not in everything.index:
+        problem(number, "case_id", case_text, "a case of the register (there is no such case)")
+        return None
+    case = everything.loc[cid]
+    if str(case["unit_code"]) != unit:
+        problem(number, "case_id", case_text, f"a case of unit {unit} (it belongs to {case['unit_code']})")
+        return None
+    if cid not in visible:
+        problem(number, "case_id", case_text, f"a case that user {user!r} may answer (outside their scope)")
+        return None
+    if case["state"] != "dispatched":
+        problem(number, "state", case["state"], "a case awaiting the unit's answer (dispatched); it is "
+                f"{case['state']} now")
+        return None
+    kind = RESPONSE_LABELS.get(response, response if response in RESPONSE_LABELS.values() else None)
+    if kind is None:
+        problem(number, "response", response, "one of " + ", ".join(RESPONSE_LABELS))
+        return None
+    amount_text = _text(values["amount"]).replace(",", "")
+    amount = None
+    if amount_text:
+        if not re.fullmatch(r"\d+(\.\d+)?", amount_text):
+            problem(number, "amount", values["amount"], "a non-negative number (yuan)")
+            return None
+        amount = float(amount_text)
+    return Action(cid, "respond", note=_text(values["answer"]), reason=kind, amount=amount,
+                  extra={"workbook": workbook, "row": number, "document": _text(values["document"])})
 
 
 def import_answers(reg: Register, files: Iterable[str | Path], *, user: str,

@@ -64,6 +64,30 @@ def _keep_band(new: np.ndarray, old: np.ndarray) -> np.ndarray:
     return np.where(ok, new, old)
 
 
+#: the fields of a payment row of :func:`_transfers`, before any extra ones
+_TRANSFER_FIELDS = (
+    "unit_idx",
+    "year",
+    "month",
+    "pay_date",
+    "economic_code",
+    "payee_name",
+    "amount",
+    "contract_id",
+    "project_code",
+)
+
+
+def _transfers(rows: list[tuple], kind: str, *extra_fields: str) -> pd.DataFrame:
+    """Payment rows (:data:`_TRANSFER_FIELDS`, then ``extra_fields``) as transfers to organizations of ``kind``."""
+    df = pd.DataFrame(rows, columns=[*_TRANSFER_FIELDS, *extra_fields])
+    df["pay_date"] = df.pay_date.astype("datetime64[s]").values.astype("datetime64[D]")
+    df["payee_type"] = "organization"
+    df["method"] = "transfer"
+    df["kind"] = kind
+    return df
+
+
 class Background:
     """Background payments and the budget plan they follow (a part of the sample builder)."""
 
@@ -538,24 +562,7 @@ class Background:
                 rows.append(
                     (i, y, int(str(d2)[5:7]) - 1, d2, "31007", vendor, round(amount - first, 2), cid, "")
                 )
-        df = pd.DataFrame(
-            rows,
-            columns=[
-                "unit_idx",
-                "year",
-                "month",
-                "pay_date",
-                "economic_code",
-                "payee_name",
-                "amount",
-                "contract_id",
-                "project_code",
-            ],
-        )
-        df["pay_date"] = df.pay_date.astype("datetime64[s]").values.astype("datetime64[D]")
-        df["payee_type"] = "organization"
-        df["method"] = "transfer"
-        df["kind"] = "contract"
+        df = _transfers(rows, "contract")
         df["function_code"] = u.func.to_numpy()[df.unit_idx]
         return df
 
@@ -582,26 +589,7 @@ class Background:
                 name=name,
             )
             rows.extend(r)
-        df = pd.DataFrame(
-            rows,
-            columns=[
-                "unit_idx",
-                "year",
-                "month",
-                "pay_date",
-                "economic_code",
-                "payee_name",
-                "amount",
-                "contract_id",
-                "project_code",
-                "function_code",
-            ],
-        )
-        df["pay_date"] = df.pay_date.astype("datetime64[s]").values.astype("datetime64[D]")
-        df["payee_type"] = "organization"
-        df["method"] = "transfer"
-        df["kind"] = "project"
-        return df
+        return _transfers(rows, "project", "function_code")
 
     # ----------------------------------------------------------------- background hygiene
     def contingency(self, pay: pd.DataFrame) -> pd.DataFrame:
@@ -638,21 +626,7 @@ class Background:
                     amt = round(total * share / 12 * float(rng.uniform(0.9, 1.1)), 2)
                     day = self.cal.on_or_after(np.datetime64(f"{y}-{m + 1:02d}-15"))
                     rows.append((bureau, y, m, day, "39999", payees[m % len(payees)], amt, "", "", "2270000"))
-        df = pd.DataFrame(
-            rows,
-            columns=[
-                "unit_idx",
-                "year",
-                "month",
-                "pay_date",
-                "economic_code",
-                "payee_name",
-                "amount",
-                "contract_id",
-                "project_code",
-                "function_code",
-            ],
-        )
+        df = pd.DataFrame(rows, columns=[*_TRANSFER_FIELDS, "function_code"])
         df["payee_type"] = "government"
         df["method"] = "transfer"
         df["kind"] = "contingency"

@@ -185,6 +185,18 @@ class Documents:
                 "actual_end_date": actual_end,
             }
         )
+        rows = self._project_payments(i, start, months, stop_d, actual_end if complete else None, contract_amt,
+                                      paid_ratio, vendor, cid, code, func)
+        self._project_reports(code, start, start_d, planned_end, stop, stop_d, actual_end if complete else None,
+                              progress_ratio)
+        return code, rows
+
+    def _project_payments(self, i: int, start: str, months: int, stop_d: np.datetime64,
+                          actual_end: np.datetime64 | None, contract_amt: float, paid_ratio: float, vendor: str,
+                          cid: str, code: str, func: str) -> list[tuple]:
+        """A project's monthly progress payments (until ``stop_d``), and its settlement 60 days after
+        ``actual_end`` when it is complete."""
+        rng = self.rng
         # monthly works: even pace with ±20 % variation; cumulative progress share per month
         inc = rng.uniform(0.8, 1.2, months)
         cum = np.cumsum(inc) / inc.sum()
@@ -199,7 +211,7 @@ class Documents:
             amt = round(max(amt, min_pay + float(rng.uniform(0, 20_000))), 2)
             y = int(str(day)[:4])
             rows.append((i, y, int(str(day)[5:7]) - 1, day, "31005", vendor, amt, cid, code, func))
-        if complete:
+        if actual_end is not None:
             day = self.cal.on_or_after(actual_end + np.timedelta64(60, "D"))
             if day <= _AS_OF64:
                 paid = sum(r[6] for r in rows)
@@ -220,6 +232,14 @@ class Documents:
                             func,
                         )
                     )
+        return rows
+
+    def _project_reports(self, code: str, start: str, start_d: np.datetime64, planned_end: np.datetime64,
+                         stop: str | None, stop_d: np.datetime64, actual_end: np.datetime64 | None,
+                         progress_ratio: float) -> None:
+        """A project's quarterly supervisor reports of physical progress (100 % at ``actual_end`` when it
+        is complete)."""
+        complete = actual_end is not None
         # quarterly supervisor reports
         q = np.datetime64(f"{start[:4]}-{((int(start[5:7]) - 1) // 3 + 1) * 3:02d}")
         last = actual_end if complete else stop_d
@@ -239,4 +259,3 @@ class Documents:
             self.progress.append(
                 {"project_code": code, "report_date": actual_end, "physical_progress": 100.0}
             )
-        return code, rows

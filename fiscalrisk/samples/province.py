@@ -333,8 +333,7 @@ def write(out_dir: str | os.PathLike[str], seed: int = 0, size: str = "province"
     previous sample (CSV or province), otherwise :class:`FileExistsError`.
     """
     from fiscalrisk.samples import reference
-    from fiscalrisk.samples.builder import _Builder
-    from fiscalrisk.staging import StagedOutput, check_code
+    from fiscalrisk.staging import StagedOutput
     from fiscalrisk.version import __version__
 
     if size not in PROVINCE_SIZES:
@@ -364,57 +363,12 @@ def write(out_dir: str | os.PathLike[str], seed: int = 0, size: str = "province"
         offset = 0
         city_rows = []
         for prefix in cities:
-            cseed = city_seed(seed, prefix)
-            tables = _Builder(cseed, city_size).run()
-            city = _City(prefix, huzhou)
-            pay = city.table("payments", tables.pop("payments"))
-            pay["payee_account"], offset = _accounts(pay, offset)
-            moved = {name: city.table(name, df) for name, df in tables.items()}
-            regions = moved["regions"]
-            regions.loc[regions.parent_code == "", "parent_code"] = PROVINCE_CODE
-            regions["name"] = regions.region_code.map(_region_names(prefix, huzhou))
-            if regions.name.isna().any():
-                raise ValueError(f"city {prefix}: regions without a name")
-            part_of = _partition_of_units(moved["units"], regions)
-            where = pay.unit_code.map(part_of)
-            if where.isna().any():
-                raise ValueError(f"payments of unknown units, e.g. {pay.unit_code[where.isna()].iloc[0]}")
-            for code, idx in sorted(where.groupby(where.to_numpy(), sort=True).indices.items()):
-                rows = pay.iloc[idx].sort_values(["pay_date", "payment_id"], kind="stable")
-                folder = stage / _PARTS / f"county={check_code(code, 'partition')}"
-                folder.mkdir(parents=True, exist_ok=True)
-                n = sum(1 for _ in folder.glob("part-*.parquet"))
-                _write_parquet(rows, folder / f"part-{n:05d}.parquet", "payments")
-                partitions[code] = partitions.get(code, 0) + len(rows)
-            city_rows.append({"city": prefix + "00", "name": CITIES[prefix][0], "seed": cseed, "payments": len(pay)})
+            row, offset = _write_city(stage, prefix, seed, city_size, huzhou, offset, acc, partitions)
+            city_rows.append(row)
             if log is not None:
-                log(f"{prefix}00 {CITIES[prefix][0]}: {len(pay):,} payments")
-            for name, df in moved.items():
-                acc.setdefault(name, []).append(df)
-            del pay, tables, moved, where
+                log(f"{prefix}00 {CITIES[prefix][0]}: {row['payments']:,} payments")
             gc.collect()
-        root = pd.DataFrame(
-            {"region_code": [PROVINCE_CODE], "name": [PROVINCE_NAME], "level": ["province"], "parent_code": [""]}
-        )
-        acc["regions"].insert(0, root.astype(acc["regions"][0].dtypes.to_dict()))
-        counts: dict[str, int] = {}
-        for name in sorted(acc):
-            df = pd.concat(acc[name], ignore_index=True)
-            keys = output._SORT_KEYS.get(name) or (TABLES[name].key if name in TABLES else ())
-            df = df.sort_values(list(keys), kind="stable").reset_index(drop=True)
-            if name in TABLES:
-                key = list(TABLES[name].key)
-                if df.duplicated(key).any():
-                    raise ValueError(f"{name}: duplicate keys across cities")
-                _write_parquet(df, stage / f"{name}.parquet", name)
-            else:
-                if df.duplicated(["indicator", "subject_type", "subject_id"]).any():
-                    raise ValueError(f"{name}: duplicate labels across cities")
-                text = output._format(name, df)
-                text.to_csv(stage / f"{name}.csv", index=False, encoding="utf-8", lineterminator="\n")
-            counts[name] = len(df)
-            if name == "regions":
-                tree = {lvl: int((df.level == lvl).sum()) for lvl in ("province", "city", "county", "township")}
+        counts, tree = _write_tables(stage, acc)
         counts["payments"] = sum(partitions.values())
         counts = dict(sorted(counts.items()))
         manifest = {
@@ -439,6 +393,69 @@ def write(out_dir: str | os.PathLike[str], seed: int = 0, size: str = "province"
         staged.abort(exc)
         raise
     return manifest
+
+
+def _write_city(stage: Path, prefix: str, seed: int, city_size: str, huzhou: pd.DataFrame, offset: int,
+                acc: dict[str, list[pd.DataFrame]], partitions: dict[str, int]) -> tuple[dict, int]:
+    """Generate the city ``prefix``: write its payments into their county partitions (counted in
+    ``partitions``) and add its other tables to ``acc``; return its manifest row and the next payee
+    account offset."""
+    from fiscalrisk.samples.builder import _Builder
+    from fiscalrisk.staging import check_code
+
+    cseed = city_seed(seed, prefix)
+    tables = _Builder(cseed, city_size).run()
+    city = _City(prefix, huzhou)
+    pay = city.table("payments", tables.pop("payments"))
+    pay["payee_account"], offset = _accounts(pay, offset)
+    moved = {name: city.table(name, df) for name, df in tables.items()}
+    regions = moved["regions"]
+    regions.loc[regions.parent_code == "", "parent_code"] = PROVINCE_CODE
+    regions["name"] = regions.region_code.map(_region_names(prefix, huzhou))
+    if regions.name.isna().any():
+        raise ValueError(f"city {prefix}: regions without a name")
+    part_of = _partition_of_units(moved["units"], regions)
+    where = pay.unit_code.map(part_of)
+    if where.isna().any():
+        raise ValueError(f"payments of unknown units, e.g. {pay.unit_code[where.isna()].iloc[0]}")
+    for code, idx in sorted(where.groupby(where.to_numpy(), sort=True).indices.items()):
+        rows = pay.iloc[idx].sort_values(["pay_date", "payment_id"], kind="stable")
+        folder = stage / _PARTS / f"county={check_code(code, 'partition')}"
+        folder.mkdir(parents=True, exist_ok=True)
+        n = sum(1 for _ in folder.glob("part-*.parquet"))
+        _write_parquet(rows, folder / f"part-{n:05d}.parquet", "payments")
+        partitions[code] = partitions.get(code, 0) + len(rows)
+    for name, df in moved.items():
+        acc.setdefault(name, []).append(df)
+    return {"city": prefix + "00", "name": CITIES[prefix][0], "seed": cseed, "payments": len(pay)}, offset
+
+
+def _write_tables(stage: Path, acc: dict[str, list[pd.DataFrame]]) -> tuple[dict[str, int], dict[str, int]]:
+    """Write the cities' other tables together (the province's root region first), each sorted by its
+    key; return the row counts and the regions per level."""
+    root = pd.DataFrame(
+        {"region_code": [PROVINCE_CODE], "name": [PROVINCE_NAME], "level": ["province"], "parent_code": [""]}
+    )
+    acc["regions"].insert(0, root.astype(acc["regions"][0].dtypes.to_dict()))
+    counts: dict[str, int] = {}
+    for name in sorted(acc):
+        df = pd.concat(acc[name], ignore_index=True)
+        keys = output._SORT_KEYS.get(name) or (TABLES[name].key if name in TABLES else ())
+        df = df.sort_values(list(keys), kind="stable").reset_index(drop=True)
+        if name in TABLES:
+            key = list(TABLES[name].key)
+            if df.duplicated(key).any():
+                raise ValueError(f"{name}: duplicate keys across cities")
+            _write_parquet(df, stage / f"{name}.parquet", name)
+        else:
+            if df.duplicated(["indicator", "subject_type", "subject_id"]).any():
+                raise ValueError(f"{name}: duplicate labels across cities")
+            text = output._format(name, df)
+            text.to_csv(stage / f"{name}.csv", index=False, encoding="utf-8", lineterminator="\n")
+        counts[name] = len(df)
+        if name == "regions":
+            tree = {lvl: int((df.level == lvl).sum()) for lvl in ("province", "city", "county", "township")}
+    return counts, tree
 
 
 def _region_names(prefix: str, huzhou: pd.DataFrame) -> dict[str, str]:
