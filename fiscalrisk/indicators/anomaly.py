@@ -31,7 +31,7 @@ from fiscalrisk.detectors import (
     peer_outliers,
     stl_anomalies,
 )
-from fiscalrisk.frames import per_category, text
+from fiscalrisk.frames import per_category, text, text_order
 from fiscalrisk.indicators.budget import sangong_codes
 from fiscalrisk.indicators.constraints import (
     COUNT,
@@ -633,8 +633,9 @@ def anm03(ctx: ScanContext, p: dict) -> pd.DataFrame:
     pay = pay.loc[(pay["amount"] > 0).to_numpy(), cols]  # only the columns used: a province has millions
     if pay.empty:
         raise NotAssessed("no positive payment amounts")
-    if not pay["payment_id"].is_monotonic_increasing:  # row order must not change the forest
-        pay = pay.sort_values("payment_id", kind="stable")
+    order = text_order(pay["payment_id"])  # row order must not change the forest
+    if order is not None:
+        pay = pay.take(order)
     pay = pay.reset_index(drop=True)
     z_thr = float(p["z_threshold"])
     s_thr = float(p["score_threshold"])
