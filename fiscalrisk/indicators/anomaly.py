@@ -642,7 +642,8 @@ def anm03(ctx: ScanContext, p: dict) -> pd.DataFrame:
     digits = int(p["economic_digits"])
     X, z = payment_features(pay, ctx.tables.get("units"), economic_digits=digits,
                             min_group=int(p["min_group_size"]))
-    Xz = X.assign(group_robust_z=z)
+    Xz = X
+    Xz["group_robust_z"] = z  # the detector's last column (no copy of the features: a province has millions)
     seed = int(p["seed"])
     fit_rows = np.arange(len(Xz))
     if len(fit_rows) > _FIT_ROWS:  # each tree draws 256 payments: a seeded subsample is as good a pool
@@ -664,7 +665,7 @@ def anm03(ctx: ScanContext, p: dict) -> pd.DataFrame:
     combined = np.where(cand, np.minimum(iforest, z_part), z_part)
     hit = cand & (iforest > s_thr)
 
-    out = pay[["payment_id", "unit_code", "pay_date", "economic_code", "payee_name", "amount"]].copy()
+    out = pay  # a copy of this frame's own columns: the result adds to it
     out["subject_id"] = out["payment_id"]
     out["period"] = pay["pay_month"] if "pay_month" in pay else _month_labels(out["pay_date"])
     out["value"] = combined
