@@ -18,6 +18,7 @@ keeps working); calling it runs :func:`fiscalrisk.api.scan`.
 
 from typing import Any
 
+from fiscalrisk import param_catalogue as _param_catalogue
 from fiscalrisk.version import __version__
 
 __all__ = ["load", "scan", "catalogue", "measure", "__version__"]
@@ -36,6 +37,17 @@ def __getattr__(name: str) -> Any:
 
         return getattr(api, name)
     raise AttributeError(f"module 'fiscalrisk' has no attribute {name!r}")
+
+
+def _load_indicators() -> None:
+    """Import the indicators, which register their catalogue for the parameter checks: a params layer that
+    sets an indicator's parameter is checked against its declaration wherever ``resolve`` is called."""
+    import importlib
+
+    importlib.import_module("fiscalrisk.indicators")
+
+
+_param_catalogue.set_loader(_load_indicators)
 
 
 def __dir__() -> list[str]:

@@ -29,7 +29,8 @@ Money thresholds are stated in yuan in the defaults; for data in another currenc
 The resolved parameters are then checked as a whole: thresholds must be in order (see
 :data:`DIRECTIONS`, read from each indicator's ``grade``), and each indicator's own ``check`` (CTL01's
 weights, ANM01's bounds) must pass (wherever the indicators are loaded, as in a scan, or a layer sets one
-of their parameters). Every problem is reported in one
+of their parameters). What the indicators declare is read from the catalogue they register
+(:mod:`fiscalrisk.param_catalogue`): this module never imports them. Every problem is reported in one
 :class:`ParamsError` whose lines share one sentence shape::
 
     parameter '<path>' of <indicator/module/section> in <file>: expected <what>, got <what was given>
@@ -44,7 +45,6 @@ import functools
 import os
 import re
 import reprlib
-import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -54,6 +54,8 @@ import yaml
 
 from fiscalrisk.codes import SAFE_CODE, SAFE_CODE_TEXT
 from fiscalrisk.findings import MODULES
+from fiscalrisk.param_catalogue import catalogue as _catalogue
+from fiscalrisk.param_catalogue import registered as _catalogue_registered
 from fiscalrisk.resources import params_dir
 from fiscalrisk.safe_yaml import load_yaml_text
 
@@ -90,10 +92,8 @@ class _Directions(Mapping[str, Direction]):
     and PI-3.1 outturn bands, and the alert band must contain the warning band)."""
 
     def _data(self) -> dict[str, Direction]:
-        from fiscalrisk.indicators.registry import specs
-
-        _register()
-        return {s.code: s.direction for s in specs() if s.direction != "higher"}  # type: ignore[misc]
+        cat = _catalogue()
+        return {code: d for code in cat.codes() if (d := cat.direction(code)) != "higher"}  # type: ignore[misc]
 
     def __getitem__(self, code: str) -> Direction:
         return self._data()[code]
@@ -138,24 +138,10 @@ class ParamsError(ValueError):
 
 
 # ----------------------------------------------------------------------------------- helpers
-def _register() -> None:
-    """Import every indicator module, so that the registry holds the declarations."""
-    import fiscalrisk.indicators  # noqa: F401
-
-
-def _spec(code: str) -> Any:
-    """The registered indicator ``code`` (its declarations), or None for a code the registry does not know."""
-    _register()
-    from fiscalrisk.indicators.registry import REGISTRY
-
-    return REGISTRY.get(code)
-
-
 def direction(code: str) -> Direction:
     """How the thresholds of indicator ``code`` are ordered, from its ``grade``: higher (default), lower or
     band."""
-    spec = _spec(code)
-    return spec.direction if spec is not None else "higher"
+    return _catalogue().direction(code)  # type: ignore[return-value]
 
 
 def _declared(path: str) -> Any:
@@ -163,9 +149,7 @@ def _declared(path: str) -> Any:
     parts = path.split(".")
     if len(parts) != 3 or parts[0] != "indicators":
         return None
-    spec = _spec(parts[1])
-    decl = spec.param(parts[2]) if spec is not None else None
-    return decl.constraint if decl is not None else None
+    return _catalogue().constraint(parts[1], parts[2])
 
 
 def default_params_dir() -> Path:
@@ -567,18 +551,15 @@ def _check_resolved(
     for code in indicators if codes is None else [c for c in indicators if c in set(codes)]:
         p = indicators[code]
         problems += _threshold_order(code, p, where)
-        spec = _spec(code)
-        if spec is not None and spec.check is not None:
-            for keys, expected, given in spec.check(p):
+        check = _catalogue().check(code)
+        if check is not None:
+            for keys, expected, given in check(p):
                 paths = [f"indicators.{code}.{k}" for k in keys]
                 problems.append(_problem(paths[0], where(*paths), expected, given))
 
     off = data.get("switched_off") or []
     if isinstance(off, list) and off:
-        _register()
-        from fiscalrisk.indicators.registry import specs
-
-        known = [s.code for s in specs()]
+        known = _catalogue().codes()
         for code in off:
             if code not in known:
                 path = "switched_off"
@@ -911,7 +892,7 @@ def resolve_layers(
     # the rules of every indicator where the indicators are loaded (a scan) or a layer set one of their
     # parameters; a command that runs no indicator and changes none (the register) does not load them
     touched = {path.split(".")[1] for path in origins if path.startswith("indicators.") and path.count(".") >= 1}
-    codes = None if touched or "fiscalrisk.indicators" in sys.modules else ()
+    codes = None if touched or _catalogue_registered() else ()
     problems = _check_resolved(data, origins, default_where=defaults_where, codes=codes)
     if problems:
         raise ParamsError(problems)
@@ -929,9 +910,7 @@ def _scale_money(data: dict[str, Any], origins: Mapping[str, str]) -> dict[str, 
     scale = data.get("threshold_scale", 1.0)
     if scale is None or float(scale) == 1.0:
         return {}
-    _register()  # every indicator and its money parameters
-    from fiscalrisk.indicators.registry import money_paths
-
+    money_paths = _catalogue().money_paths  # every indicator and its money parameters
     scaled: dict[str, dict[str, float]] = {}
 
     def scale_at(node: Any, key: str, path: str) -> None:

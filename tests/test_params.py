@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import pickle
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import yaml
 
+from fiscalrisk import param_catalogue
 from fiscalrisk.hierarchy import RegionTree
 from fiscalrisk.params import (
     DIRECTIONS,
@@ -326,6 +329,49 @@ def test_an_indicator_parameter_is_checked_against_its_declared_constraint() -> 
     # a threshold absent from the defaults takes its pair's constraint
     with pytest.raises(ParamsError, match=r"BUD03\.warning.*expected a number ≥ 0, got the number -1"):
         resolve(overrides={"indicators": {"BUD03": {"warning": -1}}})
+
+
+def test_a_standalone_resolve_checks_indicator_parameters_and_the_defaults_load_no_indicator(tmp_path: Path) -> None:
+    """params never imports the indicators (tests/test_layers.py); in an interpreter that imports nothing but
+    fiscalrisk.params, a file that sets an indicator's parameter is still checked against its declaration
+    and its indicator's check (the package loads the catalogue the indicators register), while the bare
+    defaults and a file that sets no indicator parameter load no indicator."""
+    plain = _write(tmp_path / "plain.yaml", "time_progress: {method: months}\n")
+    declared = _write(tmp_path / "declared.yaml", "indicators:\n  ANM01: {quantile: 1.5}\n")
+    checked = _write(tmp_path / "checked.yaml", "indicators:\n  CTL01: {public_weight: 0.4}\n")
+    code = """if True:
+        import sys
+        from fiscalrisk.params import ParamsError, resolve
+        resolve()
+        resolve(files=(sys.argv[1],))
+        print('fiscalrisk.indicators' in sys.modules)
+        for bad in sys.argv[2:]:
+            try:
+                resolve(files=(bad,))
+            except ParamsError as exc:
+                print(exc)
+        """
+    root = Path(__file__).resolve().parent.parent
+    r = subprocess.run([sys.executable, "-c", code, str(plain), str(declared), str(checked)], cwd=root,
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines() == [
+        "False",
+        f"parameter 'indicators.ANM01.quantile' of indicator ANM01 in {declared}: expected a share between 0 and 1, "
+        "got the number 1.5",
+        f"parameter 'indicators.CTL01.functional_weight' of indicator CTL01 in {checked} and "
+        f"{default_params_dir() / 'defaults.yaml'}: expected public_weight + functional_weight = 1, got a sum of 1.1",
+    ]
+
+
+def test_an_indicator_check_without_the_catalogue_is_an_error_never_skipped(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(param_catalogue, "_catalogue", None)
+    monkeypatch.setattr(param_catalogue, "_loader", None)
+    resolve()  # the bare defaults need no catalogue
+    for overrides in ({"indicators": {"ANM01": {"quantile": 0.5}}}, {"switched_off": ["PAY06"]},
+                      {"threshold_scale": 0.11}):
+        with pytest.raises(param_catalogue.CatalogueMissing, match="import fiscalrisk.indicators"):
+            resolve(overrides=overrides)
 
 
 def test_benford_bounds_are_checked_beside_their_indicator() -> None:

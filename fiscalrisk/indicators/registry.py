@@ -78,7 +78,7 @@ from fiscalrisk.findings import (
     finalize_findings,
 )
 from fiscalrisk.frames import lookup, text
-from fiscalrisk.indicators.constraints import Check, Param
+from fiscalrisk.indicators.constraints import Check, Constraint, Param
 
 __all__ = [
     "GRADES",
@@ -99,6 +99,8 @@ __all__ = [
     "line_id",
     "MODULE_MONEY",
     "money_paths",
+    "RegistryCatalogue",
+    "CATALOGUE",
 ]
 
 GRADES: tuple[str, ...] = ("ge", "gt", "le", "lt", "outside", "flag")
@@ -199,6 +201,34 @@ def money_paths() -> list[str]:
     paths = [f"indicators.{s.code}.{name}" for s in specs() for name in s.money]
     paths += [f"modules.{m}.{name}" for m, names in MODULE_MONEY.items() for name in names]
     return sorted(paths)
+
+
+class RegistryCatalogue:
+    """The registry as the parameter checks read it (:class:`fiscalrisk.param_catalogue.Catalogue`):
+    :mod:`fiscalrisk.indicators` registers :data:`CATALOGUE` once every indicator module is imported."""
+
+    def codes(self) -> list[str]:
+        return [s.code for s in specs()]
+
+    def direction(self, code: str) -> str:
+        spec = REGISTRY.get(code)
+        return spec.direction if spec is not None else "higher"
+
+    def constraint(self, code: str, name: str) -> Constraint | None:
+        spec = REGISTRY.get(code)
+        decl = spec.param(name) if spec is not None else None
+        return decl.constraint if decl is not None else None
+
+    def check(self, code: str) -> Check | None:
+        spec = REGISTRY.get(code)
+        return spec.check if spec is not None else None
+
+    def money_paths(self) -> list[str]:
+        return money_paths()
+
+
+#: the catalogue of :data:`REGISTRY` (registered by :mod:`fiscalrisk.indicators`)
+CATALOGUE = RegistryCatalogue()
 
 
 #: What an indicator's value (and threshold) is: the unit every page shows it in
