@@ -18,6 +18,7 @@ keeps working); calling it runs :func:`fiscalrisk.api.scan`.
 
 from typing import Any
 
+from fiscalrisk import analyst_hook as _analyst_hook
 from fiscalrisk import param_catalogue as _param_catalogue
 from fiscalrisk.version import __version__
 
@@ -48,6 +49,16 @@ def _load_indicators() -> None:
 
 
 _param_catalogue.set_loader(_load_indicators)
+
+
+def _analyst_scan(*args: Any, **kwargs: Any) -> Any:
+    """What calling the module ``fiscalrisk.scan`` runs: :func:`fiscalrisk.api.scan`."""
+    from fiscalrisk.api import scan
+
+    return scan(*args, **kwargs)
+
+
+_analyst_hook.set_analyst_scan(_analyst_scan)
 
 
 def __dir__() -> list[str]:

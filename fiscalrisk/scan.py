@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from fiscalrisk import analyst_hook
 from fiscalrisk.cells import escape_frame, unescape_frame
 from fiscalrisk.errors import UserError
 from fiscalrisk.findings import (
@@ -1033,9 +1034,7 @@ class _CallableModule(type(json)):  # types.ModuleType
     stays this module for ``from fiscalrisk.scan import write_scan``."""
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        from fiscalrisk.api import scan as analyst_scan
-
-        return analyst_scan(*args, **kwargs)
+        return analyst_hook.analyst_scan(*args, **kwargs)  # fiscalrisk.api.scan, named by the package
 
 
 import sys as _sys  # noqa: E402
