@@ -10,6 +10,7 @@ that the committed pages are current.
 
 from __future__ import annotations
 
+import csv
 import functools
 import inspect
 import re
@@ -60,7 +61,45 @@ def page(code: str, params=None) -> str:
             lines.append(f"- checked together: {_first_line(spec.check)}")
         lines.append("")
     lines += ["## Definition and method", "", spec.page, ""]
+    lines += example(spec.code)
     return "\n".join(lines)
+
+
+_EXPECTED = Path(__file__).resolve().parents[2] / "tests" / "expected" / "huzhou-findings.csv"
+_LABELS = Path(__file__).resolve().parents[2] / "data_samples" / "huzhou" / "labels.csv"
+
+
+def example(code: str) -> list[str]:
+    """A worked example from the test fixture that pins the committed sample's findings
+    (``tests/expected/huzhou-findings.csv``, checked by ``tests/test_expected_findings.py``): the most
+    urgent finding of ``code``, with the case planted for it in the sample (``labels.csv``)."""
+    if not _EXPECTED.is_file():
+        return []
+    with open(_EXPECTED, encoding="utf-8", newline="") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["indicator"] == code]
+    head = ["## Worked example", ""]
+    if not rows:
+        return head + [f"The committed sample (`data_samples/huzhou`) raises no {code} finding; the cases are in "
+                       "the tests listed above.", ""]
+    r = min(rows, key=lambda row: int(row["priority"]))
+    planted = ""
+    if _LABELS.is_file():
+        with open(_LABELS, encoding="utf-8", newline="") as fh:
+            notes = [x["note"] for x in csv.DictReader(fh) if x["indicator"] == code and x["subject_id"] == r["subject_id"]]
+        planted = f" The case planted for it in the sample: {notes[0]}" if notes else ""
+    return head + [
+        f"From `tests/expected/huzhou-findings.csv` (the committed sample's findings, pinned by "
+        f"`tests/test_expected_findings.py`; {len(rows)} {code} finding(s)), the most urgent: {r['subject_type']} "
+        f"`{r['subject_id']}`, period {r['period']}, value {r['value']} ({r['value_unit']}) against the threshold "
+        f"{r['threshold'] or '—'}: **{r['level']}**.{planted}",
+        "",
+        f"> {r['message_zh']}",
+        ">",
+        f"> {r['message_en']}",
+        "",
+        f"Evidence: `{r['evidence'] if len(r['evidence']) <= 600 else r['evidence'][:599] + '…'}`",
+        "",
+    ]
 
 
 def function_path(spec: registry.IndicatorSpec) -> str:
