@@ -347,7 +347,9 @@ def _projects(ctx: Any, pay: pd.DataFrame, unit_region: pd.Series, years: list[i
     con_project: dict[str, str] = {}
     if con is not None and "project_code" in con.columns:
         con_project = dict(zip(_text(con["contract_id"]), _text(con["project_code"]), strict=True))
-    project = pay["project_code"].where(pay["project_code"] != "", pay["contract_id"].map(con_project).fillna(""))
+    by_contract = pay["contract_id"].map(con_project)  # float NaN when no contract names a project
+    by_contract = by_contract.astype("str").fillna("") if len(con_project) else pd.Series("", index=pay.index, dtype="str")
+    project = pay["project_code"].where(pay["project_code"] != "", by_contract)
     project = project.where(project.isin(set(pj["project_code"])), "")
     by_year = _paid_by_year(project, pay, years)
     prog = ctx.tables.get("project_progress")

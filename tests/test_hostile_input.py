@@ -284,10 +284,10 @@ def test_a_failing_indicator_is_not_assessed_and_the_scan_finishes(sample_tables
 
     real = scan_module.measure_and_grade
 
-    def broken(spec, ctx):
+    def broken(spec, ctx, **kwargs):
         if spec.code == "PAY06":
             raise ZeroDivisionError("boom")
-        return real(spec, ctx)
+        return real(spec, ctx, **kwargs)
 
     monkeypatch.setattr(scan_module, "measure_and_grade", broken)
     result = scan(sample_tables)
@@ -305,8 +305,8 @@ def test_cli_scan_with_a_failing_indicator_writes_the_scan_and_exits_1(tmp_path:
 
     real = scan_module.measure_and_grade
     monkeypatch.setattr(scan_module, "measure_and_grade",
-                        lambda spec, ctx: (_ for _ in ()).throw(KeyError("x")) if spec.code == "CON01"
-                        else real(spec, ctx))
+                        lambda spec, ctx, **kwargs: (_ for _ in ()).throw(KeyError("x")) if spec.code == "CON01"
+                        else real(spec, ctx, **kwargs))
     out = tmp_path / "scan"
     assert cli.main(["scan", str(SAMPLE_DIR), "--out", str(out)]) == 1
     err = capsys.readouterr().err
