@@ -60,6 +60,7 @@ import json
 import math
 import re
 import string
+import types
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -933,16 +934,17 @@ def measure_and_grade(spec: IndicatorSpec | str, ctx: ScanContext, *, events: bo
     return (finalize_findings(out) if finalized else out), assessed, values
 
 
-def indicator_params(spec: IndicatorSpec, params: Any) -> dict[str, Any]:
-    """The parameters the function of ``spec`` receives: ``params.indicator(code)``, with every declared
-    parameter present. One the params lack (a rule set published before the parameter was added; a
-    context without params) takes its value in ``params/defaults.yaml``."""
+def indicator_params(spec: IndicatorSpec, params: Any) -> Mapping[str, Any]:
+    """The parameters the function of ``spec`` receives, read-only: ``params.indicator(code)``, with every
+    declared parameter present (checked against its declaration when the params were resolved). One the
+    params lack (a rule set published before the parameter was added; a context without params) takes
+    its value in ``params/defaults.yaml``."""
     p = dict(params.indicator(spec.code)) if params is not None else {}
     if spec.params.keys() - p.keys():
         from fiscalrisk.params import resolve
 
         p = {**resolve().indicator(spec.code), **p}
-    return p
+    return types.MappingProxyType(p)
 
 
 def _normalise_result(spec: IndicatorSpec, ctx: ScanContext, res: pd.DataFrame | None) -> pd.DataFrame:

@@ -213,3 +213,13 @@ def test_a_parameter_the_params_lack_takes_its_default_value() -> None:
     p = indicator_params(get("PAY07"), Params(data))
     assert p == {**DEFAULTS.indicator("PAY07"), "window_days": 3}
     assert indicator_params(get("PAY07"), DEFAULTS) == DEFAULTS.indicator("PAY07")
+
+
+def test_an_indicator_receives_its_parameters_read_only() -> None:
+    """An indicator cannot change the parameters it is given (the other regions' runs share them)."""
+    from fiscalrisk.indicators.registry import indicator_params
+
+    p = indicator_params(get("PAY06"), DEFAULTS)
+    assert p["threshold"] == DEFAULTS.indicator("PAY06")["threshold"] and set(p) == set(get("PAY06").params)
+    with pytest.raises(TypeError):
+        p["threshold"] = 1.0  # type: ignore[index]
