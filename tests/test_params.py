@@ -359,8 +359,10 @@ def test_a_standalone_resolve_checks_indicator_parameters_and_the_defaults_load_
         "False",
         f"parameter 'indicators.ANM01.quantile' of indicator ANM01 in {declared}: expected a share between 0 and 1, "
         "got the number 1.5",
-        f"parameter 'indicators.CTL01.functional_weight' of indicator CTL01 in {checked} and "
-        f"{default_params_dir() / 'defaults.yaml'}: expected public_weight + functional_weight = 1, got a sum of 1.1",
+        # the files that set the two weights, named in sorted order (the checkout's path decides which is first)
+        f"parameter 'indicators.CTL01.functional_weight' of indicator CTL01 in "
+        f"{' and '.join(sorted([str(checked), str(default_params_dir() / 'defaults.yaml')]))}: "
+        "expected public_weight + functional_weight = 1, got a sum of 1.1",
     ]
 
 

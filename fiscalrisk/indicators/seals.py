@@ -19,7 +19,7 @@ import pandas as pd
 from fiscalrisk.indicators.common import blank as _blank
 from fiscalrisk.indicators.common import empty_result as _empty
 from fiscalrisk.indicators.constraints import LEVEL, Param, TimeOfDay
-from fiscalrisk.indicators.registry import ScanContext, indicator
+from fiscalrisk.indicators.registry import ScanContext, flag_levels, indicator
 
 __all__ = [
     "SEAL_TYPES_ZH",
@@ -106,7 +106,7 @@ def off_hours_uses(
     e = _events(seal_events, as_of)
     e = e.loc[e["used_at"].notna()]
     if e.empty:
-        return _empty("level", "when_zh", "when_en")
+        return _empty()
     t = e["used_at"]
     seconds = t.dt.hour * 3600 + t.dt.minute * 60 + t.dt.second
     workday = pd.Series(np.asarray(is_workday(t), dtype=bool), index=e.index)
@@ -115,7 +115,7 @@ def off_hours_uses(
     out = _base(
         e,
         value=(seconds / 3600.0).round(4),
-        level=np.where(off, level, "ok"),
+        level=flag_levels(off, level),
         when_zh=np.where(workday, "工作日非工作时间", "非工作日"),
         when_en=np.where(workday, "outside office hours on a working day", "on a non-working day"),
     )
@@ -134,14 +134,14 @@ def unapproved_uses(seal_events: pd.DataFrame, as_of: pd.Timestamp, *, level: st
     """
     e = _events(seal_events, as_of)
     if e.empty:
-        return _empty("level", "reason_zh", "reason_en")
+        return _empty()
     not_approved = ~e["approved"].fillna(False).astype(bool)
     no_approver = _blank(e["approver_id"]) if "approver_id" in e else pd.Series(False, index=e.index)
     hit = not_approved | no_approver
     return _base(
         e,
         value=hit.astype(float),
-        level=np.where(hit, level, "ok"),
+        level=flag_levels(hit, level),
         reason_zh=np.select(
             [not_approved & no_approver, not_approved],
             ["未审批且无审批人", "审批未通过或未审批"],
@@ -162,12 +162,12 @@ def self_approved_uses(seal_events: pd.DataFrame, as_of: pd.Timestamp, *, level:
     e = _events(seal_events, as_of)
     e = e.loc[~_blank(e["approver_id"]) & ~_blank(e["user_id"])]
     if e.empty:
-        return _empty("level")
+        return _empty()
     same = e["approver_id"].astype(str).str.strip().eq(e["user_id"].astype(str).str.strip())
     return _base(
         e,
         value=same.astype(float),
-        level=np.where(same, level, "ok"),
+        level=flag_levels(same, level),
         evidence=_evidence(e, same, "approver_id", "document_type"),
     )
 
@@ -182,7 +182,7 @@ def contract_seals_without_contract(
     e = _events(seal_events, as_of)
     e = e.loc[e["seal_type"].eq("contract")]
     if e.empty:
-        return _empty("level", "reason_zh", "reason_en")
+        return _empty()
     empty = _blank(e["contract_id"])
     if contracts is not None and "contract_id" in contracts.columns:
         known = set(contracts["contract_id"].dropna().astype(str).str.strip())
@@ -193,14 +193,14 @@ def contract_seals_without_contract(
     return _base(
         e,
         value=hit.astype(float),
-        level=np.where(hit, level, "ok"),
+        level=flag_levels(hit, level),
         reason_zh=np.where(
-            empty, "未关联合同", "关联的合同 " + e["contract_id"].astype(str).fillna("") + " 不在合同台账中"
+            empty, "未关联合同", "关联的合同 " + e["contract_id"].astype(str) + " 不在合同台账中"
         ),
         reason_en=np.where(
             empty,
             "names no contract",
-            "names contract " + e["contract_id"].astype(str).fillna("") + ", which is not in the register",
+            "names contract " + e["contract_id"].astype(str) + ", which is not in the register",
         ),
         evidence=_evidence(e, hit, "contract_id", "document_type"),
     )
