@@ -92,5 +92,4 @@ def peer_outliers(
     if not parts:
         return pd.DataFrame({c: pd.Series(dtype="float64") for c in PEER_COLUMNS})
     out = pd.concat(parts, ignore_index=True)
-    out["peer_n"] = out["peer_n"].astype("int64")
     return out[PEER_COLUMNS].reset_index(drop=True)
