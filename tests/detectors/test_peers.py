@@ -185,3 +185,18 @@ def test_a_missing_column_is_named() -> None:
     frame = pd.DataFrame(_group([10.0, 11.0, 12.0])).drop(columns=["peer_group"])
     with pytest.raises(ValueError, match=r"metrics frame lacks column\(s\) \['peer_group', 'nope'\]"):
         peer_outliers(frame, metrics=["rate", "nope"])
+
+
+def test_robust_scale_of_nothing_and_of_one_value() -> None:
+    for empty in (np.array([]), np.array([np.nan, np.inf, -np.inf])):
+        med, scale, method = robust_scale(empty)
+        assert np.isnan(med) and np.isnan(scale) and method == "none"
+    assert robust_scale(np.array([7.5])) == (7.5, 0.0, "none")  # one value: nothing to scale by
+    assert robust_scale(np.array([1.0, 1.0, 1.0, 4.0])) == (1.0, 1.2533 * 0.75, "meanad")
+
+
+def test_robust_scale_reads_decimal_amounts_as_numbers() -> None:
+    from decimal import Decimal
+
+    assert robust_scale([Decimal("1"), Decimal("2"), Decimal("3"), Decimal("4"), Decimal("100")]) == (
+        3.0, 1.4826, "mad")
