@@ -95,7 +95,8 @@ def monthly_index(series: pd.Series, fill_value: float | None = 0.0) -> pd.Serie
     if len(full) != len(s) and fill_value is None:
         missing = full.difference(s.index)
         raise ValueError(f"monthly series has gaps: {', '.join(map(str, missing[:5]))}")
-    return s.reindex(full, fill_value=fill_value if fill_value is not None else np.nan)
+    # fill_value None reaches here only without gaps (raised above): nothing is filled
+    return s.reindex(full, fill_value=fill_value)
 
 
 @dataclass(frozen=True, eq=False)
@@ -195,11 +196,10 @@ def stl_anomalies(
     """
     s = monthly_index(monthly, fill_value=fill_value)
     if len(s) < 2 * period:
+        # never empty here: monthly_index refuses an empty series (pandas: start and end must not be NaT)
         raise ValueError(
             f"STL needs at least two full periods: {2 * period} months for period {period}, "
             f"got {len(s)} ({s.index.min()} .. {s.index.max()})"
-            if len(s)
-            else f"STL needs at least {2 * period} months, got an empty series"
         )
     if s.isna().any():
         raise ValueError("monthly series has missing values; fill or drop them before STL")
