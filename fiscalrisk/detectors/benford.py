@@ -72,6 +72,9 @@ _TEST_NAMES = {
 # --------------------------------------------------------------------------------------------------
 # exact digits
 # --------------------------------------------------------------------------------------------------
+_INT64_MAX = int(np.iinfo(np.int64).max)
+
+
 def _decimal_minor(value: object, scale: Decimal) -> int | None:
     if value is None:
         return None
@@ -81,7 +84,8 @@ def _decimal_minor(value: object, scale: Decimal) -> int | None:
         return None
     if not d.is_finite():
         return None
-    return int((d * scale).to_integral_value())
+    units = int((d * scale).to_integral_value())
+    return units if -_INT64_MAX <= units <= _INT64_MAX else None  # beyond int64: not counted
 
 
 def to_minor_units(amounts: Iterable | np.ndarray | pd.Series, decimals: int = 2) -> np.ndarray:
@@ -90,11 +94,15 @@ def to_minor_units(amounts: Iterable | np.ndarray | pd.Series, decimals: int = 2
     Floats are rounded with ``round(amount * 10**decimals)``, which recovers the decimal value of
     any float that was written with at most ``decimals`` decimals (``0.58`` → 58). Objects
     (``Decimal``, strings such as ``"106238,88"``) go through ``decimal.Decimal``. Missing or
-    unreadable values become 0, which every test excludes.
+    unreadable values, and amounts beyond int64 minor units (about 9.2e16 yuan), become 0, which
+    every test excludes.
     """
     arr = amounts.to_numpy() if isinstance(amounts, pd.Series) else np.asarray(amounts)
     if arr.dtype.kind in "iu":
-        return arr.astype(np.int64) * np.int64(10**decimals)
+        # amounts beyond int64 minor units are not counted (as for floats below), never wrapped around
+        limit = _INT64_MAX // 10**decimals
+        big = arr > limit if arr.dtype.kind == "u" else (arr > limit) | (arr < -limit)
+        return np.where(big, 0, arr).astype(np.int64) * np.int64(10**decimals)
     if arr.dtype.kind == "f":
         scaled = np.rint(arr.astype(np.float64) * 10.0**decimals)
         # NaN, infinities and amounts beyond int64 minor units are not counted

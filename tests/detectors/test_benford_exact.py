@@ -119,6 +119,15 @@ def test_to_minor_units_of_ints_floats_and_text() -> None:
     # the cut-off is 9.2e18 minor units, itself included
     assert to_minor_units([9.2e16]).tolist() == [0]
     assert to_minor_units([9.1e16]).tolist() == [9_100_000_000_000_000_000]
+    # integers beyond int64 minor units are not counted either, never wrapped around to a wrong amount:
+    # int64's largest value is 9,223,372,036,854,775,807, so 92,233,720,368,547,758 yuan is the most cents fit
+    top = 92_233_720_368_547_758
+    assert to_minor_units([top, -top]).tolist() == [top * 100, -top * 100]
+    assert to_minor_units([top + 1, -(top + 1)]).tolist() == [0, 0]
+    assert to_minor_units(np.array([2**63], dtype=np.uint64), decimals=0).tolist() == [0]
+    assert to_minor_units(np.array([2**63 - 1], dtype=np.uint64), decimals=0).tolist() == [2**63 - 1]
+    assert to_minor_units(np.array(["1e30", Decimal("-92233720368547759"), str(top)], dtype=object)).tolist() == [
+        0, 0, top * 100]
     # text and Decimal; unreadable and missing values are 0
     out = to_minor_units(np.array([Decimal("0.58"), "1083,45", " 7.10 ", "abc", None, "nan"], dtype=object))
     assert out.dtype == np.int64
