@@ -60,11 +60,8 @@ def peer_outliers(
         metrics = [metrics]
     cols = list(metrics or [])
     if not cols:
-        cols = [
-            c
-            for c in frame.columns
-            if c not in ("unit_code", "year", "peer_group") and pd.api.types.is_numeric_dtype(frame[c])
-        ]
+        keys = frame.drop(columns=["unit_code", "year", "peer_group"], errors="ignore")
+        cols = [c for c in keys.columns if pd.api.types.is_numeric_dtype(keys[c])]
     missing = [c for c in ["unit_code", "year", "peer_group", *cols] if c not in frame.columns]
     if missing:
         raise ValueError(f"metrics frame lacks column(s) {missing}")
@@ -91,5 +88,4 @@ def peer_outliers(
         parts.append(g)
     if not parts:
         return pd.DataFrame({c: pd.Series(dtype="float64") for c in PEER_COLUMNS})
-    out = pd.concat(parts, ignore_index=True)
-    return out[PEER_COLUMNS].reset_index(drop=True)
+    return pd.concat(parts, ignore_index=True)[PEER_COLUMNS]

@@ -200,3 +200,15 @@ def test_robust_scale_reads_decimal_amounts_as_numbers() -> None:
 
     assert robust_scale([Decimal("1"), Decimal("2"), Decimal("3"), Decimal("4"), Decimal("100")]) == (
         3.0, 1.4826, "mad")
+
+
+def test_a_missing_key_column_is_named_when_the_metrics_are_found_by_type() -> None:
+    frame = pd.DataFrame(_group([10.0, 11.0, 12.0])).drop(columns=["year"])
+    with pytest.raises(ValueError, match=r"metrics frame lacks column\(s\) \['year'\]"):
+        peer_outliers(frame)
+
+
+def test_rows_are_numbered_from_zero_in_their_sorted_order() -> None:
+    rows = list(reversed(_group([10.0, 11.0, 12.0, 13.0, 30.0])))  # T4 first
+    out = peer_outliers(pd.DataFrame(rows), metrics=["rate"])
+    assert out.index.tolist() == [0, 1, 2, 3, 4] and out["unit_code"].tolist() == ["T0", "T1", "T2", "T3", "T4"]
