@@ -6,7 +6,8 @@ a small asset register, not read back from the code.
 their bounds; these pin what a finding says, which units are assessed in which region, the graded
 values of the units that are not flagged (a scan output too), the period of a fiscal year that is not
 the calendar year, and the result of the two functions when called directly (its columns whatever the
-data, its rows in the order of the unit codes as text whatever the order of the register).
+data, its rows in the order of the unit codes as text whatever the order of the register), and amounts
+in cents near the data contract's limit, where float sums are not.
 """
 
 from __future__ import annotations
@@ -392,3 +393,59 @@ def test_results_do_not_depend_on_the_order_of_the_register():
         # U1: 30 of 330; U2: 200 of 700; U3: 0 of 50
         assert list(share["subject_id"]) == ["U1", "U2", "U3"]
         assert list(share["idle_value"]) == [30.0, 200.0, 0.0] and list(share["total_value"]) == [330.0, 700.0, 50.0]
+
+
+# ---------------------------------------------------------------------------------------- amounts in cents
+# Near the data contract's limit (an amount below 10^13 yuan, params/defaults.yaml input.max_abs_amount)
+# floats are about 0.001 apart and a float sum of amounts in cents is not the float of its total in cents:
+# the amounts the indicators give are rounded to cents, not to some other number of places.
+_BIG_A, _BIG_B = 2_000_000_000_000.02, 3_000_000_000_000.01  # together 5,000,000,000,000.03
+
+
+def test_big_sums_are_not_cents_in_floats():
+    # the premise: neither a plain nor a grouped float sum of these is the float of 5,000,000,000,000.03,
+    # and rounding them to three places does not give it either
+    total = 5_000_000_000_000.03
+    assert sum([_BIG_A, _BIG_B]) != total and round(sum([_BIG_A, _BIG_B]), 3) != total
+    assert round(float(pd.Series([_BIG_A, _BIG_B]).sum()), 3) != total
+    assert round(_tables.grouped_sum([0.0, _BIG_A, 0.0, _BIG_B]), 3) != total
+
+
+def test_ast01_amounts_near_the_contract_limit_are_in_cents():
+    rows = [
+        # U1, one category: idle 2,000,000,000,000.02 + 3,000,000,000,000.01 = 5,000,000,000,000.03, new the
+        # same → ratio exactly 1 → alert
+        asset("u1-i1", "U1", "A", "2019-01-01", _BIG_A, "idle"), asset("u1-i2", "U1", "A", "2019-01-01", _BIG_B, "idle"),
+        asset("u1-n1", "U1", "A", "2025-06-01", _BIG_A), asset("u1-n2", "U1", "A", "2025-06-01", _BIG_B),
+        # U2, two categories of 4,000,000,000,000.00 bought: avoidable = 2,000,000,000,000.02 (A) +
+        # 3,000,000,000,000.01 (B) = 5,000,000,000,000.03; value max(0.5000…, 0.7500…) → warning
+        asset("u2-ia", "U2", "A", "2019-01-01", _BIG_A, "idle"), asset("u2-na", "U2", "A", "2025-06-01", 4e12),
+        asset("u2-ib", "U2", "B", "2019-01-01", _BIG_B, "idle"), asset("u2-nb", "U2", "B", "2025-06-01", 4e12),
+    ]
+    findings, _, values = scan("AST01", rows)
+    got = _findings(findings)
+    assert (got["U1"]["level"], got["U1"]["value"]) == ("alert", 1.0)
+    assert got["U1"]["amount_at_risk"] == 5_000_000_000_000.03
+    assert got["U1"]["message_en"] == ("德清县教育局 bought assets of category A for 5,000,000,000,000.03 in the last 12 "
+                                       "months while holding idle ones worth 5,000,000,000,000.03")
+    v = values.set_index("subject_id")
+    assert (v.loc["U1", "idle_value"], v.loc["U1", "new_value"]) == (5_000_000_000_000.03, 5_000_000_000_000.03)
+    assert got["U2"]["level"] == "warning" and got["U2"]["amount_at_risk"] == 5_000_000_000_000.03
+    # the graded values keep the unit's own amounts (the findings' amount_at_risk is rounded again by the registry)
+    assert v.loc["U2", "avoidable"] == 5_000_000_000_000.03
+
+
+def test_ast02_amounts_near_the_contract_limit_are_in_cents():
+    # in use 2,000,000,000,000.01 + 3,000,000,000,000.01; idle 2,000,000,000,000.02 + 3,000,000,000,000.01
+    # = 5,000,000,000,000.03 of 10,000,000,000,000.05 → 50.0 % → alert
+    rows = [asset("u1", "U1", "A", "2019-01-01", 2_000_000_000_000.01),
+            asset("i1", "U1", "A", "2019-01-01", _BIG_A, "idle"),
+            asset("u2", "U1", "A", "2019-01-01", 3_000_000_000_000.01),
+            asset("i2", "U1", "A", "2019-01-01", _BIG_B, "idle")]
+    findings, _, values = scan("AST02", rows)
+    f = _findings(findings)["U1"]
+    assert f["level"] == "alert" and f["value"] == pytest.approx(0.5, rel=1e-12)
+    assert f["amount_at_risk"] == 5_000_000_000_000.03
+    assert f["evidence"] == {"idle_value": 5_000_000_000_000.03, "active_value": 10_000_000_000_000.05, "assets": 4,
+                             "idle_assets": 2}
+    assert (values.loc[0, "idle_value"], values.loc[0, "total_value"]) == (5_000_000_000_000.03, 10_000_000_000_000.05)
