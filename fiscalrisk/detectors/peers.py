@@ -58,16 +58,15 @@ def peer_outliers(
     """
     if isinstance(metrics, str):
         metrics = [metrics]
+    keys = ["unit_code", "year", "peer_group"]
     cols = list(metrics or [])
-    if not cols:
-        keys = frame.drop(columns=["unit_code", "year", "peer_group"], errors="ignore")
-        cols = [c for c in keys.columns if pd.api.types.is_numeric_dtype(keys[c])]
-    missing = [c for c in ["unit_code", "year", "peer_group", *cols] if c not in frame.columns]
+    missing = [c for c in [*keys, *cols] if c not in frame.columns]
     if missing:
         raise ValueError(f"metrics frame lacks column(s) {missing}")
-    long = frame.melt(
-        id_vars=["unit_code", "year", "peer_group"], value_vars=cols, var_name="metric", value_name="value"
-    )
+    if not cols:
+        others = frame.drop(columns=keys)
+        cols = [c for c in others.columns if pd.api.types.is_numeric_dtype(others[c])]
+    long = frame.melt(id_vars=keys, value_vars=cols, var_name="metric", value_name="value")
     long["value"] = pd.to_numeric(long["value"], errors="coerce").astype("float64")
     long = long[np.isfinite(long["value"])]
     parts = []
