@@ -216,6 +216,20 @@ def test_prj02_a_missing_actual_end_in_an_arrow_backed_column_is_no_end():
     assert findings[["subject_id", "level", "value"]].values.tolist() == [["E2", "warning", 1.0]]
 
 
+def test_prj02_a_planned_end_with_a_time_of_day_counts_by_calendar_day():
+    # a planned end given with a time (a hand-made or untyped frame) is the day it falls on: due
+    # 2025-09-28 17:30, as_of 2025-09-30 → 2 days overdue, and the message shows the date alone
+    findings, _ = run("PRJ02", projects=[project("H", end="2025-09-28 17:30:00")],
+                      project_progress=[report("H", 75.0, "2025-09-01")])
+    got = _rows(findings)
+    assert got["H"]["value"] == 2.0 and got["H"]["level"] == "warning"
+    assert got["H"]["message_zh"] == f"{UNIT} 工程 H“H 道路改造”计划 2025-09-28 完工，已逾期 2 天，进度 75%"
+    assert got["H"]["message_en"] == (f"{UNIT}: project H “H 道路改造” was due on 2025-09-28 and is 2 days "
+                                      "overdue (progress: 75%)")
+    assert got["H"]["evidence"] == {"project_code": "H", "planned_end_date": "2025-09-28",
+                                    "physical_progress": 75.0, "days_overdue": 2}
+
+
 def test_prj02_not_assessed_reason_in_full():
     findings, assessed = run("PRJ02", projects=[project("K1", end="2025-01-01")])
     assert findings.empty
@@ -232,6 +246,13 @@ def test_prj02_projects_without_a_budget_column_have_no_amount_at_risk():
     assert r["budget_amount"].dtype == "float64" and r["budget_amount"].isna().all()
     assert r["days"].tolist() == [1.0] and r["planned_end"].tolist() == ["2025-09-29"]
     assert r["progress_text"].tolist() == ["40%"] and r["progress_text_en"].tolist() == ["40%"]
+    assert r["evidence"].tolist() == [{"project_code": "L1", "planned_end_date": "2025-09-29",
+                                       "physical_progress": 40.0, "days_overdue": 1}]
+    # without a report the function's own evidence says None (JSON null), not NaN
+    r = overdue_projects(projects, progress.iloc[0:0], pd.Timestamp("2025-09-30"))
+    assert r["evidence"].tolist() == [{"project_code": "L1", "planned_end_date": "2025-09-29",
+                                       "physical_progress": None, "days_overdue": 1}]
+    assert r["progress_text"].tolist() == ["无进度报告"] and r["progress_text_en"].tolist() == ["no progress report"]
     findings, _ = _frames_run("PRJ02", "2025-09-30", {"projects": projects, "project_progress": progress,
                                                       "payments": typed("payments", [payment("x", 1.0, None)])})
     assert findings["subject_id"].tolist() == ["L1"] and math.isnan(findings["amount_at_risk"].iloc[0])
