@@ -19,7 +19,13 @@ import pandas as pd
 import pytest
 
 from fiscalrisk.indicators import run_indicator
-from fiscalrisk.indicators.projects import over_budget, overdue_projects, paid_ahead_of_works
+from fiscalrisk.indicators.projects import (
+    latest_progress,
+    over_budget,
+    overdue_projects,
+    paid_ahead_of_works,
+    paid_by_project,
+)
 from fiscalrisk.scan import make_context
 
 from ._tables import typed
@@ -371,3 +377,30 @@ def test_empty_results_keep_their_columns():
     assert r2.empty and list(r2.columns) == [*base, "level", "days", "progress_text", "name", "budget_amount"]
     r3 = over_budget(projects, payments, None, as_of)
     assert r3.empty and list(r3.columns) == [*base, "paid", "contracted", "name", "over"]
+
+
+# ---------------------------------------------------------------------------------------- helpers
+def test_latest_progress_has_the_same_columns_and_types_with_or_without_reports():
+    as_of = pd.Timestamp("2025-09-30")
+    progress = typed("project_progress", [report(" B ", 20.0, "2025-05-31"), report("B", 35.5, "2025-08-31"),
+                                          report("A", 10.0, "2025-09-30"), report("B", 90.0, "2025-10-01")])
+    got = latest_progress(progress, as_of)
+    # the latest report on or before as_of per (stripped) code: A 10 on 2025-09-30, B 35.5 on 2025-08-31
+    assert got.index.tolist() == ["A", "B"] and got["progress"].tolist() == [10.0, 35.5]
+    assert got["report_date"].tolist() == [pd.Timestamp("2025-09-30"), pd.Timestamp("2025-08-31")]
+    shape = [("progress", "float64"), ("report_date", "datetime64[ns]")]
+    assert [(c, str(t)) for c, t in got.dtypes.items()] == shape
+    for none in (None, progress.iloc[0:0]):  # no table, or a table with no rows
+        empty = latest_progress(none, as_of)
+        assert empty.empty and [(c, str(t)) for c, t in empty.dtypes.items()] == shape
+
+
+def test_paid_by_project_nets_per_code_in_code_order_rounded_to_cents():
+    payments = typed("payments", [payment("b1", 100.004, "B"), payment("a1", 0.1, " A "), payment("a2", 0.2, "A"),
+                                  payment("b2", -0.004, "B"), payment("n", 5.0, None), payment("s", 7.0, "  ")])
+    got = paid_by_project(payments)
+    # B: 100.004 − 0.004 = 100.00; A (codes stripped): 0.1 + 0.2 = 0.30 in cents; blank codes left out
+    assert got.index.tolist() == ["A", "B"] and got.tolist() == [0.3, 100.0]
+    # without a project_code column: no project paid anything, an empty float series
+    none = paid_by_project(payments.drop(columns="project_code"))
+    assert none.empty and none.dtype == "float64"
