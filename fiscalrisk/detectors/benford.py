@@ -101,7 +101,7 @@ def to_minor_units(amounts: Iterable | np.ndarray | pd.Series, decimals: int = 2
     if arr.dtype.kind in "iu":
         # amounts beyond int64 minor units are not counted (as for floats below), never wrapped around
         limit = _INT64_MAX // 10**decimals
-        big = arr > limit if arr.dtype.kind == "u" else (arr > limit) | (arr < -limit)
+        big = (arr > limit) | (arr < -limit)  # numpy compares unsigned arrays with negative ints exactly
         return np.where(big, 0, arr).astype(np.int64) * np.int64(10**decimals)
     if arr.dtype.kind == "f":
         scaled = np.rint(arr.astype(np.float64) * 10.0**decimals)

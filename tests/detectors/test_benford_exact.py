@@ -128,6 +128,10 @@ def test_to_minor_units_of_ints_floats_and_text() -> None:
     assert to_minor_units(np.array([2**63 - 1], dtype=np.uint64), decimals=0).tolist() == [2**63 - 1]
     assert to_minor_units(np.array(["1e30", Decimal("-92233720368547759"), str(top)], dtype=object)).tolist() == [
         0, 0, top * 100]
+    # the largest amount in minor units either way, given as text, is counted; a cent more is not
+    assert to_minor_units(np.array(["92233720368547758.07", "-92233720368547758.07"], dtype=object)).tolist() == [
+        2**63 - 1, -(2**63 - 1)]
+    assert to_minor_units(np.array(["92233720368547758.08", "-92233720368547758.08"], dtype=object)).tolist() == [0, 0]
     # text and Decimal; unreadable and missing values are 0
     out = to_minor_units(np.array([Decimal("0.58"), "1083,45", " 7.10 ", "abc", None, "nan"], dtype=object))
     assert out.dtype == np.int64
