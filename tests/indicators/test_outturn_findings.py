@@ -231,7 +231,8 @@ def _pefa_fixture() -> dict[str, pd.DataFrame]:
       e 2320301 / 30701   100 → 100   interest (economic 307)
     U3 (330521102): 2025 one line of 0.50 → 0.50; 2024 a contingency line of 0 → 100 (no original).
     Revenue: 330521 2025 heads 10101 400 → 400, 10199 400 → 360, 10301 200 → 200; 330500 2025 one head
-    500 → 550 and 2024 a budget of 0 → 100; 330521 2026 (the current year) 1,000 → 0.
+    500 → 550 and 2024 a budget of 0 → 100; 330521102 2025 one head 0.50 → 0.50; 330521 2026 (the
+    current year) 1,000 → 0.
     """
     lines = [
         line(2025, "U1", 300.0, function="2050101", economic="30101", actual_amount=400.0),
@@ -246,6 +247,7 @@ def _pefa_fixture() -> dict[str, pd.DataFrame]:
     rev = [*_revenue("330521", 2025, ("10101", 400.0, 400.0), ("10199", 400.0, 360.0), ("10301", 200.0, 200.0)),
            *_revenue("330500", 2025, ("10101", 500.0, 550.0)),
            *_revenue("330500", 2024, ("10101", 0.0, 100.0)),
+           *_revenue("330521102", 2025, ("10101", 0.5, 0.5)),
            *_revenue("330521", 2026, ("10101", 1000.0, 0.0))]
     return {"budget": budget(lines, extra=("actual_amount",)), "revenue": typed("revenue", rev)}
 
@@ -263,13 +265,13 @@ def _table(rows: list[tuple[str, int, float, float, float, float, float, float]]
 #   deviations 8 + 8 over 960.
 # 330500 revenue: 2025 550 / 500 = 1.1 and one head (variance 0); 2024 no budget → no ratio.
 # U3: 2025 0.5 / 0.5 = 1, one head (variance 0), no contingency (0 / 0.5); 2024 no original → no ratio,
-#   and no line outside the contingency vote → no variance.
+#   and no line outside the contingency vote → no variance. Its revenue 2025: 0.5 / 0.5 = 1, one head.
 _EXPECTED = [
     ("330500", 2024, _NAN, _NAN, _NAN, _NAN, _NAN, _NAN),
     ("330500", 2025, _NAN, _NAN, _NAN, _NAN, 1.1, 0.0),
     ("330521", 2025, 1040 / 1100, 120 / 900, 120 / 1000, 40 / 1100, 0.96, 16 / 960),
     ("330521102", 2024, _NAN, _NAN, _NAN, _NAN, _NAN, _NAN),
-    ("330521102", 2025, 1.0, 0.0, 0.0, 0.0, _NAN, _NAN),
+    ("330521102", 2025, 1.0, 0.0, 0.0, 0.0, 1.0, 0.0),
 ]
 
 
