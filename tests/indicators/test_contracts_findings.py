@@ -520,3 +520,15 @@ def test_con05_a_contract_listed_twice_is_judged_by_its_first_row():
     findings, _, _ = scan("CON05", **t)
     assert list(findings["message_en"]) == [
         "市建设局 paid 1,000.00 under contract K to “湖州戊贸易有限公司”, but the contractor is “湖州甲建设有限公司”"]
+
+
+def test_con03_direct_result_says_the_dates_of_timestamps_with_a_time_of_day():
+    # a frame not from the loader may carry the time of day: the texts and the days are of the dates
+    contracts = _frame("contracts", [contract("C", 800_000, signed="2025-04-01 16:30", procurement_id="P")])
+    procurement = _frame("procurement", [_proc("P", "2025-04-15 09:00")])
+    out = unprocured_contracts(contracts, procurement, pd.Timestamp("2025-06-30"),
+                               decentralised_limits={"goods": 1_000_000}, level="alert")
+    assert out[["rule", "signed_date_text", "award_date_text"]].values.tolist() == [
+        ["signed_before_award", "2025-04-01", "2025-04-15"]]
+    assert out["evidence"].iloc[0] == {"contract_id": "C", "amount": 800_000.0, "signed_date": "2025-04-01",
+                                       "procurement_id": "P", "award_date": "2025-04-15", "days_before_award": 14}
