@@ -532,3 +532,43 @@ def test_con03_direct_result_says_the_dates_of_timestamps_with_a_time_of_day():
         ["signed_before_award", "2025-04-01", "2025-04-15"]]
     assert out["evidence"].iloc[0] == {"contract_id": "C", "amount": 800_000.0, "signed_date": "2025-04-01",
                                        "procurement_id": "P", "award_date": "2025-04-15", "days_before_award": 14}
+
+
+# ---------------------------------------------------------------------------------------- helpers
+def test_con01_a_contract_without_payments_has_paid_nothing():
+    findings, assessed, values = scan("CON01", contracts=[contract("K", 300_000.00)],
+                                     payments=[payment("p", 5.00, "other")])
+    v = values.set_index("subject_id").loc["K"]
+    # nothing paid: 0 / 300,000 = 0; overpaid 0 − 300,000 = −300,000
+    assert (v["value"], v["paid"], v["overpaid"], v["level"]) == (0.0, 0.0, -300_000.0, "ok")
+    out = overpaid_contracts(_frame("contracts", [contract("K", 300_000.00)]),
+                             _frame("payments", [payment("p", 5.00, "other")]), pd.Timestamp("2025-12-31"))
+    assert out["evidence"].iloc[0] == {"contract_id": "K", "contract_amount": 300_000.0, "net_paid": 0.0,
+                                       "payment_ids": []}
+
+
+def test_net_paid_by_sums_in_cents_per_key_in_key_order():
+    from fiscalrisk.indicators.contracts import net_paid_by
+
+    # a frame not from the loader may carry amounts below the cent: the sums are rounded to cents
+    payments = pd.DataFrame({"payment_id": ["p3", "p1", "p2", "p4"], "contract_id": ["B", "B", "A", " "],
+                             "amount": [100.004, -0.001, 50.0, 9.0]})
+    out = net_paid_by(payments, "contract_id")
+    assert list(out.index) == ["A", "B"] and out.index.name == "contract_id"  # blank ids left out
+    assert out.to_dict("index") == {"A": {"paid": 50.0, "n": 1, "payment_ids": ["p2"]},
+                                    "B": {"paid": 100.0, "n": 2, "payment_ids": ["p1", "p3"]}}  # 100.003 → 100.00
+    # a table without the key: no rows, the same columns, the key as the index name
+    none = net_paid_by(payments.drop(columns="contract_id"), "contract_id")
+    assert none.empty and list(none.columns) == ["paid", "n", "payment_ids"] and none.index.name == "contract_id"
+
+
+def test_party_names_drop_one_suffix_only_when_something_remains():
+    from fiscalrisk.indicators.contracts import normalise_party_name
+
+    # a name that is only a company form keeps it; the longest form that leaves something is dropped
+    keys = normalise_party_name(pd.Series(["公司", "有限公司", "股份有限公司", "  ", None], dtype="str"))
+    assert keys.iloc[:3].tolist() == ["公司", "有限", "股份"]
+    assert keys.iloc[3:].isna().all()  # blank and missing names stay missing
+    # the longest suffix that matches is dropped whatever the order of the list given
+    given = normalise_party_name(pd.Series(["湖州甲中国有限公司"], dtype="str"), ["有限公司", "中国有限公司"])
+    assert given.tolist() == ["湖州甲"]
