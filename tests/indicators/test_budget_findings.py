@@ -527,3 +527,34 @@ def test_bud06_not_assessed_without_payments_says_why() -> None:
     f, a, _ = scan("BUD06", {"budget": bud})
     assert f.empty
     assert _reasons(a) == {("not_assessed", "missing table: payments (whether the carry-over was spent is unknown)")}
+
+
+def test_bud01_cents_in_evidence_zero_budgets_left_out_and_regions_in_code_order() -> None:
+    # a second county, 吴兴区 330502, under the city; its unit's lines come after 德清县's
+    regions = typed("regions", [
+        {"region_code": "330500", "name": "湖州市", "level": "city", "parent_code": None},
+        {"region_code": "330521", "name": "德清县", "level": "county", "parent_code": "330500"},
+        {"region_code": "330502", "name": "吴兴区", "level": "county", "parent_code": "330500"},
+    ])
+    units = typed("units", [
+        {"unit_code": "U1", "name": "德清县教育局", "region_code": "330521"},
+        {"unit_code": "U2", "name": "湖州市财政局", "region_code": "330500"},
+        {"unit_code": "U5", "name": "吴兴区教育局", "region_code": "330502"},
+    ])
+    bud = budget([line(2026, "U1", 200_000.5), line(2026, "U5", 100_000.0),
+                  line(2026, "U2", 0.0)])  # assessed with min_budget 0, but adds up to no budget
+    pay = payments([payment("a", "2026-03-02", 20_000.05), payment("b", "2026-03-02", 100.0, unit="U2")])
+    f, a, v = scan("BUD01", {"regions": regions, "units": units, "budget": bud, "payments": pay},
+                   params={"min_budget": 0}, **_MONTHS)
+    # U1: 20,000.05 / 200,000.50 = 0.1 → 40 pp; U5: nothing spent → 50 pp; U2: no budget: left out
+    assert list(zip(v["subject_type"], v["subject_id"], strict=True)) == [
+        ("unit", "U1"), ("unit", "U5"), ("region", "330500"), ("region", "330502"), ("region", "330521")]
+    got = _findings(f)
+    assert got[("U1", "2026")]["evidence"] == {
+        "budget": 200_000.5, "net_payments": 20_000.05, "lines": 1, "execution_rate": 0.1, "time_progress": 0.5,
+        "as_of": "2026-06-30"}
+    assert got[("U1", "2026")]["amount_at_risk"] == 80_000.2  # 0.5 × 200,000.50 − 20,000.05
+    # the city: 300,000.50 budget (U2's 0 included), 20,000.05 + 100 = 20,100.05 net (U2's 100 too)
+    assert got[("330500", "2026")]["evidence"] == {
+        "budget": 300_000.5, "net_payments": 20_100.05, "lines": 3, "execution_rate": 0.067,
+        "time_progress": 0.5, "as_of": "2026-06-30"}
