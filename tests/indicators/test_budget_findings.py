@@ -558,3 +558,19 @@ def test_bud01_cents_in_evidence_zero_budgets_left_out_and_regions_in_code_order
     assert got[("330500", "2026")]["evidence"] == {
         "budget": 300_000.5, "net_payments": 20_100.05, "lines": 3, "execution_rate": 0.067,
         "time_progress": 0.5, "as_of": "2026-06-30"}
+
+
+def test_bud05_sangong_codes_come_from_the_budget_module_parameters() -> None:
+    # only 30217 (公务接待) declared as 三公: U2's 30231 spending over its 30231 line is no longer 三公
+    bud = budget([_sg(2025, "U1", 10_000.0), _sg(2025, "U2", 10_000.0, "30231")])
+    pay = payments([payment("a", "2025-05-06", 10_000.01, economic_code="30217"),
+                    payment("b", "2025-05-06", 10_000.01, unit="U2", economic_code="30231")])
+    t = {"budget": bud, "payments": pay}
+    f, _, _ = scan("BUD05", t, modules={"budget": {"sangong_economic_codes": ["30217"]}})
+    got = _findings(f)
+    assert set(got) == {("U1", "2025")}
+    assert got[("U1", "2025")]["evidence"] == {"economic_codes": ["30217"], "budget": 10_000.0,
+                                               "actual": 10_000.01, "budget_prev": None, "actual_prev": None}
+    # with the default codes both are 三公 and both a cent over
+    g, _, _ = scan("BUD05", t)
+    assert set(_findings(g)) == {("U1", "2025"), ("U2", "2025")}
