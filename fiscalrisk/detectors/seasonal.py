@@ -91,6 +91,8 @@ def monthly_index(series: pd.Series, fill_value: float | None = 0.0) -> pd.Serie
     if s.index.has_duplicates:
         raise ValueError("monthly series has more than one value for a month: aggregate it first")
     s = s.sort_index()
+    if s.empty:
+        return s  # no months: nothing to fill (and no first or last month to fill between)
     full = pd.period_range(s.index.min(), s.index.max(), freq="M")
     if len(full) != len(s) and fill_value is None:
         missing = full.difference(s.index)
@@ -195,8 +197,9 @@ def stl_anomalies(
         ValueError: fewer than two full periods (24 months), or missing values.
     """
     s = monthly_index(monthly, fill_value=fill_value)
+    if s.empty:
+        raise ValueError(f"STL needs at least two full periods: {2 * period} months, got an empty series")
     if len(s) < 2 * period:
-        # never empty here: monthly_index refuses an empty series (pandas: start and end must not be NaT)
         raise ValueError(
             f"STL needs at least two full periods: {2 * period} months for period {period}, "
             f"got {len(s)} ({s.index.min()} .. {s.index.max()})"

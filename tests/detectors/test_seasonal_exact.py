@@ -287,3 +287,12 @@ def test_repr_html_escapes_the_summary_and_formats_the_flags_to_four_digits() ->
     assert "<td>1003</td>" not in out  # 2021-04's observed was replaced
     assert "<td>1005</td>" in out  # observed of 2021-06
     assert "<td>-5</td>" in out and "<td>3.5</td>" in out and "<td>-4</td>" in out
+
+
+def test_an_empty_series_is_an_empty_month_index_and_too_short_for_stl() -> None:
+    for index in (pd.DatetimeIndex([]), pd.PeriodIndex([], freq="M")):
+        empty = pd.Series([], index=index, dtype=float, name="net")
+        m = monthly_index(empty)
+        assert m.empty and isinstance(m.index, pd.PeriodIndex) and m.index.freqstr == "M" and m.name == "net"
+        with pytest.raises(ValueError, match=r"^STL needs at least two full periods: 24 months, got an empty series$"):
+            stl_anomalies(empty)

@@ -24,12 +24,12 @@ import pandas as pd
 import pytest
 
 from fiscalrisk.indicators.outturn import (
+    _PI1_BANDS,
+    _PI31_BANDS,
     PEFA_COLUMNS,
     PEFA_SCORE_COLUMNS,
     _band_grade,
     _contingency_grade,
-    _PI1_BANDS,
-    _PI31_BANDS,
     _ratio_rows,
     _variance_grade,
     pefa_scores,
