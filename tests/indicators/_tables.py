@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pandas as pd
@@ -117,3 +118,23 @@ def grouped_sum(amounts: list[float]) -> float:
     summation), to show that parts adding up to a round total in decimal do not in floats."""
     df = pd.DataFrame({"k": ["g"] * len(amounts), "x": [float(a) for a in amounts]})
     return float(df.groupby("k")["x"].sum().iloc[0])
+
+
+def finding_fields(findings: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """subject_id → every field a finding says (level, period, value, threshold, subject, unit, region,
+    both messages, the evidence parsed, the amount at risk), for tests that write them out by hand."""
+    return {
+        r["subject_id"]: {
+            "level": str(r["level"]), "period": r["period"], "value": r["value"], "threshold": r["threshold"],
+            "subject_type": r["subject_type"], "unit_code": r["unit_code"], "region_code": r["region_code"],
+            "message_zh": r["message_zh"], "message_en": r["message_en"], "evidence": json.loads(r["evidence"]),
+            "amount_at_risk": r["amount_at_risk"],
+        }
+        for r in findings.to_dict("records")
+    }
+
+
+def assessed_counts(assessed: pd.DataFrame) -> dict[str, tuple[int, int, int, int]]:
+    """region → (assessed, flagged, warnings, alerts)."""
+    return {r["region_code"]: (int(r["assessed"]), int(r["flagged"]), int(r["warnings"]), int(r["alerts"]))
+            for r in assessed.to_dict("records")}

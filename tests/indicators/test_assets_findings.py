@@ -12,7 +12,6 @@ in cents near the data contract's limit, where float sums are not.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pandas as pd
@@ -22,6 +21,7 @@ from fiscalrisk.indicators.assets import idle_share, idle_while_buying
 from fiscalrisk.indicators.registry import measure_and_grade
 
 from . import _tables
+from ._tables import assessed_counts, finding_fields
 from .test_assets import asset, typed
 
 # five units over the three regions of _tables.regions(): 330500 湖州市, 330521 德清县, 330521102 乾元镇
@@ -40,24 +40,6 @@ def scan(code: str, rows: list[dict[str, Any]], as_of: str = "2025-12-31", param
     ctx = _tables.context({"units": UNITS, "assets": typed("assets", rows)}, as_of,
                           {code: params} if params else None, **more)
     return measure_and_grade(code, ctx)
-
-
-def _findings(findings: pd.DataFrame) -> dict[str, dict[str, Any]]:
-    out = {}
-    for r in findings.to_dict("records"):
-        out[r["subject_id"]] = {
-            "level": str(r["level"]), "period": r["period"], "value": r["value"], "threshold": r["threshold"],
-            "subject_type": r["subject_type"], "unit_code": r["unit_code"], "region_code": r["region_code"],
-            "message_zh": r["message_zh"], "message_en": r["message_en"], "evidence": json.loads(r["evidence"]),
-            "amount_at_risk": r["amount_at_risk"],
-        }
-    return out
-
-
-def _assessed(assessed: pd.DataFrame) -> dict[str, tuple[int, int, int, int]]:
-    """region → (assessed, flagged, warnings, alerts)."""
-    return {r["region_code"]: (int(r["assessed"]), int(r["flagged"]), int(r["warnings"]), int(r["alerts"]))
-            for r in assessed.to_dict("records")}
 
 
 def _register(rows: list[dict[str, Any]]) -> pd.DataFrame:
@@ -99,7 +81,7 @@ AST01_REGISTER = [
 
 def test_ast01_findings_written_out_in_full():
     findings, assessed, _ = scan("AST01", AST01_REGISTER)
-    got = _findings(findings)
+    got = finding_fields(findings)
     assert set(got) == {"U1", "U3"}
     u1 = got["U1"]
     # A02: idle 10,000.25 (the disposed bus left out) / new 30,000.75 = 1/3 exactly → 0.33 in the evidence
@@ -145,7 +127,7 @@ def test_ast01_findings_written_out_in_full():
     }
     # assessed: the units that bought something in the window — U1 (德清县), U2 (湖州市), U3 (乾元镇);
     # not U4 (a transfer only) nor U5 (nothing)
-    assert _assessed(assessed) == {"330500": (1, 0, 0, 0), "330521": (1, 1, 0, 1), "330521102": (1, 1, 1, 0)}
+    assert assessed_counts(assessed) == {"330500": (1, 0, 0, 0), "330521": (1, 1, 0, 1), "330521102": (1, 1, 1, 0)}
 
 
 def test_ast01_graded_values_of_a_unit_not_flagged_are_zero():
@@ -177,7 +159,7 @@ def test_ast01_each_purchase_of_a_cent_counts_and_of_zero_does_not():
             asset("i2", "U2", "A", "2020-01-01", 5.00, "idle"), asset("n2", "U2", "A", "2025-06-01", 0.00)]
     findings, assessed, _ = scan("AST01", rows)
     assert _tables.flagged(findings) == {"U1": "alert"} and findings["value"].iloc[0] == pytest.approx(500.0)
-    assert _assessed(assessed) == {"330500": (0, 0, 0, 0), "330521": (1, 1, 0, 1), "330521102": (0, 0, 0, 0)}
+    assert assessed_counts(assessed) == {"330500": (0, 0, 0, 0), "330521": (1, 1, 0, 1), "330521102": (0, 0, 0, 0)}
 
 
 def test_ast01_a_category_bought_without_idle_stock_does_not_hide_the_next_one():
@@ -188,7 +170,7 @@ def test_ast01_a_category_bought_without_idle_stock_does_not_hide_the_next_one()
             asset("b-idle", "U1", "B", "2020-01-01", 200.00, "idle"), asset("b-new", "U1", "B", "2025-06-01", 800.00)]
     for order in (rows, rows[::-1]):
         findings, _, _ = scan("AST01", order)
-        f = _findings(findings)["U1"]
+        f = finding_fields(findings)["U1"]
         # B: 200 / 800 = 0.25; C: 300 / 600 = 0.5 → value 0.5, warning; sums 1,400.00 new, 500.00 idle
         assert f["value"] == 0.5 and f["level"] == "warning"
         assert f["message_zh"] == "德清县教育局 近 12 个月新购 B、C 类资产 1,400.00 元，同时持有该类闲置资产 500.00 元"
@@ -230,7 +212,7 @@ def test_ast02_float_sums_are_not_cents():
 
 def test_ast02_findings_written_out_in_full():
     findings, assessed, _ = scan("AST02", AST02_REGISTER)
-    got = _findings(findings)
+    got = finding_fields(findings)
     assert set(got) == {"U1", "U2", "U4"}
     assert got["U1"] == {
         "level": "warning", "period": "2025",
@@ -259,7 +241,7 @@ def test_ast02_findings_written_out_in_full():
         "amount_at_risk": 0.01,
     }
     # assessed: U1, U4 (德清县), U2 (湖州市; not U5, whose stock has no value), U3 (乾元镇)
-    assert _assessed(assessed) == {"330500": (1, 1, 0, 1), "330521": (2, 2, 1, 1), "330521102": (1, 0, 0, 0)}
+    assert assessed_counts(assessed) == {"330500": (1, 1, 0, 1), "330521": (2, 2, 1, 1), "330521102": (1, 0, 0, 0)}
 
 
 def test_ast02_result_leaves_out_a_unit_whose_stock_has_no_value():
@@ -286,7 +268,7 @@ def test_period_is_the_fiscal_year_of_as_of():
             asset("i2", "U2", "A", "2020-01-01", 30_000.00, "idle"),
             asset("n2", "U2", "A", "2025-03-31", 10_000.00)]   # the day before
     findings, _, _ = scan("AST01", rows, as_of="2026-03-31", **_APRIL)
-    got = _findings(findings)
+    got = finding_fields(findings)
     assert list(got) == ["U1"] and got["U1"]["period"] == "2025" and got["U1"]["level"] == "alert"
     assert got["U1"]["evidence"] == {
         "window_start": "2025-04-01", "as_of": "2026-03-31",
@@ -423,7 +405,7 @@ def test_ast01_amounts_near_the_contract_limit_are_in_cents():
         asset("u2-ib", "U2", "B", "2019-01-01", _BIG_B, "idle"), asset("u2-nb", "U2", "B", "2025-06-01", 4e12),
     ]
     findings, _, values = scan("AST01", rows)
-    got = _findings(findings)
+    got = finding_fields(findings)
     assert (got["U1"]["level"], got["U1"]["value"]) == ("alert", 1.0)
     assert got["U1"]["amount_at_risk"] == 5_000_000_000_000.03
     assert got["U1"]["message_en"] == ("德清县教育局 bought assets of category A for 5,000,000,000,000.03 in the last 12 "
@@ -443,7 +425,7 @@ def test_ast02_amounts_near_the_contract_limit_are_in_cents():
             asset("u2", "U1", "A", "2019-01-01", 3_000_000_000_000.01),
             asset("i2", "U1", "A", "2019-01-01", _BIG_B, "idle")]
     findings, _, values = scan("AST02", rows)
-    f = _findings(findings)["U1"]
+    f = finding_fields(findings)["U1"]
     assert f["level"] == "alert" and f["value"] == pytest.approx(0.5, rel=1e-12)
     assert f["amount_at_risk"] == 5_000_000_000_000.03
     assert f["evidence"] == {"idle_value": 5_000_000_000_000.03, "active_value": 10_000_000_000_000.05, "assets": 4,

@@ -29,7 +29,7 @@ from fiscalrisk.indicators.registry import measure_and_grade
 from fiscalrisk.params import resolve
 from fiscalrisk.scan import make_context
 
-from ._tables import grouped_sum, typed
+from ._tables import assessed_counts, finding_fields, grouped_sum, typed
 from .test_contracts import contract, payment
 
 # two units in two regions: U1 市建设局 (湖州市 330500), U2 德清县交通局 (德清县 330521)
@@ -53,24 +53,6 @@ def scan(code: str, as_of: str = "2025-12-31", params: dict | None = None,
         resolve(overrides=params),
     )
     return measure_and_grade(code, ctx)
-
-
-def _findings(findings: pd.DataFrame) -> dict[str, dict[str, Any]]:
-    out = {}
-    for r in findings.to_dict("records"):
-        out[r["subject_id"]] = {
-            "level": str(r["level"]), "period": r["period"], "value": r["value"], "threshold": r["threshold"],
-            "subject_type": r["subject_type"], "unit_code": r["unit_code"], "region_code": r["region_code"],
-            "message_zh": r["message_zh"], "message_en": r["message_en"], "evidence": json.loads(r["evidence"]),
-            "amount_at_risk": r["amount_at_risk"],
-        }
-    return out
-
-
-def _assessed(assessed: pd.DataFrame) -> dict[str, tuple[int, int, int, int]]:
-    """region → (assessed, flagged, warnings, alerts)."""
-    return {r["region_code"]: (int(r["assessed"]), int(r["flagged"]), int(r["warnings"]), int(r["alerts"]))
-            for r in assessed.to_dict("records")}
 
 
 def _frame(table: str, rows: list[dict[str, Any]]) -> pd.DataFrame:
@@ -108,7 +90,7 @@ CON01_TABLES = {
 
 def test_con01_findings_written_out_in_full():
     findings, assessed, values = scan("CON01", **CON01_TABLES)
-    got = _findings(findings)
+    got = finding_fields(findings)
     assert set(got) == {"K1", "K2"}
     assert got["K1"] == {
         # 210,000.00 / 200,000.00 = 1.05 > 1.0 → alert; overpaid 210,000.00 − 200,000.00 = 10,000.00
@@ -134,7 +116,7 @@ def test_con01_findings_written_out_in_full():
         "amount_at_risk": 0.01,
     }
     # assessed: K1, K3 (U1, 湖州市) and K2 (U2, 德清县); not K4 (signed after as_of) nor K5 (amount 0)
-    assert _assessed(assessed) == {"330500": (2, 1, 0, 1), "330521": (1, 1, 0, 1)}
+    assert assessed_counts(assessed) == {"330500": (2, 1, 0, 1), "330521": (1, 1, 0, 1)}
     k3 = values.set_index("subject_id").loc["K3"]
     assert (k3["value"], k3["paid"], k3["amount"], k3["overpaid"], k3["level"]) == (1.0, 100_000.0, 100_000.0, 0.0, "ok")
 
@@ -196,7 +178,7 @@ CON02_PAYMENTS = [
 
 def test_con02_findings_written_out_in_full():
     findings, assessed, _ = scan("CON02", payments=CON02_PAYMENTS)
-    got = _findings(findings)
+    got = finding_fields(findings)
     assert got == {
         "x1": {
             "level": "warning", "period": "2025-05", "value": 500_000.0, "threshold": 500_000.0,
@@ -218,7 +200,7 @@ def test_con02_findings_written_out_in_full():
         },
     }
     # assessed: x1, x3 (U1) and x2 (U2); not the electricity bill nor the payment below 500,000
-    assert _assessed(assessed) == {"330500": (2, 1, 1, 0), "330521": (1, 1, 1, 0)}
+    assert assessed_counts(assessed) == {"330500": (2, 1, 1, 0), "330521": (1, 1, 1, 0)}
 
 
 def test_con02_direct_result_keeps_the_payments_with_a_contract_as_ok():
@@ -266,7 +248,7 @@ CON03_TABLES = {
 
 def test_con03_findings_written_out_in_full():
     findings, assessed, values = scan("CON03", "2025-06-30", **CON03_TABLES)
-    got = _findings(findings)
+    got = finding_fields(findings)
     assert set(got) == {"C1", "C2"}
     assert got["C1"] == {
         "level": "alert", "period": "2025-03", "value": 1_000_000.0, "threshold": 1_000_000.0,
@@ -292,7 +274,7 @@ def test_con03_findings_written_out_in_full():
                      "award_date": "2025-04-15", "days_before_award": 14},
         "amount_at_risk": 800_000.0,
     }
-    assert _assessed(assessed) == {"330500": (3, 1, 0, 1), "330521": (1, 1, 0, 1)}
+    assert assessed_counts(assessed) == {"330500": (3, 1, 0, 1), "330521": (1, 1, 0, 1)}
     # the contracts not flagged: no rule, no detail, the texts of their dates and procurement
     v = values.set_index("subject_id")
     assert list(v.index) == ["C1", "C2", "C3", "C4"]
@@ -327,7 +309,7 @@ def test_con03_direct_result_of_the_contracts_not_flagged():
     assert empty.empty and list(empty.columns) == [
         *BASE, "level", "threshold", "rule", "amount", "vendor_name", "award_date_text"]
     findings, assessed, _ = scan("CON03", "2024-12-31", **CON03_TABLES)
-    assert findings.empty and _assessed(assessed) == {"330500": (0, 0, 0, 0), "330521": (0, 0, 0, 0)}
+    assert findings.empty and assessed_counts(assessed) == {"330500": (0, 0, 0, 0), "330521": (0, 0, 0, 0)}
 
 
 def test_con03_a_procurement_listed_twice_is_judged_by_its_first_row():
@@ -368,7 +350,7 @@ CON04_TABLES = {
 
 def test_con04_findings_written_out_in_full():
     findings, assessed, values = scan("CON04", "2025-07-02", **CON04_TABLES)
-    got = _findings(findings)
+    got = finding_fields(findings)
     assert set(got) == {"D1", "D2"}
     d1 = got["D1"]
     # (0.8 − 0.5) × 100 = 30 pp ≥ 30 → warning; ahead 720,000.00 − 0.5 × 900,000.00 = 270,000.00
@@ -399,7 +381,7 @@ def test_con04_findings_written_out_in_full():
         "amount_at_risk": 1_000_000.0,
     }
     # assessed: D1, D3 (U1) and D2 (U2); D4 has no term
-    assert _assessed(assessed) == {"330500": (2, 1, 1, 0), "330521": (1, 1, 1, 0)}
+    assert assessed_counts(assessed) == {"330500": (2, 1, 1, 0), "330521": (1, 1, 1, 0)}
     d3 = values.set_index("subject_id").loc["D3"]
     # 0.6 − 0.5 = 10 pp; ahead 60,000 − 50,000 = 10,000
     assert d3["level"] == "ok" and d3["value"] == pytest.approx(10.0) and d3["ahead"] == pytest.approx(10_000.0)
@@ -450,7 +432,7 @@ CON05_TABLES = {
 
 def test_con05_findings_written_out_in_full():
     findings, assessed, _ = scan("CON05", **CON05_TABLES)
-    got = _findings(findings)
+    got = finding_fields(findings)
     assert set(got) == {"m1", "m2", "m4"}
     for g in got.values():
         assert math.isnan(g.pop("threshold"))  # a flag: no threshold
@@ -483,7 +465,7 @@ def test_con05_findings_written_out_in_full():
                      "payee_normalised": None, "vendor_normalised": "湖州甲建设", "amount": 40_000.0},
         "amount_at_risk": 40_000.0,
     }
-    assert _assessed(assessed) == {"330500": (3, 2, 0, 2), "330521": (2, 1, 0, 1)}
+    assert assessed_counts(assessed) == {"330500": (3, 2, 0, 2), "330521": (2, 1, 0, 1)}
 
 
 def test_con05_direct_result_keeps_the_matching_payees_as_ok():

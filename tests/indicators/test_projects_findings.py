@@ -11,7 +11,6 @@ budget column) and the result frames of the public functions themselves.
 
 from __future__ import annotations
 
-import json
 import math
 from typing import Any
 
@@ -28,7 +27,7 @@ from fiscalrisk.indicators.projects import (
 )
 from fiscalrisk.scan import make_context
 
-from ._tables import typed
+from ._tables import finding_fields, typed
 from .test_projects import REGIONS, UNITS, payment, project, report, run
 
 UNIT = "县交通局"  # U1 of test_projects, in 德清县 (330521)
@@ -38,18 +37,6 @@ CONTRACT = {"unit_code": "U1", "vendor_name": "湖州甲建设有限公司", "ca
 
 def contract(cid: str, amount: float, project_code: str | None, **kw: Any) -> dict[str, Any]:
     return {**CONTRACT, "contract_id": cid, "amount": amount, "project_code": project_code, **kw}
-
-
-def _rows(findings: pd.DataFrame) -> dict[str, dict[str, Any]]:
-    out = {}
-    for r in findings.to_dict("records"):
-        out[r["subject_id"]] = {
-            "level": r["level"], "period": r["period"], "value": r["value"], "threshold": r["threshold"],
-            "subject_type": r["subject_type"], "unit_code": r["unit_code"], "region_code": r["region_code"],
-            "message_zh": r["message_zh"], "message_en": r["message_en"],
-            "evidence": json.loads(r["evidence"]), "amount_at_risk": r["amount_at_risk"],
-        }
-    return out
 
 
 def _common(**kw: Any) -> dict[str, Any]:
@@ -88,7 +75,7 @@ def test_prj01_findings_every_field():
             # N0 has no payment at all: nothing paid, 0 % − 0 % = 0 pp
         ],
     )
-    got = _rows(findings)
+    got = finding_fields(findings)
     assert set(got) == {"A1", "W1"}
     assert int(assessed["assessed"].sum()) == 4  # A1, W1, OK1, N0
     # A1: paid share 3,600,000 / 8,000,000 = 45 %; progress 7.5 % → 37.5 pp ≥ 35: alert;
@@ -149,7 +136,7 @@ def test_prj02_findings_every_field():
         ],
         project_progress=[report("K200", 83.1, "2025-09-15"), report("Kdue", 50.0, "2025-09-15")],
     )
-    got = _rows(findings)
+    got = finding_fields(findings)
     assert set(got) == {"K200", "K5"} and int(assessed["assessed"].sum()) == 4
     # 2025-03-14 → 2025-09-30: 17 (to 31 March) + 30 + 31 + 30 + 31 + 31 + 30 = 200 days > 180: alert
     assert got["K200"] == _common(
@@ -178,7 +165,7 @@ def test_prj02_actual_end_dates_without_any_progress_table_are_enough():
         project("E2", end="2025-09-29", actual_end_date=None),  # 1 day overdue
     ])
     assert set(assessed["status"]) == {"assessed"} and int(assessed["assessed"].sum()) == 2
-    got = _rows(findings)
+    got = finding_fields(findings)
     assert set(got) == {"E2"}
     assert got["E2"] == _common(
         level="warning", value=1.0, threshold=0.0, amount_at_risk=10_000_000.0,
@@ -201,7 +188,7 @@ def test_prj02_without_actual_end_dates_reports_decide_after_a_project_not_start
                           report("F99", 99.9, "2025-09-01")],
     )
     assert int(assessed["assessed"].sum()) == 3  # F100 (finished), L1, F99
-    got = _rows(findings)
+    got = finding_fields(findings)
     assert {k: (v["level"], v["value"]) for k, v in got.items()} == {"L1": ("warning", 1.0),
                                                                     "F99": ("warning", 2.0)}
     assert got["F99"]["message_en"] == (f"{UNIT}: project F99 “F99 道路改造” was due on 2025-09-28 and is 2 days "
@@ -227,7 +214,7 @@ def test_prj02_a_planned_end_with_a_time_of_day_counts_by_calendar_day():
     # 2025-09-28 17:30, as_of 2025-09-30 → 2 days overdue, and the message shows the date alone
     findings, _ = run("PRJ02", projects=[project("H", end="2025-09-28 17:30:00")],
                       project_progress=[report("H", 75.0, "2025-09-01")])
-    got = _rows(findings)
+    got = finding_fields(findings)
     assert got["H"]["value"] == 2.0 and got["H"]["level"] == "warning"
     assert got["H"]["message_zh"] == f"{UNIT} 工程 H“H 道路改造”计划 2025-09-28 完工，已逾期 2 天，进度 75%"
     assert got["H"]["message_en"] == (f"{UNIT}: project H “H 道路改造” was due on 2025-09-28 and is 2 days "
@@ -283,7 +270,7 @@ def test_prj03_findings_every_field():
             contract("H4", 100.004, "T2"),  # contracted in cents: 100.00, exactly the budget
         ],
     )
-    got = _rows(findings)
+    got = finding_fields(findings)
     assert set(got) == {"C1", "P1"}
     assert int(assessed["assessed"].sum()) == 5  # C1, P1, T, T2 (ratio 1.0: not above) and Tiny (0)
     # C1: max(11,525,999.98 paid, 13,560,000.00 contracted) / 12,000,000 = 1.13 > 1: alert; 1,560,000 over
@@ -323,7 +310,7 @@ def test_prj03_contracts_without_project_codes_commit_nothing():
     }
     assert "project_code" not in frames["contracts"].columns
     findings, assessed = _frames_run("PRJ03", "2025-09-30", frames)
-    got = _rows(findings)
+    got = finding_fields(findings)
     assert int(assessed["assessed"].sum()) == 1 and set(got) == {"Y"}
     # 1,100,000 / 1,000,000 = 1.1 (contract not counted: 50 M would have made it 50)
     assert got["Y"]["value"] == pytest.approx(1.1, abs=1e-12)
