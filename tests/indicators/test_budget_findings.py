@@ -574,3 +574,30 @@ def test_bud05_sangong_codes_come_from_the_budget_module_parameters() -> None:
     # with the default codes both are 三公 and both a cent over
     g, _, _ = scan("BUD05", t)
     assert set(_findings(g)) == {("U1", "2025"), ("U2", "2025")}
+
+
+def test_bud01_a_unit_whose_lines_add_up_to_fifty_cents_is_assessed() -> None:
+    # min_budget 0: a budget of 0.50 is a budget (only a total of 0 is left out)
+    t = {"budget": budget([line(2026, "U1", 0.5)]), "payments": payments([payment("a", "2026-03-02", 0.1)])}
+    f, a, v = scan("BUD01", t, params={"min_budget": 0}, **_MONTHS)
+    # p = 0.5; U1: 0.10 / 0.50 = 0.2 → (0.5 − 0.2) × 100 = 30 pp ≥ 20 → alert; behind 0.5 × 0.50 − 0.10 = 0.15.
+    # 德清县 and 湖州市 hold only U1: the same; 乾元镇 has no unit with a budget: not a subject.
+    got = _findings(f)
+    assert set(got) == {("U1", "2026"), ("330521", "2026"), ("330500", "2026")}
+    assert got[("U1", "2026")] == {
+        "level": "alert", "value": pytest.approx(30.0), "threshold": 20.0, "subject_type": "unit",
+        "unit_code": "U1", "region_code": "330521",
+        "message_zh": "德清县教育局 截至6月30日预算执行率20.0%，低于序时进度50.0% 30.0个百分点",
+        "message_en": "德清县教育局: budget execution 20.0% at 30 June, 30.0 pp behind time progress of 50.0%",
+        "evidence": {"budget": 0.5, "net_payments": 0.1, "lines": 1, "execution_rate": 0.2,
+                     "time_progress": 0.5, "as_of": "2026-06-30"},
+        "amount_at_risk": 0.15,
+    }
+    assert got[("330521", "2026")]["evidence"] == got[("330500", "2026")]["evidence"] == {
+        "budget": 0.5, "net_payments": 0.1, "lines": 1, "execution_rate": 0.2, "time_progress": 0.5,
+        "as_of": "2026-06-30"}
+    assert list(zip(v["subject_type"], v["subject_id"], strict=True)) == [
+        ("unit", "U1"), ("region", "330500"), ("region", "330521")]
+    # each row counted in its own region: 德清县 holds U1's row and its own, 湖州市 its own
+    assert {k: x[:4] for k, x in _assessed(a).items()} == {
+        "330500": (1, 1, 0, 1), "330521": (2, 2, 0, 2), "330521102": (0, 0, 0, 0)}
