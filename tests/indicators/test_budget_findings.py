@@ -22,8 +22,8 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from fiscalrisk.indicators.budget import _dated_months
-from fiscalrisk.indicators.registry import measure_and_grade
+from fiscalrisk.indicators.budget import _dated_months, sangong_codes
+from fiscalrisk.indicators.registry import ScanContext, measure_and_grade
 
 from ._tables import budget, context, line, payment, payments, typed
 
@@ -601,3 +601,10 @@ def test_bud01_a_unit_whose_lines_add_up_to_fifty_cents_is_assessed() -> None:
     # each row counted in its own region: 德清县 holds U1's row and its own, 湖州市 its own
     assert {k: x[:4] for k, x in _assessed(a).items()} == {
         "330500": (1, 1, 0, 1), "330521": (2, 2, 0, 2), "330521102": (0, 0, 0, 0)}
+
+
+def test_sangong_codes_of_a_context_without_parameters_are_the_built_in_ones() -> None:
+    # a bare ScanContext (not made by make_context, which always resolves the defaults) has params None
+    bare = ScanContext(tables={}, as_of=pd.Timestamp("2026-06-30"), params=None)
+    assert sangong_codes(bare) == SANGONG
+
