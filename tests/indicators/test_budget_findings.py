@@ -22,7 +22,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from fiscalrisk.indicators.budget import _dated_months, sangong_codes
+from fiscalrisk.indicators.budget import _dated_months, project_execution, sangong_codes
 from fiscalrisk.indicators.registry import ScanContext, measure_and_grade
 
 from ._tables import budget, context, line, payment, payments, typed
@@ -608,3 +608,61 @@ def test_sangong_codes_of_a_context_without_parameters_are_the_built_in_ones() -
     bare = ScanContext(tables={}, as_of=pd.Timestamp("2026-06-30"), params=None)
     assert sangong_codes(bare) == SANGONG
 
+
+# ---------------------------------------------------------------------------------------- project_execution
+def _project_budget() -> pd.DataFrame:
+    # given out of key order: 2026 U2 first, 2025 last
+    return budget([
+        line(2026, "U2", 1_000.0, project_code="P9", adjusted_amount=0.5),  # adjusted down to fifty cents
+        line(2026, "U1", 100_000.0, project_code="P1", adjusted_amount=80_000.0),
+        line(2026, "U1", 50_000.0, economic="30202", project_code="P1", adjusted_amount=None),  # = original
+        line(2026, "U1", 0.0, economic="30203", project_code="P0", adjusted_amount=0.0),
+        line(2026, "U1", 70_000.0, adjusted_amount=None),  # no project code: not a project's line
+        line(2025, "U1", 10_000.0, project_code="P1", adjusted_amount=None),
+    ], extra=("adjusted_amount",))
+
+
+def _execution(rows: list[tuple[int, str, str, float, float, float]]) -> pd.DataFrame:
+    return pd.DataFrame({
+        "year": pd.Series([r[0] for r in rows], dtype="int64"),
+        "unit_code": pd.Series([r[1] for r in rows], dtype="str"),
+        "project_code": pd.Series([r[2] for r in rows], dtype="str"),
+        "adjusted": [r[3] for r in rows], "net": [r[4] for r in rows], "rate": [r[5] for r in rows],
+    })
+
+
+def test_project_execution_sums_each_project_year_in_key_order() -> None:
+    pay = payments([
+        payment("a", "2026-03-02", 20_000.1, project_code="P1"),
+        payment("b", "2026-07-01", 9_000.0, project_code="P1"),  # after as_of: not counted
+        payment("c", "2026-03-02", 300.0, economic_code="30203", project_code="P0"),
+        payment("d", "2026-03-02", 5_000.0),  # the line without a project
+        payment("e", "2025-05-06", 10_000.0, project_code="P1"),
+        payment("f", "2026-03-02", 0.2, unit="U2", project_code="P9"),
+    ])
+    ctx = context({"units": UNITS, "budget": _project_budget(), "payments": pay}, "2026-06-30")
+    got = project_execution(ctx)
+    # 2025 U1 P1: 10,000 / 10,000 = 1.
+    # 2026 U1 P0: 300 paid on an adjusted budget of 0: no rate (NaN, not +inf).
+    # 2026 U1 P1: adjusted 80,000 + 50,000 (its 30202 line has no payments: 0 spent) = 130,000;
+    #   net 20,000.10 (the 9,000 of 1 July not counted) → 20,000.10 / 130,000 = 0.1538469…
+    # 2026 U2 P9: 0.20 / 0.50 = 0.4 (a positive budget under 1 yuan has a rate).
+    # The line without a project code and its 5,000 are left out.
+    pd.testing.assert_frame_equal(got, _execution([
+        (2025, "U1", "P1", 10_000.0, 10_000.0, 1.0),
+        (2026, "U1", "P0", 0.0, 300.0, math.nan),
+        (2026, "U1", "P1", 130_000.0, 20_000.1, 20_000.1 / 130_000),
+        (2026, "U2", "P9", 0.5, 0.2, 0.4),
+    ]), check_exact=True)
+    assert project_execution(ctx) is got  # computed once per scan
+
+
+def test_project_execution_without_payments_spends_nothing() -> None:
+    ctx = context({"units": UNITS, "budget": _project_budget()}, "2026-06-30")
+    # no payments table: every project-year has net 0, rate 0 (NaN where the adjusted budget is 0)
+    pd.testing.assert_frame_equal(project_execution(ctx), _execution([
+        (2025, "U1", "P1", 10_000.0, 0.0, 0.0),
+        (2026, "U1", "P0", 0.0, 0.0, math.nan),
+        (2026, "U1", "P1", 130_000.0, 0.0, 0.0),
+        (2026, "U2", "P9", 0.5, 0.0, 0.0),
+    ]), check_exact=True)
