@@ -666,3 +666,17 @@ def test_project_execution_without_payments_spends_nothing() -> None:
         (2026, "U1", "P1", 130_000.0, 0.0, 0.0),
         (2026, "U2", "P9", 0.5, 0.0, 0.0),
     ]), check_exact=True)
+
+
+def test_project_execution_is_in_cents_at_the_largest_amounts_of_the_data_contract() -> None:
+    # amounts under input.max_abs_amount (10^13): 5,000,000,000,000.01 + 0.02 adds up in floats to
+    # 5,000,000,000,000.029 (a double every 0.00098 here), which rounds to the cent 5,000,000,000,000.03
+    bud = budget([
+        line(2026, "U1", 5_000_000_000_000.01, project_code="P1"),
+        line(2026, "U1", 0.02, economic="30202", project_code="P1"),
+    ])
+    pay = payments([payment("a", "2026-03-02", 5_000_000_000_000.01, project_code="P1"),
+                    payment("b", "2026-03-02", 0.02, economic_code="30202", project_code="P1")])
+    ctx = context({"units": UNITS, "budget": bud, "payments": pay}, "2026-06-30")
+    pd.testing.assert_frame_equal(project_execution(ctx), _execution([
+        (2026, "U1", "P1", 5_000_000_000_000.03, 5_000_000_000_000.03, 1.0)]), check_exact=True)
