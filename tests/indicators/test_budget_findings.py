@@ -7,7 +7,9 @@ their bounds; these pin what a finding says, which subjects are assessed in whic
 the graded values of the subjects that are not flagged (a scan output too, in the order of their keys
 whatever the order of the data), the fiscal months named for a year that does not start in January, the
 parts of the data that are left out (lines below min_budget, lines with no payments, payments after
-``as_of``, non-三公 codes) and amounts in cents that float sums do not add up exactly.
+``as_of``, non-三公 codes) and amounts in cents that float sums do not add up exactly. ``project_execution``
+(the execution of each project-year, read by the performance indicators) is compared whole with frames
+written out by hand.
 
 Regions of ``_tables.regions()``: 330500 湖州市 ⊃ 330521 德清县 ⊃ 330521102 乾元镇. Units: U1 德清县教育局
 (330521), U2 湖州市财政局 (330500), U3 乾元镇人民政府 (330521102), and here U4 德清县卫生健康局 (330521).
