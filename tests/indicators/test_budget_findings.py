@@ -7,7 +7,9 @@ their bounds; these pin what a finding says, which subjects are assessed in whic
 the graded values of the subjects that are not flagged (a scan output too, in the order of their keys
 whatever the order of the data), the fiscal months named for a year that does not start in January, the
 parts of the data that are left out (lines below min_budget, lines with no payments, payments after
-``as_of``, non-三公 codes) and amounts in cents that float sums do not add up exactly.
+``as_of``, non-三公 codes) and amounts in cents that float sums do not add up exactly. ``project_execution``
+(the execution of each project-year, read by the performance indicators) is compared whole with frames
+written out by hand.
 
 Regions of ``_tables.regions()``: 330500 湖州市 ⊃ 330521 德清县 ⊃ 330521102 乾元镇. Units: U1 德清县教育局
 (330521), U2 湖州市财政局 (330500), U3 乾元镇人民政府 (330521102), and here U4 德清县卫生健康局 (330521).
@@ -22,8 +24,8 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from fiscalrisk.indicators.budget import _dated_months
-from fiscalrisk.indicators.registry import measure_and_grade
+from fiscalrisk.indicators.budget import _dated_months, project_execution, sangong_codes
+from fiscalrisk.indicators.registry import ScanContext, measure_and_grade
 
 from ._tables import budget, context, line, payment, payments, typed
 
@@ -574,3 +576,109 @@ def test_bud05_sangong_codes_come_from_the_budget_module_parameters() -> None:
     # with the default codes both are 三公 and both a cent over
     g, _, _ = scan("BUD05", t)
     assert set(_findings(g)) == {("U1", "2025"), ("U2", "2025")}
+
+
+def test_bud01_a_unit_whose_lines_add_up_to_fifty_cents_is_assessed() -> None:
+    # min_budget 0: a budget of 0.50 is a budget (only a total of 0 is left out)
+    t = {"budget": budget([line(2026, "U1", 0.5)]), "payments": payments([payment("a", "2026-03-02", 0.1)])}
+    f, a, v = scan("BUD01", t, params={"min_budget": 0}, **_MONTHS)
+    # p = 0.5; U1: 0.10 / 0.50 = 0.2 → (0.5 − 0.2) × 100 = 30 pp ≥ 20 → alert; behind 0.5 × 0.50 − 0.10 = 0.15.
+    # 德清县 and 湖州市 hold only U1: the same; 乾元镇 has no unit with a budget: not a subject.
+    got = _findings(f)
+    assert set(got) == {("U1", "2026"), ("330521", "2026"), ("330500", "2026")}
+    assert got[("U1", "2026")] == {
+        "level": "alert", "value": pytest.approx(30.0), "threshold": 20.0, "subject_type": "unit",
+        "unit_code": "U1", "region_code": "330521",
+        "message_zh": "德清县教育局 截至6月30日预算执行率20.0%，低于序时进度50.0% 30.0个百分点",
+        "message_en": "德清县教育局: budget execution 20.0% at 30 June, 30.0 pp behind time progress of 50.0%",
+        "evidence": {"budget": 0.5, "net_payments": 0.1, "lines": 1, "execution_rate": 0.2,
+                     "time_progress": 0.5, "as_of": "2026-06-30"},
+        "amount_at_risk": 0.15,
+    }
+    assert got[("330521", "2026")]["evidence"] == got[("330500", "2026")]["evidence"] == {
+        "budget": 0.5, "net_payments": 0.1, "lines": 1, "execution_rate": 0.2, "time_progress": 0.5,
+        "as_of": "2026-06-30"}
+    assert list(zip(v["subject_type"], v["subject_id"], strict=True)) == [
+        ("unit", "U1"), ("region", "330500"), ("region", "330521")]
+    # each row counted in its own region: 德清县 holds U1's row and its own, 湖州市 its own
+    assert {k: x[:4] for k, x in _assessed(a).items()} == {
+        "330500": (1, 1, 0, 1), "330521": (2, 2, 0, 2), "330521102": (0, 0, 0, 0)}
+
+
+def test_sangong_codes_of_a_context_without_parameters_are_the_built_in_ones() -> None:
+    # a bare ScanContext (not made by make_context, which always resolves the defaults) has params None
+    bare = ScanContext(tables={}, as_of=pd.Timestamp("2026-06-30"), params=None)
+    assert sangong_codes(bare) == SANGONG
+
+
+# ---------------------------------------------------------------------------------------- project_execution
+def _project_budget() -> pd.DataFrame:
+    # given out of key order: 2026 U2 first, 2025 last
+    return budget([
+        line(2026, "U2", 1_000.0, project_code="P9", adjusted_amount=0.5),  # adjusted down to fifty cents
+        line(2026, "U1", 100_000.0, project_code="P1", adjusted_amount=80_000.0),
+        line(2026, "U1", 50_000.0, economic="30202", project_code="P1", adjusted_amount=None),  # = original
+        line(2026, "U1", 0.0, economic="30203", project_code="P0", adjusted_amount=0.0),
+        line(2026, "U1", 70_000.0, adjusted_amount=None),  # no project code: not a project's line
+        line(2025, "U1", 10_000.0, project_code="P1", adjusted_amount=None),
+    ], extra=("adjusted_amount",))
+
+
+def _execution(rows: list[tuple[int, str, str, float, float, float]]) -> pd.DataFrame:
+    return pd.DataFrame({
+        "year": pd.Series([r[0] for r in rows], dtype="int64"),
+        "unit_code": pd.Series([r[1] for r in rows], dtype="str"),
+        "project_code": pd.Series([r[2] for r in rows], dtype="str"),
+        "adjusted": [r[3] for r in rows], "net": [r[4] for r in rows], "rate": [r[5] for r in rows],
+    })
+
+
+def test_project_execution_sums_each_project_year_in_key_order() -> None:
+    pay = payments([
+        payment("a", "2026-03-02", 20_000.1, project_code="P1"),
+        payment("b", "2026-07-01", 9_000.0, project_code="P1"),  # after as_of: not counted
+        payment("c", "2026-03-02", 300.0, economic_code="30203", project_code="P0"),
+        payment("d", "2026-03-02", 5_000.0),  # the line without a project
+        payment("e", "2025-05-06", 10_000.0, project_code="P1"),
+        payment("f", "2026-03-02", 0.2, unit="U2", project_code="P9"),
+    ])
+    ctx = context({"units": UNITS, "budget": _project_budget(), "payments": pay}, "2026-06-30")
+    got = project_execution(ctx)
+    # 2025 U1 P1: 10,000 / 10,000 = 1.
+    # 2026 U1 P0: 300 paid on an adjusted budget of 0: no rate (NaN, not +inf).
+    # 2026 U1 P1: adjusted 80,000 + 50,000 (its 30202 line has no payments: 0 spent) = 130,000;
+    #   net 20,000.10 (the 9,000 of 1 July not counted) → 20,000.10 / 130,000 = 0.1538469…
+    # 2026 U2 P9: 0.20 / 0.50 = 0.4 (a positive budget under 1 yuan has a rate).
+    # The line without a project code and its 5,000 are left out.
+    pd.testing.assert_frame_equal(got, _execution([
+        (2025, "U1", "P1", 10_000.0, 10_000.0, 1.0),
+        (2026, "U1", "P0", 0.0, 300.0, math.nan),
+        (2026, "U1", "P1", 130_000.0, 20_000.1, 20_000.1 / 130_000),
+        (2026, "U2", "P9", 0.5, 0.2, 0.4),
+    ]), check_exact=True)
+    assert project_execution(ctx) is got  # computed once per scan
+
+
+def test_project_execution_without_payments_spends_nothing() -> None:
+    ctx = context({"units": UNITS, "budget": _project_budget()}, "2026-06-30")
+    # no payments table: every project-year has net 0, rate 0 (NaN where the adjusted budget is 0)
+    pd.testing.assert_frame_equal(project_execution(ctx), _execution([
+        (2025, "U1", "P1", 10_000.0, 0.0, 0.0),
+        (2026, "U1", "P0", 0.0, 0.0, math.nan),
+        (2026, "U1", "P1", 130_000.0, 0.0, 0.0),
+        (2026, "U2", "P9", 0.5, 0.0, 0.0),
+    ]), check_exact=True)
+
+
+def test_project_execution_is_in_cents_at_the_largest_amounts_of_the_data_contract() -> None:
+    # amounts under input.max_abs_amount (10^13): 5,000,000,000,000.01 + 0.02 adds up in floats to
+    # 5,000,000,000,000.029 (a double every 0.00098 here), which rounds to the cent 5,000,000,000,000.03
+    bud = budget([
+        line(2026, "U1", 5_000_000_000_000.01, project_code="P1"),
+        line(2026, "U1", 0.02, economic="30202", project_code="P1"),
+    ])
+    pay = payments([payment("a", "2026-03-02", 5_000_000_000_000.01, project_code="P1"),
+                    payment("b", "2026-03-02", 0.02, economic_code="30202", project_code="P1")])
+    ctx = context({"units": UNITS, "budget": bud, "payments": pay}, "2026-06-30")
+    pd.testing.assert_frame_equal(project_execution(ctx), _execution([
+        (2026, "U1", "P1", 5_000_000_000_000.03, 5_000_000_000_000.03, 1.0)]), check_exact=True)
