@@ -254,6 +254,28 @@ def test_split_purchases_every_column_of_every_row_with_both_limits():
     ]
 
 
+
+def test_split_purchases_sums_are_kept_to_the_cent_and_a_purchase_alone_in_its_window_is_no_split():
+    rows = [
+        # A02 goods (decentralised limit 1,000,000): 499,999.998 + 499,999.998 = 999,999.996, which is
+        # 1,000,000.00 to the cent → reaches the limit; each amount is below it
+        proc("C1", "self_procured", 499_999.998, notice_date="2025-01-10"),
+        proc("C2", "self_procured", 499_999.998, notice_date="2025-02-10"),
+        # A05 goods: 999,999.999 (1,000,000.00 to the cent) twice, 151 days apart: each alone in its
+        # 90-day window, so neither is a split, though its own amount rounds to the limit
+        proc("L1", "self_procured", 999_999.999, item_category="A05", notice_date="2025-01-01"),
+        proc("L2", "self_procured", 999_999.999, item_category="A05", notice_date="2025-06-01"),
+    ]
+    res = split_purchases(typed("procurement", rows), AS_OF, open_tender_limits=OPEN_LIMITS,
+                          decentralised_limits=DEC_LIMITS, window_days=90, level="alert")
+    assert records(res[["subject_id", "level", "window_sum", "count"]]) == [
+        {"subject_id": "C1", "level": "ok", "window_sum": 499_999.998, "count": 1},
+        {"subject_id": "C2", "level": "alert", "window_sum": 1_000_000.0, "count": 2},
+        {"subject_id": "L1", "level": "ok", "window_sum": 999_999.999, "count": 1},
+        {"subject_id": "L2", "level": "ok", "window_sum": 999_999.999, "count": 1},
+    ]
+    assert res["evidence"].iloc[1]["estimated_amounts"] == [500_000.0, 500_000.0]
+
 # ---------------------------------------------------------------------------------------- PRC06
 def test_award_to_estimate_every_column_of_every_row():
     rows = [
