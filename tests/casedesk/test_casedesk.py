@@ -262,7 +262,6 @@ def test_sign_in_filter_confirm_and_see_the_move_in_the_history(desk: Desk, desk
     from fiscalrisk.register import Register
 
     assert Register(desk_register.url).audit().intact
-    page.screenshot(path="/tmp/casedesk.png", full_page=True)
     _no_leaks(page, browser_page)
     for password in PASSWORDS.values():
         assert password not in desk.log()
