@@ -434,12 +434,17 @@ def test_an_undeclared_amount_is_nan_and_a_missing_column_an_error(declare) -> N
 def test_unfinalised_findings_have_text_ids_and_an_ordered_level(declare) -> None:
     declare(result(subject_id=[7, 8], region_code=[None, "330500"], value=[30.0, 15.0], period=[2026, 2026],
                    subject_type=["region", None]))
-    f, _, _ = measure_and_grade(CODE, ctx_of(Rules(warning=10, alert=20)), finalized=False)
+    f, a, _ = measure_and_grade(CODE, ctx_of(Rules(warning=10, alert=20)), finalized=False)
+    assert "priority" not in f.columns  # ranked when the caller finalises the findings of many runs
     assert f["level"].dtype == LEVEL_DTYPE
     assert list(f["subject_id"]) == ["7", "8"] and list(f["period"]) == ["2026", "2026"]
     assert list(f["unit_code"]) == ["", ""] and list(f["region_code"]) == ["", "330500"]
     assert list(f["subject_type"]) == ["region", "unit"] and list(f["value_unit"]) == ["ratio", "ratio"]
     assert list(f["finding_id"]) == [fid("region", "7"), fid("unit", "8")]
+    # a subject without a unit or a region counts in the region ""
+    assert counts(a) == [(CODE, "budget", "", "assessed", 1, 1, 0, 1, ""),
+                         (CODE, "budget", "330500", "assessed", 1, 1, 1, 0, ""),
+                         (CODE, "budget", "330521", "assessed", 0, 0, 0, 0, "no subjects")]
 
 
 # ------------------------------------------------------------------------------------- not assessed
@@ -474,12 +479,13 @@ def test_not_assessed_by_the_function_and_for_missing_inputs(declare) -> None:
 
 
 def test_regions_where_nothing_was_measured_get_the_rows_reasons(declare) -> None:
-    declare(result(subject_id=["a", "b", "c", "d", "e"], unit_code=["U1", "U1", "U2", "U2", "U2"],
-                   value=[5.0, np.nan, np.nan, np.nan, np.nan], reason=[None, "gap", "b reason", "a reason",
-                                                                          "a reason"]))
+    # a value that is not a number is not measured; an empty or missing reason is no reason
+    declare(result(subject_id=list("abcdefgh"), unit_code=["U1", "U1", "U2", "U2", "U2", "U2", "U2", "U2"],
+                   value=pd.Series([5.0, np.nan, np.nan, np.nan, np.nan, "n/a", np.nan, np.nan], dtype=object),
+                   reason=[None, "gap", "b reason", "a reason", "a reason", "c unreadable", "", None]))
     _, a = run_indicator(CODE, ctx_of(Rules(alert=20)))
     assert counts(a) == [(CODE, "budget", "330500", "assessed", 1, 0, 0, 0, ""),
-                         (CODE, "budget", "330521", "assessed", 0, 0, 0, 0, "a reason; b reason")]
+                         (CODE, "budget", "330521", "assessed", 0, 0, 0, 0, "a reason; b reason; c unreadable")]
 
 
 # ----------------------------------------------------------------------------------------- catalogue
@@ -691,3 +697,97 @@ def test_fiscal_months_follow_the_fiscal_year_start() -> None:
                       params={"calendar": {"fiscal_year_start_month": 4}})
     assert ctx.fiscal_month(pd.Timestamp("2026-04-15")) == 1 and ctx.fiscal_month(pd.Timestamp("2026-03-15")) == 12
     assert ctx.year == 2025
+
+
+def test_values_keep_the_results_columns_with_the_grade(declare) -> None:
+    declare(result(subject_id=["a", "b", "c"], unit_code=["U1", "U1", "U2"], value=[25.0, 5.0, 15.0],
+                   level=[None, "warning", None], threshold=[None, 7.0, None],
+                   subject_type=["region", None, None]))
+    _, _, values = measure_and_grade(CODE, ctx_of(Rules(warning=10, alert=20)))
+    assert list(values.columns) == ["indicator", "subject_id", "unit_code", "value", "subject_type", "period",
+                                    "region_code", "threshold", "level"]
+    assert values.drop(columns="value").to_dict("records") == [
+        {"indicator": CODE, "subject_id": "a", "unit_code": "U1", "subject_type": "region", "period": "2026",
+         "region_code": "330500", "threshold": 20.0, "level": "alert"},
+        {"indicator": CODE, "subject_id": "b", "unit_code": "U1", "subject_type": "unit", "period": "2026",
+         "region_code": "330500", "threshold": 7.0, "level": "warning"},
+        {"indicator": CODE, "subject_id": "c", "unit_code": "U2", "subject_type": "unit", "period": "2026",
+         "region_code": "330521", "threshold": 10.0, "level": "warning"},
+    ]
+
+
+def test_the_values_of_event_subjects_only_when_asked(declare) -> None:
+    declare(result(subject_id=["P1", "P2"], unit_code=["U1", "U2"], value=[25.0, 5.0]), subject_type="payment")
+    ctx = ctx_of(Rules(alert=20))
+    assert measure_and_grade(CODE, ctx)[2].empty
+    assert measure_and_grade(CODE, ctx, events=False)[2].empty
+    values = measure_and_grade(CODE, ctx, events=True)[2]
+    assert list(values["subject_id"]) == ["P1", "P2"] and list(values["level"]) == ["alert", "ok"]
+    assert list(values["subject_type"]) == ["payment", "payment"]
+
+
+def test_a_value_exactly_at_the_edge_of_the_tolerance_is_on_the_threshold() -> None:
+    # the tolerance at 10 is e = 1e-11: t − e and t + e are still "on" the threshold
+    t, e = 10.0, 1e-12 * 10.0
+    on = np.array([t - e, t + e])
+    assert list(grade_values(on, "ge", t, None)[0]) == ["warning", "warning"]
+    assert list(grade_values(on, "gt", t, None)[0]) == ["ok", "ok"]
+    assert list(grade_values(on, "le", t, None)[0]) == ["warning", "warning"]
+    assert list(grade_values(on, "lt", t, None)[0]) == ["ok", "ok"]
+    lo, hi = 0.9, 1.1
+    edge = np.array([lo - 1e-12 * 1.0, hi + 1e-12 * hi])
+    assert list(grade_values(edge, "outside", [lo, hi], None)[0]) == ["ok", "ok"]
+
+
+def test_grade_codes_are_positions_in_the_levels() -> None:
+    from fiscalrisk.indicators.registry import grade_codes
+
+    codes, thr = grade_codes(np.array([5.0, 15.0, 25.0]), "ge", 10, 20)
+    assert list(codes) == [0, 2, 3] and codes.dtype == np.int8
+    with pytest.raises(ValueError, match=re.escape("indicator : threshold alert must be a [low, high] band, got 2")):
+        grade_codes(np.array([1.0]), "outside", None, 2)
+
+
+def test_missing_inputs_are_all_named(declare) -> None:
+    declare(result(subject_id=["a"], value=[1.0]), reads={"budget": ("year",), "contracts": ("contract_id",)})
+    _, a = run_indicator(CODE, ctx_of())
+    assert set(a["reason"]) == {"missing table: budget, contracts"}
+    REGISTRY.pop(CODE)
+    declare(result(subject_id=["a"], value=[1.0]), reads={"units": ("unit_code", "x", "y"), "regions": ("z",)})
+    _, a = run_indicator(CODE, ctx_of())
+    assert set(a["reason"]) == {"missing column: units.x, units.y, regions.z"}
+    REGISTRY.pop(CODE)
+    declare(result(subject_id=["a"], value=[1.0]), reads={"units": ("unit_code",), "regions": ("name",)})
+    _, a = run_indicator(CODE, ctx_of(tables={"units": UNITS.iloc[0:0], "regions": REGIONS.iloc[0:0]}))
+    assert counts(a) == [(CODE, "budget", "", "not_assessed", None, None, None, None, "empty table: units, regions")]
+
+
+def test_an_unknown_code_names_the_close_ones(declare) -> None:
+    from fiscalrisk.indicators.registry import get
+
+    for code in ("ZZZ01", "ZZZ02", "ZZZ03", "ZZZ04"):
+        declare(result(subject_id=["a"], value=[1.0]), code=code)
+    with pytest.raises(KeyError) as e:
+        get("ZZZ0")
+    m = re.fullmatch(r"unknown indicator 'ZZZ0'; did you mean (ZZZ0\d), (ZZZ0\d), (ZZZ0\d)\?", e.value.args[0])
+    assert m and len(set(m.groups())) == 3
+    with pytest.raises(KeyError) as e:
+        get("QQQ99")
+    assert e.value.args[0] == "unknown indicator 'QQQ99'"
+
+
+def test_the_catalogue_of_the_parameter_checks(declare) -> None:
+    def check(p: Any) -> list:
+        return []
+
+    declare(result(subject_id=["a"], value=[1.0]), grade="le", check=check)
+    assert CATALOGUE.check(CODE) is check and CATALOGUE.check("QQQ99") is None
+    assert CATALOGUE.direction(CODE) == "lower" and CATALOGUE.direction("QQQ99") == "higher"
+    assert CODE in CATALOGUE.codes()
+
+
+def test_without_params_an_indicator_receives_its_declared_defaults_only(declare) -> None:
+    from fiscalrisk.indicators.registry import indicator_params
+
+    spec = declare(result(subject_id=["a"], value=[1.0]))
+    assert dict(indicator_params(spec, None)) == {}
