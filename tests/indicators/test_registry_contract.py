@@ -208,6 +208,9 @@ def test_a_band_threshold_that_is_not_a_pair_is_refused_with_its_name() -> None:
     with pytest.raises(ValueError, match=re.escape("indicator : threshold alert must be a [low, high] band, "
                                                    "got [1, 2, 3]")):
         grade_values(np.array([1.0]), "outside", None, [1, 2, 3])
+    with pytest.raises(ValueError, match=re.escape(f"indicator {CODE}: threshold alert must be a [low, high] band, "
+                                                   "got 7")):
+        grade_values(np.array([1.0]), "outside", [1, 2], 7, CODE)
 
 
 def test_a_band_indicator_with_a_number_threshold_names_itself(declare) -> None:
@@ -337,18 +340,19 @@ def test_region_codes_given_as_numbers_are_text(declare) -> None:
 
 
 def test_numbers_dates_and_missing_fields_in_messages(declare) -> None:
-    zh = "{unit_name}：{paid:%Y-%m-%d}付款{amount:,.2f}元，{note}，编号{Ref:>5}"
-    en = "{unit_name}: paid {paid:%Y-%m-%d}, {amount:,.2f} yuan, {note}, ref {Ref:>5}"
+    zh = "{unit_name}：{paid:%Y-%m-%d}付款{amount:,.2f}元，{note}，编号{Ref:>5}，区间{band}"
+    en = "{unit_name}: paid {paid:%Y-%m-%d}, {amount:,.2f} yuan, {note}, ref {Ref:>5}, band {band}"
     declare(result(subject_id=["a", "b"], unit_code=["U1", "U2"], value=[30.0, 30.0],
                    paid=pd.to_datetime(["2026-06-01 10:30", None]), amount=[1234.5678912, np.nan],
                    note=pd.Series(["备注", None], dtype="str"), Ref=["AB", "CD"]),
             message_zh=zh, message_en=en)
-    f, _ = run_indicator(CODE, ctx_of(Rules(alert=20)))
+    f, _ = run_indicator(CODE, ctx_of(Rules(alert=20, band=[1, 2])))  # a parameter is a field too
     got = {r["subject_id"]: (r["message_zh"], r["message_en"]) for r in f.to_dict("records")}
-    assert got["a"] == ("财政局：2026-06-01付款1,234.57元，备注，编号   AB",
-                        "Finance Bureau: paid 2026-06-01, 1,234.57 yuan, 备注, ref    AB")
+    assert got["a"] == ("财政局：2026-06-01付款1,234.57元，备注，编号   AB，区间[1, 2]",
+                        "Finance Bureau: paid 2026-06-01, 1,234.57 yuan, 备注, ref    AB, band [1, 2]")
     # a missing date cannot take its format: the message is written without formats, missing fields empty
-    assert got["b"] == ("教育局：付款元，，编号CD", "教育局: paid ,  yuan, , ref CD")
+    # (a list is not missing)
+    assert got["b"] == ("教育局：付款元，，编号CD，区间[1, 2]", "教育局: paid ,  yuan, , ref CD, band [1, 2]")
 
 
 def test_parameters_are_message_fields(declare) -> None:
