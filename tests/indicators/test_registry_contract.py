@@ -797,3 +797,20 @@ def test_without_params_an_indicator_receives_its_declared_defaults_only(declare
 
     spec = declare(result(subject_id=["a"], value=[1.0]))
     assert dict(indicator_params(spec, None)) == {}
+
+
+def test_the_value_in_a_message_is_the_graded_number(declare) -> None:
+    # a value given as text is read as a number, and the message formats that number
+    declare(result(subject_id=["a"], unit_code=["U1"], value=pd.Series(["30.5"], dtype=object)),
+            message_zh="{value:.2f}", message_en="{value:.2f}")
+    f, _ = run_indicator(CODE, ctx_of(Rules(alert=20)))
+    assert (f["value"].iloc[0], f["message_zh"].iloc[0], f["message_en"].iloc[0]) == (30.5, "30.50", "30.50")
+
+
+@pytest.mark.parametrize("name", ["evidence", "_level", "_threshold", "_value"])
+def test_the_evidence_and_the_registrys_working_columns_are_not_message_fields(declare, name: str) -> None:
+    declare(result(subject_id=["a"], unit_code=["U1"], value=[30.0], evidence=[{"n": 1}]),
+            message_zh="{" + name + "}")
+    with pytest.raises(KeyError, match=re.escape(f"indicator {CODE}: message field '{name}' is not a column of "
+                                                 "its result")):
+        run_indicator(CODE, ctx_of(Rules(alert=20)))
