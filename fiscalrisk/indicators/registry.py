@@ -823,14 +823,33 @@ def _clean(v: Any) -> Any:
     return v
 
 
+class _Missing:
+    """A missing value in a message: empty text whatever the field's format (``{x}``, ``{x:,.2f}``),
+    never ``nan`` or ``None``."""
+
+    __slots__ = ()
+
+    def __format__(self, spec: str) -> str:
+        return ""
+
+    def __str__(self) -> str:
+        return ""
+
+    def __repr__(self) -> str:
+        return "''"
+
+
+_MISSING = _Missing()
+
+
 def _fmt_value(v: Any) -> Any:
-    """Values handed to str.format: missing → NaN for numbers, '' otherwise."""
+    """Values handed to str.format: a missing one (None, NA, NaT, NaN) reads as empty text."""
     if v is None or v is pd.NA or v is pd.NaT:
-        return float("nan")
-    if isinstance(v, float) and math.isnan(v):
-        return v
+        return _MISSING
     if isinstance(v, np.generic):
-        return v.item()
+        v = v.item()
+    if isinstance(v, float) and math.isnan(v):
+        return _MISSING
     return v
 
 
@@ -1042,11 +1061,13 @@ def _findings(spec: IndicatorSpec, ctx: ScanContext, p: Mapping[str, Any], f: pd
 def _messages(spec: IndicatorSpec, ctx: ScanContext, p: Mapping[str, Any],
               f: pd.DataFrame) -> tuple[list[str], list[str], list[str]]:
     """The Chinese and English messages and the evidence (JSON) of the findings' rows ``f``."""
-    region_names = f["region_code"].map(ctx.region_name).fillna("")
-    region_names_en = f["region_code"].map(ctx.region_name_en).fillna(region_names)
-    # region-level subjects: the "unit" named in a message is the region itself
-    unit_names = f["unit_code"].map(ctx.unit_name).fillna(region_names).fillna(f["unit_code"]).fillna("")
-    unit_names_en = f["unit_code"].map(ctx.unit_name_en).fillna(region_names_en).fillna(unit_names)
+    region_known = f["region_code"].map(ctx.region_name)
+    region_known_en = f["region_code"].map(ctx.region_name_en).fillna(region_known)
+    region_names, region_names_en = region_known.fillna(""), region_known_en.fillna("")
+    # a unit's name; for region-level subjects the "unit" named in a message is the region itself; a
+    # unit known by neither is named by its code
+    unit_names = f["unit_code"].map(ctx.unit_name).fillna(region_known).fillna(f["unit_code"]).fillna("")
+    unit_names_en = f["unit_code"].map(ctx.unit_name_en).fillna(region_known_en).fillna(unit_names)
     wanted = (_template_fields(spec.message_zh) | _template_fields(spec.message_en) | set(spec.evidence))
     msg_cols = [c for c in f.columns if c in wanted and c not in ("evidence", "_level", "_threshold", "_value")]
     records = _records(f[msg_cols])
@@ -1067,7 +1088,7 @@ def _messages(spec: IndicatorSpec, ctx: ScanContext, p: Mapping[str, Any],
     ):
         fields = dict(base_fields)
         fields.update({k: _fmt_value(v) for k, v in rec.items()})
-        fields.update(unit_name=un, region_name=rn, level=lv, threshold=th, value=val)
+        fields.update(unit_name=un, region_name=rn, level=lv, threshold=_fmt_value(th), value=_fmt_value(val))
         zh.append(_format(spec.message_zh, fields, spec.code))
         fields.update(unit_name=un_en, region_name=rn_en)
         en.append(_format(spec.message_en, fields, spec.code))
