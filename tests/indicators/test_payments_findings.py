@@ -19,9 +19,19 @@ from typing import Any
 
 import pandas as pd
 
-from fiscalrisk.indicators.registry import measure_and_grade
+from fiscalrisk.indicators.registry import get, indicator_params, measure_and_grade
 
-from ._tables import assessed_counts, context, finding_fields, grouped_sum, payment, payments, typed
+from ._tables import (
+    assessed_counts,
+    budget,
+    context,
+    finding_fields,
+    grouped_sum,
+    line,
+    payment,
+    payments,
+    typed,
+)
 
 # the evidence every payment finding carries (the decorator's columns), for a payment of the default
 # function, economic code 30201, payee 杭州某某有限公司, by transfer
@@ -244,8 +254,10 @@ def test_pay03_findings_written_out_in_full():
     pays = values.loc[values["subject_type"] != "unit"]
     assert graded(pays) == {"c1": "ok", "c2": "warning", "c3": "warning", "c4": "ok", "c5": "ok", "c6": "ok",
                             "d1": "alert", "f1": "warning"}
-    # the months within the limit carry no threshold
+    # the months within the limit carry no threshold, nor do the payments not above a single limit (c1 at
+    # 20,000.00 exactly, c4, the refund c5, the transfer c6)
     assert months["threshold"].iloc[1:].isna().all()
+    assert pays.set_index("subject_id").loc[["c1", "c4", "c5", "c6"], "threshold"].isna().all()
 
 
 def test_pay03_monthly_total_is_kept_to_the_cent_not_in_floats():
@@ -539,9 +551,9 @@ def _weekly(tag: str, n: int, amount: float, start: str, unit: str = "U3", every
 
 
 PAY07_ROWS = [
-    # U1 乙: the same 9,000.00 three days apart → a true repeat, alert on the later payment
-    payment("T1", "2026-06-01", 9_000.00, payee_name="乙"),
-    payment("T2", "2026-06-04", 9_000.00, payee_name="乙"),
+    # U1 乙: the same 9,000.50 three days apart → a true repeat, alert on the later payment
+    payment("T1", "2026-06-01", 9_000.50, payee_name="乙"),
+    payment("T2", "2026-06-04", 9_000.50, payee_name="乙"),
     # U2 甲: two lines of one payment run (the same day, no voucher) → warning on the second line
     payment("R1", "2026-06-10", 8_000.00, "U2", payee_name="甲"),
     payment("R2", "2026-06-10", 8_000.00, "U2", payee_name="甲"),
@@ -570,14 +582,14 @@ def test_pay07_findings_written_out_in_full():
     got = finding_fields(findings)
     assert set(got) == {"T2", "R2", "U3|丙|6000.00"}
     assert no_threshold(got["T2"]) == {
-        "level": "alert", "period": "2026-06", "value": 9_000.0, "subject_type": "payment", "unit_code": "U1",
+        "level": "alert", "period": "2026-06", "value": 9_000.50, "subject_type": "payment", "unit_code": "U1",
         "region_code": "330521",
-        "message_zh": "德清县教育局 于2026-06-04向“乙”支付9,000.00元，与2026-06-01的支付T1金额相同，疑似重复支付",
-        "message_en": ("德清县教育局 paid 9,000.00 to “乙” on 2026-06-04, the same amount as payment T1 of 2026-06-01: "
+        "message_zh": "德清县教育局 于2026-06-04向“乙”支付9,000.50元，与2026-06-01的支付T1金额相同，疑似重复支付",
+        "message_en": ("德清县教育局 paid 9,000.50 to “乙” on 2026-06-04, the same amount as payment T1 of 2026-06-01: "
                        "possible duplicate"),
-        "evidence": {"payment_ids": ["T1", "T2"], "amount": 9_000.0, "window_days": 7, "same_run": False,
+        "evidence": {"payment_ids": ["T1", "T2"], "amount": 9_000.50, "window_days": 7, "same_run": False,
                      "materiality": 5_000.0},
-        "amount_at_risk": 9_000.0,
+        "amount_at_risk": 9_000.50,
     }
     assert no_threshold(got["R2"]) == {
         "level": "warning", "period": "2026-06", "value": 8_000.0, "subject_type": "payment", "unit_code": "U2",
@@ -643,3 +655,108 @@ def test_pay07_note_of_a_long_run_shows_its_first_hundred_payments():
         "within_window": 100, "window_days": 7, "references": 1, "series_min": 12,
         "payment_ids": [f"丙{i:02d}" for i in range(100)], "payment_ids_shown": 100}
     assert (got["U3|丙|5000.00"]["value"], got["U3|丙|5000.00"]["amount_at_risk"]) == (101.0, 505_000.0)
+
+
+# ------------------------------------------------------------------- only positive payments, any amount
+def test_zero_and_one_cent_with_a_warning_of_zero():
+    # with warning 0 every positive payment in scope is at least a warning: a cent is one, nothing paid
+    # (0.00) is no payment; the same for a late payment of PAY09 (a flag)
+    ind = [_individual("zero", 0.0), _individual("cent", 0.01), _individual("half", 0.5)]
+    findings, _, _ = scan("PAY02", ind, "2026-06-30", {"warning": 0})
+    assert dict(zip(findings["subject_id"], findings["level"].astype(str), strict=True)) == {
+        "cent": "warning", "half": "warning"}
+    cards = [_card("zero", 0.0), _card("cent", 0.01), _card("half", 0.5)]
+    findings, _, _ = scan("PAY04", cards, "2026-05-31", {"warning": 0})
+    assert list(findings["subject_id"]) == ["cent", "half"]
+    late = [payment(pid, "2026-01-10", amount, "U2", budget_year=2025)
+            for pid, amount in (("zero", 0.0), ("cent", 0.01), ("half", 0.5))]
+    ctx = context({"payments": payments(late), "budget": budget(
+        [line(2026, "U2", 100_000.0, carryover_amount=0.0)], extra=("carryover_amount",))}, "2026-06-30")
+    findings, _, _ = measure_and_grade("PAY09", ctx)
+    assert list(findings["subject_id"]) == ["cent", "half"]
+
+
+def test_pay02_payment_to_an_individual_without_an_economic_code_is_not_on_the_personal_list():
+    rows = [payment("nocode", "2026-06-01", 60_000.00, payee_type="individual", economic_code=None),
+            _individual("wage", 60_000.00, "30101")]
+    findings, _, _ = scan("PAY02", rows, "2026-06-30")
+    assert list(findings["subject_id"]) == ["nocode"]
+
+
+def test_pay03_direct_result_months_in_order_and_evidence_only_above_the_limit():
+    # rows listed U3, U2, U1 and June before May: the months come out in unit and month order; U1's May
+    # is exactly at the limit (no evidence: it is not above), its June above it
+    rows = [
+        _cash("z1", "2026-05-02", 1_000.00, "U3"),
+        _cash("y1", "2026-05-03", 60_000.00, "U2"), payment("y2", "2026-05-04", 80_000.00, "U2"),  # a transfer
+        _cash("x3", "2026-06-02", 70_000.00), _cash("x4", "2026-06-03", 30_000.01),
+        _cash("x1", "2026-05-02", 50_000.00), _cash("x2", "2026-05-03", 50_000.00),
+    ]
+    ctx = context({"payments": payments(rows)}, "2026-06-30")
+    spec = get("PAY03")
+    res = spec(ctx, indicator_params(spec, ctx.params))
+    months = res.loc[res["subject_type"] == "unit"]
+    assert list(zip(months["subject_id"], months["period"], months["value"], months["level"].astype(str),
+                    strict=True)) == [("U1", "2026-05", 100_000.0, "ok"), ("U1", "2026-06", 100_000.01, "alert"),
+                                      ("U2", "2026-05", 60_000.0, "ok"), ("U3", "2026-05", 1_000.0, "ok")]
+    assert list(months["evidence"]) == [
+        None, {"payment_ids": ["x3", "x4"], "count": 2, "cash_total": 100_000.01}, None, None]
+    assert months["threshold"].iloc[1] == 100_000.0 and months["threshold"].drop(months.index[1]).isna().all()
+    # the payments: a threshold only where a single payment is above a limit (a transfer above both: none)
+    pays = res.loc[res["subject_type"].isna()].set_index("subject_id")
+    assert pays.loc["y1", "threshold"] == 50_000.0 and pays.loc["x3", "threshold"] == 50_000.0
+    assert pays.loc[["x4", "x1", "x2"], "threshold"].tolist() == [20_000.0] * 3
+    assert pays.loc[["z1", "y2"], "threshold"].isna().all()
+
+
+def test_pay04_a_method_outside_the_chinese_names_is_named_as_given():
+    rows = [_card("c", 5_000.00, "cheque")]
+    findings, _, _ = scan("PAY04", rows, "2026-05-31", {"methods": ["cheque"]})
+    assert list(findings["message_zh"]) == ["德清县教育局 经济分类30217支出5,000.00元以cheque方式支付，未使用公务卡"]
+
+
+def test_pay06_direct_result_levels_and_a_table_without_payee_types():
+    # PAY06 does not read payee_type: a table without it is assessed, nothing left out by payee type
+    # (a payment after as_of listed first: the result keeps the rows' own index)
+    rows = [{k: v for k, v in r.items() if k != "payee_type"} for r in (
+        payment("P0", "2026-04-01", 150_000.00, payee_name="社会保险事业管理中心"),
+        payment("P1", "2026-03-01", 150_000.00, payee_name="社会保险事业管理中心"),
+        payment("P2", "2026-03-02", 150_000.00, payee_name="社会保险事业管理中心"),
+        payment("P3", "2026-03-03", 1_000.00, payee_name="甲"))]
+    cols = ["payment_id", "pay_date", "unit_code", "function_code", "economic_code", "payee_name", "method", "amount"]
+    ctx = context({"payments": typed("payments", rows, columns=cols)}, "2026-03-31")
+    spec = get("PAY06")
+    res = spec(ctx, indicator_params(spec, ctx.params))
+    # the result's own levels: ok for every payment that completes no split
+    assert list(zip(res["subject_id"], res["level"], strict=True)) == [("P1", "ok"), ("P2", "warning"), ("P3", "ok")]
+    assert list(res.index) == [1, 2, 3]
+    assert [res["evidence"][1], res["evidence"][3]] == [None, None]
+    assert res["evidence"][2]["payment_ids"] == ["P1", "P2"]
+    findings, _, _ = measure_and_grade("PAY06", ctx)
+    assert list(findings["subject_id"]) == ["P2"]
+
+
+def test_pay06_a_payment_of_nothing_neither_extends_nor_completes_a_split():
+    # floor 0: 150,000 + 150,000 is a split completed by Q2; a 0.00 line the next day is no payment (only
+    # positive amounts are candidates), so it does not become the payment that completed it
+    rows = [payment("Q1", "2026-03-01", 150_000.00), payment("Q2", "2026-03-02", 150_000.00),
+            payment("Q3", "2026-03-03", 0.0)]
+    findings, _, _ = scan("PAY06", rows, "2026-03-31", {"materiality": 0})
+    got = finding_fields(findings)
+    assert list(got) == ["Q2"] and got["Q2"]["evidence"]["payment_ids"] == ["Q1", "Q2"]
+
+
+def test_pay06_a_lone_payment_is_no_split_even_where_it_reaches_t_to_the_cent():
+    # money parameters are whole yuan in a rule set (scaled ones are rounded), but the function takes any
+    # T: called directly with T = 250,000.004, 250,000.00 is below T (a candidate) and equals T to the
+    # cent, yet alone it is no split (a window needs two payments); two halves of 125,000.00 are one
+    rows = [payment("L1", "2026-03-01", 250_000.00, payee_name="甲"),
+            payment("L2", "2026-03-01", 250_000.00, payee_name="乙"),
+            payment("H1", "2026-03-01", 125_000.00, payee_name="丙"),
+            payment("H2", "2026-03-02", 125_000.00, payee_name="丙")]
+    ctx = context({"payments": payments(rows)}, "2026-03-31")
+    spec = get("PAY06")
+    res = spec(ctx, {**indicator_params(spec, ctx.params), "threshold": 250_000.004})
+    flagged = res.loc[res["level"] != "ok"]
+    assert list(zip(flagged["subject_id"], flagged["level"], flagged["value"], strict=True)) == [
+        ("H2", "warning", 250_000.0)]
