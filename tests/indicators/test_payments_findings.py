@@ -626,6 +626,9 @@ def test_pay07_findings_written_out_in_full():
     assert v.loc["V2", "prev_date"] == pd.Timestamp("2026-06-16")
     assert v.loc["T2", ["level", "prev_id"]].tolist() == ["alert", "T1"]
     assert v.loc["T2", "prev_date"] == pd.Timestamp("2026-06-01")
+    pays = v.loc[v["subject_type"] == "payment"].drop(index=["T2", "R2"])
+    assert set(pays["prev_id"]) == set(pays["detail_zh"]) == set(pays["detail_en"]) == {""}
+    assert (pays["prev_date"] == pays["pay_date"]).all()
     assert graded(values) == {**dict.fromkeys(
         ["T1", "R1", "S1", "V1", "V2", "V3", "W1", "W2", "X1", "X2", "Y1", *[f"丙{i:02d}" for i in range(12)]], "ok"),
         "T2": "alert", "R2": "warning", "U3|丙|6000.00": "info"}
@@ -760,3 +763,44 @@ def test_pay06_a_lone_payment_is_no_split_even_where_it_reaches_t_to_the_cent():
     flagged = res.loc[res["level"] != "ok"]
     assert list(zip(flagged["subject_id"], flagged["level"], flagged["value"], strict=True)) == [
         ("H2", "warning", 250_000.0)]
+
+
+def test_pay07_materiality_in_the_evidence_to_the_cent():
+    # a floor of 4,999.99: a duplicate of 4,999.99 is material, and the evidence says the floor to the cent
+    rows = [payment("M1", "2026-06-01", 4_999.99), payment("M2", "2026-06-02", 4_999.99)]
+    findings, _, _ = scan("PAY07", rows, "2026-06-30", {"materiality": 4_999.99})
+    assert finding_fields(findings)["M2"]["evidence"] == {
+        "payment_ids": ["M1", "M2"], "amount": 4_999.99, "window_days": 7, "same_run": False, "materiality": 4_999.99}
+
+
+def test_pay07_runs_at_the_floor_at_a_hundred_charges_and_with_a_series_of_two():
+    # a run's total at the floor is material: 20 × 250.00 = 5,000.00 → a note; 20 × 249.99 = 4,999.80 → none
+    rows = _weekly("甲", 20, 250.00, "2026-01-05", every=3) + _weekly("乙", 20, 249.99, "2026-01-05", every=3)
+    findings, _, _ = scan("PAY07", rows, "2026-12-31")
+    assert list(findings["subject_id"]) == ["U3|甲|250.00"]
+    # a hundred charges: every id shown, no count of ids shown
+    rows = _weekly("丙", 100, 5_000.00, "2026-01-01", every=3)
+    findings, _, _ = scan("PAY07", rows, "2026-12-31")
+    ev = finding_fields(findings)["U3|丙|5000.00"]["evidence"]
+    assert ev["payment_ids"] == [f"丙{i:02d}" for i in range(100)] and "payment_ids_shown" not in ev
+    # series_min 2: a pair within the window is already a run (one note); series_min 1 means no runs at all
+    pair = [payment("P1", "2026-06-01", 6_000.00, payee_name="丁"), payment("P2", "2026-06-04", 6_000.00,
+                                                                            payee_name="丁")]
+    findings, _, _ = scan("PAY07", pair, "2026-06-30", {"series_min": 2})
+    got = finding_fields(findings)
+    assert list(got) == ["U1|丁|6000.00"]
+    assert (got["U1|丁|6000.00"]["value"], got["U1|丁|6000.00"]["threshold"]) == (2.0, 2.0)
+    findings, _, _ = scan("PAY07", pair, "2026-06-30", {"series_min": 1})
+    assert dict(zip(findings["subject_id"], findings["level"].astype(str), strict=True)) == {"P2": "alert"}
+
+
+def test_pay07_payments_of_nothing_and_lines_without_a_voucher_number():
+    # floor 0: two 0.00 lines are no payments (only positive amounts are compared); two same-day lines
+    # whose voucher number is missing are not "one voucher" (an unknown voucher is no voucher)
+    rows = [payment("Z1", "2026-06-01", 0.0, payee_name="甲"), payment("Z2", "2026-06-02", 0.0, payee_name="甲"),
+            payment("N1", "2026-06-01", 800.00, payee_name="乙", voucher_id=None),
+            payment("N2", "2026-06-01", 800.00, payee_name="乙", voucher_id=None),
+            payment("V1", "2026-06-01", 700.00, payee_name="丙", voucher_id="V9"),
+            payment("V2", "2026-06-01", 700.00, payee_name="丙", voucher_id="V9")]
+    findings, _, _ = scan("PAY07", rows, "2026-06-30", {"materiality": 0}, full=True)
+    assert dict(zip(findings["subject_id"], findings["level"].astype(str), strict=True)) == {"N2": "warning"}
