@@ -804,3 +804,16 @@ def test_pay07_payments_of_nothing_and_lines_without_a_voucher_number():
             payment("V2", "2026-06-01", 700.00, payee_name="丙", voucher_id="V9")]
     findings, _, _ = scan("PAY07", rows, "2026-06-30", {"materiality": 0}, full=True)
     assert dict(zip(findings["subject_id"], findings["level"].astype(str), strict=True)) == {"N2": "warning"}
+
+
+def test_pay07_evidence_stays_with_its_payment_and_a_cent_is_a_payment():
+    # a payment after as_of listed first (the payments seen keep their own row labels, from 1); with a floor
+    # of 0, two payments of one cent three days apart are a true repeat
+    rows = [payment("later", "2026-07-01", 9_000.00, payee_name="甲"),
+            payment("C1", "2026-06-01", 0.01, payee_name="乙"), payment("C2", "2026-06-04", 0.01, payee_name="乙")]
+    findings, _, _ = scan("PAY07", rows, "2026-06-30", {"materiality": 0})
+    got = finding_fields(findings)
+    assert list(got) == ["C2"]
+    assert got["C2"]["evidence"] == {"payment_ids": ["C1", "C2"], "amount": 0.01, "window_days": 7,
+                                     "same_run": False, "materiality": 0.0}
+    assert got["C2"]["message_zh"] == "德清县教育局 于2026-06-04向“乙”支付0.01元，与2026-06-01的支付C1金额相同，疑似重复支付"
