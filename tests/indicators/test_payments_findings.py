@@ -817,3 +817,23 @@ def test_pay07_evidence_stays_with_its_payment_and_a_cent_is_a_payment():
     assert got["C2"]["evidence"] == {"payment_ids": ["C1", "C2"], "amount": 0.01, "window_days": 7,
                                      "same_run": False, "materiality": 0.0}
     assert got["C2"]["message_zh"] == "德清县教育局 于2026-06-04向“乙”支付0.01元，与2026-06-01的支付C1金额相同，疑似重复支付"
+
+
+def test_pay07_runs_of_fractional_charges_and_of_cents_are_notes_kept_to_the_cent():
+    # twelve weekly charges of 6,000.45 from 2026-01-05 (the last on 2026-01-05 + 77 days = 2026-03-23): one
+    # note, its amount and total to the cent: 12 × 6,000.45 = 72,005.40
+    rows = _weekly("丙", 12, 6_000.45, "2026-01-05")
+    findings, _, _ = scan("PAY07", rows, "2026-06-30")
+    got = finding_fields(findings)
+    assert list(got) == ["U3|丙|6000.45"]
+    assert got["U3|丙|6000.45"]["evidence"] == {
+        "amount": 6_000.45, "count": 12, "total": 72_005.4, "first_date": "2026-01-05", "last_date": "2026-03-23",
+        "within_window": 11, "window_days": 7, "references": 1, "series_min": 12,
+        "payment_ids": [f"丙{i:02d}" for i in range(12)]}
+    # a cent is a payment: twelve weekly charges of 0.01 (floor 0) are one run too, one note of 0.12, not
+    # eleven repeats judged charge by charge
+    rows = _weekly("丁", 12, 0.01, "2026-01-05")
+    findings, _, _ = scan("PAY07", rows, "2026-06-30", {"materiality": 0})
+    got = finding_fields(findings)
+    assert list(got) == ["U3|丁|0.01"]
+    assert (got["U3|丁|0.01"]["evidence"]["total"], got["U3|丁|0.01"]["evidence"]["count"]) == (0.12, 12)
