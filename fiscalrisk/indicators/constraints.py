@@ -81,7 +81,9 @@ class Interval(Constraint):
     def is_satisfied_by(self, value: Any) -> bool:
         if not _number(value):
             return False
-        if self.type is Integral and float(value) != int(value):
+        if value != value:  # NaN lies in no interval (it compares false with both bounds)
+            return False
+        if self.type is Integral and not (isinstance(value, Integral) or float(value).is_integer()):
             return False
         if self.left is not None:
             if value < self.left or (value == self.left and self.closed in ("right", "neither")):
